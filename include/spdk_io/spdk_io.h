@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file spdk_io.h
+ * Umbrella header: include this to get every public layer of spdk-io.
+ */
+#ifndef SPDK_IO_SPDK_IO_H
+#define SPDK_IO_SPDK_IO_H
+
+#include "spdk_io/log.h"
+#include "spdk_io/env.h"
+#include "spdk_io/thread.h"
+#include "spdk_io/async.h"
+
+#endif /* SPDK_IO_SPDK_IO_H */

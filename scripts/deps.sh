@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages spdk-io needs to build, test and benchmark.
+# Idempotent: re-running only installs what is missing. Needs root (or sudo).
+set -euo pipefail
+
+pkgs=(
+	build-essential meson ninja-build pkg-config python3
+	liburing-dev libaio-dev libjansson-dev libcmocka-dev libuv1-dev libisal-dev
+	valgrind fio util-linux
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
