@@ -11,4 +11,7 @@
 #include "spdk_io/thread.h"
 #include "spdk_io/async.h"
 
+/** sio_version_string() - "spdk-io vX.Y.Z". Context: any thread. */
+const char *sio_version_string(void);
+
 #endif /* SPDK_IO_SPDK_IO_H */
