@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Execution contexts and the switch between them: the machine layer under tasks.
+ *
+ * Two implementations, chosen at build time:
+ * - hand-written assembly (switch_x86_64.S, switch_aarch64.S) that saves only
+ *   what the calling convention says a callee must preserve (callee-saved
+ *   integer registers, the stack pointer, and the FP control words), a few ns;
+ * - a portable ucontext fallback (switch_ucontext.c) for other CPUs or when
+ *   built with -Dportable_switch=true. swapcontext() saves the signal mask with
+ *   a system call, so it costs hundreds of ns per switch.
+ *
+ * A context is entered for the first time through a trampoline that calls
+ * @fn(@arg); @fn must never return (it switches away for the last time).
+ */
+#ifndef SIO_ASYNC_SWITCH_H
+#define SIO_ASYNC_SWITCH_H
+
+#include <stddef.h>
+
+#include "sio_config.h"
+
+#if defined(SIO_PORTABLE_SWITCH) || defined(SIO_ASYNC_FORCE_UCONTEXT) || \
+	!(defined(__x86_64__) || defined(__aarch64__))
+#define ASYNC_SWITCH_UCONTEXT 1
+#include <ucontext.h>
+#else
+#define ASYNC_SWITCH_UCONTEXT 0
+#endif
+
+/** Entry point of a new context; must not return. */
+typedef void (*async_ctx_fn)(void *arg);
+
+/** A suspended execution context. Zero-initialised means "not started". */
+struct async_ctx {
+#if ASYNC_SWITCH_UCONTEXT
+	ucontext_t uc;
+#else
+	void *sp; /* saved stack pointer; the registers live on that stack */
+#endif
+};
+
+/** Name of the implementation compiled in ("x86_64", "aarch64" or "ucontext"). */
+const char *async_ctx_impl(void);
+
+/**
+ * async_ctx_make() - Prepare @ctx to run @fn(@arg) on the stack
+ * [@stack_lo, @stack_lo + @size) the first time it is switched to.
+ * The FP control words the context starts with are the caller's.
+ */
+void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ctx_fn fn,
+		    void *arg);
+
+/**
+ * async_ctx_switch() - Save the running context into @from and resume @to.
+ * Returns when something switches back to @from.
+ */
+#if ASYNC_SWITCH_UCONTEXT
+void async_ctx_switch(struct async_ctx *from, struct async_ctx *to);
+#else
+/* The assembly routine: pushes the callee-saved state, stores sp in *save_sp,
+ * loads new_sp and pops the state saved there. */
+void async_ctx_swap_asm(void **save_sp, void *new_sp);
+
+static inline void async_ctx_switch(struct async_ctx *from, struct async_ctx *to)
+{
+	async_ctx_swap_asm(&from->sp, to->sp);
+}
+#endif
+
+#endif /* SIO_ASYNC_SWITCH_H */

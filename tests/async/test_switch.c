@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The machine layer under tasks: the context switch and the stack pool,
+ * tested without any sio_thread. Built twice: once with the hand-written
+ * switch, once forced onto the portable ucontext path.
+ */
+#include <errno.h>
+#include <fenv.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "async/stack.h"
+#include "async/switch.h"
+
+struct pingpong {
+	struct async_ctx main_ctx;
+	struct async_ctx co_ctx;
+	int counter;
+	int rounds;
+	uintptr_t frame_align;
+};
+
+static void pingpong_entry(void *arg)
+{
+	struct pingpong *pp = arg;
+
+	pp->frame_align = (uintptr_t)__builtin_frame_address(0) & 15;
+	for (int i = 0; i < pp->rounds; i++) {
+		/* Odd values are written here, even ones by the main context. */
+		assert_int_equal(pp->counter, 2 * i);
+		pp->counter++;
+		async_ctx_switch(&pp->co_ctx, &pp->main_ctx);
+	}
+	pp->counter = -1;
+	async_ctx_switch(&pp->co_ctx, &pp->main_ctx);
+	fail_msg("a finished context was resumed");
+}
+
+static void test_pingpong(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st;
+	struct pingpong pp = { .rounds = 1000 };
+
+	async_stack_pool_init(&pool, 4, 4);
+	assert_int_equal(async_stack_get(&pool, 0, &st), 0);
+	async_ctx_make(&pp.co_ctx, st->lo, (size_t)((char *)st->hi - (char *)st->lo),
+		       pingpong_entry, &pp);
+	for (int i = 0; i < pp.rounds; i++) {
+		async_ctx_switch(&pp.main_ctx, &pp.co_ctx);
+		assert_int_equal(pp.counter, 2 * i + 1);
+		pp.counter++;
+	}
+	async_ctx_switch(&pp.main_ctx, &pp.co_ctx);
+	assert_int_equal(pp.counter, -1);
+	assert_int_equal(pp.frame_align, 0);
+	async_stack_put(&pool, st);
+	assert_int_equal(async_stack_pool_fini(&pool), 0);
+}
+
+/* Callee-saved state and FP control words are per context. */
+struct fpstate {
+	struct async_ctx main_ctx;
+	struct async_ctx co_ctx;
+	int co_round_mode;
+	double co_value;
+	char text[64];
+};
+
+static void fp_entry(void *arg)
+{
+	struct fpstate *fs = arg;
+	volatile double x = 1.0, y = 3.0;
+
+	fesetround(FE_UPWARD);
+	async_ctx_switch(&fs->co_ctx, &fs->main_ctx);
+	/* The main context ran in FE_TONEAREST meanwhile; ours must be back. */
+	fs->co_round_mode = fegetround();
+	fs->co_value = x / y;
+	/* printf with a double uses aligned SSE stores on the stack: a misaligned
+	 * first frame would crash here. */
+	snprintf(fs->text, sizeof(fs->text), "%.3f", fs->co_value);
+	async_ctx_switch(&fs->co_ctx, &fs->main_ctx);
+	fail_msg("resumed after the end");
+}
+
+static void test_fp_control_per_context(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st;
+	struct fpstate fs = { 0 };
+	volatile double x = 1.0, y = 3.0;
+	/* Callee-saved registers: keep values live across switches in locals. */
+	volatile long a = 11, b = 22, c = 33;
+	long ra = a * 3, rb = b * 5, rc = c * 7;
+
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	async_stack_pool_init(&pool, 4, 4);
+	assert_int_equal(async_stack_get(&pool, 0, &st), 0);
+	async_ctx_make(&fs.co_ctx, st->lo, (size_t)((char *)st->hi - (char *)st->lo), fp_entry,
+		       &fs);
+	async_ctx_switch(&fs.main_ctx, &fs.co_ctx);
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	async_ctx_switch(&fs.main_ctx, &fs.co_ctx);
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	assert_int_equal(fs.co_round_mode, FE_UPWARD);
+	/* Rounded up, 1/3 is strictly greater than the round-to-nearest value. */
+	assert_true(fs.co_value > x / y);
+	assert_string_equal(fs.text, "0.334");
+	assert_int_equal(ra, 33);
+	assert_int_equal(rb, 110);
+	assert_int_equal(rc, 231);
+	async_stack_put(&pool, st);
+	async_stack_pool_fini(&pool);
+}
+
+/* Many contexts switching among themselves, round robin, none via main. */
+#define RING 64
+struct ring {
+	struct async_ctx main_ctx;
+	struct async_ctx ctx[RING];
+	int visits[RING];
+	int laps;
+};
+static struct ring g_ring;
+
+static void ring_entry(void *arg)
+{
+	int me = (int)(intptr_t)arg;
+
+	for (int lap = 0; lap < g_ring.laps; lap++) {
+		g_ring.visits[me]++;
+		if (me == RING - 1)
+			async_ctx_switch(&g_ring.ctx[me], &g_ring.main_ctx);
+		else
+			async_ctx_switch(&g_ring.ctx[me], &g_ring.ctx[me + 1]);
+	}
+	fail_msg("ring context ran past its laps");
+}
+
+static void test_ring(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st[RING];
+
+	memset(&g_ring, 0, sizeof(g_ring));
+	g_ring.laps = 100;
+	async_stack_pool_init(&pool, RING, 0);
+	for (int i = 0; i < RING; i++) {
+		assert_int_equal(async_stack_get(&pool, 16 * 1024, &st[i]), 0);
+		async_ctx_make(&g_ring.ctx[i], st[i]->lo,
+			       (size_t)((char *)st[i]->hi - (char *)st[i]->lo), ring_entry,
+			       (void *)(intptr_t)i);
+	}
+	for (int lap = 0; lap < g_ring.laps; lap++) {
+		async_ctx_switch(&g_ring.main_ctx, &g_ring.ctx[0]);
+		for (int i = 0; i < RING; i++)
+			assert_int_equal(g_ring.visits[i], lap + 1);
+	}
+	for (int i = 0; i < RING; i++)
+		async_stack_put(&pool, st[i]);
+	assert_int_equal(pool.stats.mapped, RING);
+	assert_int_equal(async_stack_pool_fini(&pool), 0);
+	assert_int_equal(pool.stats.unmapped, RING);
+}
+
+static void test_stack_pool_recycles(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *a, *b, *c, *d;
+
+	async_stack_pool_init(&pool, 1, 1);
+	assert_int_equal(async_stack_round(&pool, 0), ASYNC_STACK_DEFAULT);
+	assert_int_equal(async_stack_round(&pool, 1), ASYNC_STACK_MIN);
+	assert_int_equal(async_stack_round(&pool, ASYNC_STACK_MIN + 1), ASYNC_STACK_MIN + pool.page);
+	assert_int_equal(async_stack_get(&pool, ASYNC_STACK_MAX + 1, &a), -EINVAL);
+
+	assert_int_equal(async_stack_get(&pool, 0, &a), 0);
+	assert_int_equal(async_stack_get(&pool, 0, &b), 0);
+	assert_int_equal(async_stack_get(&pool, 0, &c), 0);
+	assert_int_equal(pool.stats.mapped, 3);
+	assert_true((char *)a->hi - (char *)a->lo >= (ptrdiff_t)(ASYNC_STACK_DEFAULT - pool.page));
+	assert_int_equal((uintptr_t)a->hi & 15, 0);
+	memset(a->lo, 0xa5, 4096);
+	memset(b->lo, 0xb6, 4096);
+
+	async_stack_put(&pool, a); /* warm */
+	async_stack_put(&pool, b); /* cold: pages dropped */
+	async_stack_put(&pool, c); /* beyond both limits: unmapped */
+	assert_int_equal(pool.stats.released, 1);
+	assert_int_equal(pool.stats.unmapped, 1);
+	assert_int_equal(pool.stats.in_use, 0);
+
+	/* Warm first, untouched; then the cold one, zero-filled by the kernel. */
+	assert_int_equal(async_stack_get(&pool, 0, &d), 0);
+	assert_ptr_equal(d, a);
+	assert_int_equal(((unsigned char *)d->lo)[100], 0xa5);
+	assert_int_equal(async_stack_get(&pool, 0, &d), 0);
+	assert_ptr_equal(d, b);
+	assert_int_equal(((unsigned char *)d->lo)[100], 0);
+	assert_int_equal(pool.stats.reused, 2);
+	assert_int_equal(pool.stats.mapped, 3);
+	async_stack_put(&pool, a);
+	async_stack_put(&pool, b);
+
+	/* A size of its own gets a class of its own. */
+	assert_int_equal(async_stack_get(&pool, 256 * 1024, &d), 0);
+	assert_int_equal(d->size, 256 * 1024);
+	async_stack_put(&pool, d);
+	assert_int_equal(async_stack_get(&pool, 256 * 1024, &c), 0);
+	assert_ptr_equal(c, d);
+	async_stack_put(&pool, c);
+	assert_int_equal(async_stack_pool_fini(&pool), 0);
+	assert_int_equal(pool.stats.unmapped, pool.stats.mapped);
+}
+
+/* Recursion bounded only by a limit no stack reaches: the guard page stops it. */
+static volatile int g_depth_limit = 1 << 30;
+
+static int deep(volatile char *prev, int n)
+{
+	volatile char buf[512];
+
+	buf[0] = (char)n;
+	buf[511] = prev ? prev[0] : 0;
+	if (n >= g_depth_limit)
+		return buf[0];
+	return deep(buf, n + 1) + buf[511];
+}
+
+static struct async_ctx g_ovf_main, g_ovf_co;
+static void overflow_entry(void *arg)
+{
+	deep(NULL, 0);
+	async_ctx_switch(&g_ovf_co, &g_ovf_main);
+}
+
+static void test_guard_page_stops_overflow(void **state)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct async_stack_pool pool;
+		struct async_stack *st;
+
+		/* No alternate signal stack: the fault on the guard page kills us
+		 * with the default action. */
+		signal(SIGSEGV, SIG_DFL);
+		async_stack_pool_init(&pool, 1, 1);
+		if (async_stack_get(&pool, 32 * 1024, &st) != 0)
+			_exit(2);
+		async_ctx_make(&g_ovf_co, st->lo, (size_t)((char *)st->hi - (char *)st->lo),
+			       overflow_entry, NULL);
+		async_ctx_switch(&g_ovf_main, &g_ovf_co);
+		_exit(3); /* the overflow did not fault */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pingpong),
+		cmocka_unit_test(test_fp_control_per_context),
+		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_stack_pool_recycles),
+		cmocka_unit_test(test_guard_page_stops_overflow),
+	};
+
+	printf("switch implementation: %s\n", async_ctx_impl());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
