@@ -77,6 +77,25 @@ bool sio_env_is_initialized(void);
 /** sio_env_uses_hugepages() - Whether DMA memory currently comes from hugepages. */
 bool sio_env_uses_hugepages(void);
 
+struct sio_cpuset;
+
+/**
+ * sio_env_get_core_mask() - Copy the core mask given to sio_env_init() into @set.
+ * @set: filled on success.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL if @set is NULL or the env is not initialised.
+ */
+int sio_env_get_core_mask(struct sio_cpuset *set);
+
+/**
+ * sio_env_get_main_core() - The main core chosen by sio_env_init().
+ *
+ * Context: any thread.
+ * Return: the core number; -EINVAL if the env is not initialised.
+ */
+int sio_env_get_main_core(void);
+
 /* ------------------------------------------------------------------------ */
 /* DMA-able memory                                                          */
 /* ------------------------------------------------------------------------ */
@@ -199,6 +218,9 @@ size_t sio_mempool_in_use(const struct sio_mempool *mp);
 /** sio_mempool_obj_size() - The element size given at creation. */
 size_t sio_mempool_obj_size(const struct sio_mempool *mp);
 
+/** sio_mempool_capacity() - The object count given at creation (0 for NULL). */
+size_t sio_mempool_capacity(const struct sio_mempool *mp);
+
 /* ------------------------------------------------------------------------ */
 /* Lock-free rings                                                          */
 /* ------------------------------------------------------------------------ */
@@ -305,6 +327,15 @@ uint64_t sio_ticks_to_us(uint64_t ticks);
 
 /** sio_us_to_ticks() - Convert microseconds to ticks. */
 uint64_t sio_us_to_ticks(uint64_t us);
+
+/** sio_ticks_to_ns() - Convert a tick interval to nanoseconds (saturates). */
+uint64_t sio_ticks_to_ns(uint64_t ticks);
+
+/** sio_ns_to_ticks() - Convert nanoseconds to ticks (saturates). */
+uint64_t sio_ns_to_ticks(uint64_t ns);
+
+/** sio_ticks_are_tsc() - Whether ticks are the invariant TSC (else CLOCK_MONOTONIC ns). */
+bool sio_ticks_are_tsc(void);
 
 #ifdef __cplusplus
 }
