@@ -10,6 +10,8 @@
 #include "spdk_io/env.h"
 #include "spdk_io/thread.h"
 #include "spdk_io/async.h"
+#include "spdk_io/rpc.h"
+#include "spdk_io/app.h"
 
 /** sio_version_string() - "spdk-io vX.Y.Z". Context: any thread. */
 const char *sio_version_string(void);

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The app's life: options, start (env, reactors, RPC, subsystems, config,
+ * main task), stop (from sio_app_stop() or SIGINT/SIGTERM) and the orderly
+ * shutdown, all sequenced by two tasks on the app thread so each step reads
+ * top to bottom and awaits the asynchronous ones.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "app/app_internal.h"
+
+#define DEFAULT_MAIN_STACK (256u * 1024)
+
+_Static_assert(sizeof(struct sio_app_opts) == 360,
+	       "struct sio_app_opts changed: update sio_app_opts_init() and copy_opts()");
+
+struct shutdown_waiter {
+	struct sio_future f;
+	LIST_ENTRY(shutdown_waiter) link;
+};
+
+static struct {
+	bool running;                 /* atomic */
+	bool stopping;                /* atomic: sio_app_stop() was called */
+	int stop_rc;
+	struct sio_app_opts opts;
+	struct sio_thread *app_thread;
+	struct app_config *cfg;
+	sio_app_main_fn main_fn;
+	void *main_arg;
+	struct sio_future startup_done;
+	bool startup_started;
+	struct sio_future main_done;
+	bool main_started;
+	bool waiting_for_init;
+	struct sio_future init_go;
+	struct sio_rpc_request *start_init_req;
+	LIST_HEAD(, shutdown_waiter) waiters;
+	volatile sig_atomic_t signal;
+	struct sigaction old_int, old_term;
+} g_app;
+
+void sio_app_opts_init(struct sio_app_opts *opts, size_t opts_size)
+{
+	struct sio_app_opts d = {
+		.opts_size = sizeof(d),
+		.name = "spdk-io",
+		.reactor_mask = "0x1",
+		.main_core = -1,
+		.no_pci = true,
+		.rpc_addr = SIO_APP_DEFAULT_RPC_ADDR,
+		.log_level = SIO_LOG_NOTICE,
+		.shutdown_timeout_ms = 5000,
+	};
+
+	if (opts == NULL || opts_size == 0)
+		return;
+	memcpy(opts, &d, opts_size < sizeof(d) ? opts_size : sizeof(d));
+	opts->opts_size = opts_size;
+}
+
+/* Take the fields the caller's struct has; defaults for the rest. */
+static int copy_opts(const struct sio_app_opts *in, struct sio_app_opts *out)
+{
+	sio_app_opts_init(out, sizeof(*out));
+	if (in == NULL)
+		return 0;
+	if (in->opts_size < offsetof(struct sio_app_opts, name) + sizeof(in->name) ||
+	    in->opts_size > sizeof(*out)) {
+		SIO_ERRLOG("sio_app_opts: opts_size %zu is not one this library knows (use "
+			   "sio_app_opts_init())", in->opts_size);
+		return -EINVAL;
+	}
+	memcpy(out, in, in->opts_size);
+	out->opts_size = sizeof(*out);
+	if (out->log_flag_count > SIO_APP_MAX_LOG_FLAGS)
+		return -EINVAL;
+	return 0;
+}
+
+bool app_is_running(void)
+{
+	return __atomic_load_n(&g_app.running, __ATOMIC_ACQUIRE);
+}
+
+bool sio_app_is_running(void)
+{
+	return app_is_running();
+}
+
+bool sio_app_is_shutting_down(void)
+{
+	return __atomic_load_n(&g_app.stopping, __ATOMIC_ACQUIRE);
+}
+
+struct sio_thread *app_get_thread(void)
+{
+	return g_app.app_thread;
+}
+
+const char *sio_app_get_rpc_addr(void)
+{
+	return app_rpc_server_path();
+}
+
+/* Flags may be registered by subsystem init: @strict says unknown is an error. */
+static int apply_log_flags(bool strict)
+{
+	for (size_t i = 0; i < g_app.opts.log_flag_count; i++) {
+		int rc = sio_log_set_flag(g_app.opts.log_flags[i]);
+
+		if (rc != 0 && strict) {
+			SIO_ERRLOG("-L %s: %s", g_app.opts.log_flags[i],
+				   rc == -ENOENT ? "no such log flag" : strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- shutdown ---- */
+
+static void exit_current_thread(void *ctx)
+{
+	struct sio_thread *t = sio_thread_get_current();
+
+	if (t != NULL && sio_thread_is_running(t))
+		sio_thread_exit(t);
+}
+
+static void ask_exit(struct sio_thread *t, void *ctx)
+{
+	if (t == g_app.app_thread)
+		return;
+	if (sio_thread_send_msg(t, exit_current_thread, NULL) != 0)
+		SIO_DEBUGLOG("app", "thread %s gone before exit", sio_thread_get_name(t));
+}
+
+/* Runs as a message after the shutdown task has returned. */
+static void final_exit(void *ctx)
+{
+	sio_thread_foreach(ask_exit, NULL);
+	sio_thread_exit(g_app.app_thread);
+	app_reactors_stop();
+}
+
+static int shutdown_task(void *arg)
+{
+	struct shutdown_waiter *w;
+
+	SIO_INFOLOG("shutting down (rc %d)", g_app.stop_rc);
+	while ((w = LIST_FIRST(&g_app.waiters)) != NULL) {
+		LIST_REMOVE(w, link);
+		sio_future_complete(&w->f, g_app.stop_rc, NULL);
+	}
+	if (g_app.waiting_for_init) {
+		g_app.waiting_for_init = false;
+		sio_future_complete(&g_app.init_go, -ECANCELED, NULL);
+	}
+	app_rpc_server_stop();
+	/* An init in flight cannot be cancelled: let it finish, then undo it. */
+	if (g_app.startup_started)
+		sio_await(&g_app.startup_done);
+	if (g_app.main_started &&
+	    sio_await_timeout(&g_app.main_done, (uint64_t)g_app.opts.shutdown_timeout_ms * 1000) ==
+		    -ETIMEDOUT)
+		SIO_WARNLOG("main task still running after %u ms; shutting down anyway",
+			    g_app.opts.shutdown_timeout_ms);
+	app_subsystem_fini_all();
+	sio_thread_send_msg(g_app.app_thread, final_exit, NULL);
+	return 0;
+}
+
+static void start_shutdown(void *ctx)
+{
+	struct sio_task_opts o;
+
+	sio_task_opts_init(&o, sizeof(o));
+	o.name = "app_shutdown";
+	if (sio_task_spawn(&o, shutdown_task, NULL, NULL) != 0) {
+		SIO_ERRLOG("cannot start the shutdown task; stopping reactors");
+		final_exit(NULL);
+	}
+}
+
+void sio_app_stop(int rc)
+{
+	if (!app_is_running()) {
+		SIO_WARNLOG("sio_app_stop(%d): no app is running", rc);
+		return;
+	}
+	if (__atomic_exchange_n(&g_app.stopping, true, __ATOMIC_ACQ_REL)) {
+		SIO_DEBUGLOG("app", "sio_app_stop(%d): already stopping", rc);
+		return;
+	}
+	g_app.stop_rc = rc;
+	if (sio_thread_send_msg(g_app.app_thread, start_shutdown, NULL) != 0) {
+		SIO_ERRLOG("cannot reach the app thread; stopping reactors");
+		app_reactors_stop();
+	}
+}
+
+int sio_app_wait_shutdown(void)
+{
+	struct shutdown_waiter w;
+	int rc;
+
+	if (!sio_in_task() || g_app.app_thread == NULL ||
+	    sio_thread_get_current() != g_app.app_thread)
+		return -EPERM;
+	if (sio_app_is_shutting_down())
+		return g_app.stop_rc;
+	rc = sio_future_init(&w.f);
+	if (rc != 0)
+		return rc;
+	LIST_INSERT_HEAD(&g_app.waiters, &w, link);
+	return sio_await(&w.f);
+}
+
+/* Signals: the handler only records; the main reactor acts on its next turn. */
+static void on_signal(int signo)
+{
+	g_app.signal = signo;
+	app_reactors_wake_main();
+}
+
+void app_reactor_main_tick(void)
+{
+	if (g_app.signal != 0) {
+		int signo = g_app.signal;
+
+		g_app.signal = 0;
+		SIO_NOTICELOG("signal %d (%s): shutting down", signo, strsignal(signo));
+		sio_app_stop(0);
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &g_app.old_int);
+	sigaction(SIGTERM, &sa, &g_app.old_term);
+}
+
+static void restore_signals(void)
+{
+	sigaction(SIGINT, &g_app.old_int, NULL);
+	sigaction(SIGTERM, &g_app.old_term, NULL);
+}
+
+/* ---- startup ---- */
+
+int app_start_init(struct sio_rpc_request *req)
+{
+	if (!g_app.waiting_for_init)
+		return -EALREADY;
+	g_app.waiting_for_init = false;
+	g_app.start_init_req = req;
+	sio_future_complete(&g_app.init_go, 0, NULL);
+	return 0;
+}
+
+static int main_task(void *arg)
+{
+	int rc = g_app.main_fn(g_app.main_arg);
+
+	if (rc != 0 && !sio_app_is_shutting_down())
+		sio_app_stop(rc);
+	return rc;
+}
+
+static int startup(void)
+{
+	int rc;
+
+	if (g_app.opts.rpc_addr != NULL && g_app.opts.rpc_addr[0] != '\0') {
+		rc = app_rpc_server_start(g_app.opts.rpc_addr);
+		if (rc != 0)
+			return rc;
+	}
+	rc = app_config_apply(g_app.cfg, SIO_RPC_STARTUP);
+	if (rc != 0)
+		return rc;
+	if (g_app.opts.wait_for_rpc) {
+		rc = sio_future_init(&g_app.init_go);
+		if (rc != 0)
+			return rc;
+		g_app.waiting_for_init = true;
+		SIO_NOTICELOG("waiting for framework_start_init on %s",
+			      app_rpc_server_path() ? app_rpc_server_path() : "(no RPC server)");
+		rc = sio_await(&g_app.init_go);
+		if (rc != 0)
+			return rc;
+	}
+	rc = app_subsystem_init_all();
+	if (rc != 0)
+		return rc;
+	app_rpc_set_state(SIO_RPC_RUNTIME);
+	rc = apply_log_flags(true);
+	if (rc != 0)
+		return rc;
+	return app_config_apply(g_app.cfg, SIO_RPC_RUNTIME);
+}
+
+static int startup_task(void *arg)
+{
+	int rc = startup();
+
+	if (g_app.start_init_req != NULL) {
+		if (rc == 0)
+			sio_rpc_request_complete(g_app.start_init_req, NULL);
+		else
+			sio_rpc_request_fail_errno(g_app.start_init_req, rc);
+		g_app.start_init_req = NULL;
+	}
+	if (rc == -ECANCELED && sio_app_is_shutting_down())
+		return 0;
+	if (rc != 0) {
+		SIO_ERRLOG("%s: startup failed: %s", g_app.opts.name, strerror(-rc));
+		sio_app_stop(rc);
+		return rc;
+	}
+	SIO_INFOLOG("%s: started on %u core(s)", g_app.opts.name, sio_core_count());
+	if (g_app.main_fn != NULL && !sio_app_is_shutting_down()) {
+		struct sio_task_opts o;
+
+		sio_task_opts_init(&o, sizeof(o));
+		o.name = "app_main";
+		o.stack_size = g_app.opts.main_stack_size ? g_app.opts.main_stack_size
+							  : DEFAULT_MAIN_STACK;
+		rc = sio_task_spawn(&o, main_task, NULL, &g_app.main_done);
+		if (rc != 0) {
+			SIO_ERRLOG("cannot start the main task: %s", strerror(-rc));
+			sio_app_stop(rc);
+			return rc;
+		}
+		g_app.main_started = true;
+	}
+	return 0;
+}
+
+static void start_app(void *ctx)
+{
+	struct sio_task_opts o;
+	int rc;
+
+	sio_task_opts_init(&o, sizeof(o));
+	o.name = "app_startup";
+	rc = sio_task_spawn(&o, startup_task, NULL, &g_app.startup_done);
+	if (rc != 0) {
+		SIO_ERRLOG("cannot start the startup task: %s", strerror(-rc));
+		sio_app_stop(rc);
+		return;
+	}
+	g_app.startup_started = true;
+}
+
+static int parse_mask(struct sio_cpuset *mask, int *main_core)
+{
+	unsigned int ncpu = sio_cpu_count();
+
+	if (sio_cpuset_parse(mask, g_app.opts.reactor_mask) != 0 || sio_cpuset_count(mask) == 0) {
+		SIO_ERRLOG("reactor mask '%s' is not a core mask (0x3 or [0-1])",
+			   g_app.opts.reactor_mask ? g_app.opts.reactor_mask : "(null)");
+		return -EINVAL;
+	}
+	for (int c = sio_cpuset_next(mask, -1); c >= 0; c = sio_cpuset_next(mask, c)) {
+		if ((unsigned int)c >= ncpu) {
+			SIO_ERRLOG("reactor mask '%s' names core %d; this machine has %u",
+				   g_app.opts.reactor_mask, c, ncpu);
+			return -EINVAL;
+		}
+	}
+	*main_core = g_app.opts.main_core >= 0 ? g_app.opts.main_core : sio_cpuset_next(mask, -1);
+	if (!sio_cpuset_is_set(mask, (unsigned int)*main_core)) {
+		SIO_ERRLOG("main core %d is not in the reactor mask '%s'", *main_core,
+			   g_app.opts.reactor_mask);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *arg)
+{
+	struct sio_env_opts eo;
+	struct sio_cpuset mask, one;
+	cpu_set_t saved_affinity;
+	bool have_affinity;
+	int main_core, rc;
+
+	if (__atomic_exchange_n(&g_app.running, true, __ATOMIC_ACQ_REL)) {
+		SIO_ERRLOG("sio_app_run: an app is already running in this process");
+		return -EBUSY;
+	}
+	if (sio_thread_get_current() != NULL) {
+		SIO_ERRLOG("sio_app_run: call it from a plain OS thread, not from a sio_thread");
+		rc = -EINVAL;
+		goto out_running;
+	}
+	memset(&g_app.opts, 0, sizeof(g_app.opts));
+	rc = copy_opts(opts, &g_app.opts);
+	if (rc != 0)
+		goto out_running;
+	g_app.stopping = false;
+	g_app.stop_rc = 0;
+	g_app.signal = 0;
+	g_app.main_fn = main_fn;
+	g_app.main_arg = arg;
+	g_app.startup_started = g_app.main_started = false;
+	g_app.waiting_for_init = false;
+	g_app.start_init_req = NULL;
+	LIST_INIT(&g_app.waiters);
+	app_rpc_set_state(SIO_RPC_STARTUP);
+	sio_log_set_level(g_app.opts.log_level);
+
+	rc = parse_mask(&mask, &main_core);
+	if (rc != 0)
+		goto out_running;
+	rc = app_rpc_registry_load();
+	if (rc == 0)
+		rc = app_subsystem_registry_load();
+	if (rc != 0)
+		goto out_running;
+	/* The config is checked whole before anything starts. */
+	rc = app_config_load(g_app.opts.json_config_file, g_app.opts.json_config_text, &g_app.cfg);
+	if (rc != 0)
+		goto out_running;
+
+	sio_env_opts_init(&eo, sizeof(eo));
+	eo.name = g_app.opts.name;
+	eo.core_mask = g_app.opts.reactor_mask;
+	eo.mem_size_mb = g_app.opts.mem_size_mb;
+	eo.hugepages = g_app.opts.hugepages;
+	eo.no_pci = g_app.opts.no_pci;
+	eo.main_core = main_core;
+	rc = sio_env_init(&eo);
+	if (rc != 0) {
+		SIO_ERRLOG("env init: %s", rc == -EALREADY ? "the env is already initialised "
+							     "(sio_app_run() does it)"
+							   : strerror(-rc));
+		goto out_cfg;
+	}
+	apply_log_flags(false);
+
+	rc = app_reactors_create(&mask, main_core, g_app.opts.shutdown_timeout_ms);
+	if (rc != 0)
+		goto out_env;
+	sio_cpuset_zero(&one);
+	sio_cpuset_set(&one, (unsigned int)main_core);
+	/* Created first, so it is also the thread layer's app thread. */
+	g_app.app_thread = sio_thread_create("app_thread", &one);
+	if (g_app.app_thread == NULL) {
+		rc = -errno;
+		goto out_reactors;
+	}
+	rc = app_reactors_create_event_threads();
+	if (rc != 0)
+		goto out_threads;
+	rc = sio_thread_send_msg(g_app.app_thread, start_app, NULL);
+	if (rc != 0)
+		goto out_threads;
+
+	have_affinity = pthread_getaffinity_np(pthread_self(), sizeof(saved_affinity),
+					       &saved_affinity) == 0;
+	if (sio_cpu_pin_current((unsigned int)main_core) != 0)
+		SIO_WARNLOG("cannot pin the main reactor to core %d", main_core);
+	install_signals();
+	rc = app_reactors_start();
+	if (rc != 0) {
+		SIO_ERRLOG("cannot start reactors: %s", strerror(-rc));
+		g_app.stop_rc = rc;
+		__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
+		sio_thread_send_msg(g_app.app_thread, start_shutdown, NULL);
+	}
+	app_reactor_run_main();
+	app_reactors_join();
+	restore_signals();
+	if (have_affinity)
+		pthread_setaffinity_np(pthread_self(), sizeof(saved_affinity), &saved_affinity);
+	rc = g_app.stop_rc;
+	goto out_reactors;
+
+out_threads:
+	/* Nothing ran yet: stop the reactors' threads by hand. */
+	g_app.stop_rc = rc;
+	__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
+	sio_thread_send_msg(g_app.app_thread, final_exit, NULL);
+	app_reactor_run_main();
+out_reactors:
+	app_reactors_destroy();
+	g_app.app_thread = NULL;
+out_env:
+	sio_env_fini();
+out_cfg:
+	app_config_free(g_app.cfg);
+	g_app.cfg = NULL;
+out_running:
+	__atomic_store_n(&g_app.running, false, __ATOMIC_RELEASE);
+	return rc;
+}

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reactors: one per core of the app's mask, each an OS thread pinned to its
+ * core (the main core's reactor is the OS thread that called sio_app_run())
+ * that polls the sio_threads placed on it. The thread layer's schedule hook
+ * places every new sio_thread on the least-loaded reactor its cpumask allows.
+ *
+ * A reactor sleeps in epoll_wait() when none of its threads found work: each
+ * thread's interrupt fd is readable while that thread has messages, a due
+ * timed poller or an active poller, and the reactor's eventfd wakes it for a
+ * new thread or a stop. So an idle app costs no CPU, and a busy one never
+ * sleeps. If a thread cannot give an interrupt fd the reactor spins.
+ *
+ * Each reactor also owns one sio_thread of its own, "reactor_<core>", on which
+ * events (sio_event_call) run.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "app/app_internal.h"
+
+/* Upper bound of one sleep: a safety net, not a clock. */
+#define REACTOR_MAX_SLEEP_MS 100
+
+struct reactor {
+	int core;
+	pthread_t tid;
+	bool has_tid;
+	int epfd;
+	int efd;
+	bool spin;
+
+	/* Threads handed over by the schedule hook, not yet picked up by the loop. */
+	pthread_mutex_t lock;
+	struct sio_thread **pending;
+	size_t n_pending, cap_pending;
+
+	/* The reactor's own threads; changed only by its loop, under lock for readers. */
+	struct sio_thread **threads;
+	size_t n_threads, cap_threads;
+
+	struct sio_thread *event_thread;
+	uint64_t busy_tsc;
+	uint64_t idle_tsc;
+	bool stop;          /* atomic: exit once every thread is gone */
+	uint64_t deadline;  /* ticks after stop when leftover threads are abandoned */
+};
+
+static struct reactor *g_reactors;
+static size_t g_nreactors;
+static int g_main_core = -1;
+static uint64_t g_shutdown_ticks;
+static __thread struct reactor *tls_reactor;
+
+static struct reactor *reactor_of(int core)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		if (g_reactors[i].core == core)
+			return &g_reactors[i];
+	}
+	return NULL;
+}
+
+static void reactor_wake(struct reactor *r)
+{
+	uint64_t one = 1;
+
+	/* Best effort: a full eventfd counter already means "wake up". */
+	if (write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		SIO_ERRLOG("reactor %d wake: %s", r->core, strerror(errno));
+}
+
+static int grow(struct sio_thread ***arr, size_t *cap, size_t need)
+{
+	struct sio_thread **p;
+	size_t c = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	p = realloc(*arr, c * sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* The thread layer calls this for every sio_thread created while reactors exist. */
+static int schedule_thread(struct sio_thread *thread, void *ctx)
+{
+	const struct sio_cpuset *mask = sio_thread_get_cpumask(thread);
+	struct reactor *best = NULL;
+	size_t best_load = SIZE_MAX;
+	int rc;
+
+	for (int pass = 0; pass < 2 && best == NULL; pass++) {
+		for (size_t i = 0; i < g_nreactors; i++) {
+			struct reactor *r = &g_reactors[i];
+			size_t load;
+
+			/* Pass 1 honours the mask; pass 2 takes any reactor rather than fail. */
+			if (pass == 0 && mask != NULL && sio_cpuset_count(mask) > 0 &&
+			    !sio_cpuset_is_set(mask, (unsigned int)r->core))
+				continue;
+			pthread_mutex_lock(&r->lock);
+			load = r->n_threads + r->n_pending;
+			pthread_mutex_unlock(&r->lock);
+			if (load < best_load) {
+				best = r;
+				best_load = load;
+			}
+		}
+	}
+	if (best == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&best->lock);
+	rc = grow(&best->pending, &best->cap_pending, best->n_pending + 1);
+	if (rc == 0)
+		best->pending[best->n_pending++] = thread;
+	pthread_mutex_unlock(&best->lock);
+	if (rc == 0)
+		reactor_wake(best);
+	return rc;
+}
+
+static void take_pending(struct reactor *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->n_pending == 0 || grow(&r->threads, &r->cap_threads,
+				      r->n_threads + r->n_pending) != 0) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	for (size_t i = 0; i < r->n_pending; i++) {
+		struct sio_thread *t = r->pending[i];
+		int fd = sio_thread_get_interrupt_fd(t);
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
+
+		if (fd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			SIO_DEBUGLOG("app", "reactor %d: thread %s has no interrupt fd, spinning",
+				     r->core, sio_thread_get_name(t));
+			r->spin = true;
+		}
+		r->threads[r->n_threads++] = t;
+	}
+	r->n_pending = 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void drop_thread(struct reactor *r, size_t i)
+{
+	struct sio_thread *t = r->threads[i];
+	int fd = sio_thread_get_interrupt_fd(t);
+
+	if (fd >= 0)
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+	pthread_mutex_lock(&r->lock);
+	r->threads[i] = r->threads[--r->n_threads];
+	pthread_mutex_unlock(&r->lock);
+	if (sio_thread_destroy(t) != 0)
+		SIO_ERRLOG("reactor %d: could not destroy thread %s", r->core,
+			   sio_thread_get_name(t));
+}
+
+static void idle_wait(struct reactor *r)
+{
+	struct epoll_event evs[16];
+	uint64_t timeout_us = UINT64_MAX;
+	int ms;
+
+	for (size_t i = 0; i < r->n_threads; i++) {
+		uint64_t t = sio_thread_next_timeout_us(r->threads[i]);
+
+		if (t < timeout_us)
+			timeout_us = t;
+	}
+	if (timeout_us == 0 || r->spin)
+		return;
+	ms = timeout_us >= (uint64_t)REACTOR_MAX_SLEEP_MS * 1000 ? REACTOR_MAX_SLEEP_MS
+								 : (int)((timeout_us + 999) / 1000);
+	/* Thread fds are drained by their threads' polls, our eventfd by the loop. */
+	epoll_wait(r->epfd, evs, 16, ms);
+}
+
+static void drain_efd(struct reactor *r)
+{
+	uint64_t v;
+
+	while (read(r->efd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
+static void reactor_loop(struct reactor *r)
+{
+	tls_reactor = r;
+	for (;;) {
+		uint64_t start = sio_get_ticks(), end;
+		int work = 0;
+
+		drain_efd(r);
+		take_pending(r);
+		for (size_t i = 0; i < r->n_threads;) {
+			struct sio_thread *t = r->threads[i];
+
+			work += sio_thread_poll(t, 0) > 0;
+			if (sio_thread_is_exited(t)) {
+				drop_thread(r, i);
+				work++;
+				continue;
+			}
+			i++;
+		}
+		if (r == reactor_of(g_main_core))
+			app_reactor_main_tick();
+		end = sio_get_ticks();
+		if (work > 0)
+			r->busy_tsc += end - start;
+		else
+			r->idle_tsc += end - start;
+
+		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_lock(&r->lock);
+			bool empty = r->n_threads == 0 && r->n_pending == 0;
+			pthread_mutex_unlock(&r->lock);
+			if (empty)
+				break;
+			if (r->deadline == 0) {
+				r->deadline = end + g_shutdown_ticks;
+			} else if (end > r->deadline) {
+				for (size_t i = 0; i < r->n_threads; i++)
+					SIO_ERRLOG("reactor %d: thread %s did not exit in time; "
+						   "abandoning it", r->core,
+						   sio_thread_get_name(r->threads[i]));
+				break;
+			}
+		}
+		if (work == 0)
+			idle_wait(r);
+	}
+	tls_reactor = NULL;
+}
+
+static void *reactor_main(void *arg)
+{
+	struct reactor *r = arg;
+	int rc = sio_cpu_pin_current((unsigned int)r->core);
+
+	if (rc != 0)
+		SIO_WARNLOG("reactor %d: cannot pin to its core: %s", r->core, strerror(-rc));
+	reactor_loop(r);
+	return NULL;
+}
+
+int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t shutdown_ms)
+{
+	size_t n = sio_cpuset_count(mask), k = 0;
+	int rc = 0;
+
+	g_reactors = calloc(n, sizeof(*g_reactors));
+	if (g_reactors == NULL)
+		return -ENOMEM;
+	for (int c = sio_cpuset_next(mask, -1); c >= 0; c = sio_cpuset_next(mask, c)) {
+		struct reactor *r = &g_reactors[k++];
+
+		r->core = c;
+		r->epfd = r->efd = -1;
+		pthread_mutex_init(&r->lock, NULL);
+		r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		r->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (r->efd < 0 || r->epfd < 0) {
+			rc = -errno;
+		} else {
+			struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+
+			if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->efd, &ev) != 0)
+				rc = -errno;
+		}
+		g_nreactors = k;
+		if (rc != 0) {
+			app_reactors_destroy();
+			return rc;
+		}
+	}
+	g_main_core = main_core;
+	g_shutdown_ticks = sio_us_to_ticks((uint64_t)shutdown_ms * 1000);
+	sio_thread_set_schedule_fn(schedule_thread, NULL);
+	return 0;
+}
+
+int app_reactors_create_event_threads(void)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		struct reactor *r = &g_reactors[i];
+		struct sio_cpuset one;
+		char name[32];
+
+		sio_cpuset_zero(&one);
+		sio_cpuset_set(&one, (unsigned int)r->core);
+		snprintf(name, sizeof(name), "reactor_%d", r->core);
+		r->event_thread = sio_thread_create(name, &one);
+		if (r->event_thread == NULL)
+			return -errno;
+	}
+	return 0;
+}
+
+int app_reactors_start(void)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		struct reactor *r = &g_reactors[i];
+		int rc;
+
+		if (r->core == g_main_core)
+			continue;
+		rc = pthread_create(&r->tid, NULL, reactor_main, r);
+		if (rc != 0)
+			return -rc;
+		r->has_tid = true;
+	}
+	return 0;
+}
+
+void app_reactor_run_main(void)
+{
+	struct reactor *r = reactor_of(g_main_core);
+
+	if (r != NULL)
+		reactor_loop(r);
+}
+
+void app_reactors_stop(void)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		__atomic_store_n(&g_reactors[i].stop, true, __ATOMIC_RELEASE);
+		reactor_wake(&g_reactors[i]);
+	}
+}
+
+void app_reactors_wake_main(void)
+{
+	struct reactor *r = reactor_of(g_main_core);
+
+	if (r != NULL)
+		reactor_wake(r);
+}
+
+void app_reactors_join(void)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		if (g_reactors[i].has_tid) {
+			pthread_join(g_reactors[i].tid, NULL);
+			g_reactors[i].has_tid = false;
+		}
+	}
+}
+
+void app_reactors_destroy(void)
+{
+	sio_thread_set_schedule_fn(NULL, NULL);
+	for (size_t i = 0; i < g_nreactors; i++) {
+		struct reactor *r = &g_reactors[i];
+
+		if (r->efd >= 0)
+			close(r->efd);
+		if (r->epfd >= 0)
+			close(r->epfd);
+		pthread_mutex_destroy(&r->lock);
+		free(r->pending);
+		free(r->threads);
+	}
+	free(g_reactors);
+	g_reactors = NULL;
+	g_nreactors = 0;
+	g_main_core = -1;
+}
+
+void app_reactors_foreach(app_reactor_visit_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		struct reactor *r = &g_reactors[i];
+		struct app_reactor_info info = {.core = r->core,
+						.busy_tsc = __atomic_load_n(&r->busy_tsc, __ATOMIC_RELAXED),
+						.idle_tsc = __atomic_load_n(&r->idle_tsc, __ATOMIC_RELAXED)};
+
+		pthread_mutex_lock(&r->lock);
+		fn(&info, r->threads, r->n_threads, ctx);
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+/* Cores */
+
+uint32_t sio_core_count(void)
+{
+	return (uint32_t)g_nreactors;
+}
+
+int sio_core_get_first(void)
+{
+	return g_nreactors > 0 ? g_reactors[0].core : -1;
+}
+
+int sio_core_get_last(void)
+{
+	return g_nreactors > 0 ? g_reactors[g_nreactors - 1].core : -1;
+}
+
+int sio_core_get_next(int prev)
+{
+	for (size_t i = 0; i < g_nreactors; i++) {
+		if (g_reactors[i].core > prev)
+			return g_reactors[i].core;
+	}
+	return -1;
+}
+
+int sio_core_get_current(void)
+{
+	return tls_reactor != NULL ? tls_reactor->core : -1;
+}
+
+int sio_core_get_main(void)
+{
+	return g_nreactors > 0 ? g_main_core : -1;
+}
+
+/* Events */
+
+int sio_event_call(int core, sio_msg_fn fn, void *arg)
+{
+	struct reactor *r = reactor_of(core);
+
+	if (r == NULL || fn == NULL || r->event_thread == NULL)
+		return -EINVAL;
+	return sio_thread_send_msg(r->event_thread, fn, arg);
+}
+
+struct event_ctx {
+	sio_msg_fn fn;
+	void *arg;
+	sio_done_cb cb;
+	void *cb_arg;
+	struct sio_thread *origin;
+};
+
+static void event_done(void *ctx)
+{
+	struct event_ctx e = *(struct event_ctx *)ctx;
+
+	free(ctx);
+	e.cb(e.cb_arg, 0);
+}
+
+static void event_run(void *ctx)
+{
+	struct event_ctx *e = ctx;
+	int rc;
+
+	e->fn(e->arg);
+	rc = sio_thread_send_msg(e->origin, event_done, e);
+	if (rc != 0) {
+		SIO_ERRLOG("event completion lost: thread %s: %s", sio_thread_get_name(e->origin),
+			   strerror(-rc));
+		free(e);
+	}
+}
+
+int sio_event_call_async(int core, sio_msg_fn fn, void *arg, sio_done_cb cb, void *cb_arg)
+{
+	struct event_ctx *e;
+	int rc;
+
+	if (cb == NULL || fn == NULL)
+		return -EINVAL;
+	if (sio_thread_get_current() == NULL)
+		return -EPERM;
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	*e = (struct event_ctx){fn, arg, cb, cb_arg, sio_thread_get_current()};
+	rc = sio_event_call(core, event_run, e);
+	if (rc != 0)
+		free(e);
+	return rc;
+}
+
+int sio_event_call_future(int core, sio_msg_fn fn, void *arg, struct sio_future *f)
+{
+	int rc;
+
+	if (f == NULL || fn == NULL)
+		return -EINVAL;
+	rc = sio_future_init(f);
+	if (rc != 0)
+		return rc;
+	return sio_event_call_async(core, fn, arg, sio_future_cb, f);
+}
