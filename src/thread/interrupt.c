@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Interrupt mode: each thread can expose an epoll fd wrapping an eventfd
+ * (messages, pending work) and a timerfd (next timed poller), so an outside
+ * event loop sleeps until the thread has something to do.
+ *
+ * Cost model: nothing is set up until sio_thread_get_interrupt_fd() is
+ * called. Afterwards a producer writes the eventfd only when it finds the
+ * thread marked sleeping, i.e. once per sleep, not once per message; a
+ * thread that keeps finding work makes no syscall at all.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "thread_internal.h"
+
+static void drain_fd(int fd)
+{
+	uint64_t v;
+
+	/* Non-blocking: EAGAIN just means nobody wrote. */
+	while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+}
+
+static void intr_close(struct thread_intr *in)
+{
+	if (in->epfd >= 0)
+		close(in->epfd);
+	if (in->efd >= 0)
+		close(in->efd);
+	if (in->tfd >= 0)
+		close(in->tfd);
+	free(in);
+}
+
+static int intr_open(struct thread_intr **out)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct thread_intr *in;
+	int rc;
+
+	in = calloc(1, sizeof(*in));
+	if (in == NULL)
+		return -ENOMEM;
+	in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	in->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	in->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (in->efd < 0 || in->tfd < 0 || in->epfd < 0)
+		goto err;
+	ev.data.fd = in->efd;
+	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->efd, &ev) != 0)
+		goto err;
+	ev.data.fd = in->tfd;
+	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->tfd, &ev) != 0)
+		goto err;
+	/* Readable at once, so the loop polls once and the first poll's end
+	 * sets the real state (and drains this write: armed). */
+	eventfd_write(in->efd, 1);
+	in->armed = true;
+	*out = in;
+	return 0;
+err:
+	rc = -errno;
+	intr_close(in);
+	return rc;
+}
+
+int sio_thread_get_interrupt_fd(struct sio_thread *thread)
+{
+	struct thread_intr *in;
+	int rc;
+
+	if (thread == NULL)
+		return -EINVAL;
+	in = atomic_load_explicit(&thread->intr, memory_order_acquire);
+	if (in != NULL)
+		return in->epfd;
+	thread_registry_lock(); /* serialises two first callers */
+	in = atomic_load_explicit(&thread->intr, memory_order_acquire);
+	if (in == NULL) {
+		rc = intr_open(&in);
+		if (rc != 0) {
+			thread_registry_unlock();
+			SIO_ERRLOG("thread %s: cannot set up its interrupt fd: %d", thread->name, rc);
+			return rc;
+		}
+		/* Release pairs with the acquire loads in sio_thread_poll() and
+		 * thread_wake(): they see the fds and the initial armed state. */
+		atomic_store_explicit(&thread->intr, in, memory_order_release);
+	}
+	thread_registry_unlock();
+	return in->epfd;
+}
+
+void thread_intr_poll_begin(struct sio_thread *t, struct thread_intr *in)
+{
+	if (in->armed) {
+		/* We may have slept: clear the wake-up. A producer that flipped
+		 * `sleeping` may write after this read; that leaves one spurious
+		 * wake-up, drained next time (we re-arm before sleeping). */
+		in->armed = false;
+		atomic_store_explicit(&t->sleeping, false, memory_order_relaxed);
+		drain_fd(in->efd);
+	}
+	if (in->timer_at != 0 && t->poll_now >= in->timer_at) {
+		drain_fd(in->tfd);
+		in->timer_at = 0; /* one-shot: fired; re-armed at the end if needed */
+	}
+}
+
+static void timer_arm(struct thread_intr *in, uint64_t at, uint64_t now)
+{
+	struct itimerspec its = {0};
+
+	if (at != 0) {
+		uint64_t us = at > now ? sio_ticks_to_us(at - now) + 1 : 1;
+
+		its.it_value.tv_sec = (time_t)(us / 1000000);
+		its.it_value.tv_nsec = (long)(us % 1000000) * 1000;
+	}
+	/* Also clears a pending expiry, so the fd stops being readable. */
+	timerfd_settime(in->tfd, 0, &its, NULL);
+	in->timer_at = at;
+}
+
+void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in)
+{
+	uint64_t now = thread_now();
+	uint64_t next = thread_next_timed(t);
+	bool work;
+
+	if (next != in->timer_at)
+		timer_arm(in, next, now);
+	work = t->n_active != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
+	if (work) {
+		/* Stay readable until the work is done; one write suffices. */
+		if (!in->kept) {
+			eventfd_write(in->efd, 1);
+			in->kept = true;
+		}
+		return;
+	}
+	if (in->kept) {
+		drain_fd(in->efd);
+		in->kept = false;
+	}
+	atomic_store_explicit(&t->sleeping, true, memory_order_relaxed);
+	/* Pairs with the fence in thread_wake(): either a producer sees
+	 * sleeping == true and writes efd, or we see its message here. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (thread_has_msgs(t)) {
+		if (atomic_exchange_explicit(&t->sleeping, false, memory_order_relaxed)) {
+			/* No producer took the wake-up: make ourselves readable. */
+			eventfd_write(in->efd, 1);
+			in->kept = true;
+			return;
+		}
+		/* A producer flipped it and writes efd (maybe already has). */
+	}
+	in->armed = true;
+}
+
+void thread_intr_fini(struct sio_thread *t)
+{
+	struct thread_intr *in = atomic_load(&t->intr);
+
+	if (in != NULL) {
+		atomic_store(&t->intr, NULL);
+		intr_close(in);
+	}
+}
+
+uint64_t sio_thread_next_timeout_us(struct sio_thread *thread)
+{
+	uint64_t next, now, d, us;
+
+	if (thread == NULL)
+		return UINT64_MAX;
+	if (thread->n_active != 0 || thread_has_msgs(thread))
+		return 0;
+	next = thread_next_timed(thread);
+	if (next == 0)
+		return UINT64_MAX;
+	now = thread_now();
+	if (next <= now)
+		return 0;
+	d = next - now;
+	us = sio_ticks_to_us(d);
+	/* Round up: waking early would find nothing due and spin once more. */
+	if (sio_us_to_ticks(us) < d)
+		us++;
+	return us;
+}
