@@ -18,6 +18,7 @@
 #ifndef SPDK_IO_ASYNC_H
 #define SPDK_IO_ASYNC_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,18 +40,31 @@ typedef void (*sio_future_then_fn)(struct sio_future *f, void *arg);
 
 /**
  * A one-shot result: an int (0 or negative errno by convention) plus an
- * optional value pointer. Lives in caller storage (often a task's stack);
- * fields are private. Owned by the thread that initialised it.
+ * optional value pointer.
+ *
+ * Where futures live: in caller storage, never allocated by the library.
+ * Usually a local on the awaiting task's stack (SIO_AWAIT_CALL() does exactly
+ * that) or a field of the object the operation works on. The storage must
+ * stay valid until the future has completed AND its consumer (waiter, then
+ * callback) has run; a future abandoned by sio_await_timeout() or
+ * sio_await_first() must still be kept alive until its producer completes it.
+ *
+ * Owned by the thread that initialised it: it is completed, awaited and
+ * queried there; other OS threads use sio_future_complete_threadsafe().
+ * One consumer per future: one task in sio_await() (or a combinator), or one
+ * sio_future_then() callback. All fields are private.
  */
 struct sio_future {
-	int rc;                    /* private */
-	uint32_t state;            /* private: enum in async.c */
+	int rc;                    /* private: result, valid once done */
+	uint32_t state;            /* private: magic of the state, see future.c */
 	void *value;               /* private */
 	struct sio_thread *owner;  /* private */
-	struct sio_task *waiter;   /* private: the task parked in sio_await() */
+	struct sio_task *waiter;   /* private: the task parked on it */
 	sio_future_then_fn then_fn;/* private */
 	void *then_arg;            /* private */
-	void *link;                /* private: combinators */
+	uint32_t ts_claim;         /* private: a threadsafe completion is in flight (atomic) */
+	int ts_rc;                 /* private: its result, carried to the owner */
+	void *ts_value;            /* private */
 };
 
 /**
@@ -107,11 +121,18 @@ int sio_future_then(struct sio_future *f, sio_future_then_fn fn, void *arg);
  */
 int sio_block_on(struct sio_future *f);
 
-/** Call @fn(args..., sio_future_cb, &future) and await it: see the file comment. */
+/**
+ * SIO_AWAIT_CALL() - Call @fn(args..., sio_future_cb, &future) and await it:
+ * the awaitable form of any callback-form operation (see the file comment).
+ * The future lives on the calling task's stack, so nothing is allocated.
+ * Outside a task it returns -EPERM without starting the operation (the stack
+ * future would not outlive the call). Otherwise it evaluates to @fn's error
+ * if the operation did not start, else to the rc the operation completed with.
+ */
 #define SIO_AWAIT_CALL(fn, ...)                                                     \
 	({                                                                          \
 		struct sio_future _sio_f;                                           \
-		int _sio_rc = sio_future_init(&_sio_f);                             \
+		int _sio_rc = sio_in_task() ? sio_future_init(&_sio_f) : -EPERM;    \
 		if (_sio_rc == 0) {                                                 \
 			_sio_rc = fn(__VA_ARGS__, sio_future_cb, &_sio_f);          \
 			if (_sio_rc == 0)                                           \

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals shared by the files of the async layer:
+ *   sched.c       per-thread state, run queue, resume/park, timers
+ *   task.c        spawn, spawn_on, the task entry and exit, yield
+ *   future.c      futures, await, then, block_on
+ *   combinators.c sleep, await_timeout, await_all, await_first
+ * Not installed; tests may include it.
+ */
+#ifndef SIO_ASYNC_INTERNAL_H
+#define SIO_ASYNC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "spdk_io/async.h"
+#include "spdk_io/log.h"
+#include "spdk_io/thread.h"
+
+#include "async/sanitizer.h"
+#include "async/stack.h"
+#include "async/switch.h"
+
+#define ASYNC_LOG_FLAG "async"
+
+/*
+ * Misuse (await outside a task, a second waiter, a double completion) returns
+ * an error and logs it; built with -DSIO_DEBUG_MISUSE it aborts instead, so a
+ * debug build stops at the first mistake with the message on stderr.
+ */
+#ifdef SIO_DEBUG_MISUSE
+#define ASYNC_MISUSE(...)                \
+	do {                             \
+		SIO_ERRLOG(__VA_ARGS__); \
+		async_misuse_abort();    \
+	} while (0)
+#else
+#define ASYNC_MISUSE(...) SIO_ERRLOG(__VA_ARGS__)
+#endif
+void async_misuse_abort(void) __attribute__((noreturn));
+
+/* Life of a task. */
+enum task_state {
+	TASK_READY = 1,   /* on its thread's run queue (a new task starts here) */
+	TASK_RUNNING = 2, /* executing on its stack right now */
+	TASK_PARKED = 3,  /* waiting for a wake (future, timer); on no queue */
+	TASK_DONE = 4,    /* its function returned; the stack awaits recycling */
+};
+
+/* Why a parked task was woken. */
+enum task_wake {
+	TASK_WAKE_NONE = 0,    /* not woken yet */
+	TASK_WAKE_FUTURE = 1,  /* a future it waited on completed */
+	TASK_WAKE_TIMER = 2,   /* its timer expired */
+	TASK_WAKE_YIELD = 3,   /* it yielded */
+};
+
+struct async_thread;
+
+/*
+ * A task control block. It lives at the top of the task's own stack mapping,
+ * just below the stack descriptor, so spawning allocates nothing: the pooled
+ * stack is the pooled control block.
+ */
+struct sio_task {
+	struct async_ctx ctx;         /* the task's saved context while not running */
+	struct async_ctx caller;      /* whoever resumed it (the run-queue poller) */
+	TAILQ_ENTRY(sio_task) rq_link;
+	struct async_thread *at;
+	struct async_stack *stack;
+	sio_task_fn fn;
+	void *arg;
+	struct sio_future *result;    /* completed with fn's return; may be NULL */
+	const char *name;
+	uint32_t state;               /* enum task_state */
+	uint32_t wake;                /* enum task_wake: why it was last woken */
+#if ASYNC_ASAN
+	const void *caller_stack_lo;  /* the resumer's stack, learnt at each resume */
+	size_t caller_stack_size;
+#endif
+#if ASYNC_TSAN
+	void *tsan_fiber;
+	void *tsan_caller_fiber;
+#endif
+};
+
+TAILQ_HEAD(task_tailq, sio_task);
+
+/* A pending wake-up of a parked task at a tick; lives on that task's stack. */
+struct async_timer {
+	TAILQ_ENTRY(async_timer) link;
+	uint64_t deadline;            /* sio_get_ticks() value */
+	struct sio_task *task;
+	bool armed;                   /* on the thread's timer list */
+};
+TAILQ_HEAD(timer_tailq, async_timer);
+
+/*
+ * What the async layer keeps per sio_thread. Created by the first spawn on a
+ * thread; released once the thread has had no task for a linger period, or
+ * as soon as its last task ends while the thread is exiting. While it exists
+ * its pollers keep the thread from finishing sio_thread_exit(): that is how
+ * thread exit waits for tasks.
+ */
+struct async_thread {
+	struct sio_thread *thread;
+	uint64_t thread_id;
+	struct task_tailq runq;
+	uint32_t nready;
+	uint32_t ntasks;              /* spawned and not yet reaped */
+	uint64_t spawned;             /* lifetime count, also the linger activity mark */
+	uint64_t linger_mark;         /* spawned at the previous linger check */
+	struct sio_poller *rq_poller; /* runs ready tasks; paused while none is ready */
+	bool rq_paused;
+	struct sio_poller *linger_poller; /* paused while tasks exist */
+	bool linger_paused;
+	struct sio_poller *timer_poller;  /* one-shot-ish, period = time to first timer */
+	uint64_t timer_armed_at;      /* tick the timer poller fires next */
+	uint64_t timer_period_us;     /* its period */
+	struct timer_tailq timers;    /* sorted by deadline */
+	struct async_stack_pool stacks;
+	bool released;
+	TAILQ_ENTRY(async_thread) link; /* g_async_threads */
+};
+
+/* The task running on this OS thread, NULL outside tasks. */
+extern __thread struct sio_task *tls_async_task;
+
+/* ---- sched.c ---- */
+/* The current thread's state, creating it if @create. NULL with *rc set on failure. */
+struct async_thread *async_thread_get(bool create, int *rc);
+/* Make @t ready (from PARKED) and queue it; no-op in any other state. */
+void async_task_wake(struct sio_task *t, enum task_wake why);
+/* Queue a new or yielding task at the tail of the run queue. */
+void async_task_enqueue(struct sio_task *t);
+/* Park the running task until woken; returns why it was woken. */
+enum task_wake async_task_park(struct sio_task *t);
+/* Switch from the running task back to its resumer for the last time. */
+void async_task_exit(struct sio_task *t) __attribute__((noreturn));
+/* Recycle a finished task's stack and account for it. */
+void async_task_reap(struct sio_task *t);
+void async_timer_arm(struct async_thread *at, struct async_timer *tm, struct sio_task *t,
+		     uint64_t us);
+void async_timer_disarm(struct async_thread *at, struct async_timer *tm);
+
+/* ---- future.c ---- */
+/* Hook the running task @t as @f's waiter. 0, or -EBUSY / -EINVAL / -EPERM. */
+int async_future_add_waiter(struct sio_future *f, struct sio_task *t);
+void async_future_del_waiter(struct sio_future *f, struct sio_task *t);
+
+#endif /* SIO_ASYNC_INTERNAL_H */
