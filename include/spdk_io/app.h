@@ -102,6 +102,14 @@ void sio_app_stop(int rc);
  */
 int sio_app_wait_shutdown(void);
 
+/**
+ * sio_app_wait_shutdown_timeout() - As sio_app_wait_shutdown(), giving up
+ * after @us microseconds (UINT64_MAX: never).
+ * Context: a task on the app thread.
+ * Return: the stop rc; -ETIMEDOUT; -EPERM as sio_app_wait_shutdown().
+ */
+int sio_app_wait_shutdown_timeout(uint64_t us);
+
 /** sio_app_is_running() - Whether an app is between start and the end of shutdown. */
 bool sio_app_is_running(void);
 

@@ -209,6 +209,11 @@ void sio_app_stop(int rc)
 
 int sio_app_wait_shutdown(void)
 {
+	return sio_app_wait_shutdown_timeout(UINT64_MAX);
+}
+
+int sio_app_wait_shutdown_timeout(uint64_t us)
+{
 	struct shutdown_waiter w;
 	int rc;
 
@@ -221,7 +226,13 @@ int sio_app_wait_shutdown(void)
 	if (rc != 0)
 		return rc;
 	LIST_INSERT_HEAD(&g_app.waiters, &w, link);
-	return sio_await(&w.f);
+	if (us == UINT64_MAX)
+		return sio_await(&w.f);
+	rc = sio_await_timeout(&w.f, us);
+	/* Nobody may complete a future that is about to leave the stack. */
+	if (rc == -ETIMEDOUT)
+		LIST_REMOVE(&w, link);
+	return rc;
 }
 
 /* Signals: the handler only records; the main reactor acts on its next turn. */
@@ -421,6 +432,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	LIST_INIT(&g_app.waiters);
 	app_rpc_set_state(SIO_RPC_STARTUP);
 	sio_log_set_level(g_app.opts.log_level);
+	sio_log_flag_register("app");
+	sio_log_flag_register("rpc");
 
 	rc = parse_mask(&mask, &main_core);
 	if (rc != 0)
