@@ -329,8 +329,11 @@ static int conn_read(struct rpc_conn *c)
 			size_t cap = c->in_cap ? c->in_cap * 2 : RPC_READ_CHUNK;
 			char *p;
 
-			if (c->in_cap > APP_RPC_MAX_REQUEST)
-				return 0; /* conn_process reports the size error */
+			/* Just past the limit is enough to tell the client it is too big. */
+			if (c->in_len > APP_RPC_MAX_REQUEST)
+				return 0;
+			if (cap > APP_RPC_MAX_REQUEST + RPC_READ_CHUNK)
+				cap = APP_RPC_MAX_REQUEST + RPC_READ_CHUNK;
 			p = realloc(c->in, cap);
 			if (p == NULL)
 				return -ENOMEM;
