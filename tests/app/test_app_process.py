@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The app as a process: signals, exit codes, config errors on stderr, the RPC
+socket's life cycle, and tools/sio_rpc.py against it.
+
+usage: test_app_process.py APP_HELLO SIO_RPC_PY
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+APP = RPC = None
+NCORES = os.cpu_count() or 1
+MASK = '0x3' if NCORES >= 2 else '0x1'
+
+
+def rpc(sock, method, *params, check=True):
+    p = subprocess.run([sys.executable, RPC, '-s', sock, '-t', '10', method, *params],
+                       capture_output=True, text=True, timeout=30)
+    if check and p.returncode != 0:
+        raise AssertionError('%s failed (%d): %s' % (method, p.returncode, p.stderr))
+    return p
+
+
+def wait_answering(sock, proc, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError('app exited early: %s' % proc.communicate()[1])
+        if os.path.exists(sock):
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(sock)
+                    return
+                except OSError:
+                    pass
+        time.sleep(0.01)
+    raise AssertionError('no RPC socket at %s' % sock)
+
+
+class AppProcess(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.sock = os.path.join(self.tmp.name, 'app.sock')
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.tmp.cleanup()
+
+    def start(self, *args, sock=None):
+        p = subprocess.Popen([APP, '-r', sock or self.sock, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def run_app(self, *args):
+        return subprocess.run([APP, '-r', self.sock, *args], capture_output=True, text=True,
+                              timeout=30)
+
+    def test_signals_stop_orderly(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            p = self.start('-m', MASK)
+            wait_answering(self.sock, p)
+            version = json.loads(rpc(self.sock, 'spdk_get_version').stdout)
+            self.assertTrue(version['version'].startswith('spdk-io'))
+            self.assertEqual(os.stat(self.sock).st_mode & 0o777, 0o600)
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=15)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertIn('exit rc 0', out)
+            self.assertFalse(os.path.exists(self.sock), 'socket left behind')
+            self.assertFalse(os.path.exists(self.sock + '.lock'), 'lock file left behind')
+
+    def test_kill_instance_and_rpc_tool(self):
+        p = self.start('-m', MASK)
+        wait_answering(self.sock, p)
+        reactors = json.loads(rpc(self.sock, 'framework_get_reactors').stdout)
+        self.assertEqual(len(reactors['reactors']), 2 if NCORES >= 2 else 1)
+        self.assertIn('app_thread', [t['name'] for r in reactors['reactors']
+                                     for t in r['lw_threads']])
+        # key=value and JSON forms; errors exit 1 with the error on stderr
+        self.assertEqual(rpc(self.sock, 'log_set_flag', 'flag=app').stdout.strip(), 'true')
+        self.assertEqual(rpc(self.sock, 'log_clear_flag', '{"flag": "app"}').stdout.strip(),
+                         'true')
+        bad = rpc(self.sock, 'log_set_flag', 'flag=7', check=False)
+        self.assertEqual(bad.returncode, 1)
+        self.assertEqual(json.loads(bad.stderr)['code'], -32602)
+        self.assertIn("'flag' must be of type string", bad.stderr)
+        bad = rpc(self.sock, 'no_such_method', check=False)
+        self.assertEqual(json.loads(bad.stderr)['code'], -32601)
+        rpc(self.sock, 'spdk_kill_instance', 'sig_name=SIGINT')
+        out, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse(os.path.exists(self.sock))
+
+    def test_socket_in_use(self):
+        a = self.start()
+        wait_answering(self.sock, a)
+        b = self.run_app()
+        self.assertNotEqual(b.returncode, 0)
+        self.assertIn('in use by another process', b.stderr)
+        rpc(self.sock, 'spdk_get_version')  # the first one still answers
+        a.send_signal(signal.SIGTERM)
+        a.communicate(timeout=15)
+        self.assertEqual(a.returncode, 0)
+
+    def test_stale_socket_replaced(self):
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(self.sock)
+        s.close()  # a socket file nobody serves, as a crash leaves it
+        p = self.start()
+        wait_answering(self.sock, p)
+        rpc(self.sock, 'spdk_get_version')
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0)
+
+    def test_wait_for_rpc(self):
+        p = self.start('--wait-for-rpc')
+        wait_answering(self.sock, p)
+        bad = rpc(self.sock, 'thread_get_stats', check=False)
+        self.assertEqual(json.loads(bad.stderr)['code'], -1)
+        rpc(self.sock, 'framework_start_init')
+        stats = json.loads(rpc(self.sock, 'thread_get_stats').stdout)
+        self.assertGreater(stats['tick_rate'], 0)
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=15)
+        self.assertIn('ready', out)
+        self.assertEqual(p.returncode, 0)
+
+    def test_config_errors_exit_nonzero(self):
+        cases = [
+            ('{\n "subsystems": [\n  {"subsystem": 1,,}\n ]\n}\n', ':3:'),
+            ('{"subsystems": [{"subsystem": "nope", "config": []}]}',
+             "unknown subsystem 'nope'"),
+            ('{"subsystems": 5}', 'expected an object with a "subsystems" array'),
+        ]
+        for text, expect in cases:
+            path = os.path.join(self.tmp.name, 'c.json')
+            with open(path, 'w') as f:
+                f.write(text)
+            r = self.run_app('-c', path)
+            self.assertNotEqual(r.returncode, 0, text)
+            self.assertIn(expect, r.stderr, text)
+            if expect == ':3:':
+                self.assertIn(path + ':3:', r.stderr)
+        r = self.run_app('-c', os.path.join(self.tmp.name, 'missing.json'))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('missing.json', r.stderr)
+        self.assertFalse(os.path.exists(self.sock))
+
+    def test_empty_config_and_save(self):
+        path = os.path.join(self.tmp.name, 'c.json')
+        with open(path, 'w') as f:
+            f.write('{"subsystems": []}')
+        p = self.start('-c', path)
+        wait_answering(self.sock, p)
+        saved = json.loads(rpc(self.sock, 'save_config').stdout)
+        self.assertIn('subsystems', saved)
+        with open(path, 'w') as f:
+            json.dump(saved, f)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=15)
+        q = self.start('-c', path)
+        wait_answering(self.sock, q)
+        self.assertEqual(json.loads(rpc(self.sock, 'save_config').stdout), saved)
+        q.send_signal(signal.SIGTERM)
+        q.communicate(timeout=15)
+        self.assertEqual(q.returncode, 0)
+
+    def test_flags(self):
+        r = subprocess.run([APP, '-h'], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn('--cpumask', r.stderr)
+        self.assertIn('--timeout', r.stderr)
+        r = subprocess.run([APP, '--bogus'], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown option '--bogus'", r.stderr)
+        r = subprocess.run([APP, '-m'], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
+        r = self.run_app('-m', 'zz')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("reactor mask 'zz'", r.stderr)
+        r = self.run_app('-L', 'no_such_flag')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('-L no_such_flag: no such log flag', r.stderr)
+        r = self.run_app('--timeout', '0.5x')
+        self.assertEqual(r.returncode, 2)
+        r = self.run_app('-L', 'app', '--timeout', '1')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('timeout: stopping', r.stdout)
+
+
+if __name__ == '__main__':
+    APP, RPC = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], '-v'])
