@@ -194,8 +194,17 @@ int sio_dma_lookup(const void *addr, struct sio_dma_region *region)
 
 /* ---- chunks -------------------------------------------------------------- */
 
-static struct dma_chunk *dma_chunk_map(size_t len, bool try_huge, bool populate)
+enum dma_map_mode {
+	DMA_MAP_PLAIN,     /* ordinary pages */
+	DMA_MAP_TRY_HUGE,  /* hugepages, else ordinary pages */
+	DMA_MAP_HUGE_ONLY, /* hugepages, populated now, or nothing */
+};
+
+static struct dma_chunk *dma_chunk_map(size_t len, enum dma_map_mode mode)
 {
+	bool try_huge = mode != DMA_MAP_PLAIN;
+	bool populate = mode == DMA_MAP_HUGE_ONLY;
+
 	struct dma_chunk *c = calloc(1, sizeof(*c));
 	struct dma_extent *ext = calloc(1, sizeof(*ext));
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0);
@@ -210,6 +219,8 @@ static struct dma_chunk *dma_chunk_map(size_t len, bool try_huge, bool populate)
 		if (p != MAP_FAILED) {
 			len = hlen;
 			c->hugepage = true;
+		} else if (mode == DMA_MAP_HUGE_ONLY) {
+			goto err;
 		} else if (!g_dma_huge_warned) {
 			g_dma_huge_warned = true;
 			SIO_WARNLOG("no free hugepages for %zu bytes; DMA memory falls back to "
@@ -360,8 +371,8 @@ void *sio_dma_malloc(size_t size, size_t align)
 	if (c == NULL) {
 		size_t want = taken + (align > DMA_PAGE_SIZE ? align : 0);
 
-		c = dma_chunk_map(want > DMA_CHUNK_SIZE ? want : DMA_CHUNK_SIZE, g_dma_hugepages,
-				  false);
+		c = dma_chunk_map(want > DMA_CHUNK_SIZE ? want : DMA_CHUNK_SIZE,
+				  g_dma_hugepages ? DMA_MAP_TRY_HUGE : DMA_MAP_PLAIN);
 		if (c == NULL)
 			goto out;
 		off = dma_chunk_carve(c, taken, align);
@@ -443,17 +454,12 @@ int dma_env_init(bool hugepages, size_t reserve_bytes)
 		 * sio_env_uses_hugepages() the truth from the start. */
 		size_t want = reserve_bytes > DMA_HUGEPAGE_SIZE ? reserve_bytes : DMA_HUGEPAGE_SIZE;
 
-		g_dma_huge_warned = true; /* the caller reports a shortage, not us */
-		c = dma_chunk_map(want, true, true);
-		g_dma_huge_warned = false;
-		if (c != NULL && c->hugepage) {
+		c = dma_chunk_map(want, DMA_MAP_HUGE_ONLY);
+		if (c != NULL) {
 			c->reserved = true;
 			g_dma_hugepages = true;
-		} else {
-			if (c != NULL)
-				dma_chunk_unmap(c);
-			if (reserve_bytes > 0)
-				rc = -ENOMEM;
+		} else if (reserve_bytes > 0) {
+			rc = -ENOMEM;
 		}
 	}
 	pthread_mutex_unlock(&g_dma_lock);

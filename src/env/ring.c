@@ -34,12 +34,19 @@ struct sio_ring {
 	enum sio_ring_type type;
 	size_t mask;
 
-	/* Producer side. */
+	/* MPSC producers' claim counter, alone on its line: producers CAS it,
+	 * the consumer never reads it. */
 	_Alignas(ENV_CACHE_LINE) atomic_size_t prod_head;
-	atomic_size_t prod_tail;
-	/* SPSC producer's last view of cons_head: re-read only when the ring
-	 * looks full, so the producer rarely touches the consumer's line. */
-	size_t prod_cons_cache;
+	/* The producers' last view of cons_head: re-read only when the ring
+	 * looks full, so producers rarely touch the consumer's line. cons_head
+	 * only grows, so a stale view under-counts free slots, which is safe.
+	 * Shared by MPSC producers, so stored with release and loaded with
+	 * acquire: a producer that trusts a view another producer fetched must
+	 * also inherit that producer's acquire of cons_head. */
+	atomic_size_t prod_cons_cache;
+
+	/* Published by producers, read by the consumer. */
+	_Alignas(ENV_CACHE_LINE) atomic_size_t prod_tail;
 
 	/* Consumer side. */
 	_Alignas(ENV_CACHE_LINE) atomic_size_t cons_head;
@@ -121,14 +128,17 @@ static size_t ring_enqueue_sp(struct sio_ring *r, void *const *objs, size_t n)
 {
 	size_t cap = r->mask + 1;
 	size_t tail = atomic_load_explicit(&r->prod_tail, memory_order_relaxed);
-	size_t free_slots = cap - (tail - r->prod_cons_cache);
+	size_t cons = atomic_load_explicit(&r->prod_cons_cache, memory_order_relaxed);
+	size_t free_slots = cap - (tail - cons);
 
 	if (free_slots < n) {
 		/* Acquire pairs with the release store of cons_head in
 		 * sio_ring_dequeue(): the consumer has finished reading the
-		 * slots it released before we overwrite them. */
-		r->prod_cons_cache = atomic_load_explicit(&r->cons_head, memory_order_acquire);
-		free_slots = cap - (tail - r->prod_cons_cache);
+		 * slots it released before we overwrite them. The cache is
+		 * private to the single producer, so relaxed suffices there. */
+		cons = atomic_load_explicit(&r->cons_head, memory_order_acquire);
+		atomic_store_explicit(&r->prod_cons_cache, cons, memory_order_relaxed);
+		free_slots = cap - (tail - cons);
 		if (n > free_slots)
 			n = free_slots;
 		if (n == 0)
@@ -144,17 +154,28 @@ static size_t ring_enqueue_sp(struct sio_ring *r, void *const *objs, size_t n)
 static size_t ring_enqueue_mp(struct sio_ring *r, void *const *objs, size_t n)
 {
 	size_t cap = r->mask + 1;
-	size_t head, cons, free_slots;
+	size_t head, cons, free_slots, want = n;
 
 	head = atomic_load_explicit(&r->prod_head, memory_order_relaxed);
 	do {
-		/* Acquire pairs with the release store of cons_head in
-		 * sio_ring_dequeue(), as in the SPSC case. A stale value only
-		 * under-counts free slots, which is safe. */
-		cons = atomic_load_explicit(&r->cons_head, memory_order_acquire);
-		free_slots = cap - (head - cons);
-		if (n > free_slots)
-			n = free_slots;
+		/* Acquire pairs with the release store below by whichever
+		 * producer refreshed the cache. */
+		cons = atomic_load_explicit(&r->prod_cons_cache, memory_order_acquire);
+		/* A view older than our head's claimers used may put head more
+		 * than a ring ahead of it: count that as full and refresh. */
+		free_slots = head - cons >= cap ? 0 : cap - (head - cons);
+		if (free_slots < want) {
+			/* Acquire pairs with the release store of cons_head in
+			 * sio_ring_dequeue(). */
+			cons = atomic_load_explicit(&r->cons_head, memory_order_acquire);
+			/* Release pairs with the acquire load of the cache above. */
+			atomic_store_explicit(&r->prod_cons_cache, cons, memory_order_release);
+			/* Still guarded: nothing orders our (relaxed) read of
+			 * head before this load, so the pair may be
+			 * inconsistent; "full" is the safe answer then. */
+			free_slots = head - cons >= cap ? 0 : cap - (head - cons);
+		}
+		n = want > free_slots ? free_slots : want;
 		if (n == 0)
 			return 0;
 		/* Relaxed CAS: it only hands out index ranges; slot contents are
@@ -169,8 +190,16 @@ static size_t ring_enqueue_mp(struct sio_ring *r, void *const *objs, size_t n)
 	 * store of prod_tail by the producer that claimed the range just before
 	 * ours: its slot writes happen-before our release below, so a consumer
 	 * that acquires our tail sees them too. */
-	while (atomic_load_explicit(&r->prod_tail, memory_order_acquire) != head)
-		env_cpu_relax();
+	for (unsigned int spins = 0;
+	     atomic_load_explicit(&r->prod_tail, memory_order_acquire) != head; spins++) {
+		/* The producer ahead of us may have been preempted between its
+		 * claim and its publish; with more runnable threads than cores,
+		 * spinning on would keep it off the CPU. */
+		if (spins < 256)
+			env_cpu_relax();
+		else
+			sched_yield();
+	}
 	/* Release pairs with the acquire load of prod_tail in sio_ring_dequeue(). */
 	atomic_store_explicit(&r->prod_tail, head + n, memory_order_release);
 	return n;

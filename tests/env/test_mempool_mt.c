@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "spdk_io/env.h"
+#include "stress_scale.h"
 
 #define NOBJS 512
 #define NTHREADS 3
@@ -118,7 +119,7 @@ static void test_cross_thread(void **state)
 	uint64_t received = 0;
 	void *o;
 
-	s->iters = env ? strtoull(env, NULL, 10) / 10 : 200000;
+	s->iters = env ? strtoull(env, NULL, 10) / 10 : 200000 / STRESS_DIVISOR;
 	s->mp = sio_mempool_create("mt", NOBJS, 64, 32, false);
 	s->to_consumer = sio_ring_create(SIO_RING_SP_SC, 64);
 	assert_non_null(s->mp);

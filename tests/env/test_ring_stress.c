@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "spdk_io/env.h"
+#include "stress_scale.h"
 
 #define MAX_PRODUCERS 4
 
@@ -29,7 +30,7 @@ static uint64_t items_per_producer(uint64_t dflt)
 {
 	const char *s = getenv("SIO_STRESS_ITEMS");
 
-	return s ? strtoull(s, NULL, 10) : dflt;
+	return s ? strtoull(s, NULL, 10) : dflt / STRESS_DIVISOR;
 }
 
 /* Encode producer in the top byte, sequence+1 below (never NULL). */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_env: costs of the env layer's hot paths.
+ *
+ *   mempool get+put on a warm per-thread cache      (ns per pair)
+ *   ring enqueue+dequeue on one thread, burst 1/32  (ns per item)
+ *   dma lookup                                      (ns per call)
+ *   SPSC / MPSC ring between two OS threads pinned to cores 0 and 1
+ *                                                   (items per second)
+ *
+ * Usage: bench_env [seconds-per-cross-thread-run, default 1]
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "spdk_io/env.h"
+
+static double ns_per(uint64_t ticks, uint64_t ops)
+{
+	return (double)sio_ticks_to_ns(ticks) / (double)ops;
+}
+
+static void bench_mempool(void)
+{
+	struct sio_mempool *mp = sio_mempool_create("bench", 4096, 64, 256, false);
+	const uint64_t iters = 20000000;
+	void *o, *objs[32];
+	uint64_t t0;
+
+	/* warm the cache */
+	for (int i = 0; i < 1000; i++)
+		sio_mempool_put(mp, sio_mempool_get(mp));
+	t0 = sio_get_ticks();
+	for (uint64_t i = 0; i < iters; i++) {
+		o = sio_mempool_get(mp);
+		__asm__ __volatile__("" : : "r"(o) : "memory");
+		sio_mempool_put(mp, o);
+	}
+	printf("mempool get+put (cached)        %8.2f ns/pair\n", ns_per(sio_get_ticks() - t0, iters));
+
+	t0 = sio_get_ticks();
+	for (uint64_t i = 0; i < iters / 32; i++) {
+		sio_mempool_get_bulk(mp, objs, 32);
+		__asm__ __volatile__("" : : "r"(objs) : "memory");
+		sio_mempool_put_bulk(mp, objs, 32);
+	}
+	printf("mempool get_bulk+put_bulk (32)  %8.2f ns/object\n",
+	       ns_per(sio_get_ticks() - t0, iters / 32 * 32));
+	sio_mempool_destroy(mp);
+
+	mp = sio_mempool_create("bench-nocache", 4096, 64, 0, false);
+	t0 = sio_get_ticks();
+	for (uint64_t i = 0; i < iters / 4; i++) {
+		o = sio_mempool_get(mp);
+		__asm__ __volatile__("" : : "r"(o) : "memory");
+		sio_mempool_put(mp, o);
+	}
+	printf("mempool get+put (no cache)      %8.2f ns/pair\n",
+	       ns_per(sio_get_ticks() - t0, iters / 4));
+	sio_mempool_destroy(mp);
+}
+
+static void bench_ring_single(enum sio_ring_type type, const char *name)
+{
+	struct sio_ring *r = sio_ring_create(type, 1024);
+	const uint64_t items = 20000000;
+	void *objs[32];
+	uint64_t t0;
+
+	for (int i = 0; i < 32; i++)
+		objs[i] = &objs[i];
+	for (unsigned int burst = 1; burst <= 32; burst *= 32) {
+		t0 = sio_get_ticks();
+		for (uint64_t i = 0; i < items / burst; i++) {
+			sio_ring_enqueue(r, objs, burst);
+			sio_ring_dequeue(r, objs, burst);
+		}
+		printf("ring %s enq+deq burst %-2u       %8.2f ns/item\n", name, burst,
+		       ns_per(sio_get_ticks() - t0, items / burst * burst));
+	}
+	sio_ring_destroy(r);
+}
+
+static void bench_dma_lookup(void)
+{
+	void *bufs[64];
+	struct sio_dma_region reg;
+	const uint64_t iters = 5000000;
+	uint64_t t0;
+
+	for (int i = 0; i < 64; i++)
+		bufs[i] = sio_dma_malloc(4096, 0);
+	t0 = sio_get_ticks();
+	for (uint64_t i = 0; i < iters; i++)
+		sio_dma_lookup((char *)bufs[i & 63] + 100, &reg);
+	printf("dma lookup (64 regions)         %8.2f ns/call\n", ns_per(sio_get_ticks() - t0, iters));
+	for (int i = 0; i < 64; i++)
+		sio_dma_free(bufs[i]);
+}
+
+struct xthread {
+	struct sio_ring *r;
+	unsigned int burst;
+	unsigned int cpu;
+	atomic_bool stop;
+	atomic_bool ready;
+	uint64_t produced;
+};
+
+static void *xproducer(void *arg)
+{
+	struct xthread *x = arg;
+	void *objs[32];
+	uint64_t n = 0;
+
+	if (sio_cpu_pin_current(x->cpu) != 0)
+		fprintf(stderr, "note: could not pin producer to core %u\n", x->cpu);
+	for (int i = 0; i < 32; i++)
+		objs[i] = &objs[i];
+	atomic_store(&x->ready, true);
+	while (!atomic_load_explicit(&x->stop, memory_order_relaxed))
+		n += sio_ring_enqueue(x->r, objs, x->burst);
+	x->produced = n;
+	return NULL;
+}
+
+static void bench_cross(enum sio_ring_type type, const char *name, unsigned int burst,
+			double seconds)
+{
+	struct xthread x = {.burst = burst, .cpu = 0};
+	uint64_t got = 0, t0, dur;
+	void *objs[32];
+	pthread_t th;
+
+	x.r = sio_ring_create(type, 4096);
+	if (sio_cpu_pin_current(sio_cpu_count() > 1 ? 1 : 0) != 0)
+		fprintf(stderr, "note: could not pin consumer to core 1\n");
+	pthread_create(&th, NULL, xproducer, &x);
+	while (!atomic_load(&x.ready))
+		;
+	dur = (uint64_t)(seconds * (double)sio_get_ticks_hz());
+	t0 = sio_get_ticks();
+	while (sio_get_ticks() - t0 < dur) {
+		for (int k = 0; k < 64; k++)
+			got += sio_ring_dequeue(x.r, objs, 32);
+	}
+	uint64_t elapsed = sio_get_ticks() - t0;
+	atomic_store(&x.stop, true);
+	pthread_join(th, NULL);
+	printf("ring %s cross-thread burst %-2u  %8.2f Mitems/s\n", name, burst,
+	       (double)got / ((double)sio_ticks_to_ns(elapsed) / 1e9) / 1e6);
+	sio_ring_destroy(x.r);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
+
+	if (seconds <= 0)
+		seconds = 1.0;
+	printf("bench_env: %u CPUs, ticks %s at %.3f MHz\n", sio_cpu_count(),
+	       sio_ticks_are_tsc() ? "TSC" : "CLOCK_MONOTONIC ns", (double)sio_get_ticks_hz() / 1e6);
+	bench_mempool();
+	bench_ring_single(SIO_RING_SP_SC, "SPSC");
+	bench_ring_single(SIO_RING_MP_SC, "MPSC");
+	bench_dma_lookup();
+	for (unsigned int b = 1; b <= 32; b *= 32) {
+		bench_cross(SIO_RING_SP_SC, "SPSC", b, seconds);
+		bench_cross(SIO_RING_MP_SC, "MPSC", b, seconds);
+	}
+	return 0;
+}
