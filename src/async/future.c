@@ -161,9 +161,20 @@ int sio_await(struct sio_future *f)
 		ASYNC_MISUSE("sio_await() outside a task");
 		return -EPERM;
 	}
-	/* Fast path: no switch for a future that is already done. */
-	if (f != NULL && f->state == FUTURE_DONE && f->owner == t->at->thread)
-		return f->rc;
+	if (f != NULL && f->owner == t->at->thread) {
+		/* Fast path: no switch for a future that is already done. */
+		if (f->state == FUTURE_DONE)
+			return f->rc;
+		/* Common path: pending, nobody waiting. */
+		if (f->state == FUTURE_PENDING && f->waiter == NULL && f->then_fn == NULL) {
+			do {
+				f->waiter = t;
+				async_task_park(t);
+			} while (f->state != FUTURE_DONE);
+			return f->rc;
+		}
+	}
+	/* Everything else is misuse: let the checker say which. */
 	rc = async_future_add_waiter(f, t);
 	if (rc != 0)
 		return rc;

@@ -226,12 +226,24 @@ void async_task_enqueue(struct sio_task *t)
 	}
 }
 
+/*
+ * A completion outside any task (a poller, a message, a plain callback: the
+ * I/O path) resumes the waiter right here, before returning: exactly where
+ * the callback form would run its callback, and without a trip through the
+ * run queue, which is what keeps an awaited operation close to the cost of
+ * its callback form. A completion from inside a task queues the waiter
+ * instead, so tasks never nest on each other's switches.
+ */
 void async_task_wake(struct sio_task *t, enum task_wake why)
 {
 	if (t->state != TASK_PARKED)
 		return;
-	t->state = TASK_READY;
 	t->wake = why;
+	if (tls_async_task == NULL) {
+		task_resume(t);
+		return;
+	}
+	t->state = TASK_READY;
 	async_task_enqueue(t);
 }
 
@@ -285,14 +297,22 @@ static int rq_poll(void *ctx)
 	return SIO_POLLER_BUSY;
 }
 
-/* Gives an idle thread's state back, so a thread that will never run a task
- * again neither holds memory nor is kept from exiting. */
+/*
+ * Housekeeping every ASYNC_LINGER_US while the thread has no task or has
+ * stacks to trim: hands the pages of surplus stacks back (never on the
+ * spawn path), and gives an idle thread's state back, so a thread that will
+ * never run a task again neither holds memory nor is kept from exiting.
+ */
 static int linger_poll(void *ctx)
 {
 	struct async_thread *at = ctx;
 
-	if (at->ntasks != 0)
+	async_stack_pool_trim(&at->stacks);
+	if (at->ntasks != 0) {
+		sio_poller_pause(at->linger_poller);
+		at->linger_paused = true;
 		return SIO_POLLER_IDLE;
+	}
 	if (!sio_thread_is_running(at->thread) || at->spawned == at->linger_mark) {
 		async_thread_release(at);
 		return SIO_POLLER_BUSY;
@@ -309,7 +329,7 @@ void async_task_reap(struct sio_task *t)
 	__tsan_destroy_fiber(t->tsan_fiber);
 #endif
 	async_stack_put(&at->stacks, t->stack);
-	if (--at->ntasks == 0 && at->linger_paused) {
+	if ((--at->ntasks == 0 || async_stack_pool_needs_trim(&at->stacks)) && at->linger_paused) {
 		sio_poller_resume(at->linger_poller);
 		at->linger_paused = false;
 	}

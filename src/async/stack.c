@@ -128,31 +128,58 @@ void async_stack_put(struct async_stack_pool *pool, struct async_stack *st)
 	struct async_stack_class *c = class_find(pool, st->size, true);
 
 	pool->stats.in_use--;
-	if (c != NULL && c->nwarm < pool->warm_max) {
-		st->next = c->warm;
-		c->warm = st;
-		c->nwarm++;
+	if (c == NULL) {
+		/* Every class slot is taken by other sizes: not pooled. */
+		stack_unmap(pool, st);
 		return;
 	}
-	if (c != NULL && c->ncold < pool->cold_max) {
-		/* Drop every page but the top one, which holds this descriptor
-		 * (MADV_DONTNEED refills anonymous memory with zeroes). */
-		uintptr_t top_page = (uintptr_t)st & ~(uintptr_t)(pool->page - 1);
+	/* No system call here: excess stacks are trimmed later, off the hot path. */
+	st->next = c->warm;
+	c->warm = st;
+	c->nwarm++;
+}
 
-		if (top_page > (uintptr_t)st->lo) {
-#if ASYNC_ASAN
-			__asan_unpoison_memory_region(st->lo, top_page - (uintptr_t)st->lo);
-#endif
-			madvise(st->lo, top_page - (uintptr_t)st->lo, MADV_DONTNEED);
-			pool->stats.released++;
-		}
-		st->cold = 1;
-		st->next = c->cold;
-		c->cold = st;
-		c->ncold++;
-		return;
+bool async_stack_pool_needs_trim(const struct async_stack_pool *pool)
+{
+	for (int i = 0; i < ASYNC_STACK_CLASSES; i++) {
+		if (pool->cls[i].nwarm > pool->warm_max)
+			return true;
 	}
-	stack_unmap(pool, st);
+	return false;
+}
+
+void async_stack_pool_trim(struct async_stack_pool *pool)
+{
+	for (int i = 0; i < ASYNC_STACK_CLASSES; i++) {
+		struct async_stack_class *c = &pool->cls[i];
+
+		while (c->nwarm > pool->warm_max) {
+			struct async_stack *st = c->warm;
+
+			c->warm = st->next;
+			c->nwarm--;
+			if (c->ncold >= pool->cold_max) {
+				stack_unmap(pool, st);
+				continue;
+			}
+			/* Drop every page but the top one, which holds this
+			 * descriptor (MADV_DONTNEED refills anonymous memory with
+			 * zeroes on the next touch). */
+			uintptr_t top_page = (uintptr_t)st & ~(uintptr_t)(pool->page - 1);
+
+			if (top_page > (uintptr_t)st->lo) {
+#if ASYNC_ASAN
+				__asan_unpoison_memory_region(st->lo, top_page - (uintptr_t)st->lo);
+#endif
+				madvise(st->lo, top_page - (uintptr_t)st->lo, MADV_DONTNEED);
+				pool->stats.released++;
+			}
+			st->cold = 1;
+			st->next = c->cold;
+			c->cold = st;
+			c->ncold++;
+		}
+	}
 }
 
 uint64_t async_stack_pool_fini(struct async_stack_pool *pool)

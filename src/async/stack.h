@@ -5,11 +5,12 @@
  * spawning a task does not cost an mmap/munmap pair.
  *
  * A pool belongs to one sio_thread and is used only from it (no locks). Stacks
- * are kept per size class. On release a stack goes to the warm list (kept as
- * is, its pages resident) while that list is short; beyond that its pages are
- * handed back to the kernel with MADV_DONTNEED (memory freed, mapping kept,
- * refilled with zero pages on the next touch) and it joins the cold list; only
- * beyond the cold limit is it unmapped.
+ * are kept per size class. A released stack always goes to the warm list (kept
+ * as is, pages resident): no system call on the spawn/exit path. Trimming,
+ * called off the hot path, moves the warm stacks beyond a small warm set to the
+ * cold list after handing their pages back to the kernel with MADV_DONTNEED
+ * (memory freed, mapping kept, refilled with zero pages on the next touch);
+ * beyond the cold limit it unmaps them.
  */
 #ifndef SIO_ASYNC_STACK_H
 #define SIO_ASYNC_STACK_H
@@ -85,8 +86,14 @@ uint64_t async_stack_pool_fini(struct async_stack_pool *pool);
  */
 int async_stack_get(struct async_stack_pool *pool, size_t size, struct async_stack **out);
 
-/** async_stack_put() - Give @st back to @pool (which it came from). */
+/** async_stack_put() - Give @st back to @pool (which it came from). No system call. */
 void async_stack_put(struct async_stack_pool *pool, struct async_stack *st);
+
+/** async_stack_pool_needs_trim() - Whether a warm list is longer than the warm set. */
+bool async_stack_pool_needs_trim(const struct async_stack_pool *pool);
+
+/** async_stack_pool_trim() - Release the pages of warm stacks beyond the warm set (see above). */
+void async_stack_pool_trim(struct async_stack_pool *pool);
 
 /** async_stack_round() - The size class @size is rounded to (whole pages, min and default applied). */
 size_t async_stack_round(const struct async_stack_pool *pool, size_t size);

@@ -163,10 +163,12 @@ static void test_ordering_wake(void **state)
 	}
 	poll_n(2); /* all parked */
 	assert_int_equal(g_nlog, 0);
-	for (int i = 0; i < 4; i++)
+	/* Completed outside a task, a future resumes its waiter at once, inside
+	 * the completing call, as a callback would run. */
+	for (int i = 0; i < 4; i++) {
 		assert_int_equal(sio_future_complete(&g_wake_f[order[i]], order[i], NULL), 0);
-	poll_n(1);
-	assert_int_equal(g_nlog, 4);
+		assert_int_equal(g_nlog, i + 1);
+	}
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(g_log[i], order[i]);
 }

@@ -192,26 +192,35 @@ static void test_stack_pool_recycles(void **state)
 	assert_true((char *)a->hi - (char *)a->lo >= (ptrdiff_t)(ASYNC_STACK_DEFAULT - pool.page));
 	assert_int_equal((uintptr_t)a->hi & 15, 0);
 	memset(a->lo, 0xa5, 4096);
-	memset(b->lo, 0xb6, 4096);
+	memset(c->lo, 0xc7, 4096);
 
-	async_stack_put(&pool, a); /* warm */
-	async_stack_put(&pool, b); /* cold: pages dropped */
-	async_stack_put(&pool, c); /* beyond both limits: unmapped */
+	/* Puts make no system call: everything goes warm until trimmed. */
+	async_stack_put(&pool, a);
+	async_stack_put(&pool, b);
+	async_stack_put(&pool, c);
+	assert_int_equal(pool.stats.released, 0);
+	assert_int_equal(pool.stats.unmapped, 0);
+	assert_int_equal(pool.stats.in_use, 0);
+	assert_true(async_stack_pool_needs_trim(&pool));
+	/* Trim takes the surplus from the top of the warm list: c goes cold
+	 * (pages dropped), b is beyond the cold limit (unmapped), a stays. */
+	async_stack_pool_trim(&pool);
+	assert_false(async_stack_pool_needs_trim(&pool));
 	assert_int_equal(pool.stats.released, 1);
 	assert_int_equal(pool.stats.unmapped, 1);
-	assert_int_equal(pool.stats.in_use, 0);
 
 	/* Warm first, untouched; then the cold one, zero-filled by the kernel. */
 	assert_int_equal(async_stack_get(&pool, 0, &d), 0);
 	assert_ptr_equal(d, a);
 	assert_int_equal(((unsigned char *)d->lo)[100], 0xa5);
 	assert_int_equal(async_stack_get(&pool, 0, &d), 0);
-	assert_ptr_equal(d, b);
+	assert_ptr_equal(d, c);
 	assert_int_equal(((unsigned char *)d->lo)[100], 0);
 	assert_int_equal(pool.stats.reused, 2);
 	assert_int_equal(pool.stats.mapped, 3);
 	async_stack_put(&pool, a);
-	async_stack_put(&pool, b);
+	async_stack_put(&pool, c);
+	async_stack_pool_trim(&pool);
 
 	/* A size of its own gets a class of its own. */
 	assert_int_equal(async_stack_get(&pool, 256 * 1024, &d), 0);
