@@ -46,35 +46,61 @@ struct sio_env_opts {
 /**
  * sio_env_opts_init() - Fill @opts with defaults.
  * @opts: options to fill.
- * @opts_size: sizeof(*opts) as the caller was compiled with.
+ * @opts_size: sizeof(*opts) as the caller was compiled with. Only that many
+ *             bytes are written, and opts->opts_size is set to it, so a
+ *             program built against an older, smaller struct keeps working.
  *
- * Context: any thread.
+ * Context: any thread. A NULL @opts or an @opts_size too small to hold
+ * opts_size itself is ignored.
  */
 void sio_env_opts_init(struct sio_env_opts *opts, size_t opts_size);
 
 /**
  * sio_env_init() - Initialise the environment once per process.
- * @opts: options; NULL means defaults.
+ * @opts: options; NULL means defaults. Fields beyond opts->opts_size keep
+ *        their defaults.
+ *
+ * Validates the core mask and main core, and sets the DMA memory mode. With
+ * hugepages=true it maps mem_size_mb of hugepages now (at least one 2 MiB
+ * page, as a probe when mem_size_mb is 0); if none are free and mem_size_mb
+ * is 0 it notes that and carries on with ordinary memory.
  *
  * Context: any OS thread, once; not concurrently with sio_env_fini().
- * Return: 0; -EALREADY if already initialised; -EINVAL for a bad core mask,
- * main core outside the mask or bad opts_size; -ENOMEM if hugepages were asked
- * for and mem_size_mb could not be reserved.
+ * Return: 0; -EALREADY if already initialised; -EINVAL for a bad core mask
+ * (malformed, or selecting no core), a main core outside the mask, or a bad
+ * opts_size; -ENOMEM if hugepages were asked for and mem_size_mb of them
+ * could not be reserved.
  */
 int sio_env_init(const struct sio_env_opts *opts);
 
 /**
  * sio_env_fini() - Release what sio_env_init() took.
  *
+ * Unmaps the hugepage reservation and every empty chunk; DMA memory still
+ * allocated is reported through the log and stays valid. New DMA memory is
+ * ordinary memory afterwards.
+ *
  * Context: any OS thread, after all users are gone.
  * Return: 0; -EINVAL if the env was not initialised.
  */
 int sio_env_fini(void);
 
-/** sio_env_is_initialized() - Whether sio_env_init() succeeded and no fini followed. */
+/**
+ * sio_env_is_initialized() - Whether sio_env_init() succeeded and no fini followed.
+ *
+ * Context: any thread.
+ */
 bool sio_env_is_initialized(void);
 
-/** sio_env_uses_hugepages() - Whether DMA memory currently comes from hugepages. */
+/**
+ * sio_env_uses_hugepages() - Whether new DMA memory comes from hugepages.
+ *
+ * True after sio_env_init() with hugepages=true mapped its reservation (or a
+ * one-page probe when mem_size_mb is 0), until the kernel runs out of free
+ * hugepages for a new chunk or sio_env_fini() is called.
+ *
+ * Context: any thread.
+ */
 bool sio_env_uses_hugepages(void);
 
 struct sio_cpuset;
@@ -111,114 +137,211 @@ struct sio_dma_region {
 /**
  * sio_dma_malloc() - Allocate DMA-able memory.
  * @size: bytes, > 0.
- * @align: alignment, a power of two, or 0 for the default (64 bytes).
+ * @align: alignment, a power of two up to 2 MiB, or 0 for the default (64 bytes).
+ *         Alignments below 64 are raised to 64: no two allocations share a
+ *         cache line.
  *
- * Context: any thread. Not for the I/O path: allocate up front, reuse.
- * Return: the buffer, or NULL with errno set (EINVAL bad size/alignment,
- * ENOMEM out of memory).
+ * Memory is carved from 2 MiB chunks: hugepages when sio_env_init() asked for
+ * them and the kernel has free ones, else anonymous pages (locked in RAM when
+ * the process may). Every allocation is registered for sio_dma_lookup().
+ *
+ * Context: any thread; takes a mutex and may map memory: not for the I/O
+ * path (allocate up front, reuse).
+ * Return: the buffer, or NULL with errno set: EINVAL for a zero or absurd
+ * size or a bad alignment; ENOMEM when memory or address space runs out.
  */
 void *sio_dma_malloc(size_t size, size_t align);
 
-/** sio_dma_zmalloc() - As sio_dma_malloc(), zero-filled. */
+/**
+ * sio_dma_zmalloc() - As sio_dma_malloc(), zero-filled.
+ *
+ * Context: as sio_dma_malloc().
+ * Return: as sio_dma_malloc().
+ */
 void *sio_dma_zmalloc(size_t size, size_t align);
 
 /**
  * sio_dma_free() - Free memory from sio_dma_malloc()/sio_dma_zmalloc().
  * @buf: the pointer returned by the allocation, or NULL (no-op).
  *
- * Context: any thread. A pointer that is not the start of a live DMA
- * allocation is reported through the log and ignored, never freed.
+ * Context: any thread; takes a mutex and waits for concurrent
+ * sio_dma_lookup() calls to leave the old registry. A pointer that is not the
+ * start of a live DMA allocation (foreign, interior, already freed) is
+ * reported through the log and ignored, never freed.
  */
 void sio_dma_free(void *buf);
 
 /**
  * sio_dma_lookup() - Find the DMA allocation containing @addr.
- * @addr: any address inside a live allocation.
- * @region: filled on success.
+ * @addr: any address inside a live allocation: [base, base + len).
+ * @region: filled on success; @region->len is the size that was asked for.
  *
- * Context: any thread; lock-free readers.
- * Return: 0; -ENOENT if @addr is not inside a live DMA allocation; -EINVAL on NULL.
+ * Context: any thread; lock-free (two atomic counter updates and a binary
+ * search), safe concurrently with allocation and free.
+ * Return: 0; -ENOENT if @addr is not inside a live DMA allocation; -EINVAL
+ * if @addr or @region is NULL.
  */
 int sio_dma_lookup(const void *addr, struct sio_dma_region *region);
 
-/** An owned DMA buffer: the seed's DmaBuf. */
+/** An owned DMA buffer: the seed's DmaBuf. One owner; free once. */
 struct sio_dma_buf;
 
 /**
  * sio_dma_buf_alloc() - Allocate a DMA buffer of @len bytes aligned to @align.
- * Return: the buffer, or NULL with errno set. Free with sio_dma_buf_free().
+ * @len: bytes, > 0.
+ * @align: as for sio_dma_malloc().
+ *
+ * Context: as sio_dma_malloc().
+ * Return: the buffer, owned by the caller, or NULL with errno set (EINVAL,
+ * ENOMEM, as sio_dma_malloc()). Free with sio_dma_buf_free().
  */
 struct sio_dma_buf *sio_dma_buf_alloc(size_t len, size_t align);
-/** sio_dma_buf_alloc_zeroed() - As sio_dma_buf_alloc(), zero-filled. */
+
+/**
+ * sio_dma_buf_alloc_zeroed() - As sio_dma_buf_alloc(), zero-filled.
+ *
+ * Context: as sio_dma_malloc().
+ * Return: as sio_dma_buf_alloc().
+ */
 struct sio_dma_buf *sio_dma_buf_alloc_zeroed(size_t len, size_t align);
-/** sio_dma_buf_data() - The buffer's bytes. */
+
+/**
+ * sio_dma_buf_data() - The buffer's bytes.
+ *
+ * Context: any thread. Return: the data pointer; NULL if @buf is NULL.
+ */
 void *sio_dma_buf_data(const struct sio_dma_buf *buf);
-/** sio_dma_buf_len() - The buffer's length in bytes. */
+
+/**
+ * sio_dma_buf_len() - The buffer's length in bytes.
+ *
+ * Context: any thread. Return: the length; 0 if @buf is NULL.
+ */
 size_t sio_dma_buf_len(const struct sio_dma_buf *buf);
-/** sio_dma_buf_free() - Free @buf (NULL is a no-op). */
+
+/**
+ * sio_dma_buf_free() - Free @buf and its memory (NULL is a no-op).
+ *
+ * Context: any thread, by the owner, once.
+ */
 void sio_dma_buf_free(struct sio_dma_buf *buf);
 
 /* ------------------------------------------------------------------------ */
 /* Object pools                                                             */
 /* ------------------------------------------------------------------------ */
 
-/** A pool of fixed-size objects with per-OS-thread caches. */
+/**
+ * A pool of fixed-size objects with per-OS-thread caches.
+ *
+ * Objects live in one region at a 64-byte-aligned stride. Free objects sit in
+ * a shared stock (behind a spinlock) or in an OS thread's private cache: a
+ * get or put that its cache can serve takes no lock and no atomic
+ * read-modify-write. A cache that runs empty refills half its capacity from
+ * the stock; one that runs full returns half. When an OS thread exits, its
+ * caches go back to the stock.
+ *
+ * Objects cached by one thread are not visible to another: a get can fail
+ * with objects still free in other threads' caches. Size pools with
+ * count >= needed + threads * cache_size.
+ */
 struct sio_mempool;
 
-/** Cache size to pass when the pool should pick one. */
+/** Cache size to pass when the pool should pick one: count / (4 * CPUs), at most 256. */
 #define SIO_MEMPOOL_CACHE_DEFAULT ((size_t)-1)
 
 /**
  * sio_mempool_create() - Create a pool of @count objects of @elt_size bytes.
- * @name: for logs and statistics (copied).
+ * @name: for logs and statistics (copied, truncated to 31 characters).
  * @count: number of objects, > 0.
  * @elt_size: bytes per object, > 0; objects are 64-byte aligned.
  * @cache_size: objects each OS thread may keep in its private cache (0 = no
- *              cache, SIO_MEMPOOL_CACHE_DEFAULT = pool's choice).
- * @dma: objects come from DMA-able memory.
+ *              cache, at most 512, SIO_MEMPOOL_CACHE_DEFAULT = pool's choice).
+ * @dma: objects come from DMA-able memory (sio_dma_lookup() finds them).
  *
- * Context: any thread.
- * Return: the pool, or NULL with errno set (EINVAL, ENOMEM).
+ * Context: any thread; allocates.
+ * Return: the pool, or NULL with errno set: EINVAL for a NULL name, zero
+ * count or size, a cache over 512, or a total size that overflows; ENOMEM.
  */
 struct sio_mempool *sio_mempool_create(const char *name, size_t count, size_t elt_size,
 				       size_t cache_size, bool dma);
 
 /**
- * sio_mempool_destroy() - Destroy @mp. Objects still out are reported through
- * the log (a leak), and their memory is released with the pool.
+ * sio_mempool_destroy() - Destroy @mp (NULL is a no-op). Objects still out
+ * are reported through the log (a leak), and their memory is released with
+ * the pool.
+ *
  * Context: any thread, once no other thread uses the pool.
  */
 void sio_mempool_destroy(struct sio_mempool *mp);
 
 /**
  * sio_mempool_get() - Take one object.
+ * @mp: the pool.
+ *
  * Context: any thread; no lock when the calling thread's cache has objects.
- * Return: the object, or NULL when the pool is empty.
+ * Return: the object (contents undefined), or NULL with errno ENOMEM when the
+ * stock and this thread's cache are empty, EINVAL when @mp is NULL.
  */
 void *sio_mempool_get(struct sio_mempool *mp);
 
 /**
  * sio_mempool_get_bulk() - Take @n objects, all or none.
- * Return: 0; -ENOMEM if fewer than @n are free (nothing taken); -EINVAL.
+ * @mp: the pool.
+ * @objs: array of at least @n slots, filled on success.
+ * @n: how many; 0 succeeds at once.
+ *
+ * Context: any thread; no lock when this thread's cache holds @n objects.
+ * Return: 0; -ENOMEM if fewer than @n are available to this thread (nothing
+ * taken); -EINVAL if @mp is NULL or @objs is NULL with @n > 0.
  */
 int sio_mempool_get_bulk(struct sio_mempool *mp, void **objs, size_t n);
 
-/** sio_mempool_put() - Return @obj (taken from @mp) to the pool. Any thread. */
+/**
+ * sio_mempool_put() - Return @obj to @mp.
+ * @mp: the pool @obj came from.
+ * @obj: the object; NULL is ignored.
+ *
+ * Context: any thread, not only the one that took it; no lock while this
+ * thread's cache has room. A pointer that is not an object of @mp is
+ * reported through the log and ignored; a double put that would overfill the
+ * pool is reported and dropped.
+ */
 void sio_mempool_put(struct sio_mempool *mp, void *obj);
 
-/** sio_mempool_put_bulk() - Return @n objects. Any thread. */
+/**
+ * sio_mempool_put_bulk() - Return @n objects, as sio_mempool_put() each.
+ *
+ * Context: any thread.
+ */
 void sio_mempool_put_bulk(struct sio_mempool *mp, void *const *objs, size_t n);
 
-/** sio_mempool_count() - Objects free (shared pool plus every cache). Approximate under concurrency. */
+/**
+ * sio_mempool_count() - Objects free: the stock plus every thread's cache.
+ *
+ * Context: any thread; takes the stock lock. Approximate while other threads
+ * use the pool. Return: the count; 0 for NULL.
+ */
 size_t sio_mempool_count(const struct sio_mempool *mp);
 
-/** sio_mempool_in_use() - Objects currently taken. Approximate under concurrency. */
+/**
+ * sio_mempool_in_use() - Objects currently taken: capacity minus free.
+ *
+ * Context: any thread; as sio_mempool_count(). Return: the count; 0 for NULL.
+ */
 size_t sio_mempool_in_use(const struct sio_mempool *mp);
 
-/** sio_mempool_obj_size() - The element size given at creation. */
+/**
+ * sio_mempool_obj_size() - The element size given at creation.
+ *
+ * Context: any thread. Return: the size; 0 for NULL.
+ */
 size_t sio_mempool_obj_size(const struct sio_mempool *mp);
 
-/** sio_mempool_capacity() - The object count given at creation (0 for NULL). */
+/**
+ * sio_mempool_capacity() - The object count given at creation.
+ *
+ * Context: any thread. Return: the count; 0 for NULL.
+ */
 size_t sio_mempool_capacity(const struct sio_mempool *mp);
 
 /* ------------------------------------------------------------------------ */
@@ -231,43 +354,77 @@ enum sio_ring_type {
 	SIO_RING_MP_SC, /**< any number of producer threads, one consumer thread */
 };
 
-/** A bounded ring of pointers. */
+/**
+ * A bounded ring of pointers, lock-free, FIFO. The producer and consumer
+ * indices sit on separate cache lines. With SIO_RING_MP_SC, concurrent
+ * producers' bursts are each contiguous and appear in the order the
+ * producers claimed their slots.
+ */
 struct sio_ring;
 
 /**
  * sio_ring_create() - Create a ring holding at least @count pointers.
- * @count is rounded up to a power of two.
- * Return: the ring, or NULL with errno set (EINVAL, ENOMEM).
+ * @type: who may enqueue and dequeue concurrently.
+ * @count: 1 .. 2^30, rounded up to a power of two.
+ *
+ * Context: any thread; allocates.
+ * Return: the ring, or NULL with errno set: EINVAL for a bad type or count;
+ * ENOMEM.
  */
 struct sio_ring *sio_ring_create(enum sio_ring_type type, size_t count);
 
-/** sio_ring_destroy() - Destroy @r (entries still in it are not freed). */
+/**
+ * sio_ring_destroy() - Destroy @r (NULL is a no-op). Entries still in it
+ * are not freed.
+ *
+ * Context: any thread, once no producer or consumer uses the ring.
+ */
 void sio_ring_destroy(struct sio_ring *r);
 
 /**
- * sio_ring_enqueue() - Append up to @n pointers.
- * Context: the producer side (any thread for MP_SC).
- * Return: how many were enqueued, in order (0..@n); fewer than @n means full.
+ * sio_ring_enqueue() - Append up to @n pointers (a burst).
+ * @r: the ring.
+ * @objs: the pointers; NULL entries are allowed and come out as NULL.
+ * @n: how many.
+ *
+ * Context: the producer side: one thread at a time for SIO_RING_SP_SC, any
+ * threads for SIO_RING_MP_SC. Lock-free, no allocation; an MP_SC producer
+ * may briefly wait for an earlier producer to publish.
+ * Return: how many were enqueued, the first ones of @objs in order (0..@n);
+ * fewer than @n means the ring was full; 0 also for NULL arguments.
  */
 size_t sio_ring_enqueue(struct sio_ring *r, void *const *objs, size_t n);
 
 /**
  * sio_ring_dequeue() - Remove up to @n pointers, oldest first.
- * Context: the single consumer.
- * Return: how many were dequeued.
+ * @r: the ring.
+ * @objs: where to store them.
+ * @n: at most this many.
+ *
+ * Context: the single consumer thread. Lock-free, no allocation.
+ * Return: how many were dequeued; 0 when empty or for NULL arguments.
  */
 size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n);
 
-/** sio_ring_count() - Entries in the ring (a snapshot). */
+/**
+ * sio_ring_count() - Entries in the ring (a snapshot).
+ *
+ * Context: any thread. Return: the count; 0 for NULL.
+ */
 size_t sio_ring_count(const struct sio_ring *r);
 
-/** sio_ring_capacity() - Entries the ring can hold. */
+/**
+ * sio_ring_capacity() - Entries the ring can hold (a power of two).
+ *
+ * Context: any thread. Return: the capacity; 0 for NULL.
+ */
 size_t sio_ring_capacity(const struct sio_ring *r);
 
 /* ------------------------------------------------------------------------ */
 /* CPU sets and core masks                                                  */
 /* ------------------------------------------------------------------------ */
 
+/** Number of cores a struct sio_cpuset can name: 0 .. SIO_CPUSET_MAX - 1. */
 #define SIO_CPUSET_MAX 1024
 
 /** A set of CPU cores. Caller-allocated; zero it with sio_cpuset_zero(). */
@@ -275,40 +432,81 @@ struct sio_cpuset {
 	uint64_t bits[SIO_CPUSET_MAX / 64];
 };
 
+/*
+ * The set operations below take any thread, never fail, and treat a NULL set
+ * or a core >= SIO_CPUSET_MAX as empty / a no-op rather than crashing.
+ */
+
+/** sio_cpuset_zero() - Make @set empty. */
 void sio_cpuset_zero(struct sio_cpuset *set);
+/** sio_cpuset_set() - Add @cpu to @set (ignored when @cpu >= SIO_CPUSET_MAX). */
 void sio_cpuset_set(struct sio_cpuset *set, unsigned int cpu);
+/** sio_cpuset_clear() - Remove @cpu from @set. */
 void sio_cpuset_clear(struct sio_cpuset *set, unsigned int cpu);
+/** sio_cpuset_is_set() - Whether @cpu is in @set. */
 bool sio_cpuset_is_set(const struct sio_cpuset *set, unsigned int cpu);
+/** sio_cpuset_count() - Number of cores in @set. */
 unsigned int sio_cpuset_count(const struct sio_cpuset *set);
+/** sio_cpuset_equal() - Whether @a and @b hold the same cores (two NULLs are equal). */
 bool sio_cpuset_equal(const struct sio_cpuset *a, const struct sio_cpuset *b);
 /** sio_cpuset_next() - First core > @prev in @set (pass -1 to start); -1 when none is left. */
 int sio_cpuset_next(const struct sio_cpuset *set, int prev);
 
 /**
- * sio_cpuset_parse() - Parse SPDK's core-mask forms: hex "0x3" / "3", or a list
- * "[0,2-3]" (brackets optional).
- * Return: 0; -EINVAL for an empty, malformed or out-of-range string (@set untouched).
+ * sio_cpuset_parse() - Parse SPDK's core-mask forms.
+ * @set: filled on success, untouched on error.
+ * @str: a hex mask with or without "0x" ("0x3", "3", "ff"), or a list of
+ *       cores and inclusive ranges ("[0,2-3]"; brackets optional, so "0-3" and
+ *       "1,4" are lists). Without brackets, a string holding ',' or '-' is a
+ *       list, anything else a hex mask. Surrounding spaces are allowed.
+ *
+ * A mask of all zeros ("0x0") parses to an empty set; sio_env_init() rejects it.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL for NULL, an empty or malformed string ("", "0x", "zz",
+ * "[0,", "[3-1]"), or a core >= SIO_CPUSET_MAX.
  */
 int sio_cpuset_parse(struct sio_cpuset *set, const char *str);
 
 /**
- * sio_cpuset_format() - Write @set as a hex mask "0x..." into @buf.
- * Return: characters written (excluding NUL); -ENOSPC if @len is too small.
+ * sio_cpuset_format() - Write @set as a hex mask "0x..." into @buf
+ * (lowercase, no leading zeros; "0x0" when empty).
+ *
+ * Context: any thread.
+ * Return: characters written (excluding the NUL); -ENOSPC if @len is too
+ * small (@buf then holds garbage); -EINVAL for NULL.
  */
 int sio_cpuset_format(const struct sio_cpuset *set, char *buf, size_t len);
 
-/** sio_cpuset_format_list() - Write @set as a list "[0,2-3]". Return as sio_cpuset_format(). */
+/**
+ * sio_cpuset_format_list() - Write @set as a list "[0,2-3]" ("[]" when empty).
+ *
+ * Context: any thread.
+ * Return: as sio_cpuset_format().
+ */
 int sio_cpuset_format_list(const struct sio_cpuset *set, char *buf, size_t len);
 
-/** sio_cpu_count() - Number of online CPUs. */
+/**
+ * sio_cpu_count() - Number of online CPUs (at least 1).
+ *
+ * Context: any thread.
+ */
 unsigned int sio_cpu_count(void);
 
-/** sio_cpu_current() - Core the calling OS thread runs on now. */
+/**
+ * sio_cpu_current() - Core the calling OS thread runs on now.
+ *
+ * Context: any thread; the answer may be stale at once unless the thread is pinned.
+ * Return: the core number; a negative errno if the kernel cannot say.
+ */
 int sio_cpu_current(void);
 
 /**
  * sio_cpu_pin_current() - Pin the calling OS thread to @cpu.
- * Return: 0; -EINVAL for a core that does not exist; other negative errno from the kernel.
+ *
+ * Context: any OS thread; affects only the caller.
+ * Return: 0; -EINVAL for a core that does not exist or is outside the
+ * process's allowed set; other negative errno from the kernel.
  */
 int sio_cpu_pin_current(unsigned int cpu);
 
@@ -316,7 +514,14 @@ int sio_cpu_pin_current(unsigned int cpu);
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/** sio_get_ticks() - A monotonic tick count (TSC when invariant, else CLOCK_MONOTONIC ns). */
+/*
+ * Ticks: the invariant TSC when the CPU reports one (cpuid 0x80000007,
+ * EDX bit 8), its rate calibrated once against CLOCK_MONOTONIC by the first
+ * call (about 20 ms); else CLOCK_MONOTONIC nanoseconds. All of these take any
+ * thread. Conversions round down and saturate at UINT64_MAX.
+ */
+
+/** sio_get_ticks() - A monotonic tick count, comparable between threads. */
 uint64_t sio_get_ticks(void);
 
 /** sio_get_ticks_hz() - Ticks per second of sio_get_ticks(). */
@@ -328,10 +533,10 @@ uint64_t sio_ticks_to_us(uint64_t ticks);
 /** sio_us_to_ticks() - Convert microseconds to ticks. */
 uint64_t sio_us_to_ticks(uint64_t us);
 
-/** sio_ticks_to_ns() - Convert a tick interval to nanoseconds (saturates). */
+/** sio_ticks_to_ns() - Convert a tick interval to nanoseconds. */
 uint64_t sio_ticks_to_ns(uint64_t ticks);
 
-/** sio_ns_to_ticks() - Convert nanoseconds to ticks (saturates). */
+/** sio_ns_to_ticks() - Convert nanoseconds to ticks. */
 uint64_t sio_ns_to_ticks(uint64_t ns);
 
 /** sio_ticks_are_tsc() - Whether ticks are the invariant TSC (else CLOCK_MONOTONIC ns). */

@@ -24,43 +24,84 @@ enum sio_log_level {
 	SIO_LOG_DEBUG = 4,     /**< per-component debug output, gated by flags */
 };
 
-/** sio_log_set_level() - Most verbose level printed. Context: any thread. */
+/**
+ * sio_log_set_level() - Most verbose level printed (default SIO_LOG_NOTICE).
+ * Values outside SIO_LOG_DISABLED..SIO_LOG_DEBUG are clamped.
+ *
+ * Context: any thread.
+ */
 void sio_log_set_level(enum sio_log_level level);
-/** sio_log_get_level() - The current print level. */
+/** sio_log_get_level() - The current print level. Context: any thread. */
 enum sio_log_level sio_log_get_level(void);
 
 /**
  * sio_log_flag_register() - Make @name a known debug flag (idempotent).
- * Components call it from their init; "all" is reserved.
+ * Components call it from their init; "all" is reserved. If "all" was set
+ * earlier, the new flag starts enabled.
+ *
+ * Context: any thread; takes a mutex (not for hot paths).
  * Return: 0; -EINVAL for an empty or over-long name; -ENOSPC when the table is full.
  */
 int sio_log_flag_register(const char *name);
 
 /**
  * sio_log_set_flag() - Enable debug output for component @name ("all" for every flag).
+ *
+ * Debug lines of an enabled component print whatever the print level, unless
+ * the level is SIO_LOG_DISABLED.
+ *
+ * Context: any thread; takes a mutex.
  * Return: 0; -ENOENT for a name that was never registered; -EINVAL for NULL.
  */
 int sio_log_set_flag(const char *name);
-/** sio_log_clear_flag() - Disable debug output for @name. Return as sio_log_set_flag(). */
+/**
+ * sio_log_clear_flag() - Disable debug output for @name ("all" for every flag).
+ *
+ * Context: any thread; takes a mutex.
+ * Return: as sio_log_set_flag().
+ */
 int sio_log_clear_flag(const char *name);
-/** sio_log_get_flag() - Whether @name is enabled (false for unknown names). */
+/**
+ * sio_log_get_flag() - Whether @name is enabled (false for unknown names and NULL).
+ *
+ * Context: any thread; lock-free (a scan of the registered names).
+ */
 bool sio_log_get_flag(const char *name);
 
 /** Visitor for sio_log_flag_foreach(). */
 typedef void (*sio_log_flag_fn)(const char *name, bool enabled, void *ctx);
-/** sio_log_flag_foreach() - Visit every registered flag in name order. */
+/**
+ * sio_log_flag_foreach() - Visit every registered flag in name order.
+ *
+ * Context: any thread; @fn runs without a lock and may set or clear flags.
+ */
 void sio_log_flag_foreach(sio_log_flag_fn fn, void *ctx);
 
 /** Where log lines go; default writes to stderr. */
 typedef void (*sio_log_sink_fn)(enum sio_log_level level, const char *component,
 				const char *msg, void *ctx);
-/** sio_log_set_sink() - Redirect log lines (NULL restores stderr). Not thread-safe with logging. */
+/**
+ * sio_log_set_sink() - Redirect log lines (NULL restores stderr).
+ *
+ * The default sink writes one line per call with a single write(2):
+ * "[seconds.micros] LEVEL component file:line function: message". The sink
+ * gets the message with trailing newlines removed; a NULL component passed
+ * to sio_log() becomes the source file's directory name ("env", "bdev").
+ *
+ * Context: set it before other threads log: a logger racing with the change
+ * may pair the new function with the old @ctx.
+ */
 void sio_log_set_sink(sio_log_sink_fn fn, void *ctx);
 
-/** sio_log() - Log one line. Prefer the macros below. Context: any thread. */
+/**
+ * sio_log() - Log one line (longer messages are cut at 1023 bytes, ending "...").
+ * Prefer the macros below.
+ *
+ * Context: any thread; lines from concurrent threads never interleave.
+ */
 void sio_log(enum sio_log_level level, const char *component, const char *file, int line,
 	     const char *func, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/** sio_vlog() - va_list form of sio_log(). */
+/** sio_vlog() - va_list form of sio_log(). Context: any thread. */
 void sio_vlog(enum sio_log_level level, const char *component, const char *file, int line,
 	      const char *func, const char *fmt, va_list ap);
 
