@@ -43,7 +43,7 @@ static struct {
 	struct sio_future init_go;
 	struct sio_rpc_request *start_init_req;
 	LIST_HEAD(, shutdown_waiter) waiters;
-	volatile sig_atomic_t signal;
+	int signal; /* atomic (lock-free, so async-signal-safe): pending signal */
 	struct sigaction old_int, old_term;
 } g_app;
 
@@ -238,16 +238,18 @@ int sio_app_wait_shutdown_timeout(uint64_t us)
 /* Signals: the handler only records; the main reactor acts on its next turn. */
 static void on_signal(int signo)
 {
-	g_app.signal = signo;
-	app_reactors_wake_main();
+	int saved = errno;
+
+	__atomic_store_n(&g_app.signal, signo, __ATOMIC_RELAXED);
+	app_reactors_wake_main(); /* a write() to an eventfd: async-signal-safe */
+	errno = saved;
 }
 
 void app_reactor_main_tick(void)
 {
-	if (g_app.signal != 0) {
-		int signo = g_app.signal;
+	int signo = __atomic_exchange_n(&g_app.signal, 0, __ATOMIC_RELAXED);
 
-		g_app.signal = 0;
+	if (signo != 0) {
 		SIO_NOTICELOG("signal %d (%s): shutting down", signo, strsignal(signo));
 		sio_app_stop(0);
 	}
@@ -423,7 +425,7 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 		goto out_running;
 	g_app.stopping = false;
 	g_app.stop_rc = 0;
-	g_app.signal = 0;
+	__atomic_store_n(&g_app.signal, 0, __ATOMIC_RELAXED);
 	g_app.main_fn = main_fn;
 	g_app.main_arg = arg;
 	g_app.startup_started = g_app.main_started = false;

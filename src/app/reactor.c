@@ -221,10 +221,11 @@ static void reactor_loop(struct reactor *r)
 		if (r == reactor_of(g_main_core))
 			app_reactor_main_tick();
 		end = sio_get_ticks();
+		/* Relaxed atomics: framework_get_reactors reads them from the app thread. */
 		if (work > 0)
-			r->busy_tsc += end - start;
+			__atomic_store_n(&r->busy_tsc, r->busy_tsc + (end - start), __ATOMIC_RELAXED);
 		else
-			r->idle_tsc += end - start;
+			__atomic_store_n(&r->idle_tsc, r->idle_tsc + (end - start), __ATOMIC_RELAXED);
 
 		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 			pthread_mutex_lock(&r->lock);
