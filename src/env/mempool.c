@@ -405,32 +405,44 @@ int sio_mempool_get_bulk(struct sio_mempool *mp, void **objs, size_t n)
 	return 0;
 }
 
+/* Push @obj onto @c, which holds *@len objects; flush the older half to the
+ * stock first when full. The caller stores *@len back when done. */
+static inline void mempool_cache_push(struct sio_mempool *mp, struct mempool_cache *c,
+				      size_t *len, void *obj)
+{
+	if (__builtin_expect(*len == c->cap, 0)) {
+		/* Flush the older half, keeping the warm objects local. */
+		size_t half = c->cap / 2 + 1;
+
+		env_spin_lock(&mp->lock);
+		mempool_stock_give(mp, c->objs, half);
+		env_spin_unlock(&mp->lock);
+		memmove(c->objs, c->objs + half, (*len - half) * sizeof(void *));
+		*len -= half;
+	}
+	c->objs[(*len)++] = obj;
+}
+
+static bool mempool_check_put(const struct sio_mempool *mp, const void *obj)
+{
+	if (__builtin_expect(mempool_owns(mp, obj), 1))
+		return true;
+	SIO_ERRLOG("mempool '%s': %p is not one of its objects; ignored", mp->name, obj);
+	return false;
+}
+
 void sio_mempool_put(struct sio_mempool *mp, void *obj)
 {
 	struct mempool_cache *c;
 	size_t len;
 
-	if (mp == NULL || obj == NULL)
+	if (mp == NULL || obj == NULL || !mempool_check_put(mp, obj))
 		return;
-	if (__builtin_expect(!mempool_owns(mp, obj), 0)) {
-		SIO_ERRLOG("mempool '%s': %p is not one of its objects; ignored", mp->name, obj);
-		return;
-	}
 	c = mempool_cache(mp);
 	if (__builtin_expect(c != NULL, 1)) {
 		len = atomic_load_explicit(&c->len, memory_order_relaxed);
-		if (__builtin_expect(len == c->cap, 0)) {
-			/* Flush the older half, keeping the warm objects local. */
-			size_t half = c->cap / 2 + 1;
-
-			env_spin_lock(&mp->lock);
-			mempool_stock_give(mp, c->objs, half);
-			env_spin_unlock(&mp->lock);
-			memmove(c->objs, c->objs + half, (len - half) * sizeof(void *));
-			len -= half;
-		}
-		c->objs[len] = obj;
-		atomic_store_explicit(&c->len, len + 1, memory_order_relaxed);
+		mempool_cache_push(mp, c, &len, obj);
+		atomic_store_explicit(&c->len, len, memory_order_relaxed);
 		return;
 	}
 	env_spin_lock(&mp->lock);
@@ -440,10 +452,35 @@ void sio_mempool_put(struct sio_mempool *mp, void *obj)
 
 void sio_mempool_put_bulk(struct sio_mempool *mp, void *const *objs, size_t n)
 {
-	if (mp == NULL || objs == NULL)
+	struct mempool_cache *c;
+	size_t len;
+
+	if (mp == NULL || objs == NULL || n == 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		sio_mempool_put(mp, objs[i]);
+	c = mempool_cache(mp);
+	if (c != NULL) {
+		len = atomic_load_explicit(&c->len, memory_order_relaxed);
+		for (size_t i = 0; i < n; i++) {
+			if (objs[i] != NULL && mempool_check_put(mp, objs[i]))
+				mempool_cache_push(mp, c, &len, objs[i]);
+		}
+		atomic_store_explicit(&c->len, len, memory_order_relaxed);
+		return;
+	}
+	env_spin_lock(&mp->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i] == NULL)
+			continue;
+		if (!mempool_owns(mp, objs[i])) {
+			/* Log outside the spinlock: the sink may be slow. */
+			env_spin_unlock(&mp->lock);
+			mempool_check_put(mp, objs[i]);
+			env_spin_lock(&mp->lock);
+			continue;
+		}
+		mempool_stock_give(mp, &objs[i], 1);
+	}
+	env_spin_unlock(&mp->lock);
 }
 
 size_t sio_mempool_count(const struct sio_mempool *mp)

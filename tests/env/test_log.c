@@ -115,6 +115,37 @@ static void test_flags(void **state)
 	sio_log_set_sink(NULL, NULL);
 }
 
+static void vlog_helper(struct captured *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sio_vlog(SIO_LOG_WARN, "comp", "x.c", 1, "f", fmt, ap);
+	va_end(ap);
+}
+
+static void test_vlog_and_bad_input(void **state)
+{
+	struct captured c = {0};
+
+	sio_log_set_sink(capture_sink, &c);
+	vlog_helper(&c, "v%d", 7);
+	assert_int_equal(c.lines, 1);
+	assert_string_equal(c.msg, "v7");
+	assert_string_equal(c.component, "comp");
+	/* bad level, NULL format, NULL file: nothing printed, no crash */
+	sio_log((enum sio_log_level)17, NULL, NULL, 0, NULL, "x");
+	sio_log(SIO_LOG_DISABLED, NULL, NULL, 0, NULL, "x");
+	assert_int_equal(c.lines, 1);
+	sio_log(SIO_LOG_ERROR, NULL, NULL, 0, NULL, "no file");
+	assert_int_equal(c.lines, 2);
+	assert_string_equal(c.component, "-");
+	sio_log_flag_foreach(NULL, NULL);
+	sio_log_set_sink(NULL, NULL);
+	/* stderr path with NULL file and function */
+	sio_log(SIO_LOG_ERROR, NULL, NULL, 0, NULL, "to stderr");
+}
+
 static void test_long_message(void **state)
 {
 	struct captured c = {0};
@@ -174,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_vlog_and_bad_input),
 		cmocka_unit_test(test_long_message),
 		cmocka_unit_test(test_stderr_lines),
 	};

@@ -168,6 +168,31 @@ static void test_double_put_bounded(void **state)
 	sio_log_set_sink(NULL, NULL);
 }
 
+/* put_bulk validates each object, skips NULLs, with and without a cache. */
+static void test_put_bulk_checks(void **state)
+{
+	for (size_t cache = 0; cache <= 4; cache += 4) {
+		struct sio_mempool *mp = sio_mempool_create("pb", 16, 64, cache, false);
+		struct captured c = {0};
+		char outside[64];
+		void *objs[6];
+
+		sio_log_set_sink(capture_sink, &c);
+		assert_int_equal(sio_mempool_get_bulk(mp, objs, 4), 0);
+		objs[4] = NULL;
+		objs[5] = outside;
+		assert_int_equal(sio_mempool_in_use(mp), 4);
+		sio_mempool_put_bulk(mp, objs, 6);
+		assert_int_equal(c.errors, 1);
+		assert_int_equal(sio_mempool_in_use(mp), 0);
+		assert_int_equal(sio_mempool_count(mp), 16);
+		sio_mempool_put_bulk(mp, NULL, 3);
+		sio_mempool_put_bulk(NULL, objs, 3);
+		sio_mempool_destroy(mp);
+		sio_log_set_sink(NULL, NULL);
+	}
+}
+
 static void test_dma_pool(void **state)
 {
 	struct sio_mempool *mp = sio_mempool_create("dma", 16, 512, 4, true);
@@ -241,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_all_or_none),
 		cmocka_unit_test(test_foreign_put_and_leak),
 		cmocka_unit_test(test_double_put_bounded),
+		cmocka_unit_test(test_put_bulk_checks),
 		cmocka_unit_test(test_dma_pool),
 		cmocka_unit_test(test_thread_exit_flushes_cache),
 		cmocka_unit_test(test_slot_reuse),
