@@ -14,6 +14,31 @@
  *     int sio_bdev_read_await(...) { return SIO_AWAIT_CALL(sio_bdev_read, desc, ch, buf, off, len); }
  *
  * so there is one implementation and no allocation per awaited operation.
+ *
+ * Scheduling rules (details in docs/async.md):
+ * - A task runs on the sio_thread that spawned it, never elsewhere; it starts
+ *   at that thread's next poll and runs until it awaits, yields or returns.
+ * - A future completed outside any task (a poller, a message, a completion
+ *   callback: the I/O path) resumes its waiting task at once, inside the
+ *   completing call, exactly where the callback form would have run its
+ *   callback. Completed from inside a task, it queues the waiter for the
+ *   thread's next poll. Yielded and new tasks also wait for the next poll.
+ * - Cancellation: there is none; a parked task resumes only when what it
+ *   waits on happens. Bound waits with sio_await_timeout(); ask tasks to stop
+ *   through your own flag or future (sio_thread_is_running() is false once
+ *   the thread was asked to exit).
+ * - Thread exit waits for tasks: while a thread has live tasks the async layer
+ *   keeps a poller registered on it, so sio_thread_exit() completes only after
+ *   the last task returned. A task parked forever keeps its thread exiting
+ *   forever (sio_thread_destroy() then refuses and logs the poller).
+ * - A producer that goes away without completing its future leaves it pending
+ *   for ever: a task awaiting it stays parked (see the previous rule). Every
+ *   spdk-io operation completes its callback exactly once, on teardown with
+ *   an error such as -ECANCELED or -ENODEV, so this only happens with code
+ *   that breaks that contract.
+ * - Misuse (await outside a task, a second waiter, a double completion, a
+ *   foreign thread) is logged and returns an error; built with
+ *   -DSIO_DEBUG_MISUSE the library aborts with the message instead.
  */
 #ifndef SPDK_IO_ASYNC_H
 #define SPDK_IO_ASYNC_H
@@ -69,55 +94,84 @@ struct sio_future {
 
 /**
  * sio_future_init() - Make @f pending, owned by the current thread.
- * Context: a sio_thread. Return: 0; -EPERM with no current thread; -EINVAL.
+ * @f: caller storage; any previous content is overwritten.
+ * Context: a sio_thread (the future's owner from now on). Does not park.
+ * Return: 0; -EINVAL for NULL; -EPERM with no current thread.
  */
 int sio_future_init(struct sio_future *f);
 
 /**
- * sio_future_complete() - Complete @f with @rc and @value, waking its waiter.
- * Context: the owner thread. A second completion is an error: logged, ignored,
- * and -EALREADY returned (abort in debug builds).
- * Return: 0; -EALREADY; -EPERM from a foreign thread (use the threadsafe form).
+ * sio_future_complete() - Complete @f with @rc and @value, waking its consumer.
+ * A waiting task resumes before this returns when called outside a task
+ * (queued for the next poll when called from a task); a then-callback runs
+ * before this returns. Either may free @f's storage: do not touch @f after.
+ * Context: the owner thread. Does not park.
+ * Return: 0; -EINVAL for NULL or an uninitialised future; -EPERM from a
+ * thread that does not own @f (use the threadsafe form); -EALREADY if already
+ * complete (logged and ignored; abort with SIO_DEBUG_MISUSE).
  */
 int sio_future_complete(struct sio_future *f, int rc, void *value);
 
 /**
  * sio_future_complete_threadsafe() - As sio_future_complete() from any OS
- * thread: hops to the owner by message. Return: 0 or sio_thread_send_msg()'s error.
+ * thread, including ones without a sio_thread: the result hops to the owner
+ * by message and completes there (directly when called on the owner).
+ * Context: any OS thread. Lock-free. Does not park.
+ * Return: 0; -EINVAL for NULL; -EALREADY if a threadsafe completion is already
+ * in flight or done; sio_thread_send_msg()'s error (-ENOMEM, -ESHUTDOWN),
+ * in which case nothing was completed and the call may be retried.
  */
 int sio_future_complete_threadsafe(struct sio_future *f, int rc, void *value);
 
-/** sio_future_cb() - A sio_done_cb that completes the future passed as @cb_arg with @rc. */
+/**
+ * sio_future_cb() - A sio_done_cb that completes the future passed as @cb_arg
+ * with @rc (and a NULL value): pass (sio_future_cb, &future) to any callback-form call.
+ * Context: the future's owner thread.
+ */
 void sio_future_cb(void *cb_arg, int rc);
 
-/** sio_future_is_done() - Whether @f has completed. */
+/** sio_future_is_done() - Whether @f has completed (false for NULL). Context: owner thread. */
 bool sio_future_is_done(const struct sio_future *f);
-/** sio_future_rc() - The result of a completed future. */
+/**
+ * sio_future_rc() - The result of @f. Context: owner thread.
+ * Return: the rc it completed with; -EAGAIN while pending; -EINVAL for NULL
+ * or an uninitialised future.
+ */
 int sio_future_rc(const struct sio_future *f);
-/** sio_future_value() - The value pointer of a completed future. */
+/** sio_future_value() - The value pointer of a completed future; NULL while pending. */
 void *sio_future_value(const struct sio_future *f);
 
 /**
  * sio_await() - Park the current task until @f completes; return its rc.
- * An already-completed future returns at once without switching.
- * Context: inside a task, on @f's owner thread. Cancellation point: none
- * (a parked task always resumes when @f completes).
- * Return: @f's rc; -EPERM outside a task or on a foreign thread; -EBUSY if
- * @f already has a waiter (abort in debug builds).
+ * An already-completed future returns at once without switching (a few ns),
+ * and may be awaited again.
+ * Context: inside a task, on @f's owner thread. Parks. Cancellation point:
+ * none (a parked task always resumes when @f completes, never before).
+ * Return: @f's rc; -EPERM outside a task or on a foreign thread; -EINVAL for
+ * NULL or an uninitialised future; -EBUSY if @f already has a waiter or a
+ * then-callback. Misuse aborts with SIO_DEBUG_MISUSE.
  */
 int sio_await(struct sio_future *f);
 
 /**
- * sio_future_then() - Run @fn(@f, @arg) on the owner thread when @f completes
- * (by message at once if already done). Only one waiter per future.
- * Return: 0; -EBUSY if it already has a waiter; -EINVAL.
+ * sio_future_then() - Run @fn(@f, @arg) on the owner thread when @f completes:
+ * inside sio_future_complete(), or, if @f is already done, by a message to
+ * the owner (never from inside this call). One consumer per future.
+ * Context: the owner thread; callback code (no task needed). Does not park.
+ * Return: 0; -EINVAL for NULL or an uninitialised future; -EPERM from a
+ * foreign thread; -EBUSY if it already has a waiter; sio_thread_send_msg()'s
+ * error when already done and the message cannot be sent.
  */
 int sio_future_then(struct sio_future *f, sio_future_then_fn fn, void *arg);
 
 /**
  * sio_block_on() - Poll the current sio_thread until @f completes; return its rc.
+ * Between polls that find nothing to do it sleeps on the thread's interrupt fd
+ * (so it switches the thread to interrupt mode), waking for messages and timers.
  * Context: a plain OS thread with a sio_thread attached (sio_thread_attach()),
- * not inside a task and not inside a poll. Return: @f's rc, or -EPERM.
+ * not inside a task and not from a callback of that thread's poll.
+ * Return: @f's rc; -EPERM inside a task, with no current thread, or when @f
+ * belongs to another thread; -EINVAL for NULL or an uninitialised future.
  */
 int sio_block_on(struct sio_future *f);
 
@@ -154,56 +208,91 @@ struct sio_task_opts {
 	size_t stack_size;  /**< bytes, rounded up to pages; default 64 KiB */
 	const char *name;   /**< for logs and debugging; not copied, must outlive the task */
 };
-/** sio_task_opts_init() - Fill @opts with defaults. */
+/**
+ * sio_task_opts_init() - Fill @opts with defaults (64 KiB stack, no name).
+ * @opts_size: sizeof(*opts) as the caller was compiled with.
+ * Context: any.
+ */
 void sio_task_opts_init(struct sio_task_opts *opts, size_t opts_size);
 
 /**
  * sio_task_spawn() - Create a task on the current thread running @fn(@arg).
  * It starts at the thread's next poll (not inside this call) and never migrates.
+ * Its stack and control block come from the thread's pool: no malloc when a
+ * stack of that size was used before on this thread.
+ * @opts: NULL for defaults. Stacks are mmap'd with a guard page below them:
+ * overflowing one kills the process with SIGSEGV instead of corrupting memory.
  * @result: if not NULL, initialised here and completed with @fn's return value.
- * Context: a sio_thread. Return: 0; -EPERM with no current thread; -ENOMEM.
+ * Context: a sio_thread (inside or outside a task). Does not park.
+ * Return: 0; -EINVAL for NULL @fn or a stack over 64 MiB; -EPERM with no
+ * current thread; -ESHUTDOWN if the thread is exiting and has no task left;
+ * -ENOMEM when no stack can be mapped. On error nothing was spawned.
  */
 int sio_task_spawn(const struct sio_task_opts *opts, sio_task_fn fn, void *arg,
 		   struct sio_future *result);
 
 /**
- * sio_task_spawn_on() - Spawn on @thread, from any OS thread, by message.
- * @result: if not NULL, initialised on the caller's thread (which must be a
- * sio_thread) and completed there with @fn's return value.
- * Return: 0 or a negative errno (nothing spawned).
+ * sio_task_spawn_on() - Spawn on @thread, from any OS thread, by message
+ * (directly when @thread is the current thread).
+ * @result: if not NULL, initialised on the caller's thread (which must then
+ * be a sio_thread) and completed there with @fn's return value, or with the
+ * spawn's error if @thread could not create the task.
+ * Context: any OS thread. Does not park.
+ * Return: 0; -EINVAL for NULL @thread/@fn or bad @opts; -EPERM when @result is
+ * given without a current thread; -ENOMEM; sio_thread_send_msg()'s error
+ * (-ESHUTDOWN once @thread has exited). On error nothing was spawned.
  */
 int sio_task_spawn_on(struct sio_thread *thread, const struct sio_task_opts *opts,
 		      sio_task_fn fn, void *arg, struct sio_future *result);
 
-/** sio_task_current() - The running task, or NULL outside tasks. */
+/** sio_task_current() - The running task, or NULL outside tasks. Context: any. */
 struct sio_task *sio_task_current(void);
-/** sio_in_task() - Whether the caller runs inside a task. */
+/** sio_in_task() - Whether the caller runs inside a task. Context: any. */
 bool sio_in_task(void);
 
-/** sio_yield() - Let the thread run other work; resume at its next poll. Return 0 or -EPERM outside a task. */
+/**
+ * sio_yield() - Let the thread run its other work; resume at its next poll.
+ * Context: inside a task. Parks until the next poll.
+ * Return: 0; -EPERM outside a task.
+ */
 int sio_yield(void);
 
-/** sio_sleep() - Park the current task for at least @us microseconds. Return 0 or -EPERM. */
+/**
+ * sio_sleep() - Park the current task for at least @us microseconds
+ * (0 is sio_yield()). Timers are a per-thread list driven by one timed
+ * poller; the thread's interrupt fd fires when the first one is due.
+ * Context: inside a task. Parks. Return: 0; -EPERM outside a task.
+ */
 int sio_sleep(uint64_t us);
 
 /**
  * sio_await_timeout() - As sio_await(), but give up after @us microseconds.
- * On timeout @f stays pending (its producer still owns it and must be allowed
- * to complete it: keep @f alive until then).
- * Return: @f's rc, -ETIMEDOUT, or -EPERM.
+ * On timeout @f stays pending and loses its waiter: its producer still owns
+ * it and must be allowed to complete it, so keep @f alive until then; it may
+ * be awaited again. A completion and an expiry in the same poll: the
+ * completion wins.
+ * Context: inside a task, on @f's owner thread. Parks.
+ * Return: @f's rc; -ETIMEDOUT; the errors of sio_await().
  */
 int sio_await_timeout(struct sio_future *f, uint64_t us);
 
 /**
- * sio_await_all() - Wait until every one of @n futures completes.
- * Return: 0 if all succeeded, else the first non-zero rc in array order; -EPERM.
+ * sio_await_all() - Wait until every one of @n futures completes (n == 0: at once).
+ * All are checked before waiting on any, so a bad one fails the call early.
+ * Context: inside a task, owner of every future. Parks (once per pending future).
+ * Return: 0 if all succeeded, else the first non-zero rc in array order;
+ * -EINVAL for NULL @fs with n > 0 or a bad future; -EPERM; -EBUSY.
  */
 int sio_await_all(struct sio_future *const *fs, size_t n);
 
 /**
- * sio_await_first() - Wait until one of @n futures completes; *@index = which.
- * The others stay pending and owned by their producers.
- * Return: that future's rc; -EINVAL for n == 0; -EPERM.
+ * sio_await_first() - Wait until one of @n futures completes; *@index = which
+ * (the lowest index among those done). The others stay pending, lose their
+ * waiter and remain owned by their producers (keep them alive until they
+ * complete; they may be awaited again).
+ * Context: inside a task, owner of every future. Parks.
+ * Return: that future's rc; -EINVAL for n == 0, NULL @fs or a bad future;
+ * -EPERM; -EBUSY.
  */
 int sio_await_first(struct sio_future *const *fs, size_t n, size_t *index);
 
