@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/registry.h"
 #include "spdk_io/spdk_io.h"
 
 static json_t *g_schema;
@@ -233,6 +234,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s:%d:%d: %s\n", argv[1], err.line, err.column, err.text);
 		return 2;
 	}
+	/* The library must carry the generated registry, not a fallback. */
+	if (!app_registry_generated)
+		FAIL("linked against the fallback registry: layer methods are missing");
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		if (sio_rpc_find_method(expected[i]) == NULL)
 			FAIL("%s is not registered", expected[i]);
