@@ -49,7 +49,7 @@ static bool ticks_tsc_invariant(void)
 {
 	unsigned int eax, ebx, ecx, edx;
 
-	if (__get_cpuid_max(0x80000000u, NULL) < 0x80000007u)
+	if ((unsigned int)__get_cpuid_max(0x80000000u, NULL) < 0x80000007u)
 		return false;
 	if (!__get_cpuid(0x80000007u, &eax, &ebx, &ecx, &edx))
 		return false;
