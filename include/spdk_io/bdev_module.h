@@ -170,6 +170,7 @@ struct sio_bdev_io {
 		int orig_iovcnt;
 		uint8_t flags;
 		struct iovec iov;
+		struct iovec bounce_iov;
 		void *bounce_buf;
 		union {
 			struct {

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared between the files of the bdev core (registry, desc, channel, io,
+ * stats, rpc): the private halves of bdevs, descriptors and channels.
+ */
+#ifndef SIO_BDEV_INTERNAL_H
+#define SIO_BDEV_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "spdk_io/bdev.h"
+#include "spdk_io/bdev_module.h"
+#include "spdk_io/log.h"
+
+#define BDEV_LOG "bdev"
+
+#define bdev_likely(x) __builtin_expect(!!(x), 1)
+#define bdev_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Life of a registered bdev. */
+enum bdev_state {
+	BDEV_STATE_REGISTERED = 0, /* visible, opens allowed */
+	BDEV_STATE_REMOVING,       /* unregister started: opens refused, waiting for descriptors */
+	BDEV_STATE_DESTRUCTING,    /* descriptors closed: waiting for channels, then destruct */
+};
+
+struct bdev_alias {
+	TAILQ_ENTRY(bdev_alias) link;
+	char name[];
+};
+
+struct bdev_internal {
+	struct sio_bdev *bdev;
+	TAILQ_ENTRY(bdev_internal) link;        /* g_bdevs, under g_bdev_mutex */
+	TAILQ_HEAD(, bdev_alias) aliases;       /* under g_bdev_mutex */
+	TAILQ_HEAD(, sio_bdev_desc) descs;      /* open descriptors, under g_bdev_mutex */
+	enum bdev_state state;                  /* under g_bdev_mutex */
+	uint32_t write_opens;                   /* writable descriptors open */
+	struct sio_bdev_module *claim_module;   /* under g_bdev_mutex */
+	uint32_t supported_mask;                /* 1 << sio_bdev_io_type, fixed at register */
+	size_t io_size;                         /* bytes of one bdev_io incl. driver ctx */
+	char uuid_str[37];
+	/* Stats of channels already destroyed (under g_bdev_mutex). */
+	struct sio_bdev_io_stat retired_stat;
+	/* Unregistration: who asked, where to report. */
+	struct sio_thread *unregister_thread;
+	sio_done_cb unregister_cb;
+	void *unregister_arg;
+};
+
+struct sio_bdev_desc {
+	struct sio_bdev *bdev;
+	struct sio_thread *thread;              /* opener: events and close happen here */
+	sio_bdev_event_cb event_cb;
+	void *event_ctx;
+	bool write;
+	/* Set (relaxed atomic) when unregistration starts; read on the I/O path. */
+	bool removed;
+	bool closed;                            /* closed while event messages were in flight */
+	uint32_t pending_events;                /* event messages not yet run, under g_bdev_mutex */
+	TAILQ_ENTRY(sio_bdev_desc) link;
+};
+
+/* Flags of sio_bdev_io.internal.flags. */
+enum {
+	BDEV_IO_F_INFLIGHT = 1u << 0, /* handed out, not yet completed (catches double completion) */
+	BDEV_IO_F_CHILD = 1u << 1,    /* a piece of a split: no stats, cb is the parent's */
+	BDEV_IO_F_PARENT = 1u << 2,   /* a split parent: never reaches the module */
+	BDEV_IO_F_BOUNCE = 1u << 3,   /* data goes through internal.bounce_buf */
+	BDEV_IO_F_SPLITTING = 1u << 4,/* parent is inside bdev_split_continue() */
+	BDEV_IO_F_IN_SUBMIT = 1u << 5,/* parent's submit call has not returned yet */
+};
+
+/*
+ * The bdev layer's context in every channel of a bdev (the bdev is the
+ * io_device). Hot fields first. Touched only by the channel's thread.
+ */
+struct bdev_channel {
+	struct sio_bdev_io *free_list;          /* LIFO: the last freed bdev_io is the warmest */
+	void (*submit)(struct sio_io_channel *ch, struct sio_bdev_io *io);
+	struct sio_io_channel *module_ch;
+	struct sio_bdev *bdev;
+	struct sio_thread *thread;
+	uint32_t supported_mask;
+	uint32_t align_mask;                    /* buf_align - 1; 0 when any alignment will do */
+	uint32_t max_transfer;                  /* blocks, 0 = unlimited */
+	uint32_t boundary;                      /* blocks, 0 = do not split on boundaries */
+	bool needs_split;                       /* max_transfer or boundary set */
+	bool kicking;                           /* inside bdev_channel_kick() */
+	uint32_t cache_size;
+	uint32_t free_count;
+	uint32_t split_parents;                 /* parents in flight; capped to avoid deadlock */
+	struct sio_bdev_io_wait_entry *wait_head, *wait_tail;
+	struct sio_bdev_io *retry_head, *retry_tail; /* split parents waiting for a child */
+	struct sio_io_channel *ch;
+	void *io_mem;
+	struct sio_bdev_io_stat stat;
+};
+
+/* Registry (registry.c). */
+extern pthread_mutex_t g_bdev_mutex;
+extern struct sio_bdev_opts g_bdev_opts;
+extern struct sio_bdev_module *const sio_bdev_module_table[];
+struct sio_bdev *bdev_lookup_locked(const char *name);
+void bdev_unregister_continue(void *bdev); /* a sio_msg_fn */
+
+/* Modules of the generated table (subsystem.c); tests call these without the app. */
+int bdev_modules_init(void);
+void bdev_modules_fini(void);
+
+/* Channels (channel.c). */
+int bdev_channel_create(void *io_device, void *ctx);
+void bdev_channel_destroy(void *io_device, void *ctx);
+void bdev_channel_kick(struct bdev_channel *bch);
+
+/* I/O (io.c). */
+void bdev_split_continue(struct bdev_channel *bch, struct sio_bdev_io *parent);
+
+/* Stats (stats.c). */
+void bdev_stat_init(struct sio_bdev_io_stat *s);
+void bdev_stat_add(struct sio_bdev_io_stat *to, const struct sio_bdev_io_stat *from);
+void bdev_stat_reset(struct sio_bdev_io_stat *s, enum sio_bdev_reset_stat_mode mode);
+/* Turn internal sentinels (min = UINT64_MAX while nothing completed) into 0. */
+void bdev_stat_export(struct sio_bdev_io_stat *s);
+
+static inline struct bdev_channel *bdev_ch(struct sio_io_channel *ch)
+{
+	return (struct bdev_channel *)sio_io_channel_get_ctx(ch);
+}
+
+static inline bool bdev_type_writes(enum sio_bdev_io_type type)
+{
+	return type == SIO_BDEV_IO_TYPE_WRITE || type == SIO_BDEV_IO_TYPE_UNMAP ||
+	       type == SIO_BDEV_IO_TYPE_FLUSH || type == SIO_BDEV_IO_TYPE_RESET ||
+	       type == SIO_BDEV_IO_TYPE_WRITE_ZEROES;
+}
+
+static inline bool bdev_type_has_data(enum sio_bdev_io_type type)
+{
+	return type == SIO_BDEV_IO_TYPE_READ || type == SIO_BDEV_IO_TYPE_WRITE ||
+	       type == SIO_BDEV_IO_TYPE_COMPARE;
+}
+
+#endif /* SIO_BDEV_INTERNAL_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The null bdev. Every channel of the module (one per thread, shared by all
+ * null bdevs) keeps a FIFO of finished bdev_io and a poller that completes
+ * them: completing inside submit_request() would recurse without bound in a
+ * queue-depth loop, and a message per I/O would cost more than the I/O.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdev/modules/null/null.h"
+#include "spdk_io/log.h"
+#include "spdk_io/rpc.h"
+
+struct null_bdev {
+	struct sio_bdev bdev;
+	bool zero_reads;
+	char *name;
+};
+
+struct null_channel {
+	struct sio_bdev_io *head, *tail;
+	struct sio_poller *poller;
+};
+
+static int null_poll(void *ctx)
+{
+	struct null_channel *nch = ctx;
+	struct sio_bdev_io *io = nch->head;
+
+	if (io == NULL)
+		return SIO_POLLER_IDLE;
+	/* Detach the batch: completions may submit again and append to a new one. */
+	nch->head = nch->tail = NULL;
+	while (io != NULL) {
+		struct sio_bdev_io *next = io->module_link;
+
+		sio_bdev_io_complete(io, 0);
+		io = next;
+	}
+	return SIO_POLLER_BUSY;
+}
+
+static int null_channel_create(void *io_device, void *ctx)
+{
+	struct null_channel *nch = ctx;
+
+	nch->poller = sio_poller_register_named("bdev_null", null_poll, nch, 0);
+	return nch->poller ? 0 : -errno;
+}
+
+static void null_channel_destroy(void *io_device, void *ctx)
+{
+	struct null_channel *nch = ctx;
+
+	sio_poller_unregister(&nch->poller);
+}
+
+static void null_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
+{
+	struct null_channel *nch = sio_io_channel_get_ctx(ch);
+
+	if (io->type == SIO_BDEV_IO_TYPE_READ && ((struct null_bdev *)io->bdev->ctxt)->zero_reads)
+		sio_iovs_memset(io->iovs, io->iovcnt, 0, io->num_blocks * io->bdev->blocklen);
+	io->module_link = NULL;
+	if (nch->tail != NULL)
+		nch->tail->module_link = io;
+	else
+		nch->head = io;
+	nch->tail = io;
+}
+
+static bool null_io_type_supported(void *ctx, enum sio_bdev_io_type type)
+{
+	switch (type) {
+	case SIO_BDEV_IO_TYPE_READ:
+	case SIO_BDEV_IO_TYPE_WRITE:
+	case SIO_BDEV_IO_TYPE_FLUSH:
+	case SIO_BDEV_IO_TYPE_RESET:
+	case SIO_BDEV_IO_TYPE_UNMAP:
+	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static struct sio_io_channel *null_get_io_channel(void *ctx)
+{
+	return sio_io_channel_get(&sio_bdev_module_null);
+}
+
+static int null_destruct(void *ctx)
+{
+	struct null_bdev *nb = ctx;
+
+	free(nb->name);
+	free(nb);
+	return 0;
+}
+
+static void null_write_config(struct sio_bdev *bdev, json_t *config)
+{
+	json_t *p = json_pack("{s:s, s:I, s:i, s:s}", "name", bdev->name, "num_blocks",
+			      (json_int_t)bdev->blockcnt, "block_size", (int)bdev->blocklen, "uuid",
+			      sio_bdev_get_uuid(bdev));
+
+	if (p != NULL)
+		sio_rpc_config_append(config, "bdev_null_create", p);
+}
+
+static const struct sio_bdev_fn_table null_fn_table = {
+	.destruct = null_destruct,
+	.submit_request = null_submit,
+	.io_type_supported = null_io_type_supported,
+	.get_io_channel = null_get_io_channel,
+	.write_config_json = null_write_config,
+};
+
+void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->block_size = 512;
+	opts->zero_reads = true;
+}
+
+int sio_bdev_null_create(const struct sio_bdev_null_opts *opts, struct sio_bdev **out)
+{
+	struct null_bdev *nb;
+	int rc;
+
+	if (opts == NULL || opts->name == NULL || opts->name[0] == '\0')
+		return -EINVAL;
+	if (opts->block_size == 0 || opts->block_size % 512 != 0 || opts->num_blocks == 0) {
+		SIO_ERRLOG("null bdev %s: block_size must be a multiple of 512 and num_blocks > 0",
+			   opts->name);
+		return -EINVAL;
+	}
+	nb = calloc(1, sizeof(*nb));
+	if (nb == NULL)
+		return -ENOMEM;
+	nb->name = strdup(opts->name);
+	if (nb->name == NULL) {
+		free(nb);
+		return -ENOMEM;
+	}
+	if (opts->uuid != NULL && sio_bdev_uuid_parse(opts->uuid, nb->bdev.uuid) != 0) {
+		SIO_ERRLOG("null bdev %s: bad uuid '%s'", opts->name, opts->uuid);
+		rc = -EINVAL;
+		goto err;
+	}
+	nb->zero_reads = opts->zero_reads;
+	nb->bdev.name = nb->name;
+	nb->bdev.product_name = "Null disk";
+	nb->bdev.blocklen = opts->block_size;
+	nb->bdev.blockcnt = opts->num_blocks;
+	nb->bdev.ctxt = nb;
+	nb->bdev.fn_table = &null_fn_table;
+	nb->bdev.module = &sio_bdev_module_null;
+	rc = sio_bdev_register(&nb->bdev);
+	if (rc != 0)
+		goto err;
+	if (out != NULL)
+		*out = &nb->bdev;
+	return 0;
+err:
+	free(nb->name);
+	free(nb);
+	return rc;
+}
+
+int sio_bdev_null_delete(const char *name, sio_done_cb cb, void *cb_arg)
+{
+	return sio_bdev_unregister_by_name(name, &sio_bdev_module_null, cb, cb_arg);
+}
+
+static int null_module_init(void)
+{
+	return sio_io_device_register(&sio_bdev_module_null, null_channel_create,
+				      null_channel_destroy, sizeof(struct null_channel),
+				      "bdev_null");
+}
+
+static void null_module_fini(void)
+{
+	sio_io_device_unregister(&sio_bdev_module_null, NULL);
+}
+
+struct sio_bdev_module sio_bdev_module_null = {
+	.name = "null",
+	.module_init = null_module_init,
+	.module_fini = null_module_fini,
+};

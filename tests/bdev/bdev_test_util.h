@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Helpers shared by the bdev core and module tests: a sio_thread on the test's
+ * OS thread, polling until a condition holds, and completion records.
+ */
+#ifndef SIO_BDEV_TEST_UTIL_H
+#define SIO_BDEV_TEST_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "spdk_io/async.h"
+#include "spdk_io/bdev.h"
+#include "spdk_io/bdev_module.h"
+#include "spdk_io/thread.h"
+
+int bdev_modules_init(void);
+void bdev_modules_fini(void);
+
+/* A completion record: how often the callback ran and with what. */
+struct ut_cpl {
+	int calls;
+	int rc;
+};
+
+static inline void ut_cpl_cb(void *arg, int rc)
+{
+	struct ut_cpl *c = arg;
+
+	c->calls++;
+	c->rc = rc;
+}
+
+static inline uint64_t ut_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Poll the current thread until *@flag != 0 or 5 s pass; return whether it became true. */
+static inline bool ut_poll_until(const int *flag)
+{
+	struct sio_thread *t = sio_thread_get_current();
+	uint64_t end = ut_now_ns() + 5000000000ull;
+
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+		sio_thread_poll(t, 0);
+		if (ut_now_ns() > end)
+			return false;
+	}
+	return true;
+}
+
+/* Poll the current thread @n times. */
+static inline void ut_poll_n(int n)
+{
+	struct sio_thread *t = sio_thread_get_current();
+
+	for (int i = 0; i < n; i++)
+		sio_thread_poll(t, 0);
+}
+
+static inline void ut_event_cb(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+	int *count = ctx;
+
+	if (count != NULL && type == SIO_BDEV_EVENT_REMOVE)
+		(*count)++;
+}
+
+/* Deterministic fill: byte i of a pattern seeded by @seed. */
+static inline void ut_fill(void *buf, size_t len, uint32_t seed)
+{
+	uint8_t *p = buf;
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+#endif

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The bdev core over the null and malloc modules, on one sio_thread:
+ * registry (names, aliases, UUIDs, iteration), descriptors and claims,
+ * validation errors, data round trips (single buffers, iovecs, misaligned
+ * buffers bounced, I/O split on max transfer and boundaries), compare,
+ * unmap/write_zeroes, bdev_io cache exhaustion and the wait queue, the
+ * awaitable forms, statistics, and hot-remove with I/O in flight.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "bdev/modules/malloc/malloc.h"
+#include "bdev/modules/null/null.h"
+#include "bdev_test_util.h"
+#include "spdk_io/env.h"
+
+static struct sio_thread *g_thread;
+
+static int group_setup(void **state)
+{
+	g_thread = sio_thread_attach("bdev_ut");
+	if (g_thread == NULL)
+		return -1;
+	return bdev_modules_init();
+}
+
+static int group_teardown(void **state)
+{
+	bdev_modules_fini();
+	ut_poll_n(10);
+	sio_thread_exit(g_thread);
+	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
+		sio_thread_poll(g_thread, 0);
+	/* The async layer keeps its own pollers on the thread: leave it to process exit. */
+	return 0;
+}
+
+static struct sio_bdev *make_malloc(const char *name, uint32_t bs, uint64_t n, uint32_t max_xfer,
+				    uint32_t boundary, uint32_t align)
+{
+	struct sio_bdev_malloc_opts o;
+	struct sio_bdev *b = NULL;
+
+	sio_bdev_malloc_opts_init(&o);
+	o.name = name;
+	o.block_size = bs;
+	o.num_blocks = n;
+	o.max_transfer_blocks = max_xfer;
+	o.optimal_io_boundary = boundary;
+	o.buf_align = align;
+	assert_int_equal(sio_bdev_malloc_create(&o, &b), 0);
+	assert_non_null(b);
+	return b;
+}
+
+static void delete_bdev(const char *name)
+{
+	struct ut_cpl c = {0};
+	struct sio_bdev *b = sio_bdev_get_by_name(name);
+
+	assert_non_null(b);
+	assert_int_equal(sio_bdev_unregister(b, ut_cpl_cb, &c), 0);
+	assert_true(ut_poll_until(&c.calls));
+	assert_int_equal(c.rc, 0);
+	assert_null(sio_bdev_get_by_name(name));
+}
+
+#define WAIT(c) assert_true(ut_poll_until(&(c).calls))
+
+/* ------------------------------------------------------------------------ */
+
+static void test_registry(void **state)
+{
+	struct sio_bdev_null_opts o;
+	struct sio_bdev *a, *b;
+	const char *uuid = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
+	int n = 0;
+
+	sio_bdev_null_opts_init(&o);
+	o.name = "Null0";
+	o.block_size = 4096;
+	o.num_blocks = 1024;
+	o.uuid = uuid;
+	assert_int_equal(sio_bdev_null_create(&o, &a), 0);
+	assert_string_equal(sio_bdev_get_name(a), "Null0");
+	assert_string_equal(sio_bdev_get_product_name(a), "Null disk");
+	assert_string_equal(sio_bdev_get_module_name(a), "null");
+	assert_int_equal(sio_bdev_get_block_size(a), 4096);
+	assert_int_equal(sio_bdev_get_num_blocks(a), 1024);
+	assert_int_equal(sio_bdev_get_size(a), 4096 * 1024);
+	assert_int_equal(sio_bdev_get_buf_align(a), 1);
+	assert_string_equal(sio_bdev_get_uuid(a), uuid);
+	assert_true(sio_bdev_io_type_supported(a, SIO_BDEV_IO_TYPE_READ));
+	assert_false(sio_bdev_io_type_supported(a, SIO_BDEV_IO_TYPE_COMPARE));
+
+	/* Same name, same UUID, bad sizes. */
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EEXIST);
+	o.name = "Null1";
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EEXIST);
+	o.uuid = "not-a-uuid";
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EINVAL);
+	o.uuid = NULL;
+	o.block_size = 1000;
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EINVAL);
+	o.block_size = 512;
+	o.num_blocks = 0;
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EINVAL);
+	o.num_blocks = 8;
+	assert_int_equal(sio_bdev_null_create(&o, &b), 0);
+	assert_string_not_equal(sio_bdev_get_uuid(b), uuid);
+
+	/* Aliases: found by lookup, unique across names. */
+	assert_int_equal(sio_bdev_alias_add(a, "zero"), 0);
+	assert_ptr_equal(sio_bdev_get_by_name("zero"), a);
+	assert_int_equal(sio_bdev_alias_add(b, "zero"), -EEXIST);
+	assert_int_equal(sio_bdev_alias_add(b, "Null0"), -EEXIST);
+	assert_int_equal(sio_bdev_alias_add(b, ""), -EINVAL);
+	assert_int_equal(sio_bdev_alias_del(b, "zero"), -ENOENT);
+
+	for (struct sio_bdev *it = sio_bdev_first(); it != NULL; it = sio_bdev_next(it))
+		n++;
+	assert_int_equal(n, 2);
+	assert_ptr_equal(sio_bdev_first(), a);
+	assert_ptr_equal(sio_bdev_next(a), b);
+
+	/* Delete through the module: only that module's bdevs. */
+	assert_int_equal(sio_bdev_malloc_delete("Null1", NULL, NULL), -ENODEV);
+	delete_bdev("Null1");
+	delete_bdev("zero");
+	assert_null(sio_bdev_first());
+}
+
+static void test_open_claim(void **state)
+{
+	struct sio_bdev_desc *d1, *d2, *d3;
+	struct sio_bdev *b = make_malloc("M0", 512, 64, 0, 0, 0);
+
+	assert_int_equal(sio_bdev_open("nope", false, ut_event_cb, NULL, &d1), -ENODEV);
+	assert_int_equal(sio_bdev_open("M0", false, NULL, NULL, &d1), -EINVAL);
+	assert_int_equal(sio_bdev_open("M0", false, ut_event_cb, NULL, &d1), 0);
+	assert_false(sio_bdev_desc_is_writable(d1));
+	assert_ptr_equal(sio_bdev_desc_get_bdev(d1), b);
+	assert_int_equal(sio_bdev_module_claim_bdev(b, d1, &sio_bdev_module_null), 0);
+	assert_true(sio_bdev_desc_is_writable(d1));
+	assert_true(sio_bdev_is_claimed(b));
+	assert_int_equal(sio_bdev_module_claim_bdev(b, d1, &sio_bdev_module_null), -EPERM);
+	/* Claimed: no other writer, readers welcome. */
+	assert_int_equal(sio_bdev_open("M0", true, ut_event_cb, NULL, &d2), -EPERM);
+	assert_int_equal(sio_bdev_open("M0", false, ut_event_cb, NULL, &d2), 0);
+	sio_bdev_module_release_bdev(b);
+	assert_false(sio_bdev_is_claimed(b));
+	assert_int_equal(sio_bdev_open("M0", true, ut_event_cb, NULL, &d3), 0);
+	sio_bdev_close(d3);
+	sio_bdev_close(d2);
+	sio_bdev_close(d1);
+	delete_bdev("M0");
+}
+
+static void test_validation(void **state)
+{
+	struct sio_bdev_desc *ro, *rw;
+	struct sio_io_channel *ch;
+	struct ut_cpl c = {0};
+	uint8_t *buf = sio_dma_malloc(8192, 4096);
+	struct iovec iov[2] = {{buf, 512}, {buf + 512, 512}};
+
+	memset(buf, 0xab, 8192);
+	make_malloc("V0", 512, 16, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("V0", false, ut_event_cb, NULL, &ro), 0);
+	assert_int_equal(sio_bdev_open("V0", true, ut_event_cb, NULL, &rw), 0);
+	ch = sio_bdev_desc_get_io_channel(ro);
+	assert_non_null(ch);
+
+	assert_int_equal(sio_bdev_read(NULL, ch, buf, 0, 512, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, NULL, buf, 0, 512, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, NULL, 0, 512, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 0, 512, NULL, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 0, 0, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 100, 512, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 0, 500, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 16 * 512, 512, ut_cpl_cb, &c), -ERANGE);
+	assert_int_equal(sio_bdev_read_blocks(ro, ch, buf, 15, 2, ut_cpl_cb, &c), -ERANGE);
+	assert_int_equal(sio_bdev_read_blocks(ro, ch, buf, UINT64_MAX, 2, ut_cpl_cb, &c), -ERANGE);
+	/* Writes on a read-only descriptor: refused, device untouched. */
+	assert_int_equal(sio_bdev_write(ro, ch, buf, 0, 512, ut_cpl_cb, &c), -EBADF);
+	assert_int_equal(sio_bdev_unmap(ro, ch, 0, 512, ut_cpl_cb, &c), -EBADF);
+	assert_int_equal(sio_bdev_write_zeroes(ro, ch, 0, 512, ut_cpl_cb, &c), -EBADF);
+	assert_int_equal(sio_bdev_flush(ro, ch, 0, 512, ut_cpl_cb, &c), -EBADF);
+	assert_int_equal(sio_bdev_reset(ro, ch, ut_cpl_cb, &c), -EBADF);
+	/* iovecs must add up to the length exactly. */
+	assert_int_equal(sio_bdev_readv(ro, ch, iov, 2, 0, 512, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(sio_bdev_readv(ro, ch, iov, 0, 0, 1024, ut_cpl_cb, &c), -EINVAL);
+	assert_int_equal(c.calls, 0);
+
+	/* The device was not touched: it still reads zeroes. */
+	assert_int_equal(sio_bdev_read(ro, ch, buf, 0, 8192, ut_cpl_cb, &c), 0);
+	assert_int_equal(c.calls, 0); /* never inside the submit call */
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	for (int i = 0; i < 8192; i++)
+		assert_int_equal(buf[i], 0);
+	sio_io_channel_put(ch);
+
+	/* Unsupported type: null has no compare. */
+	{
+		struct sio_bdev_null_opts o;
+		struct sio_bdev_desc *nd;
+		struct sio_io_channel *nch;
+
+		sio_bdev_null_opts_init(&o);
+		o.name = "VN";
+		o.num_blocks = 16;
+		assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
+		assert_int_equal(sio_bdev_open("VN", true, ut_event_cb, NULL, &nd), 0);
+		nch = sio_bdev_desc_get_io_channel(nd);
+		assert_int_equal(sio_bdev_compare(nd, nch, buf, 0, 512, ut_cpl_cb, &c), -ENOTSUP);
+		/* A channel of another bdev. */
+		assert_int_equal(sio_bdev_read(rw, nch, buf, 0, 512, ut_cpl_cb, &c), -EINVAL);
+		sio_io_channel_put(nch);
+		sio_bdev_close(nd);
+		delete_bdev("VN");
+	}
+	sio_bdev_close(ro);
+	sio_bdev_close(rw);
+	delete_bdev("V0");
+	sio_dma_free(buf);
+}
+
+static void test_null_rw(void **state)
+{
+	struct sio_bdev_null_opts o;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct ut_cpl c = {0};
+	uint8_t buf[4096];
+
+	sio_bdev_null_opts_init(&o);
+	o.name = "N0";
+	o.block_size = 4096;
+	o.num_blocks = 100;
+	assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
+	assert_int_equal(sio_bdev_open("N0", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(sio_bdev_write(d, ch, buf, 4096, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_read(d, ch, buf, 4096, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_reset(d, ch, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("N0");
+}
+
+/* Write a pattern, read it back, compare; over random ranges and buffer shapes. */
+static void roundtrip(const char *name, uint32_t max_xfer, uint32_t boundary, uint32_t align)
+{
+	const uint32_t bs = 512;
+	const uint64_t nblocks = 2048;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	uint8_t *shadow = calloc(nblocks, bs);
+	uint8_t *wbuf = sio_dma_malloc(256 * bs + 64, 4096);
+	uint8_t *rbuf = sio_dma_malloc(256 * bs + 64, 4096);
+	unsigned int seed = 1234;
+
+	make_malloc(name, bs, nblocks, max_xfer, boundary, align);
+	assert_int_equal(sio_bdev_open(name, true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	assert_non_null(ch);
+	for (int iter = 0; iter < 200; iter++) {
+		uint64_t num = 1 + rand_r(&seed) % 200;
+		uint64_t off = rand_r(&seed) % (nblocks - num);
+		size_t len = num * bs;
+		int shape = iter % 3; /* 0 single, 1 iovec, 2 misaligned single */
+		size_t mis = shape == 2 ? 1 + rand_r(&seed) % 63 : 0;
+		uint8_t *w = wbuf + mis, *r = rbuf + mis;
+		struct ut_cpl c = {0};
+		struct iovec wv[4], rv[4]; /* live until the I/O completes */
+
+		ut_fill(w, len, (uint32_t)iter);
+		memcpy(shadow + off * bs, w, len);
+		if (shape == 1) {
+			/* Uneven pieces that do not respect block boundaries. */
+			size_t cut[3] = {len / 3 + 7, len / 3, len / 5};
+			size_t acc = 0;
+			int cnt = 0;
+
+			for (int k = 0; k < 3 && acc + cut[k] < len; k++) {
+				wv[cnt] = (struct iovec){w + acc, cut[k]};
+				rv[cnt] = (struct iovec){r + acc, cut[k]};
+				acc += cut[k];
+				cnt++;
+			}
+			wv[cnt] = (struct iovec){w + acc, len - acc};
+			rv[cnt] = (struct iovec){r + acc, len - acc};
+			cnt++;
+			assert_int_equal(sio_bdev_writev(d, ch, wv, cnt, off * bs, len, ut_cpl_cb, &c), 0);
+			WAIT(c);
+			assert_int_equal(c.rc, 0);
+			memset(r, 0, len);
+			c.calls = 0;
+			assert_int_equal(sio_bdev_readv_blocks(d, ch, rv, cnt, off, num, ut_cpl_cb, &c), 0);
+		} else {
+			assert_int_equal(sio_bdev_write_blocks(d, ch, w, off, num, ut_cpl_cb, &c), 0);
+			WAIT(c);
+			assert_int_equal(c.rc, 0);
+			memset(r, 0, len);
+			c.calls = 0;
+			assert_int_equal(sio_bdev_read(d, ch, r, off * bs, len, ut_cpl_cb, &c), 0);
+		}
+		WAIT(c);
+		assert_int_equal(c.rc, 0);
+		assert_memory_equal(r, shadow + off * bs, len);
+	}
+	/* The whole device against the shadow copy. */
+	for (uint64_t off = 0; off < nblocks; off += 256) {
+		struct ut_cpl c = {0};
+
+		assert_int_equal(sio_bdev_read_blocks(d, ch, rbuf, off, 256, ut_cpl_cb, &c), 0);
+		WAIT(c);
+		assert_int_equal(c.rc, 0);
+		assert_memory_equal(rbuf, shadow + off * bs, 256 * bs);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev(name);
+	free(shadow);
+	sio_dma_free(wbuf);
+	sio_dma_free(rbuf);
+}
+
+static void test_malloc_roundtrip(void **state)
+{
+	roundtrip("RT_plain", 0, 0, 0);
+}
+
+static void test_malloc_split_max_transfer(void **state)
+{
+	roundtrip("RT_split", 8, 0, 0);
+}
+
+static void test_malloc_split_boundary(void **state)
+{
+	roundtrip("RT_boundary", 0, 16, 0);
+}
+
+static void test_malloc_bounce(void **state)
+{
+	roundtrip("RT_bounce", 0, 0, 4096);
+}
+
+static void test_malloc_split_and_bounce(void **state)
+{
+	roundtrip("RT_all", 3, 32, 512);
+}
+
+static void test_malloc_compare_unmap(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct ut_cpl c = {0};
+	uint8_t w[4096], r[4096];
+
+	make_malloc("CU", 512, 64, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("CU", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	ut_fill(w, sizeof(w), 7);
+	assert_int_equal(sio_bdev_write(d, ch, w, 0, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_compare(d, ch, w, 0, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	w[4000] ^= 1;
+	c.calls = 0;
+	assert_int_equal(sio_bdev_compare(d, ch, w, 0, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, -EILSEQ);
+	/* Unmap blocks 1..2, write_zeroes block 5: they read back as zeroes, the rest stays. */
+	c.calls = 0;
+	assert_int_equal(sio_bdev_unmap_blocks(d, ch, 1, 2, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_write_zeroes_blocks(d, ch, 5, 1, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_flush_blocks(d, ch, 0, 64, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_read(d, ch, r, 0, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	w[4000] ^= 1;
+	for (int i = 0; i < 4096; i++) {
+		int blk = i / 512;
+		uint8_t want = (blk == 1 || blk == 2 || blk == 5) ? 0 : w[i];
+
+		assert_int_equal(r[i], want);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("CU");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exhaustion and the wait queue                                            */
+/* ------------------------------------------------------------------------ */
+
+struct waiter {
+	struct sio_bdev_io_wait_entry entry;
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	void *buf;
+	uint64_t block;
+	struct ut_cpl *cpl;
+	int woken;
+};
+
+static void waiter_resubmit(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->woken++;
+	assert_int_equal(sio_bdev_read_blocks(w->desc, w->ch, w->buf, w->block, 1, ut_cpl_cb, w->cpl), 0);
+}
+
+static void test_exhaustion_wait_queue(void **state)
+{
+	struct sio_bdev_opts opts, saved;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct ut_cpl cpl = {0}, late = {0};
+	struct waiter w[4];
+	uint8_t buf[512];
+	int started = 0, rc;
+
+	sio_bdev_get_opts(&saved, sizeof(saved));
+	opts = saved;
+	opts.bdev_io_cache_size = 8;
+	assert_int_equal(sio_bdev_set_opts(&opts), -EINVAL);
+	opts.bdev_io_cache_size = 16;
+	assert_int_equal(sio_bdev_set_opts(&opts), 0);
+
+	make_malloc("EX", 512, 64, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("EX", false, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	/* A free bdev_io exists: waiting makes no sense. */
+	w[0].entry = (struct sio_bdev_io_wait_entry){.bdev = sio_bdev_desc_get_bdev(d),
+						     .cb_fn = waiter_resubmit, .cb_arg = &w[0]};
+	assert_int_equal(sio_bdev_queue_io_wait(sio_bdev_desc_get_bdev(d), ch, &w[0].entry), -EAGAIN);
+	while ((rc = sio_bdev_read_blocks(d, ch, buf, 0, 1, ut_cpl_cb, &cpl)) == 0)
+		started++;
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(started, 16);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct waiter){.desc = d, .ch = ch, .buf = buf, .block = (uint64_t)i,
+				       .cpl = &late};
+		w[i].entry = (struct sio_bdev_io_wait_entry){.bdev = sio_bdev_desc_get_bdev(d),
+							     .cb_fn = waiter_resubmit, .cb_arg = &w[i]};
+		assert_int_equal(sio_bdev_queue_io_wait(sio_bdev_desc_get_bdev(d), ch, &w[i].entry), 0);
+	}
+	/* Every queued I/O completes, every waiter gets exactly one call and resubmits. */
+	while (cpl.calls < 16 || late.calls < 4) {
+		sio_thread_poll(g_thread, 0);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(w[i].woken, 1);
+	assert_int_equal(cpl.calls, 16);
+	assert_int_equal(late.calls, 4);
+	assert_int_equal(late.rc, 0);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("EX");
+	assert_int_equal(sio_bdev_set_opts(&saved), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Await forms                                                              */
+/* ------------------------------------------------------------------------ */
+
+struct await_ctx {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	int index;
+	int done;
+	int rc;
+};
+
+static int await_task(void *arg)
+{
+	struct await_ctx *a = arg;
+	uint8_t w[1024], r[1024];
+	int rc;
+
+	ut_fill(w, sizeof(w), (uint32_t)a->index + 100);
+	rc = sio_bdev_write_blocks_await(a->desc, a->ch, w, (uint64_t)a->index * 2, 2);
+	if (rc == 0)
+		rc = sio_bdev_read_await(a->desc, a->ch, r, (uint64_t)a->index * 1024, 1024);
+	if (rc == 0 && memcmp(w, r, sizeof(w)) != 0)
+		rc = -EIO;
+	if (rc == 0)
+		rc = sio_bdev_compare_blocks_await(a->desc, a->ch, w, (uint64_t)a->index * 2, 2);
+	if (rc == 0)
+		rc = sio_bdev_flush_await(a->desc, a->ch, 0, 512);
+	a->rc = rc;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static void test_await_forms(void **state)
+{
+	struct sio_bdev_opts opts, saved;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct await_ctx a[40];
+	uint8_t buf[512];
+
+	/* 40 tasks on a 16-entry cache: some must wait in the queue, none may fail. */
+	sio_bdev_get_opts(&saved, sizeof(saved));
+	opts = saved;
+	opts.bdev_io_cache_size = 16;
+	assert_int_equal(sio_bdev_set_opts(&opts), 0);
+	make_malloc("AW", 512, 128, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("AW", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	/* Outside a task: refused before anything starts. */
+	assert_int_equal(sio_bdev_read_await(d, ch, buf, 0, 512), -EPERM);
+	for (int i = 0; i < 40; i++) {
+		a[i] = (struct await_ctx){.desc = d, .ch = ch, .index = i};
+		assert_int_equal(sio_task_spawn(NULL, await_task, &a[i], NULL), 0);
+	}
+	for (int i = 0; i < 40; i++) {
+		assert_true(ut_poll_until(&a[i].done));
+		assert_int_equal(a[i].rc, 0);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("AW");
+	assert_int_equal(sio_bdev_set_opts(&saved), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void test_stats(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct sio_bdev_io_stat s;
+	struct ut_cpl c = {0};
+	uint8_t buf[2048];
+	struct sio_bdev *b = make_malloc("ST", 512, 64, 0, 0, 0);
+
+	assert_int_equal(sio_bdev_open("ST", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	for (int i = 0; i < 3; i++) {
+		c.calls = 0;
+		assert_int_equal(sio_bdev_read(d, ch, buf, 0, 2048, ut_cpl_cb, &c), 0);
+		WAIT(c);
+	}
+	c.calls = 0;
+	assert_int_equal(sio_bdev_write(d, ch, buf, 0, 1024, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_unmap(d, ch, 0, 512, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	c.calls = 0;
+	buf[0] ^= 0xff;
+	assert_int_equal(sio_bdev_compare(d, ch, buf, 0, 512, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(sio_bdev_channel_get_io_stat(ch, &s), 0);
+	assert_int_equal(s.num_read_ops, 3);
+	assert_int_equal(s.bytes_read, 3 * 2048);
+	assert_int_equal(s.num_write_ops, 1);
+	assert_int_equal(s.bytes_written, 1024);
+	assert_int_equal(s.num_unmap_ops, 1);
+	assert_int_equal(s.bytes_unmapped, 512);
+	assert_int_equal(s.num_io_errors, 1);
+	assert_true(s.min_read_latency_ticks <= s.max_read_latency_ticks);
+	assert_true(s.read_latency_ticks >= s.max_read_latency_ticks);
+	assert_true(s.max_read_latency_ticks > 0);
+	assert_int_equal(s.min_write_latency_ticks > 0, 1);
+
+	/* The bdev-wide figure, gathered over channels. */
+	memset(&s, 0, sizeof(s));
+	c.calls = 0;
+	assert_int_equal(sio_bdev_get_io_stat(b, &s, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(s.num_read_ops, 3);
+	assert_int_equal(s.num_write_ops, 1);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_reset_io_stat(b, SIO_BDEV_RESET_STAT_ALL, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(sio_bdev_channel_get_io_stat(ch, &s), 0);
+	assert_int_equal(s.num_read_ops, 0);
+	assert_int_equal(s.min_read_latency_ticks, 0);
+	/* Destroyed channels keep counting toward the bdev. */
+	c.calls = 0;
+	assert_int_equal(sio_bdev_read(d, ch, buf, 0, 512, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	sio_io_channel_put(ch);
+	ut_poll_n(5);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_get_io_stat(b, &s, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(s.num_read_ops, 1);
+	sio_bdev_close(d);
+	delete_bdev("ST");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hot remove                                                               */
+/* ------------------------------------------------------------------------ */
+
+struct hr_ctx {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	int removes;
+};
+
+static void hr_event(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+	struct hr_ctx *h = ctx;
+
+	if (type == SIO_BDEV_EVENT_REMOVE)
+		h->removes++;
+}
+
+static void test_hot_remove(void **state)
+{
+	struct hr_ctx h = {0};
+	struct ut_cpl io[8] = {{0}}, unreg = {0}, late = {0};
+	uint8_t *buf = malloc(8 * 4096);
+	struct sio_bdev *b = make_malloc("HR", 4096, 64, 0, 0, 0);
+
+	assert_int_equal(sio_bdev_open("HR", true, hr_event, &h, &h.desc), 0);
+	h.ch = sio_bdev_desc_get_io_channel(h.desc);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(sio_bdev_write_blocks(h.desc, h.ch, buf + i * 4096, (uint64_t)i, 1,
+						       ut_cpl_cb, &io[i]), 0);
+	/* Remove with 8 writes in flight. */
+	assert_int_equal(sio_bdev_unregister(b, ut_cpl_cb, &unreg), 0);
+	assert_int_equal(sio_bdev_unregister(b, ut_cpl_cb, &unreg), -EBUSY);
+	{
+		struct sio_bdev_desc *d2;
+
+		assert_int_equal(sio_bdev_open("HR", false, hr_event, &h, &d2), -ENODEV);
+	}
+	/* New submissions on the removed descriptor fail clearly. */
+	assert_int_equal(sio_bdev_read_blocks(h.desc, h.ch, buf, 0, 1, ut_cpl_cb, &late), -ENODEV);
+	ut_poll_n(20);
+	assert_int_equal(h.removes, 1);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(io[i].calls, 1);
+		assert_int_equal(io[i].rc, 0);
+	}
+	/* Not destructed while the descriptor is open. */
+	assert_int_equal(unreg.calls, 0);
+	assert_ptr_equal(sio_bdev_get_by_name("HR"), b);
+	sio_io_channel_put(h.ch);
+	sio_bdev_close(h.desc);
+	WAIT(unreg);
+	assert_int_equal(unreg.rc, 0);
+	assert_null(sio_bdev_get_by_name("HR"));
+	assert_int_equal(late.calls, 0);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_open_claim),
+		cmocka_unit_test(test_validation),
+		cmocka_unit_test(test_null_rw),
+		cmocka_unit_test(test_malloc_roundtrip),
+		cmocka_unit_test(test_malloc_split_max_transfer),
+		cmocka_unit_test(test_malloc_split_boundary),
+		cmocka_unit_test(test_malloc_bounce),
+		cmocka_unit_test(test_malloc_split_and_bounce),
+		cmocka_unit_test(test_malloc_compare_unmap),
+		cmocka_unit_test(test_exhaustion_wait_queue),
+		cmocka_unit_test(test_await_forms),
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_hot_remove),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
