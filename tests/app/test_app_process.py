@@ -178,6 +178,45 @@ class AppProcess(unittest.TestCase):
         q.communicate(timeout=15)
         self.assertEqual(q.returncode, 0)
 
+    def test_bdev_config_round_trip(self):
+        # With the bdev layer in the library: its methods through the config file.
+        p = self.start()
+        wait_answering(self.sock, p)
+        methods = json.loads(rpc(self.sock, 'rpc_get_methods').stdout)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=15)
+        if 'bdev_malloc_create' not in methods:
+            self.skipTest('bdev_malloc_create is not in this build')
+        a = {'subsystems': [{'subsystem': 'bdev', 'config': [
+            {'method': 'bdev_malloc_create',
+             'params': {'name': 'Malloc0', 'block_size': 512, 'num_blocks': 2048}}]}]}
+        path = os.path.join(self.tmp.name, 'a.json')
+        saved = []
+        for _ in range(2):
+            with open(path, 'w') as f:
+                json.dump(a if not saved else saved[-1], f)
+            q = self.start('-c', path)
+            wait_answering(self.sock, q)
+            saved.append(json.loads(rpc(self.sock, 'save_config').stdout))
+            q.send_signal(signal.SIGTERM)
+            q.communicate(timeout=15)
+            self.assertEqual(q.returncode, 0)
+        self.assertEqual(saved[0], saved[1])
+        names = [e['params'].get('name') for s in saved[0]['subsystems'] for e in s['config']]
+        self.assertIn('Malloc0', names)
+        # a mistyped and a missing param in a real layer's method
+        for params, expect in (({'name': 'M', 'block_size': 'x', 'num_blocks': 8},
+                                "bdev_malloc_create: parameter 'block_size' must be of type uint32"),
+                               ({'name': 'M', 'num_blocks': 8},
+                                "bdev_malloc_create: missing required parameter 'block_size'")):
+            with open(path, 'w') as f:
+                json.dump({'subsystems': [{'subsystem': 'bdev', 'config': [
+                    {'method': 'bdev_malloc_create', 'params': params}]}]}, f)
+            r = self.run_app('-c', path)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(expect, r.stderr)
+            self.assertIn(path + ": subsystem 'bdev', config entry 0", r.stderr)
+
     def test_flags(self):
         r = subprocess.run([APP, '-h'], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 0)
