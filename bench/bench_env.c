@@ -18,68 +18,98 @@
 
 #include "spdk_io/env.h"
 
+#define REPS 7
+
 static double ns_per(uint64_t ticks, uint64_t ops)
 {
 	return (double)sio_ticks_to_ns(ticks) / (double)ops;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Minimum and median of REPS runs: on a shared machine the minimum is the
+ * uncontended cost, the median shows how much preemption moved it. */
+static void report(const char *what, const char *unit, double v[REPS])
+{
+	qsort(v, REPS, sizeof(v[0]), cmp_double);
+	printf("%-34s min %7.2f  median %7.2f %s\n", what, v[0], v[REPS / 2], unit);
+}
+
 static void bench_mempool(void)
 {
 	struct sio_mempool *mp = sio_mempool_create("bench", 4096, 64, 256, false);
-	const uint64_t iters = 20000000;
+	const uint64_t iters = 2000000;
 	void *o, *objs[32];
+	double v[REPS];
 	uint64_t t0;
 
 	/* warm the cache */
 	for (int i = 0; i < 1000; i++)
 		sio_mempool_put(mp, sio_mempool_get(mp));
-	t0 = sio_get_ticks();
-	for (uint64_t i = 0; i < iters; i++) {
-		o = sio_mempool_get(mp);
-		__asm__ __volatile__("" : : "r"(o) : "memory");
-		sio_mempool_put(mp, o);
+	for (int r = 0; r < REPS; r++) {
+		t0 = sio_get_ticks();
+		for (uint64_t i = 0; i < iters; i++) {
+			o = sio_mempool_get(mp);
+			__asm__ __volatile__("" : : "r"(o) : "memory");
+			sio_mempool_put(mp, o);
+		}
+		v[r] = ns_per(sio_get_ticks() - t0, iters);
 	}
-	printf("mempool get+put (cached)        %8.2f ns/pair\n", ns_per(sio_get_ticks() - t0, iters));
+	report("mempool get+put, cached", "ns/pair", v);
 
-	t0 = sio_get_ticks();
-	for (uint64_t i = 0; i < iters / 32; i++) {
-		sio_mempool_get_bulk(mp, objs, 32);
-		__asm__ __volatile__("" : : "r"(objs) : "memory");
-		sio_mempool_put_bulk(mp, objs, 32);
+	for (int r = 0; r < REPS; r++) {
+		t0 = sio_get_ticks();
+		for (uint64_t i = 0; i < iters / 32; i++) {
+			sio_mempool_get_bulk(mp, objs, 32);
+			__asm__ __volatile__("" : : "r"(objs) : "memory");
+			sio_mempool_put_bulk(mp, objs, 32);
+		}
+		v[r] = ns_per(sio_get_ticks() - t0, iters / 32 * 32);
 	}
-	printf("mempool get_bulk+put_bulk (32)  %8.2f ns/object\n",
-	       ns_per(sio_get_ticks() - t0, iters / 32 * 32));
+	report("mempool get_bulk+put_bulk 32", "ns/object", v);
 	sio_mempool_destroy(mp);
 
 	mp = sio_mempool_create("bench-nocache", 4096, 64, 0, false);
-	t0 = sio_get_ticks();
-	for (uint64_t i = 0; i < iters / 4; i++) {
-		o = sio_mempool_get(mp);
-		__asm__ __volatile__("" : : "r"(o) : "memory");
-		sio_mempool_put(mp, o);
+	for (int r = 0; r < REPS; r++) {
+		t0 = sio_get_ticks();
+		for (uint64_t i = 0; i < iters; i++) {
+			o = sio_mempool_get(mp);
+			__asm__ __volatile__("" : : "r"(o) : "memory");
+			sio_mempool_put(mp, o);
+		}
+		v[r] = ns_per(sio_get_ticks() - t0, iters);
 	}
-	printf("mempool get+put (no cache)      %8.2f ns/pair\n",
-	       ns_per(sio_get_ticks() - t0, iters / 4));
+	report("mempool get+put, no cache (lock)", "ns/pair", v);
 	sio_mempool_destroy(mp);
 }
 
 static void bench_ring_single(enum sio_ring_type type, const char *name)
 {
 	struct sio_ring *r = sio_ring_create(type, 1024);
-	const uint64_t items = 20000000;
+	const uint64_t items = 4000000;
 	void *objs[32];
+	double v[REPS];
+	char what[64];
 	uint64_t t0;
 
 	for (int i = 0; i < 32; i++)
 		objs[i] = &objs[i];
 	for (unsigned int burst = 1; burst <= 32; burst *= 32) {
-		t0 = sio_get_ticks();
-		for (uint64_t i = 0; i < items / burst; i++) {
-			sio_ring_enqueue(r, objs, burst);
-			sio_ring_dequeue(r, objs, burst);
+		for (int rep = 0; rep < REPS; rep++) {
+			t0 = sio_get_ticks();
+			for (uint64_t i = 0; i < items / burst; i++) {
+				sio_ring_enqueue(r, objs, burst);
+				sio_ring_dequeue(r, objs, burst);
+			}
+			v[rep] = ns_per(sio_get_ticks() - t0, items / burst * burst);
 		}
-		printf("ring %s enq+deq burst %-2u       %8.2f ns/item\n", name, burst,
-		       ns_per(sio_get_ticks() - t0, items / burst * burst));
+		snprintf(what, sizeof(what), "ring %s enq+deq, burst %u", name, burst);
+		report(what, "ns/item", v);
 	}
 	sio_ring_destroy(r);
 }
@@ -88,15 +118,19 @@ static void bench_dma_lookup(void)
 {
 	void *bufs[64];
 	struct sio_dma_region reg;
-	const uint64_t iters = 5000000;
+	const uint64_t iters = 1000000;
+	double v[REPS];
 	uint64_t t0;
 
 	for (int i = 0; i < 64; i++)
 		bufs[i] = sio_dma_malloc(4096, 0);
-	t0 = sio_get_ticks();
-	for (uint64_t i = 0; i < iters; i++)
-		sio_dma_lookup((char *)bufs[i & 63] + 100, &reg);
-	printf("dma lookup (64 regions)         %8.2f ns/call\n", ns_per(sio_get_ticks() - t0, iters));
+	for (int r = 0; r < REPS; r++) {
+		t0 = sio_get_ticks();
+		for (uint64_t i = 0; i < iters; i++)
+			sio_dma_lookup((char *)bufs[i & 63] + 100, &reg);
+		v[r] = ns_per(sio_get_ticks() - t0, iters);
+	}
+	report("dma lookup, 64 regions", "ns/call", v);
 	for (int i = 0; i < 64; i++)
 		sio_dma_free(bufs[i]);
 }
@@ -150,7 +184,7 @@ static void bench_cross(enum sio_ring_type type, const char *name, unsigned int 
 	uint64_t elapsed = sio_get_ticks() - t0;
 	atomic_store(&x.stop, true);
 	pthread_join(th, NULL);
-	printf("ring %s cross-thread burst %-2u  %8.2f Mitems/s\n", name, burst,
+	printf("ring %s cross-thread, burst %-2u      %7.2f Mitems/s\n", name, burst,
 	       (double)got / ((double)sio_ticks_to_ns(elapsed) / 1e9) / 1e6);
 	sio_ring_destroy(x.r);
 }
