@@ -37,6 +37,7 @@ static struct {
 	void *main_arg;
 	struct sio_future startup_done;
 	bool startup_started;
+	bool shutdown_started;        /* app thread only */
 	struct sio_future main_done;
 	bool main_started;
 	bool waiting_for_init;
@@ -182,6 +183,11 @@ static void start_shutdown(void *ctx)
 {
 	struct sio_task_opts o;
 
+	/* sio_app_stop() and sio_app_run() may both ask, in a race at startup. */
+	if (g_app.shutdown_started)
+		return;
+	g_app.shutdown_started = true;
+
 	sio_task_opts_init(&o, sizeof(o));
 	o.name = "app_shutdown";
 	if (sio_task_spawn(&o, shutdown_task, NULL, NULL) != 0) {
@@ -192,6 +198,8 @@ static void start_shutdown(void *ctx)
 
 void sio_app_stop(int rc)
 {
+	struct sio_thread *t;
+
 	if (!app_is_running()) {
 		SIO_WARNLOG("sio_app_stop(%d): no app is running", rc);
 		return;
@@ -201,7 +209,9 @@ void sio_app_stop(int rc)
 		return;
 	}
 	g_app.stop_rc = rc;
-	if (sio_thread_send_msg(g_app.app_thread, start_shutdown, NULL) != 0) {
+	/* No app thread yet: sio_app_run() sees `stopping` once it has created it. */
+	t = __atomic_load_n(&g_app.app_thread, __ATOMIC_ACQUIRE);
+	if (t != NULL && sio_thread_send_msg(t, start_shutdown, NULL) != 0) {
 		SIO_ERRLOG("cannot reach the app thread; stopping reactors");
 		app_reactors_stop();
 	}
@@ -366,6 +376,8 @@ static void start_app(void *ctx)
 	struct sio_task_opts o;
 	int rc;
 
+	if (sio_app_is_shutting_down())
+		return;
 	sio_task_opts_init(&o, sizeof(o));
 	o.name = "app_startup";
 	rc = sio_task_spawn(&o, startup_task, NULL, &g_app.startup_done);
@@ -406,6 +418,7 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 {
 	struct sio_env_opts eo;
 	struct sio_cpuset mask, one;
+	struct sio_thread *t;
 	cpu_set_t saved_affinity;
 	bool have_affinity;
 	int main_core, rc;
@@ -429,6 +442,7 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	g_app.main_fn = main_fn;
 	g_app.main_arg = arg;
 	g_app.startup_started = g_app.main_started = false;
+	g_app.shutdown_started = false;
 	g_app.waiting_for_init = false;
 	g_app.start_init_req = NULL;
 	LIST_INIT(&g_app.waiters);
@@ -472,17 +486,22 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	sio_cpuset_zero(&one);
 	sio_cpuset_set(&one, (unsigned int)main_core);
 	/* Created first, so it is also the thread layer's app thread. */
-	g_app.app_thread = sio_thread_create("app_thread", &one);
-	if (g_app.app_thread == NULL) {
+	t = sio_thread_create("app_thread", &one);
+	if (t == NULL) {
 		rc = -errno;
 		goto out_reactors;
 	}
+	/* Pairs with the acquire in sio_app_stop(): a stop from now on reaches it. */
+	__atomic_store_n(&g_app.app_thread, t, __ATOMIC_RELEASE);
 	rc = app_reactors_create_event_threads();
 	if (rc != 0)
 		goto out_threads;
 	rc = sio_thread_send_msg(g_app.app_thread, start_app, NULL);
 	if (rc != 0)
 		goto out_threads;
+	/* A stop that came before the app thread existed. */
+	if (sio_app_is_shutting_down())
+		sio_thread_send_msg(g_app.app_thread, start_shutdown, NULL);
 
 	have_affinity = pthread_getaffinity_np(pthread_self(), sizeof(saved_affinity),
 					       &saved_affinity) == 0;
@@ -512,7 +531,7 @@ out_threads:
 	app_reactor_run_main();
 out_reactors:
 	app_reactors_destroy();
-	g_app.app_thread = NULL;
+	__atomic_store_n(&g_app.app_thread, NULL, __ATOMIC_RELEASE);
 out_env:
 	sio_env_fini();
 out_cfg:

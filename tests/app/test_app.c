@@ -536,6 +536,34 @@ static void test_wait_shutdown(void **state)
 	assert_int_equal(sio_app_wait_shutdown(), -EPERM);
 }
 
+static void *early_stopper(void *arg)
+{
+	while (!sio_app_is_running())
+		;
+	sio_app_stop(9);
+	return NULL;
+}
+
+static int never_stops(void *arg)
+{
+	return sio_app_wait_shutdown() == 9 ? 0 : -1;
+}
+
+/* A stop from another OS thread at any point of startup is never lost. */
+static void test_stop_during_startup(void **state)
+{
+	struct sio_app_opts o;
+
+	opts_for_test(&o);
+	for (int i = 0; i < 30; i++) {
+		pthread_t t;
+
+		assert_int_equal(pthread_create(&t, NULL, early_stopper, NULL), 0);
+		assert_int_equal(sio_app_run(&o, never_stops, NULL), 9);
+		pthread_join(t, NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_save_config_roundtrip),
 		cmocka_unit_test(test_wait_for_rpc),
 		cmocka_unit_test(test_wait_shutdown),
+		cmocka_unit_test(test_stop_during_startup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -138,6 +138,15 @@ class AppProcess(unittest.TestCase):
         self.assertIn('ready', out)
         self.assertEqual(p.returncode, 0)
 
+    def test_signal_while_waiting_for_rpc(self):
+        p = self.start('--wait-for-rpc')
+        wait_answering(self.sock, p)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertNotIn('ready', out)  # main never ran
+        self.assertFalse(os.path.exists(self.sock))
+
     def test_config_errors_exit_nonzero(self):
         cases = [
             ('{\n "subsystems": [\n  {"subsystem": 1,,}\n ]\n}\n', ':3:'),

@@ -28,9 +28,9 @@ struct sio_rpc_request {
 
 static void finish(struct sio_rpc_request *req, int code, const char *message, json_t *result)
 {
+	/* Catches a handler that completes again from inside its own completion;
+	 * after finish() returns the request is freed and cannot be checked. */
 	if (req->completed) {
-		/* A second completion is a handler bug; the request may already be freed
-		 * in the general case, but here it is caught before freeing. */
 		SIO_ERRLOG("RPC %s completed twice", req->method->name);
 		json_decref(result);
 		return;
