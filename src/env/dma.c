@@ -241,6 +241,7 @@ static struct dma_chunk *dma_chunk_map(size_t len, enum dma_map_mode mode)
 	}
 	c->base = p;
 	c->len = len;
+	env_poison(p, len);
 	ext->off = 0;
 	ext->len = len;
 	c->free = ext;
@@ -261,6 +262,7 @@ static void dma_chunk_unmap(struct dma_chunk *c)
 	for (pp = &g_chunks; *pp != c; pp = &(*pp)->next)
 		;
 	*pp = c->next;
+	env_unpoison(c->base, c->len);
 	munmap(c->base, c->len);
 	while (c->free) {
 		struct dma_extent *e = c->free;
@@ -392,6 +394,8 @@ void *sio_dma_malloc(size_t size, size_t align)
 		goto out;
 	}
 	pthread_mutex_unlock(&g_dma_lock);
+	/* The 64-byte rounding past @size stays poisoned: overruns show. */
+	env_unpoison((void *)ent.base, size);
 	return (void *)ent.base;
 out:
 	pthread_mutex_unlock(&g_dma_lock);
@@ -431,6 +435,7 @@ void sio_dma_free(void *buf)
 		SIO_ERRLOG("sio_dma_free(%p): out of memory for the registry; allocation kept", buf);
 		return;
 	}
+	env_poison((void *)ent.base, ent.taken);
 	if (dma_chunk_release(ent.chunk, ent.base - (uintptr_t)ent.chunk->base, ent.taken) != 0)
 		SIO_ERRLOG("sio_dma_free(%p): out of memory; %zu bytes not reusable", buf, ent.taken);
 	if (ent.chunk->used == 0 && !ent.chunk->reserved)

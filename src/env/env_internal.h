@@ -77,6 +77,28 @@ static inline size_t env_align_up(size_t x, size_t a)
 	return (x + a - 1) & ~(a - 1);
 }
 
+/*
+ * Under AddressSanitizer, memory that no caller owns (free pool objects, free
+ * or padding DMA bytes) is poisoned, so a use after put/free or an overrun is
+ * reported where it happens. No-ops otherwise. Poisoned ranges must be
+ * unpoisoned before their pages are unmapped: the shadow outlives the mapping.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ENV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENV_ASAN 1
+#endif
+#endif
+#ifdef ENV_ASAN
+#include <sanitizer/asan_interface.h>
+#define env_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define env_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define env_poison(p, n) ((void)(p), (void)(n))
+#define env_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Page-granular backing memory for pools: DMA memory when @dma, else plain
  * anonymous memory. Returns NULL with errno set. */
 void *env_mem_alloc(size_t len, bool dma);

@@ -162,6 +162,7 @@ struct sio_mempool *sio_mempool_create(const char *name, size_t count, size_t el
 	mp->dma = dma;
 	mp->mem_end = mp->mem + len;
 	env_spin_init(&mp->lock);
+	env_poison(mp->mem, len);
 	/* Stack order so the first get returns the lowest address. */
 	for (size_t i = 0; i < count; i++)
 		mp->stock[i] = mp->mem + (count - 1 - i) * stride;
@@ -216,6 +217,7 @@ void sio_mempool_destroy(struct sio_mempool *mp)
 		next = c->next;
 		free(c);
 	}
+	env_unpoison(mp->mem, mp->mem_len);
 	env_mem_free(mp->mem, mp->mem_len, mp->dma);
 	free(mp->stock);
 	free(mp);
@@ -357,14 +359,17 @@ void *sio_mempool_get(struct sio_mempool *mp)
 		}
 		obj = c->objs[--len];
 		atomic_store_explicit(&c->len, len, memory_order_relaxed);
+		env_unpoison(obj, mp->elt_size);
 		return obj;
 	}
 
 	env_spin_lock(&mp->lock);
 	mempool_stock_take(mp, &obj, 1);
 	env_spin_unlock(&mp->lock);
-	if (obj != NULL)
+	if (obj != NULL) {
+		env_unpoison(obj, mp->elt_size);
 		return obj;
+	}
 empty:
 	errno = ENOMEM;
 	return NULL;
@@ -387,7 +392,7 @@ int sio_mempool_get_bulk(struct sio_mempool *mp, void **objs, size_t n)
 			for (size_t i = 0; i < n; i++)
 				objs[i] = c->objs[len - 1 - i];
 			atomic_store_explicit(&c->len, len - n, memory_order_relaxed);
-			return 0;
+			goto out;
 		}
 	}
 
@@ -402,6 +407,9 @@ int sio_mempool_get_bulk(struct sio_mempool *mp, void **objs, size_t n)
 	env_spin_unlock(&mp->lock);
 	if (c != NULL)
 		atomic_store_explicit(&c->len, 0, memory_order_relaxed);
+out:
+	for (size_t i = 0; i < n; i++)
+		env_unpoison(objs[i], mp->elt_size);
 	return 0;
 }
 
@@ -423,10 +431,13 @@ static inline void mempool_cache_push(struct sio_mempool *mp, struct mempool_cac
 	c->objs[(*len)++] = obj;
 }
 
+/* Whether @obj may go back to @mp; poisons it when it may, logs when not. */
 static bool mempool_check_put(const struct sio_mempool *mp, const void *obj)
 {
-	if (__builtin_expect(mempool_owns(mp, obj), 1))
+	if (__builtin_expect(mempool_owns(mp, obj), 1)) {
+		env_poison((void *)obj, mp->stride);
 		return true;
+	}
 	SIO_ERRLOG("mempool '%s': %p is not one of its objects; ignored", mp->name, obj);
 	return false;
 }
@@ -478,6 +489,7 @@ void sio_mempool_put_bulk(struct sio_mempool *mp, void *const *objs, size_t n)
 			env_spin_lock(&mp->lock);
 			continue;
 		}
+		env_poison(objs[i], mp->stride);
 		mempool_stock_give(mp, &objs[i], 1);
 	}
 	env_spin_unlock(&mp->lock);

@@ -13,6 +13,7 @@
 
 #include "spdk_io/env.h"
 #include "spdk_io/log.h"
+#include "asan_check.h"
 
 struct captured {
 	int errors;
@@ -215,6 +216,25 @@ static void test_dma_buf(void **state)
 	sio_dma_buf_free(z);
 }
 
+/* Under ASan, the rounding past the size and freed memory are poisoned. */
+static void test_asan_poison(void **state)
+{
+#ifdef TEST_ASAN
+	char *p = sio_dma_malloc(100, 0);
+	char *z = sio_dma_zmalloc(64, 0);
+
+	assert_false(IS_POISONED(p));
+	assert_false(IS_POISONED(p + 99));
+	assert_true(IS_POISONED(p + 100));
+	assert_false(IS_POISONED(z + 63));
+	sio_dma_free(p);
+	assert_true(IS_POISONED(p));
+	sio_dma_free(z);
+#else
+	skip();
+#endif
+}
+
 /* With the env initialised without hugepages, memory is plain. */
 static void test_plain_env(void **state)
 {
@@ -244,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_zmalloc_after_reuse),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_dma_buf),
+		cmocka_unit_test(test_asan_poison),
 		cmocka_unit_test(test_plain_env),
 	};
 

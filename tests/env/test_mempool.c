@@ -12,6 +12,7 @@
 
 #include "spdk_io/env.h"
 #include "spdk_io/log.h"
+#include "asan_check.h"
 
 struct captured {
 	int errors;
@@ -193,6 +194,33 @@ static void test_put_bulk_checks(void **state)
 	}
 }
 
+/* Under ASan, objects in the pool are poisoned: a use after put is caught. */
+static void test_asan_poison(void **state)
+{
+#ifdef TEST_ASAN
+	for (size_t cache = 0; cache <= 8; cache += 8) {
+		struct sio_mempool *mp = sio_mempool_create("asan", 8, 100, cache, false);
+		char *o = sio_mempool_get(mp);
+		void *b[3];
+
+		assert_false(IS_POISONED(o));
+		assert_false(IS_POISONED(o + 99));
+		assert_true(IS_POISONED(o + 100)); /* stride padding */
+		sio_mempool_put(mp, o);
+		assert_true(IS_POISONED(o));
+		assert_int_equal(sio_mempool_get_bulk(mp, b, 3), 0);
+		for (int i = 0; i < 3; i++)
+			assert_false(IS_POISONED(b[i]));
+		sio_mempool_put_bulk(mp, b, 3);
+		for (int i = 0; i < 3; i++)
+			assert_true(IS_POISONED(b[i]));
+		sio_mempool_destroy(mp);
+	}
+#else
+	skip();
+#endif
+}
+
 static void test_dma_pool(void **state)
 {
 	struct sio_mempool *mp = sio_mempool_create("dma", 16, 512, 4, true);
@@ -267,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_put_and_leak),
 		cmocka_unit_test(test_double_put_bounded),
 		cmocka_unit_test(test_put_bulk_checks),
+		cmocka_unit_test(test_asan_poison),
 		cmocka_unit_test(test_dma_pool),
 		cmocka_unit_test(test_thread_exit_flushes_cache),
 		cmocka_unit_test(test_slot_reuse),
