@@ -105,10 +105,20 @@ int sio_io_device_register(void *io_device, sio_io_channel_create_cb create_cb,
 	return 0;
 }
 
+static void device_forget(struct io_device *d)
+{
+	pthread_mutex_lock(&g_devices_lock);
+	TAILQ_REMOVE(&g_devices, d, link);
+	pthread_mutex_unlock(&g_devices_lock);
+}
+
 static void device_unregister_done(void *arg)
 {
 	struct io_device *d = arg;
 
+	/* Listed (as unregistering) until now: a second unregister meanwhile
+	 * gets -EALREADY and a register of the same pointer -EEXIST. */
+	device_forget(d);
 	SIO_DEBUGLOG(THREAD_LOG_FLAG, "io_device %s unregistered", d->name);
 	if (d->done != NULL)
 		d->done(d->dev);
@@ -121,19 +131,17 @@ static void device_finish(struct io_device *d)
 	if (thread_send_critical(d->unreg_thread, device_unregister_done, d) != 0) {
 		SIO_ERRLOG("io_device %s: thread %s exited before its unregister completed",
 			   d->name, d->unreg_thread->name);
+		device_forget(d);
 		free(d);
 	}
 }
 
 static void device_unref(struct io_device *d)
 {
-	bool finish = false;
+	bool finish;
 
 	pthread_mutex_lock(&g_devices_lock);
-	if (--d->refs == 0 && d->unregistering) {
-		TAILQ_REMOVE(&g_devices, d, link);
-		finish = true;
-	}
+	finish = --d->refs == 0 && d->unregistering;
 	pthread_mutex_unlock(&g_devices_lock);
 	if (finish)
 		device_finish(d);
@@ -162,10 +170,7 @@ int sio_io_device_unregister(void *io_device, sio_io_device_unregister_cb done)
 	d->unregistering = true;
 	d->done = done;
 	d->unreg_thread = t;
-	if (d->refs == 0) {
-		TAILQ_REMOVE(&g_devices, d, link);
-		finish = true;
-	}
+	finish = d->refs == 0;
 	pthread_mutex_unlock(&g_devices_lock);
 	SIO_DEBUGLOG(THREAD_LOG_FLAG, "unregistering io_device %s (%s)", d->name,
 		     finish ? "no channels" : "waiting for channels");

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Interrupt mode: a plain epoll loop drives a sio_thread through its
+ * interrupt fd, fed by messages from another OS thread and by a timed
+ * poller; while idle it must sleep, not spin (process CPU time is checked).
+ * Real time here, on purpose: this is what an outside event loop sees.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spdk_io/thread.h"
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* Is @fd readable right now? */
+static bool readable(int fd)
+{
+	struct epoll_event ev;
+	int ep = epoll_create1(0), n;
+
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	n = epoll_wait(ep, &ev, 1, 0);
+	close(ep);
+	return n == 1;
+}
+
+static void count_msg(void *ctx)
+{
+	atomic_fetch_add((atomic_int *)ctx, 1);
+}
+
+static int busy_poller(void *ctx)
+{
+	return SIO_POLLER_BUSY;
+}
+
+static int count_poller(void *ctx)
+{
+	atomic_fetch_add((atomic_int *)ctx, 1);
+	return SIO_POLLER_BUSY;
+}
+
+static void test_fd_readiness(void **state)
+{
+	struct sio_thread *t;
+	struct sio_poller *p;
+	atomic_int n = 0;
+	int fd;
+
+	sio_thread_set_current(NULL);
+	t = sio_thread_attach("intr");
+	assert_non_null(t);
+	fd = sio_thread_get_interrupt_fd(t);
+	assert_true(fd >= 0);
+	/* Same fd every time. */
+	assert_int_equal(sio_thread_get_interrupt_fd(t), fd);
+
+	/* Fresh fd is readable once (so a loop polls at least once). */
+	assert_true(readable(fd));
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+
+	/* A message makes it readable; polling it away clears it. */
+	assert_int_equal(sio_thread_send_msg(t, count_msg, &n), 0);
+	assert_true(readable(fd));
+	sio_thread_poll(t, 0);
+	assert_int_equal(atomic_load(&n), 1);
+	assert_false(readable(fd));
+
+	/* Messages left over (max_msgs) keep it readable. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sio_thread_send_msg(t, count_msg, &n), 0);
+	sio_thread_poll(t, 2);
+	assert_true(readable(fd));
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+	assert_int_equal(atomic_load(&n), 6);
+
+	/* An active poller keeps it readable; pausing it lets it sleep. */
+	p = sio_poller_register(busy_poller, NULL, 0);
+	sio_thread_poll(t, 0);
+	assert_true(readable(fd));
+	sio_thread_poll(t, 0);
+	assert_true(readable(fd));
+	sio_poller_pause(p);
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+	sio_poller_unregister(&p);
+
+	/* A timed poller: readable only once due. */
+	p = sio_poller_register(count_poller, &n, 20000);
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+	assert_true(sio_thread_next_timeout_us(t) <= 20000);
+	assert_true(sio_thread_next_timeout_us(t) > 0);
+	uint64_t start = now_us();
+	struct epoll_event ev;
+	int ep = epoll_create1(0);
+	ev.events = EPOLLIN;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	assert_int_equal(epoll_wait(ep, &ev, 1, 2000), 1);
+	uint64_t waited = now_us() - start;
+	assert_true(waited >= 15000);
+	assert_true(waited < 1000000);
+	assert_int_equal(atomic_load(&n), 6);
+	sio_thread_poll(t, 0);
+	assert_int_equal(atomic_load(&n), 7);
+	assert_false(readable(fd));
+	close(ep);
+	sio_poller_unregister(&p);
+
+	sio_thread_exit(t);
+	assert_int_equal(sio_thread_destroy(t), 0);
+}
+
+/* ---- epoll loop fed from another OS thread ---- */
+
+#define LOOP_MSGS 2000
+
+struct loop {
+	struct sio_thread *t;
+	atomic_int msgs;
+	atomic_int ticks;
+};
+
+static void *sender_main(void *arg)
+{
+	struct loop *l = arg;
+
+	for (int i = 0; i < LOOP_MSGS; i++) {
+		while (sio_thread_send_msg(l->t, count_msg, &l->msgs) == -ENOMEM)
+			sched_yield();
+		/* Bursts with pauses, so the loop goes to sleep in between. */
+		if (i % 50 == 0)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+/* One round of the event loop: sleep on the fd at most as long as the
+ * thread allows, then poll. Returns the work done. */
+static int loop_once(int ep, struct sio_thread *t)
+{
+	struct epoll_event ev;
+	uint64_t us = sio_thread_next_timeout_us(t);
+	int timeout_ms = us == UINT64_MAX ? 1000 : (int)((us + 999) / 1000);
+
+	epoll_wait(ep, &ev, 1, timeout_ms);
+	return sio_thread_poll(t, 0);
+}
+
+static void test_epoll_loop(void **state)
+{
+	struct loop l = {0};
+	struct sio_poller *timer;
+	struct epoll_event ev = {.events = EPOLLIN};
+	pthread_t sender;
+	uint64_t start, cpu0, cpu, wall, polls = 0, empty_polls = 0;
+	int ep;
+
+	sio_thread_set_current(NULL);
+	l.t = sio_thread_attach("epoll-driven");
+	assert_non_null(l.t);
+	timer = sio_poller_register(count_poller, &l.ticks, 10000);
+	ep = epoll_create1(0);
+	ev.data.fd = sio_thread_get_interrupt_fd(l.t);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev), 0);
+
+	assert_int_equal(pthread_create(&sender, NULL, sender_main, &l), 0);
+	start = now_us();
+	while (atomic_load(&l.msgs) < LOOP_MSGS) {
+		assert_true(now_us() - start < 20000000);
+		polls++;
+		empty_polls += loop_once(ep, l.t) == 0;
+	}
+	pthread_join(sender, NULL);
+	assert_int_equal(atomic_load(&l.msgs), LOOP_MSGS);
+	/* The 10 ms timer kept ticking meanwhile (>= 40 ms passed). */
+	assert_true(atomic_load(&l.ticks) >= 1);
+	/* Woken by messages, not by spinning: few empty polls. */
+	assert_true(empty_polls <= polls / 2 + 10);
+
+	/* Idle ~0.5 s with only the timer: ~50 wake-ups, almost no CPU. */
+	int ticks0 = atomic_load(&l.ticks);
+	cpu0 = cpu_us();
+	start = now_us();
+	while ((wall = now_us() - start) < 500000)
+		loop_once(ep, l.t);
+	cpu = cpu_us() - cpu0;
+	int ticks = atomic_load(&l.ticks) - ticks0;
+	print_message("idle 0.5 s: %llu us CPU over %llu us, %d timer runs\n",
+		      (unsigned long long)cpu, (unsigned long long)wall, ticks);
+	assert_true(ticks >= 30 && ticks <= 60);
+	/* A spinning loop would burn ~500000 us. */
+	assert_true(cpu < 100000);
+
+	sio_poller_unregister(&timer);
+	close(ep);
+	sio_thread_exit(l.t);
+	assert_int_equal(sio_thread_destroy(l.t), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fd_readiness),
+		cmocka_unit_test(test_epoll_loop),
+	};
+
+	return cmocka_run_group_tests_name("thread_interrupt", tests, NULL, NULL);
+}
