@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The delay bdev. Each channel keeps four FIFOs of I/O that the base has
+ * completed (read avg, read p99, write avg, write p99): within one FIFO the
+ * latency is the same for all, so release times are in order and the poller
+ * only looks at heads. A latency change applies to new I/O only, so a FIFO
+ * may briefly hold an entry due later than the one behind it: that one waits
+ * a little longer, never less.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "bdev/modules/delay/delay.h"
+#include "spdk_io/log.h"
+#include "spdk_io/rpc.h"
+
+struct delay_bdev {
+	struct sio_bdev bdev;
+	char *name;
+	char *base_name;
+	struct sio_bdev_desc *base_desc;
+	int io_device;
+	uint64_t latency_us[4]; /* enum sio_bdev_delay_latency; relaxed atomics */
+	TAILQ_ENTRY(delay_bdev) link;
+};
+
+static TAILQ_HEAD(, delay_bdev) g_delay_bdevs = TAILQ_HEAD_INITIALIZER(g_delay_bdevs);
+static pthread_mutex_t g_delay_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+#define DB_FROM_IO_DEVICE(p) ((struct delay_bdev *)((char *)(p) - offsetof(struct delay_bdev, io_device)))
+
+struct delay_io {
+	struct sio_bdev_io_wait_entry wait;
+	struct sio_io_channel *ch;
+	uint64_t due;  /* ticks */
+	int status;
+	int queue;     /* enum sio_bdev_delay_latency, or -1 for no delay */
+	STAILQ_ENTRY(delay_io) link;
+};
+
+struct delay_channel {
+	struct sio_io_channel *base_ch;
+	struct sio_poller *poller;
+	STAILQ_HEAD(, delay_io) q[4];
+	uint64_t rng;
+};
+
+static void delay_submit(struct sio_io_channel *ch, struct sio_bdev_io *io);
+
+static int delay_poll(void *ctx)
+{
+	struct delay_channel *dch = ctx;
+	uint64_t now = sio_get_ticks();
+	int done = 0;
+
+	for (int i = 0; i < 4; i++) {
+		struct delay_io *dio;
+
+		while ((dio = STAILQ_FIRST(&dch->q[i])) != NULL && dio->due <= now) {
+			STAILQ_REMOVE_HEAD(&dch->q[i], link);
+			sio_bdev_io_complete(sio_bdev_io_from_driver_ctx(dio), dio->status);
+			done++;
+		}
+	}
+	return done ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
+}
+
+static void delay_base_done(void *cb_arg, int rc)
+{
+	struct sio_bdev_io *io = cb_arg;
+	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+	struct delay_channel *dch = sio_io_channel_get_ctx(dio->ch);
+
+	dio->status = rc;
+	if (dio->queue < 0) {
+		sio_bdev_io_complete(io, rc);
+		return;
+	}
+	STAILQ_INSERT_TAIL(&dch->q[dio->queue], dio, link);
+}
+
+static void delay_retry(void *arg)
+{
+	struct sio_bdev_io *io = arg;
+	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+
+	delay_submit(dio->ch, io);
+}
+
+static void delay_fail_msg(void *arg)
+{
+	struct sio_bdev_io *io = arg;
+	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+
+	sio_bdev_io_complete(io, dio->status);
+}
+
+/* Pick the queue (and so the latency) of @io; its due time counts from submission. */
+static void delay_assign(struct delay_bdev *db, struct delay_channel *dch, struct delay_io *dio,
+			 enum sio_bdev_io_type type)
+{
+	bool p99;
+	int base;
+
+	switch (type) {
+	case SIO_BDEV_IO_TYPE_READ:
+	case SIO_BDEV_IO_TYPE_COMPARE:
+		base = SIO_BDEV_DELAY_AVG_READ;
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE:
+	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
+	case SIO_BDEV_IO_TYPE_UNMAP:
+		base = SIO_BDEV_DELAY_AVG_WRITE;
+		break;
+	default:
+		dio->queue = -1;
+		return;
+	}
+	dch->rng ^= dch->rng << 13;
+	dch->rng ^= dch->rng >> 7;
+	dch->rng ^= dch->rng << 17;
+	p99 = dch->rng % 100 == 0;
+	dio->queue = base + (p99 ? 1 : 0);
+	dio->due = sio_get_ticks() +
+		   sio_us_to_ticks(__atomic_load_n(&db->latency_us[dio->queue], __ATOMIC_RELAXED));
+}
+
+static void delay_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
+{
+	struct delay_bdev *db = io->bdev->ctxt;
+	struct delay_channel *dch = sio_io_channel_get_ctx(ch);
+	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+	struct sio_bdev_desc *d = db->base_desc;
+	struct sio_io_channel *bch = dch->base_ch;
+	int rc;
+
+	dio->ch = ch;
+	delay_assign(db, dch, dio, io->type);
+	switch (io->type) {
+	case SIO_BDEV_IO_TYPE_READ:
+		rc = sio_bdev_readv_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
+					   io->num_blocks, delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE:
+		rc = sio_bdev_writev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
+					    io->num_blocks, delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_COMPARE:
+		rc = sio_bdev_comparev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
+					      io->num_blocks, delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_UNMAP:
+		rc = sio_bdev_unmap_blocks(d, bch, io->offset_blocks, io->num_blocks,
+					   delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
+		rc = sio_bdev_write_zeroes_blocks(d, bch, io->offset_blocks, io->num_blocks,
+						  delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_FLUSH:
+		rc = sio_bdev_flush_blocks(d, bch, io->offset_blocks, io->num_blocks,
+					   delay_base_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_RESET:
+		rc = sio_bdev_reset(d, bch, delay_base_done, io);
+		break;
+	default:
+		rc = -ENOTSUP;
+		break;
+	}
+	if (rc == -ENOMEM) {
+		dio->wait.bdev = sio_bdev_desc_get_bdev(d);
+		dio->wait.cb_fn = delay_retry;
+		dio->wait.cb_arg = io;
+		rc = sio_bdev_queue_io_wait(dio->wait.bdev, bch, &dio->wait);
+		if (rc == -EAGAIN) {
+			delay_submit(ch, io);
+			return;
+		}
+	}
+	if (rc != 0) {
+		dio->status = rc;
+		if (sio_thread_send_msg(sio_bdev_io_get_thread(io), delay_fail_msg, io) != 0)
+			sio_bdev_io_complete(io, rc);
+	}
+}
+
+static bool delay_io_type_supported(void *ctx, enum sio_bdev_io_type type)
+{
+	struct delay_bdev *db = ctx;
+
+	return sio_bdev_io_type_supported(sio_bdev_desc_get_bdev(db->base_desc), type);
+}
+
+static int delay_channel_create(void *io_device, void *ctx_buf)
+{
+	struct delay_bdev *db = DB_FROM_IO_DEVICE(io_device);
+	struct delay_channel *dch = ctx_buf;
+	uint64_t min_us = UINT64_MAX;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t l = __atomic_load_n(&db->latency_us[i], __ATOMIC_RELAXED);
+
+		STAILQ_INIT(&dch->q[i]);
+		if (l != 0 && l < min_us)
+			min_us = l;
+	}
+	dch->rng = 0x2545f4914f6cdd1dull ^ (uint64_t)(uintptr_t)dch;
+	dch->base_ch = sio_bdev_desc_get_io_channel(db->base_desc);
+	if (dch->base_ch == NULL)
+		return -errno;
+	/*
+	 * A timed poller: checking 100 times per shortest latency keeps the
+	 * error within 1 % without spinning on a thread that could sleep.
+	 */
+	dch->poller = sio_poller_register_named("bdev_delay", delay_poll, dch,
+						min_us == UINT64_MAX ? 1 : (min_us + 99) / 100);
+	if (dch->poller == NULL) {
+		sio_io_channel_put(dch->base_ch);
+		return -errno;
+	}
+	return 0;
+}
+
+static void delay_channel_destroy(void *io_device, void *ctx_buf)
+{
+	struct delay_channel *dch = ctx_buf;
+
+	sio_poller_unregister(&dch->poller);
+	sio_io_channel_put(dch->base_ch);
+}
+
+static struct sio_io_channel *delay_get_io_channel(void *ctx)
+{
+	struct delay_bdev *db = ctx;
+
+	return sio_io_channel_get(&db->io_device);
+}
+
+static void delay_free(struct delay_bdev *db)
+{
+	free(db->name);
+	free(db->base_name);
+	free(db);
+}
+
+static void delay_io_device_gone(void *io_device)
+{
+	struct delay_bdev *db = DB_FROM_IO_DEVICE(io_device);
+	struct sio_bdev *bdev = &db->bdev;
+
+	sio_bdev_module_release_bdev(sio_bdev_desc_get_bdev(db->base_desc));
+	sio_bdev_close(db->base_desc);
+	delay_free(db);
+	sio_bdev_destruct_done(bdev, 0);
+}
+
+static int delay_destruct(void *ctx)
+{
+	struct delay_bdev *db = ctx;
+
+	pthread_mutex_lock(&g_delay_mutex);
+	TAILQ_REMOVE(&g_delay_bdevs, db, link);
+	pthread_mutex_unlock(&g_delay_mutex);
+	if (sio_io_device_unregister(&db->io_device, delay_io_device_gone) != 0) {
+		sio_bdev_module_release_bdev(sio_bdev_desc_get_bdev(db->base_desc));
+		sio_bdev_close(db->base_desc);
+		delay_free(db);
+		return 0;
+	}
+	return 1;
+}
+
+static void delay_write_config(struct sio_bdev *bdev, json_t *config)
+{
+	struct delay_bdev *db = bdev->ctxt;
+
+	sio_rpc_config_append(
+		config, "bdev_delay_create",
+		json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "name", db->name, "base_bdev_name",
+			  db->base_name, "avg_read_latency", (json_int_t)db->latency_us[0],
+			  "p99_read_latency", (json_int_t)db->latency_us[1], "avg_write_latency",
+			  (json_int_t)db->latency_us[2], "p99_write_latency",
+			  (json_int_t)db->latency_us[3], "uuid", sio_bdev_get_uuid(bdev)));
+}
+
+static void delay_dump_info(void *ctx, json_t *driver_specific)
+{
+	struct delay_bdev *db = ctx;
+
+	json_object_set_new(
+		driver_specific, "delay",
+		json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", db->name, "base_bdev_name",
+			  db->base_name, "avg_read_latency", (json_int_t)db->latency_us[0],
+			  "p99_read_latency", (json_int_t)db->latency_us[1], "avg_write_latency",
+			  (json_int_t)db->latency_us[2], "p99_write_latency",
+			  (json_int_t)db->latency_us[3]));
+}
+
+static const struct sio_bdev_fn_table delay_fn_table = {
+	.destruct = delay_destruct,
+	.submit_request = delay_submit,
+	.io_type_supported = delay_io_type_supported,
+	.get_io_channel = delay_get_io_channel,
+	.dump_info_json = delay_dump_info,
+	.write_config_json = delay_write_config,
+};
+
+static void delay_base_event(enum sio_bdev_event_type type, struct sio_bdev *base, void *ctx)
+{
+	struct delay_bdev *db = ctx;
+
+	if (type == SIO_BDEV_EVENT_REMOVE)
+		sio_bdev_unregister(&db->bdev, NULL, NULL);
+}
+
+int sio_bdev_delay_create(const char *name, const char *base_name, const char *uuid,
+			  const uint64_t latency_us[4], struct sio_bdev **out)
+{
+	struct delay_bdev *db;
+	struct sio_bdev *base;
+	int rc;
+
+	if (name == NULL || name[0] == '\0' || base_name == NULL || latency_us == NULL)
+		return -EINVAL;
+	if (latency_us[1] < latency_us[0] || latency_us[3] < latency_us[2]) {
+		SIO_ERRLOG("delay bdev %s: p99 latencies must not be below the averages", name);
+		return -EINVAL;
+	}
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return -ENOMEM;
+	db->name = strdup(name);
+	db->base_name = strdup(base_name);
+	if (db->name == NULL || db->base_name == NULL) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	memcpy(db->latency_us, latency_us, sizeof(db->latency_us));
+	if (uuid != NULL && sio_bdev_uuid_parse(uuid, db->bdev.uuid) != 0) {
+		rc = -EINVAL;
+		goto err_free;
+	}
+	rc = sio_bdev_open(base_name, true, delay_base_event, db, &db->base_desc);
+	if (rc != 0)
+		goto err_free;
+	base = sio_bdev_desc_get_bdev(db->base_desc);
+	rc = sio_bdev_module_claim_bdev(base, db->base_desc, &sio_bdev_module_delay);
+	if (rc != 0)
+		goto err_close;
+	db->bdev.name = db->name;
+	db->bdev.product_name = "delay";
+	db->bdev.blocklen = sio_bdev_get_block_size(base);
+	db->bdev.blockcnt = sio_bdev_get_num_blocks(base);
+	db->bdev.buf_align = sio_bdev_get_buf_align(base);
+	db->bdev.optimal_io_boundary = sio_bdev_get_optimal_io_boundary(base);
+	db->bdev.max_transfer_blocks = sio_bdev_get_max_transfer_blocks(base);
+	db->bdev.write_cache = sio_bdev_has_write_cache(base);
+	db->bdev.ctxt = db;
+	db->bdev.fn_table = &delay_fn_table;
+	db->bdev.module = &sio_bdev_module_delay;
+	rc = sio_io_device_register(&db->io_device, delay_channel_create, delay_channel_destroy,
+				    sizeof(struct delay_channel), db->name);
+	if (rc != 0)
+		goto err_release;
+	rc = sio_bdev_register(&db->bdev);
+	if (rc != 0)
+		goto err_unregister;
+	pthread_mutex_lock(&g_delay_mutex);
+	TAILQ_INSERT_TAIL(&g_delay_bdevs, db, link);
+	pthread_mutex_unlock(&g_delay_mutex);
+	if (out != NULL)
+		*out = &db->bdev;
+	return 0;
+
+err_unregister:
+	sio_io_device_unregister(&db->io_device, NULL);
+err_release:
+	sio_bdev_module_release_bdev(base);
+err_close:
+	sio_bdev_close(db->base_desc);
+err_free:
+	delay_free(db);
+	return rc;
+}
+
+int sio_bdev_delay_delete(const char *name, sio_done_cb cb, void *cb_arg)
+{
+	return sio_bdev_unregister_by_name(name, &sio_bdev_module_delay, cb, cb_arg);
+}
+
+int sio_bdev_delay_update_latency(const char *name, enum sio_bdev_delay_latency which,
+				  uint64_t latency_us)
+{
+	struct delay_bdev *db;
+	int rc = 0;
+
+	if (name == NULL || (unsigned)which > SIO_BDEV_DELAY_P99_WRITE)
+		return -EINVAL;
+	pthread_mutex_lock(&g_delay_mutex);
+	TAILQ_FOREACH(db, &g_delay_bdevs, link)
+		if (strcmp(db->name, name) == 0)
+			break;
+	if (db == NULL) {
+		rc = -ENODEV;
+	} else {
+		uint64_t l[4];
+
+		memcpy(l, db->latency_us, sizeof(l));
+		l[which] = latency_us;
+		if (l[1] < l[0] || l[3] < l[2])
+			rc = -EINVAL;
+		else
+			__atomic_store_n(&db->latency_us[which], latency_us, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&g_delay_mutex);
+	return rc;
+}
+
+struct sio_bdev_module sio_bdev_module_delay = {
+	.name = "delay",
+	.io_ctx_size = sizeof(struct delay_io),
+};

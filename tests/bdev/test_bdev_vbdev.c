@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The virtual bdev modules over malloc: passthru (data round trip, claim,
+ * hot-remove of the base cascading up), error (each injection mode observed,
+ * counts, clear), delay (latencies observed within bounds, update).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "bdev/modules/delay/delay.h"
+#include "bdev/modules/error/error.h"
+#include "bdev/modules/malloc/malloc.h"
+#include "bdev/modules/passthru/passthru.h"
+#include "bdev_test_util.h"
+#include "spdk_io/env.h"
+
+static struct sio_thread *g_thread;
+
+/* Allowed lateness of a delayed completion (lower bounds are exact). */
+#define SLACK_US 50000
+
+static int group_setup(void **state)
+{
+	g_thread = sio_thread_attach("vbdev_ut");
+	if (g_thread == NULL)
+		return -1;
+	return bdev_modules_init();
+}
+
+static int group_teardown(void **state)
+{
+	bdev_modules_fini();
+	ut_poll_n(10);
+	return 0;
+}
+
+#define WAIT(c) assert_true(ut_poll_until(&(c).calls))
+
+static void make_malloc(const char *name, uint32_t max_xfer)
+{
+	struct sio_bdev_malloc_opts o;
+
+	sio_bdev_malloc_opts_init(&o);
+	o.name = name;
+	o.block_size = 512;
+	o.num_blocks = 1024;
+	o.max_transfer_blocks = max_xfer;
+	assert_int_equal(sio_bdev_malloc_create(&o, NULL), 0);
+}
+
+static void unregister_wait(const char *name)
+{
+	struct ut_cpl c = {0};
+
+	assert_int_equal(sio_bdev_unregister(sio_bdev_get_by_name(name), ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+}
+
+static int io_sync_write(struct sio_bdev_desc *d, struct sio_io_channel *ch, void *buf,
+			 uint64_t off, uint64_t len)
+{
+	struct ut_cpl c = {0};
+	int rc = sio_bdev_write(d, ch, buf, off, len, ut_cpl_cb, &c);
+
+	if (rc != 0)
+		return rc;
+	WAIT(c);
+	return c.rc;
+}
+
+static int io_sync_read(struct sio_bdev_desc *d, struct sio_io_channel *ch, void *buf,
+			uint64_t off, uint64_t len)
+{
+	struct ut_cpl c = {0};
+	int rc = sio_bdev_read(d, ch, buf, off, len, ut_cpl_cb, &c);
+
+	if (rc != 0)
+		return rc;
+	WAIT(c);
+	return c.rc;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void test_passthru(void **state)
+{
+	struct sio_bdev_desc *d, *bd;
+	struct sio_io_channel *ch, *bch;
+	struct sio_bdev *pt;
+	uint8_t w[64 * 512], r[64 * 512];
+	int removes = 0;
+
+	make_malloc("PTbase", 16);
+	assert_int_equal(sio_bdev_passthru_create("PT0", "nope", NULL, NULL), -ENODEV);
+	assert_int_equal(sio_bdev_passthru_create("PT0", "PTbase", NULL, &pt), 0);
+	assert_true(sio_bdev_is_claimed(sio_bdev_get_by_name("PTbase")));
+	/* A second virtual bdev cannot claim the same base. */
+	assert_int_equal(sio_bdev_passthru_create("PT1", "PTbase", NULL, NULL), -EPERM);
+	assert_int_equal(sio_bdev_get_num_blocks(pt), 1024);
+	assert_int_equal(sio_bdev_get_max_transfer_blocks(pt), 16);
+
+	assert_int_equal(sio_bdev_open("PT0", true, ut_event_cb, &removes, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	/* Bigger than the base's max transfer: split by the core on the way down. */
+	ut_fill(w, sizeof(w), 42);
+	assert_int_equal(io_sync_write(d, ch, w, 512 * 100, sizeof(w)), 0);
+	memset(r, 0, sizeof(r));
+	assert_int_equal(io_sync_read(d, ch, r, 512 * 100, sizeof(r)), 0);
+	assert_memory_equal(w, r, sizeof(w));
+	/* The data really is in the base. */
+	assert_int_equal(sio_bdev_open("PTbase", false, ut_event_cb, NULL, &bd), 0);
+	bch = sio_bdev_desc_get_io_channel(bd);
+	memset(r, 0, sizeof(r));
+	assert_int_equal(io_sync_read(bd, bch, r, 512 * 100, sizeof(r)), 0);
+	assert_memory_equal(w, r, sizeof(w));
+	sio_io_channel_put(bch);
+	sio_bdev_close(bd);
+
+	/* Hot-remove the base with I/O in flight: passthru gets removed too. */
+	{
+		struct ut_cpl inflight = {0}, gone = {0};
+
+		assert_int_equal(sio_bdev_read(d, ch, r, 0, 4096, ut_cpl_cb, &inflight), 0);
+		assert_int_equal(sio_bdev_unregister(sio_bdev_get_by_name("PTbase"), ut_cpl_cb, &gone), 0);
+		ut_poll_n(20);
+		WAIT(inflight);
+		assert_int_equal(inflight.rc, 0);
+		assert_int_equal(removes, 1);
+		assert_int_equal(gone.calls, 0);
+		sio_io_channel_put(ch);
+		sio_bdev_close(d);
+		WAIT(gone);
+		assert_int_equal(gone.rc, 0);
+		ut_poll_n(20);
+		assert_null(sio_bdev_get_by_name("PT0"));
+		assert_null(sio_bdev_get_by_name("PTbase"));
+	}
+
+	/* Delete through the module releases the base's claim. */
+	make_malloc("PTbase2", 0);
+	assert_int_equal(sio_bdev_passthru_create("PT2", "PTbase2", NULL, NULL), 0);
+	{
+		struct ut_cpl c = {0};
+
+		assert_int_equal(sio_bdev_passthru_delete("PT2", ut_cpl_cb, &c), 0);
+		WAIT(c);
+	}
+	assert_false(sio_bdev_is_claimed(sio_bdev_get_by_name("PTbase2")));
+	unregister_wait("PTbase2");
+}
+
+static void test_error_injection(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct sio_bdev_error_inject inj = {0};
+	uint8_t w[4096], r[4096];
+	struct ut_cpl c = {0};
+
+	make_malloc("ERbase", 0);
+	assert_int_equal(sio_bdev_error_create("ERbase", NULL, NULL), 0);
+	assert_non_null(sio_bdev_get_by_name("EE_ERbase"));
+	assert_int_equal(sio_bdev_open("EE_ERbase", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	ut_fill(w, sizeof(w), 3);
+	assert_int_equal(io_sync_write(d, ch, w, 0, sizeof(w)), 0);
+
+	/* Two reads fail, the third goes through. */
+	inj.io_type_mask = 1u << SIO_BDEV_IO_TYPE_READ;
+	inj.error_type = SIO_BDEV_ERROR_FAILURE;
+	inj.num = 2;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(sio_bdev_error_inject("nope", &inj), -ENODEV);
+	assert_int_equal(io_sync_read(d, ch, r, 0, 512), -EIO);
+	assert_int_equal(io_sync_write(d, ch, w, 0, 512), 0); /* writes untouched */
+	assert_int_equal(io_sync_read(d, ch, r, 0, 512), -EIO);
+	assert_int_equal(io_sync_read(d, ch, r, 0, 4096), 0);
+	assert_memory_equal(r, w, 4096);
+
+	/* Corrupt a read's data at byte 100. */
+	inj.error_type = SIO_BDEV_ERROR_CORRUPT_DATA;
+	inj.num = 1;
+	inj.corrupt_offset = 100;
+	inj.corrupt_value = 0x0f;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(io_sync_read(d, ch, r, 0, 4096), 0);
+	assert_int_equal(r[100], w[100] ^ 0x0f);
+	r[100] = w[100];
+	assert_memory_equal(r, w, 4096);
+
+	/* Corrupt a write: the device stores the corrupted byte. */
+	inj.io_type_mask = 1u << SIO_BDEV_IO_TYPE_WRITE;
+	inj.corrupt_offset = 5;
+	inj.corrupt_value = 0xff;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	{
+		uint8_t w2[512];
+
+		memcpy(w2, w, 512);
+		assert_int_equal(io_sync_write(d, ch, w2, 0, 512), 0);
+		assert_int_equal(io_sync_read(d, ch, r, 0, 512), 0);
+		assert_int_equal(r[5], (uint8_t)(w[5] ^ 0xff));
+	}
+
+	/* Pending: held until a reset, which aborts it. */
+	inj.io_type_mask = 1u << SIO_BDEV_IO_TYPE_READ;
+	inj.error_type = SIO_BDEV_ERROR_PENDING;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(sio_bdev_read(d, ch, r, 0, 512, ut_cpl_cb, &c), 0);
+	ut_poll_n(50);
+	assert_int_equal(c.calls, 0);
+	{
+		struct ut_cpl rc = {0};
+
+		assert_int_equal(sio_bdev_reset(d, ch, ut_cpl_cb, &rc), 0);
+		WAIT(rc);
+		assert_int_equal(rc.rc, 0);
+	}
+	WAIT(c);
+	assert_int_equal(c.rc, -ECANCELED);
+
+	/* nomem on writes: the awaitable form would retry; the callback form sees it. */
+	inj.io_type_mask = 1u << SIO_BDEV_IO_TYPE_WRITE;
+	inj.error_type = SIO_BDEV_ERROR_NOMEM;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(io_sync_write(d, ch, w, 0, 512), -ENOMEM);
+
+	/* Armed on all types, then cleared: nothing fails. */
+	inj.io_type_mask = UINT32_MAX & ~1u;
+	inj.error_type = SIO_BDEV_ERROR_FAILURE;
+	inj.num = 100;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(io_sync_read(d, ch, r, 0, 512), -EIO);
+	inj.io_type_mask = 0;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), 0);
+	assert_int_equal(io_sync_read(d, ch, r, 0, 512), 0);
+	inj.io_type_mask = 2;
+	inj.error_type = 99;
+	assert_int_equal(sio_bdev_error_inject("EE_ERbase", &inj), -EINVAL);
+
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	{
+		struct ut_cpl g = {0};
+
+		assert_int_equal(sio_bdev_error_delete("EE_ERbase", ut_cpl_cb, &g), 0);
+		WAIT(g);
+	}
+	unregister_wait("ERbase");
+}
+
+static void test_delay(void **state)
+{
+	uint64_t lat[4] = {2000, 2000, 5000, 5000};
+	uint64_t bad[4] = {2000, 1000, 0, 0};
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	uint8_t buf[512];
+
+	make_malloc("DLbase", 0);
+	assert_int_equal(sio_bdev_delay_create("DL0", "DLbase", NULL, bad, NULL), -EINVAL);
+	assert_int_equal(sio_bdev_delay_create("DL0", "DLbase", NULL, lat, NULL), 0);
+	assert_int_equal(sio_bdev_open("DL0", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = ut_now_ns(), dt;
+
+		assert_int_equal(io_sync_read(d, ch, buf, 0, 512), 0);
+		dt = (ut_now_ns() - t0) / 1000;
+		assert_true(dt >= 2000);
+		/* Upper bounds leave room for the OS descheduling us on a loaded 2-core CI machine. */
+		assert_true(dt < 2000 + SLACK_US);
+		t0 = ut_now_ns();
+		assert_int_equal(io_sync_write(d, ch, buf, 0, 512), 0);
+		dt = (ut_now_ns() - t0) / 1000;
+		assert_true(dt >= 5000);
+		assert_true(dt < 5000 + SLACK_US);
+	}
+	/* Many reads at once still take the latency each, not a multiple of it. */
+	{
+		struct ut_cpl c[16] = {{0}};
+		uint64_t t0 = ut_now_ns(), dt;
+
+		for (int i = 0; i < 16; i++)
+			assert_int_equal(sio_bdev_read(d, ch, buf, 0, 512, ut_cpl_cb, &c[i]), 0);
+		for (int i = 0; i < 16; i++)
+			WAIT(c[i]);
+		dt = (ut_now_ns() - t0) / 1000;
+		assert_true(dt >= 2000 && dt < 2000 + SLACK_US);
+	}
+	assert_int_equal(sio_bdev_delay_update_latency("DL0", SIO_BDEV_DELAY_P99_READ, 1000), -EINVAL);
+	assert_int_equal(sio_bdev_delay_update_latency("nope", SIO_BDEV_DELAY_AVG_READ, 1), -ENODEV);
+	assert_int_equal(sio_bdev_delay_update_latency("DL0", SIO_BDEV_DELAY_AVG_READ, 100), 0);
+	assert_int_equal(sio_bdev_delay_update_latency("DL0", SIO_BDEV_DELAY_P99_READ, 100), 0);
+	{
+		uint64_t t0 = ut_now_ns(), dt;
+
+		assert_int_equal(io_sync_read(d, ch, buf, 0, 512), 0);
+		dt = (ut_now_ns() - t0) / 1000;
+		assert_true(dt >= 100);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	{
+		struct ut_cpl g = {0};
+
+		assert_int_equal(sio_bdev_delay_delete("DL0", ut_cpl_cb, &g), 0);
+		WAIT(g);
+	}
+	unregister_wait("DLbase");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_passthru),
+		cmocka_unit_test(test_error_injection),
+		cmocka_unit_test(test_delay),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
