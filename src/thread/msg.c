@@ -54,38 +54,10 @@ void thread_wake(struct sio_thread *t)
 		eventfd_write(in->efd, 1);
 }
 
-int sio_thread_send_msg(struct sio_thread *thread, sio_msg_fn fn, void *ctx)
-{
-	struct thread_msg *m;
-
-	if (thread == NULL || fn == NULL)
-		return -EINVAL;
-	/* Acquire pairs with the release in thread_check_exited(). */
-	if (atomic_load_explicit(&thread->state, memory_order_acquire) == THREAD_STATE_EXITED)
-		return -ESHUTDOWN;
-	m = sio_mempool_get(g_msg_pool);
-	if (m == NULL)
-		return -ENOMEM;
-	m->fn = fn;
-	m->ctx = ctx;
-	/* The ring's publish is a release store; the consumer's dequeue
-	 * acquires it, so fn/ctx written above are visible to the consumer. */
-	if (sio_ring_enqueue(thread->ring, (void *const *)&m, 1) != 1) {
-		sio_mempool_put(g_msg_pool, m);
-		return -ENOMEM;
-	}
-	thread_wake(thread);
-	return 0;
-}
-
-int thread_send_critical(struct sio_thread *t, sio_msg_fn fn, void *ctx)
+static int send_overflow(struct sio_thread *t, sio_msg_fn fn, void *ctx)
 {
 	struct thread_overflow_msg *o;
-	int rc;
 
-	rc = sio_thread_send_msg(t, fn, ctx);
-	if (rc != -ENOMEM)
-		return rc;
 	o = malloc(sizeof(*o));
 	if (o == NULL) {
 		/* Nothing sane is left: an internal completion would be lost. */
@@ -99,8 +71,60 @@ int thread_send_critical(struct sio_thread *t, sio_msg_fn fn, void *ctx)
 	/* Release pairs with the acquire load in thread_run_msgs(). */
 	atomic_fetch_add_explicit(&t->overflow_count, 1, memory_order_release);
 	pthread_mutex_unlock(&t->overflow_lock);
-	thread_wake(t);
 	return 0;
+}
+
+static int thread_send(struct sio_thread *t, sio_msg_fn fn, void *ctx, bool critical)
+{
+	struct thread_msg *m;
+	int rc = 0;
+
+	if (t == NULL || fn == NULL)
+		return -EINVAL;
+	/*
+	 * Counted as in flight until we stop touching @t: our message may run
+	 * and lead to @t's destruction before this function returns (the last
+	 * ping-pong reply), so sio_thread_destroy() waits for senders == 0.
+	 * Relaxed: the increment happens-before our enqueue, which
+	 * happens-before the message runs and thus before any destroy.
+	 */
+	atomic_fetch_add_explicit(&t->senders, 1, memory_order_relaxed);
+	/* Acquire pairs with the release in thread_check_exited(). */
+	if (atomic_load_explicit(&t->state, memory_order_acquire) == THREAD_STATE_EXITED) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	m = sio_mempool_get(g_msg_pool);
+	if (m != NULL) {
+		m->fn = fn;
+		m->ctx = ctx;
+		/* The ring's publish is a release store; the consumer's dequeue
+		 * acquires it, so fn/ctx written above are visible to it. */
+		if (sio_ring_enqueue(t->ring, (void *const *)&m, 1) == 1)
+			goto wake;
+		sio_mempool_put(g_msg_pool, m);
+	}
+	if (!critical) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	send_overflow(t, fn, ctx);
+wake:
+	thread_wake(t);
+out:
+	/* Release pairs with the acquire load in sio_thread_destroy(). */
+	atomic_fetch_sub_explicit(&t->senders, 1, memory_order_release);
+	return rc;
+}
+
+int sio_thread_send_msg(struct sio_thread *thread, sio_msg_fn fn, void *ctx)
+{
+	return thread_send(thread, fn, ctx, false);
+}
+
+int thread_send_critical(struct sio_thread *t, sio_msg_fn fn, void *ctx)
+{
+	return thread_send(t, fn, ctx, true);
 }
 
 bool thread_has_msgs(struct sio_thread *t)

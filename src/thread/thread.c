@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,7 @@ struct sio_thread *thread_create(const char *name, const struct sio_cpuset *cpum
 	atomic_init(&t->state, THREAD_STATE_RUNNING);
 	atomic_init(&t->sleeping, false);
 	atomic_init(&t->overflow_count, 0);
+	atomic_init(&t->senders, 0);
 	atomic_init(&t->in_poll, false);
 	atomic_init(&t->intr, NULL);
 	TAILQ_INIT(&t->active);
@@ -376,6 +378,11 @@ int sio_thread_destroy(struct sio_thread *thread)
 	thread_registry_unlock();
 	if (tls_thread == thread)
 		tls_thread = NULL;
+	/* A sender whose message we already ran may still be inside
+	 * sio_thread_send_msg() (waking us); it leaves within nanoseconds.
+	 * Acquire pairs with the release decrement in thread_send(). */
+	while (atomic_load_explicit(&thread->senders, memory_order_acquire) != 0)
+		sched_yield();
 	SIO_DEBUGLOG(THREAD_LOG_FLAG, "destroyed thread %s", thread->name);
 	thread_free(thread);
 	return 0;

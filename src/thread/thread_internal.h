@@ -113,6 +113,8 @@ struct sio_thread {
 	 * a producer that flips it to false must write efd. */
 	atomic_bool sleeping;
 	atomic_uint overflow_count;
+	/* Senders between their first and last access to this thread. */
+	atomic_uint senders;
 	struct thread_intr *_Atomic intr;
 	/* Set while some OS thread polls it: catches re-entry and two pollers. */
 	atomic_bool in_poll;
