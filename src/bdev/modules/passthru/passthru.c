@@ -49,6 +49,7 @@ struct passthru_channel {
 struct passthru_io {
 	struct sio_bdev_io_wait_entry wait;
 	struct sio_io_channel *ch;
+	int status; /* of a completion deferred by message */
 };
 
 static void passthru_submit(struct sio_io_channel *ch, struct sio_bdev_io *io);
@@ -75,8 +76,9 @@ static void passthru_retry(void *arg)
 static void passthru_fail_msg(void *arg)
 {
 	struct sio_bdev_io *io = arg;
+	struct passthru_io *pio = sio_bdev_io_driver_ctx(io);
 
-	sio_bdev_io_complete(io, -EIO);
+	sio_bdev_io_complete(io, pio->status);
 }
 
 static void passthru_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
@@ -136,10 +138,15 @@ static void passthru_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 			return;
 		}
 	}
-	SIO_ERRLOG("passthru %s: base refused a %s: %d", pt->name,
-		   sio_bdev_io_type_name(io->type), rc);
+	/*
+	 * The base refused it (-ENODEV while it is being removed, typically):
+	 * pass that status up, by message, so the caller sees why.
+	 */
+	SIO_DEBUGLOG("bdev", "passthru %s: base refused a %s: %d", pt->name,
+		     sio_bdev_io_type_name(io->type), rc);
+	pio->status = rc;
 	if (sio_thread_send_msg(sio_bdev_io_get_thread(io), passthru_fail_msg, io) != 0)
-		sio_bdev_io_complete(io, -EIO);
+		sio_bdev_io_complete(io, rc);
 }
 
 static bool passthru_io_type_supported(void *ctx, enum sio_bdev_io_type type)
