@@ -445,7 +445,7 @@ void sio_dma_free(void *buf)
 
 /* ---- env hooks ----------------------------------------------------------- */
 
-int dma_env_init(bool hugepages, size_t reserve_bytes)
+int env_dma_init(bool hugepages, size_t reserve_bytes)
 {
 	struct dma_chunk *c;
 	int rc = 0;
@@ -471,7 +471,7 @@ int dma_env_init(bool hugepages, size_t reserve_bytes)
 	return rc;
 }
 
-void dma_env_fini(void)
+void env_dma_fini(void)
 {
 	struct dma_chunk *c, *next;
 
@@ -489,7 +489,7 @@ void dma_env_fini(void)
 	pthread_mutex_unlock(&g_dma_lock);
 }
 
-bool dma_uses_hugepages(void)
+bool env_dma_uses_hugepages(void)
 {
 	bool r;
 

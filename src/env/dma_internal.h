@@ -8,10 +8,10 @@
 
 /* Switch new chunks to hugepages when @hugepages; map @reserve_bytes of
  * hugepages now when non-zero. -ENOMEM if that reservation fails. */
-int dma_env_init(bool hugepages, size_t reserve_bytes);
+int env_dma_init(bool hugepages, size_t reserve_bytes);
 /* Back to plain memory; unmap every empty chunk. */
-void dma_env_fini(void);
+void env_dma_fini(void);
 /* Whether new chunks come from hugepages, or a hugepage chunk is live. */
-bool dma_uses_hugepages(void);
+bool env_dma_uses_hugepages(void);
 
 #endif

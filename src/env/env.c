@@ -107,12 +107,12 @@ int sio_env_init(const struct sio_env_opts *user)
 		SIO_ERRLOG("env: mem_size_mb %zu too large", o.mem_size_mb);
 		goto out;
 	}
-	rc = dma_env_init(o.hugepages, o.mem_size_mb << 20);
+	rc = env_dma_init(o.hugepages, o.mem_size_mb << 20);
 	if (rc != 0) {
 		SIO_ERRLOG("env: could not reserve %zu MiB of hugepages", o.mem_size_mb);
 		goto out;
 	}
-	if (o.hugepages && !dma_uses_hugepages())
+	if (o.hugepages && !env_dma_uses_hugepages())
 		SIO_NOTICELOG("env: hugepages asked for but none free; using ordinary memory");
 	sio_log_flag_register(ENV_LOG_FLAG);
 	g_env_cores = cores;
@@ -132,7 +132,7 @@ int sio_env_fini(void)
 	if (!g_env_initialized) {
 		rc = -EINVAL;
 	} else {
-		dma_env_fini();
+		env_dma_fini();
 		g_env_initialized = false;
 		sio_cpuset_zero(&g_env_cores);
 		g_env_main_core = -1;
@@ -153,7 +153,7 @@ bool sio_env_is_initialized(void)
 
 bool sio_env_uses_hugepages(void)
 {
-	return dma_uses_hugepages();
+	return env_dma_uses_hugepages();
 }
 
 int sio_env_get_core_mask(struct sio_cpuset *set)
