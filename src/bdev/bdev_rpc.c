@@ -430,7 +430,20 @@ static void rpc_bdev_set_options(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, NULL);
 }
 
+/*
+ * Examination (virtual bdevs claiming bases as they appear) does not exist
+ * here: virtual bdevs are created over bases that already exist. So there is
+ * never anything to wait for; SPDK's saved configs end with this call.
+ */
+static void rpc_bdev_wait_for_examine(struct sio_rpc_request *req, void *params)
+{
+	(void)params;
+	sio_rpc_request_complete(req, NULL);
+}
+
 static const struct sio_rpc_method bdev_methods[] = {
+	{.name = "bdev_wait_for_examine", .handler = rpc_bdev_wait_for_examine,
+	 .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_get_bdevs", .handler = rpc_bdev_get_bdevs, .params = get_bdevs_params,
 	 .param_count = SIO_RPC_COUNT(get_bdevs_params),
 	 .params_size = sizeof(struct get_bdevs_params), .state_mask = SIO_RPC_RUNTIME},

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The bdev layer inside a running app: a JSON config creating every module
+ * type (null, malloc, error, delay, passthru, aio, uring), the RPC methods
+ * (bdev_get_bdevs fields, bdev_get_iostat, error injection, latency update,
+ * deletes), bad parameters refused with a message, save_config replayed into
+ * a second run that recreates the same bdevs, and an SPDK-written config
+ * with these methods loaded unchanged.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "bdev_test_util.h"
+#include "spdk_io/app.h"
+#include "spdk_io/env.h"
+#include "spdk_io/rpc.h"
+
+static char g_file[64];
+
+/* ------------------------------------------------------------------------ */
+/* Awaiting an in-process RPC call                                          */
+/* ------------------------------------------------------------------------ */
+
+struct rpc_res {
+	struct sio_future f;
+	int code;
+	char msg[256];
+	json_t *result;
+};
+
+static void rpc_cb(void *arg, int code, const char *message, json_t *result)
+{
+	struct rpc_res *r = arg;
+
+	r->code = code;
+	snprintf(r->msg, sizeof(r->msg), "%s", message ? message : "");
+	r->result = result ? json_incref(result) : NULL;
+	sio_future_complete(&r->f, 0, NULL);
+}
+
+/* Call @method with params parsed from @params_text; return the JSON-RPC code (0 = ok). */
+static int rpc(const char *method, const char *params_text, struct rpc_res *r)
+{
+	json_t *params = params_text ? json_loads(params_text, 0, NULL) : NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	sio_future_init(&r->f);
+	rc = sio_rpc_call(method, params, rpc_cb, r);
+	json_decref(params);
+	if (rc != 0)
+		return rc;
+	sio_await(&r->f);
+	return r->code;
+}
+
+static void rpc_free(struct rpc_res *r)
+{
+	json_decref(r->result);
+	r->result = NULL;
+}
+
+static void noop_event(enum sio_bdev_event_type t, struct sio_bdev *b, void *c)
+{
+}
+
+/* ------------------------------------------------------------------------ */
+
+static char g_config[4096];
+
+static void build_config(void)
+{
+	snprintf(g_config, sizeof(g_config),
+		 "{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":["
+		 "{\"method\":\"bdev_set_options\",\"params\":{\"bdev_io_cache_size\":300}},"
+		 "{\"method\":\"bdev_null_create\",\"params\":{\"name\":\"Null0\",\"block_size\":4096,\"num_blocks\":256}},"
+		 "{\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc0\",\"block_size\":512,\"num_blocks\":2048,"
+		 "\"uuid\":\"11111111-2222-4333-8444-555555555555\"}},"
+		 "{\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc1\",\"block_size\":512,\"num_blocks\":2048,\"optimal_io_boundary\":16}},"
+		 "{\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc2\",\"block_size\":512,\"num_blocks\":2048}},"
+		 "{\"method\":\"bdev_passthru_create\",\"params\":{\"name\":\"PT0\",\"base_bdev_name\":\"Malloc0\"}},"
+		 "{\"method\":\"bdev_error_create\",\"params\":{\"base_name\":\"Malloc1\"}},"
+		 "{\"method\":\"bdev_delay_create\",\"params\":{\"name\":\"Delay0\",\"base_bdev_name\":\"Malloc2\","
+		 "\"avg_read_latency\":100,\"p99_read_latency\":200,\"avg_write_latency\":100,\"p99_write_latency\":200}},"
+		 "{\"method\":\"bdev_aio_create\",\"params\":{\"name\":\"Aio0\",\"filename\":\"%s\",\"block_size\":512}},"
+		 "{\"method\":\"bdev_uring_create\",\"params\":{\"name\":\"Uring0\",\"filename\":\"%s\",\"block_size\":512}},"
+		 "{\"method\":\"bdev_wait_for_examine\"}"
+		 "]}]}",
+		 g_file, g_file);
+}
+
+static json_t *g_saved;
+static int g_failures;
+
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			g_failures++;                                                      \
+		}                                                                          \
+	} while (0)
+
+static int main_first_run(void *arg)
+{
+	static const char *const names[] = {"Null0", "Malloc0", "Malloc1", "Malloc2", "PT0",
+					    "EE_Malloc1", "Delay0", "Aio0", "Uring0"};
+	struct rpc_res r;
+	struct sio_bdev_opts opts;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	uint8_t w[4096], rd[4096];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(sio_bdev_get_by_name(names[i]) != NULL);
+	sio_bdev_get_opts(&opts, sizeof(opts));
+	CHECK(opts.bdev_io_cache_size == 300);
+	CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("Malloc0")),
+		     "11111111-2222-4333-8444-555555555555") == 0);
+
+	/* bdev_get_bdevs, SPDK's field names. */
+	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"PT0\"}", &r) == 0);
+	{
+		json_t *b = json_array_get(r.result, 0);
+
+		CHECK(json_array_size(r.result) == 1);
+		CHECK(strcmp(json_string_value(json_object_get(b, "name")), "PT0") == 0);
+		CHECK(json_is_array(json_object_get(b, "aliases")));
+		CHECK(strcmp(json_string_value(json_object_get(b, "product_name")), "passthru") == 0);
+		CHECK(json_integer_value(json_object_get(b, "block_size")) == 512);
+		CHECK(json_integer_value(json_object_get(b, "num_blocks")) == 2048);
+		CHECK(json_string_length(json_object_get(b, "uuid")) == 36);
+		CHECK(json_is_false(json_object_get(b, "claimed")));
+		CHECK(json_is_true(json_object_get(json_object_get(b, "supported_io_types"), "read")));
+		CHECK(json_is_false(json_object_get(json_object_get(b, "supported_io_types"), "abort")));
+		CHECK(strcmp(json_string_value(json_object_get(json_object_get(json_object_get(
+				     b, "driver_specific"), "passthru"), "base_bdev_name")),
+			     "Malloc0") == 0);
+	}
+	rpc_free(&r);
+	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"Malloc0\"}", &r) == 0);
+	CHECK(json_is_true(json_object_get(json_array_get(r.result, 0), "claimed")));
+	rpc_free(&r);
+	CHECK(rpc("bdev_get_bdevs", NULL, &r) == 0);
+	CHECK(json_array_size(r.result) == 9);
+	rpc_free(&r);
+	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"nope\"}", &r) != 0);
+	rpc_free(&r);
+
+	/* I/O through the passthru, then its statistics over RPC. */
+	CHECK(sio_bdev_open("PT0", true, noop_event, NULL, &d) == 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	ut_fill(w, sizeof(w), 9);
+	CHECK(sio_bdev_write_await(d, ch, w, 8192, sizeof(w)) == 0);
+	CHECK(sio_bdev_read_await(d, ch, rd, 8192, sizeof(rd)) == 0);
+	CHECK(memcmp(w, rd, sizeof(w)) == 0);
+	CHECK(rpc("bdev_get_iostat", "{\"names\":[\"PT0\"]}", &r) == 0);
+	{
+		json_t *b = json_array_get(json_object_get(r.result, "bdevs"), 0);
+
+		CHECK(json_integer_value(json_object_get(r.result, "tick_rate")) > 0);
+		CHECK(json_integer_value(json_object_get(b, "num_write_ops")) == 1);
+		CHECK(json_integer_value(json_object_get(b, "bytes_read")) == 4096);
+		CHECK(json_integer_value(json_object_get(b, "max_read_latency_ticks")) > 0);
+	}
+	rpc_free(&r);
+	CHECK(rpc("bdev_get_iostat", "{\"per_channel\":true,\"names\":[\"PT0\"]}", &r) == 0);
+	CHECK(json_array_size(json_object_get(json_array_get(json_object_get(r.result, "bdevs"), 0),
+					      "channels")) == 1);
+	rpc_free(&r);
+	CHECK(rpc("bdev_get_iostat", "{\"names\":[\"nope\"]}", &r) != 0);
+	rpc_free(&r);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+
+	/* Error injection over RPC, observed on I/O. */
+	CHECK(rpc("bdev_error_inject_error",
+		  "{\"name\":\"EE_Malloc1\",\"io_type\":\"read\",\"error_type\":\"failure\",\"num\":1}",
+		  &r) == 0);
+	rpc_free(&r);
+	CHECK(sio_bdev_open("EE_Malloc1", false, noop_event, NULL, &d) == 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == -EIO);
+	CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == 0);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	CHECK(rpc("bdev_error_inject_error",
+		  "{\"name\":\"EE_Malloc1\",\"io_type\":\"bogus\",\"error_type\":\"failure\"}",
+		  &r) != 0);
+	rpc_free(&r);
+
+	/* Delay latency update over RPC; a bad one refused. */
+	CHECK(rpc("bdev_delay_update_latency",
+		  "{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":150}",
+		  &r) == 0);
+	rpc_free(&r);
+	CHECK(rpc("bdev_delay_update_latency",
+		  "{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":5000}",
+		  &r) == SIO_RPC_ERROR_INVALID_PARAMS);
+	rpc_free(&r);
+
+	/* Bad params: refused by the decoder or the handler, with a message naming the issue. */
+	CHECK(rpc("bdev_malloc_create", "{\"block_size\":\"big\",\"num_blocks\":8}", &r) != 0);
+	rpc_free(&r);
+	CHECK(rpc("bdev_malloc_create", "{\"block_size\":1000,\"num_blocks\":8}", &r) ==
+	      SIO_RPC_ERROR_INVALID_PARAMS);
+	CHECK(strstr(r.msg, "block_size") != NULL);
+	rpc_free(&r);
+	CHECK(rpc("bdev_null_create", "{\"name\":\"x\",\"block_size\":512,\"num_blocks\":8,\"md_size\":8}",
+		  &r) == SIO_RPC_ERROR_INVALID_PARAMS);
+	CHECK(strstr(r.msg, "md_size") != NULL);
+	rpc_free(&r);
+	CHECK(rpc("bdev_null_create", "{\"name\":\"Null0\",\"block_size\":512,\"num_blocks\":8}",
+		  &r) != 0);
+	rpc_free(&r);
+	CHECK(rpc("bdev_passthru_create", "{\"name\":\"PT9\",\"base_bdev_name\":\"Malloc0\"}", &r) != 0);
+	rpc_free(&r);
+	CHECK(rpc("bdev_null_delete", "{\"name\":\"Malloc2\"}", &r) != 0);
+	rpc_free(&r);
+
+	/* A create and delete at run time. */
+	CHECK(rpc("bdev_malloc_create", "{\"block_size\":512,\"num_blocks\":64}", &r) == 0);
+	CHECK(json_is_string(r.result));
+	{
+		char params[128];
+
+		snprintf(params, sizeof(params), "{\"name\":\"%s\"}", json_string_value(r.result));
+		rpc_free(&r);
+		CHECK(rpc("bdev_malloc_delete", params, &r) == 0);
+		rpc_free(&r);
+	}
+
+	g_saved = sio_app_save_config();
+	return 1; /* stop the app */
+}
+
+static const char *const g_expected_methods[] = {
+	"bdev_set_options", "bdev_null_create", "bdev_malloc_create", "bdev_malloc_create",
+	"bdev_malloc_create", "bdev_passthru_create", "bdev_error_create", "bdev_delay_create",
+	"bdev_aio_create", "bdev_uring_create",
+};
+
+static json_t *bdev_section(json_t *config)
+{
+	json_t *subs = json_object_get(config, "subsystems");
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(subs, i, s)
+		if (strcmp(json_string_value(json_object_get(s, "subsystem")), "bdev") == 0)
+			return json_object_get(s, "config");
+	return NULL;
+}
+
+static char g_uuids[16][40];
+static size_t g_nuuids;
+
+static int main_second_run(void *arg)
+{
+	size_t n = 0;
+
+	for (struct sio_bdev *b = sio_bdev_first(); b != NULL; b = sio_bdev_next(b), n++) {
+		CHECK(n < g_nuuids);
+		if (n < g_nuuids)
+			CHECK(strcmp(sio_bdev_get_uuid(b), g_uuids[n]) == 0);
+	}
+	CHECK(n == g_nuuids);
+	CHECK(sio_bdev_get_claim_module(sio_bdev_get_by_name("Malloc0")) != NULL);
+	return 1;
+}
+
+static int main_noop(void *arg)
+{
+	return 1;
+}
+
+static void run_app(const char *config, sio_app_main_fn fn, int expect_rc)
+{
+	struct sio_app_opts opts;
+	int rc;
+
+	sio_app_opts_init(&opts, sizeof(opts));
+	opts.rpc_addr = NULL;
+	opts.json_config_text = config;
+	rc = sio_app_run(&opts, fn, NULL);
+	if (expect_rc < 0)
+		assert_true(rc < 0); /* the config failed; the exact errno is the loader's */
+	else
+		assert_int_equal(rc, expect_rc);
+}
+
+static int record_uuids(void *arg)
+{
+	g_nuuids = 0;
+	for (struct sio_bdev *b = sio_bdev_first(); b != NULL && g_nuuids < 16; b = sio_bdev_next(b))
+		snprintf(g_uuids[g_nuuids++], sizeof(g_uuids[0]), "%s", sio_bdev_get_uuid(b));
+	return main_first_run(arg);
+}
+
+static void test_config_every_module(void **state)
+{
+	json_t *sec;
+	size_t i;
+	json_t *e;
+	char *text;
+
+	build_config();
+	g_failures = 0;
+	run_app(g_config, record_uuids, 1);
+	assert_int_equal(g_failures, 0);
+	assert_non_null(g_saved);
+
+	/* save_config is a replay log: options first, bases before virtual bdevs. */
+	sec = bdev_section(g_saved);
+	assert_non_null(sec);
+	assert_int_equal(json_array_size(sec), sizeof(g_expected_methods) / sizeof(g_expected_methods[0]));
+	json_array_foreach(sec, i, e)
+		assert_string_equal(json_string_value(json_object_get(e, "method")), g_expected_methods[i]);
+
+	/* Replayed, it recreates the same bdevs with the same UUIDs and claims. */
+	text = json_dumps(g_saved, JSON_COMPACT);
+	json_decref(g_saved);
+	g_saved = NULL;
+	run_app(text, main_second_run, 1);
+	free(text);
+	assert_int_equal(g_failures, 0);
+}
+
+static void test_config_bad_params(void **state)
+{
+	/* Unknown parameter, wrong type, semantic error: startup fails, nothing left behind. */
+	run_app("{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[{\"method\":\"bdev_malloc_create\","
+		"\"params\":{\"name\":\"M\",\"block_size\":512,\"num_blocks\":8,\"colour\":1}}]}]}",
+		main_noop, -EINVAL);
+	run_app("{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[{\"method\":\"bdev_null_create\","
+		"\"params\":{\"name\":\"N\",\"block_size\":\"x\",\"num_blocks\":8}}]}]}",
+		main_noop, -EINVAL);
+	{
+		struct sio_app_opts opts;
+
+		sio_app_opts_init(&opts, sizeof(opts));
+		opts.rpc_addr = NULL;
+		opts.json_config_text =
+			"{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[{\"method\":"
+			"\"bdev_passthru_create\",\"params\":{\"name\":\"P\",\"base_bdev_name\":\"missing\"}}]}]}";
+		assert_int_not_equal(sio_app_run(&opts, main_noop, NULL), 1);
+	}
+	assert_null(sio_bdev_first());
+}
+
+/* A config as SPDK's save_config writes it (v26.05 field set), loaded unchanged. */
+static const char g_spdk_config[] =
+	"{\n"
+	"  \"subsystems\": [\n"
+	"    {\n"
+	"      \"subsystem\": \"bdev\",\n"
+	"      \"config\": [\n"
+	"        {\"method\": \"bdev_set_options\", \"params\": {\"bdev_io_pool_size\": 65535,\n"
+	"          \"bdev_io_cache_size\": 256, \"bdev_auto_examine\": true,\n"
+	"          \"iobuf_small_cache_size\": 128, \"iobuf_large_cache_size\": 16}},\n"
+	"        {\"method\": \"bdev_malloc_create\", \"params\": {\"name\": \"Malloc0\",\n"
+	"          \"num_blocks\": 8192, \"block_size\": 512, \"physical_block_size\": 512,\n"
+	"          \"uuid\": \"8f3b7a2e-1c4d-4e5f-9a6b-7c8d9e0f1a2b\", \"optimal_io_boundary\": 0,\n"
+	"          \"md_size\": 0, \"dif_type\": 0, \"dif_is_head_of_md\": false, \"dif_pi_format\": 0}},\n"
+	"        {\"method\": \"bdev_malloc_create\", \"params\": {\"name\": \"Malloc1\",\n"
+	"          \"num_blocks\": 8192, \"block_size\": 4096, \"physical_block_size\": 4096,\n"
+	"          \"uuid\": \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\", \"optimal_io_boundary\": 0,\n"
+	"          \"md_size\": 0, \"dif_type\": 0, \"dif_is_head_of_md\": false, \"dif_pi_format\": 0}},\n"
+	"        {\"method\": \"bdev_null_create\", \"params\": {\"name\": \"Null0\",\n"
+	"          \"num_blocks\": 262144, \"block_size\": 512, \"physical_block_size\": 512,\n"
+	"          \"uuid\": \"3c9e8d7f-6a5b-4c4d-8e3f-2a1b0c9d8e7f\", \"md_size\": 0, \"dif_type\": 0,\n"
+	"          \"dif_is_head_of_md\": false, \"dif_pi_format\": 0}},\n"
+	"        {\"method\": \"bdev_passthru_create\", \"params\": {\"name\": \"TestPT\",\n"
+	"          \"base_bdev_name\": \"Malloc0\", \"uuid\": \"5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f\"}},\n"
+	"        {\"method\": \"bdev_delay_create\", \"params\": {\"name\": \"Delay0\",\n"
+	"          \"base_bdev_name\": \"Malloc1\", \"avg_read_latency\": 30, \"avg_write_latency\": 30,\n"
+	"          \"p99_read_latency\": 100, \"p99_write_latency\": 100,\n"
+	"          \"uuid\": \"6e7f8091-a2b3-4c4d-9e5f-6a7b8c9d0e1f\"}},\n"
+	"        {\"method\": \"bdev_wait_for_examine\"}\n"
+	"      ]\n"
+	"    }\n"
+	"  ]\n"
+	"}\n";
+
+static int main_spdk(void *arg)
+{
+	CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("TestPT")),
+		     "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f") == 0);
+	CHECK(sio_bdev_get_block_size(sio_bdev_get_by_name("Delay0")) == 4096);
+	CHECK(sio_bdev_get_num_blocks(sio_bdev_get_by_name("Null0")) == 262144);
+	CHECK(sio_bdev_is_claimed(sio_bdev_get_by_name("Malloc1")));
+	return 1;
+}
+
+static void test_spdk_config_unchanged(void **state)
+{
+	g_failures = 0;
+	run_app(g_spdk_config, main_spdk, 1);
+	assert_int_equal(g_failures, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_every_module),
+		cmocka_unit_test(test_config_bad_params),
+		cmocka_unit_test(test_spdk_config_unchanged),
+	};
+	int fd, rc;
+
+	snprintf(g_file, sizeof(g_file), "/tmp/sio_bdev_config_%d.img", (int)getpid());
+	fd = open(g_file, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 4 << 20) != 0)
+		return 1;
+	close(fd);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(g_file);
+	return rc;
+}
