@@ -5,7 +5,8 @@
  * in flight for T seconds, first with plain callbacks, then with one task per
  * queue slot awaiting each read; prints IOPS (and MiB/s) for each style.
  *
- *   bdev_qd_loop [-b null|malloc] [-q QD] [-o IO_SIZE] [-t SECONDS] [-s SIZE_MB] [-z]
+ *   bdev_qd_loop [-b null|malloc] [-q QD] [-o IO_SIZE] [-t SECONDS] [-s SIZE_MB]
+ *                [-w randread|read] [-z]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ struct cfg {
 	uint32_t seconds;
 	uint64_t size_mb;
 	bool zero_reads;
+	bool sequential;
 	int rc;
 };
 
@@ -39,6 +41,8 @@ struct loop {
 	uint64_t errors;
 	uint32_t inflight;
 	uint64_t rng;
+	bool sequential;
+	uint64_t seq_next;     /* next unit for sequential reads */
 	uint8_t *bufs;
 	uint32_t io_size;
 	struct sio_future done;
@@ -67,6 +71,13 @@ struct slot {
 
 static void cb_submit(struct slot *s);
 
+static inline uint64_t next_unit(struct loop *l, uint64_t *rng)
+{
+	if (l->sequential)
+		return l->seq_next++ % l->num_ios;
+	return next_rand(rng) % l->num_ios;
+}
+
 static void cb_done(void *arg, int rc)
 {
 	struct slot *s = arg;
@@ -90,7 +101,7 @@ static void cb_done(void *arg, int rc)
 static void cb_submit(struct slot *s)
 {
 	struct loop *l = s->l;
-	uint64_t unit = next_rand(&l->rng) % l->num_ios;
+	uint64_t unit = next_unit(l, &l->rng);
 	int rc = sio_bdev_read_blocks(l->desc, l->ch, s->buf, unit * l->blocks_per_io,
 				      l->blocks_per_io, cb_done, s);
 
@@ -134,7 +145,7 @@ static int reader_task(void *arg)
 	struct loop *l = t->l;
 
 	for (;;) {
-		uint64_t unit = next_rand(&t->rng) % l->num_ios;
+		uint64_t unit = next_unit(l, &t->rng);
 		int rc = sio_bdev_read_blocks_await(l->desc, l->ch, t->buf, unit * l->blocks_per_io,
 						    l->blocks_per_io);
 
@@ -179,15 +190,16 @@ static void report(const char *style, const struct cfg *c, uint64_t ios, uint64_
 	double secs = (double)ticks / (double)sio_get_ticks_hz();
 	double iops = (double)ios / secs;
 
-	printf("%-9s %-6s qd=%-4u io=%-7u %10.0f IOPS %9.1f MiB/s %7.1f ns/IO (%.2f s)\n", style,
-	       c->type, c->qd, c->io_size, iops, iops * c->io_size / (1024.0 * 1024.0),
+	printf("%-9s %-6s %-8s qd=%-4u io=%-7u %10.0f IOPS %9.1f MiB/s %7.1f ns/IO (%.2f s)\n", style,
+	       c->type, c->sequential ? "read" : "randread", c->qd, c->io_size, iops, iops * c->io_size / (1024.0 * 1024.0),
 	       1e9 / iops, secs);
 }
 
 static int bench_main(void *arg)
 {
 	struct cfg *c = arg;
-	struct loop l = {.rng = 88172645463325252ull, .io_size = c->io_size};
+	struct loop l = {.rng = 88172645463325252ull, .io_size = c->io_size,
+			 .sequential = c->sequential};
 	struct sio_bdev *bdev = NULL;
 	struct slot *slots = calloc(c->qd, sizeof(*slots));
 	struct task_arg *targs = calloc(c->qd, sizeof(*targs));
@@ -239,6 +251,7 @@ static int bench_main(void *arg)
 
 	start = sio_get_ticks();
 	l.deadline = start + (uint64_t)c->seconds * sio_get_ticks_hz();
+	l.seq_next = 0;
 	rc = run_tasks(&l, c->qd, targs, fs, fps);
 	if (rc != 0)
 		goto out;
@@ -266,6 +279,7 @@ static void usage(const char *prog)
 	       "  -o BYTES    I/O size, a multiple of 512 (default 4096)\n"
 	       "  -t SECONDS  duration of each style (default 3)\n"
 	       "  -s MB       bdev size in MiB (default 1024 null, 256 malloc)\n"
+	       "  -w PATTERN  randread (default) or read (sequential)\n"
 	       "  -z          null: zero-fill read buffers (default: leave them, as SPDK's null)\n"
 	       "  -h, --help  this text\n"
 	       "Runs the random-read loop with callbacks, then with one task per slot\n"
@@ -280,7 +294,7 @@ int main(int argc, char **argv)
 	struct sio_app_opts opts;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:zh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:w:zh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': c.type = optarg; break;
 		case 'q': c.qd = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -288,6 +302,12 @@ int main(int argc, char **argv)
 		case 't': c.seconds = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 's': c.size_mb = strtoull(optarg, NULL, 0); break;
 		case 'z': c.zero_reads = true; break;
+		case 'w':
+			if (strcmp(optarg, "read") == 0)
+				c.sequential = true;
+			else if (strcmp(optarg, "randread") != 0)
+				c.qd = 0; /* reported as bad arguments below */
+			break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
 		}

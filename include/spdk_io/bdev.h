@@ -253,7 +253,7 @@ int sio_bdev_read(struct sio_bdev_desc *desc, struct sio_io_channel *ch, void *b
 /** sio_bdev_read_blocks() - Read @num_blocks at block @offset_blocks into @buf. */
 int sio_bdev_read_blocks(struct sio_bdev_desc *desc, struct sio_io_channel *ch, void *buf,
 			 uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb, void *cb_arg);
-/** sio_bdev_readv() - Read @nbytes at byte @offset into @iovcnt buffers (their lengths add up to at least @nbytes). */
+/** sio_bdev_readv() - Read @nbytes at byte @offset into @iovcnt buffers (their lengths add up to exactly @nbytes, else -EINVAL). */
 int sio_bdev_readv(struct sio_bdev_desc *desc, struct sio_io_channel *ch, struct iovec *iov,
 		   int iovcnt, uint64_t offset, uint64_t nbytes, sio_done_cb cb, void *cb_arg);
 /** sio_bdev_readv_blocks() - Block form of sio_bdev_readv(). */

@@ -80,7 +80,9 @@ struct sio_bdev_fn_table {
 	/**
 	 * The module's channel for the current thread (sio_io_channel_get() on
 	 * an io_device of the module). The core puts it when the bdev channel of
-	 * that thread is destroyed. Required.
+	 * that thread is destroyed. Required. The struct sio_bdev's own address
+	 * is the core's io_device for the bdev: register the module's io_device
+	 * at a different address (a field of the module's struct, for example).
 	 */
 	struct sio_io_channel *(*get_io_channel)(void *ctx);
 	/**
