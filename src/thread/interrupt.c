@@ -10,8 +10,10 @@
  * thread that keeps finding work makes no syscall at all.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -58,9 +60,8 @@ static int intr_open(struct thread_intr **out)
 	ev.data.fd = in->tfd;
 	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->tfd, &ev) != 0)
 		goto err;
-	/* Readable at once, so the loop polls once and the first poll's end
-	 * sets the real state (and drains this write: armed). */
-	eventfd_write(in->efd, 1);
+	/* The first poll drains efd (written once published) and then sets
+	 * the real state. */
 	in->armed = true;
 	*out = in;
 	return 0;
@@ -68,6 +69,37 @@ err:
 	rc = -errno;
 	intr_close(in);
 	return rc;
+}
+
+static int membarrier(int cmd)
+{
+	return (int)syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+static void barrier_register(void)
+{
+	membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+}
+
+/*
+ * Senders skip the wake-up fence while a thread has no interrupt fd (see
+ * thread_wake()). A sender that read intr == NULL may still hold its message
+ * in its core's store buffer; membarrier() runs a full barrier on every
+ * thread of the process, after which every such message is visible. Costs
+ * one syscall per thread switched to interrupt mode.
+ */
+static void intr_barrier(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, barrier_register);
+	if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0 ||
+	    membarrier(MEMBARRIER_CMD_GLOBAL) == 0)
+		return;
+	/* No membarrier (old or restricted kernel): store buffers drain in
+	 * far less than a millisecond. */
+	SIO_WARNLOG("membarrier() unavailable (%d); waiting 1 ms instead", errno);
+	usleep(1000);
 }
 
 int sio_thread_get_interrupt_fd(struct sio_thread *thread)
@@ -92,6 +124,10 @@ int sio_thread_get_interrupt_fd(struct sio_thread *thread)
 		/* Release pairs with the acquire loads in sio_thread_poll() and
 		 * thread_wake(): they see the fds and the initial armed state. */
 		atomic_store_explicit(&thread->intr, in, memory_order_release);
+		intr_barrier();
+		/* After the barrier: a poller that armed and slept before it
+		 * (missing such a message) is woken now and finds it. */
+		eventfd_write(in->efd, 1);
 	}
 	thread_registry_unlock();
 	return in->epfd;

@@ -106,18 +106,24 @@ struct thread_intr {
 };
 
 struct sio_thread {
-	/* Hot, producer-read fields first. */
-	struct sio_ring *ring;
+	/*
+	 * Read by every sender, written rarely (exit, sleep, overflow, mode
+	 * switch), so the line stays shared in every core's cache.
+	 */
+	_Alignas(64) struct sio_ring *ring;
 	_Atomic int state;            /* enum thread_state */
 	/* True while the poller is about to block on the interrupt fd:
 	 * a producer that flips it to false must write efd. */
 	atomic_bool sleeping;
 	atomic_uint overflow_count;
-	/* Senders between their first and last access to this thread. */
-	atomic_uint senders;
 	struct thread_intr *_Atomic intr;
+
+	/* Written by every sender (twice per message): alone on its line, so
+	 * the poller's reads above do not bounce with it. */
+	_Alignas(64) atomic_uint senders; /* senders between first and last access */
+
 	/* Set while some OS thread polls it: catches re-entry and two pollers. */
-	atomic_bool in_poll;
+	_Alignas(64) atomic_bool in_poll;
 
 	/* Poller-side fields: touched only by the OS thread polling it. */
 	struct poller_tailq active;
@@ -139,7 +145,6 @@ struct sio_thread {
 
 	/* Identity and registry. */
 	uint64_t id;
-	bool exit_logged;
 	struct sio_cpuset cpumask;
 	char name[THREAD_NAME_MAX];
 	TAILQ_ENTRY(sio_thread) link; /* g_threads, under g_threads_lock */
