@@ -10,10 +10,12 @@
  *   fio --name=x --ioengine=io_uring --direct=1 --rw=randread --bs=4k \
  *       --iodepth=128 --filename=FILE --runtime=10 --time_based
  *
- * -b opens buffered (no O_DIRECT). The file must exist (its size is used).
+ * -b opens buffered (no O_DIRECT); -c CPU pins the thread to one CPU, as a
+ * reactor is. The file must exist (its size is used).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ static uint64_t rnd(uint64_t *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_file_engine -e uring|aio -f FILE [-q depth] [-o bytes] "
-			"[-t seconds] [-w randread|randwrite] [-b]\n");
+			"[-t seconds] [-w randread|randwrite] [-b] [-c cpu]\n");
 	exit(2);
 }
 
@@ -71,8 +73,17 @@ int main(int argc, char **argv)
 	char *mem;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "e:f:q:o:t:w:b")) != -1) {
+	while ((c = getopt(argc, argv, "e:f:q:o:t:w:bc:")) != -1) {
 		switch (c) {
+		case 'c': {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(atoi(optarg), &set);
+			if (sched_setaffinity(0, sizeof(set), &set) != 0)
+				perror("sched_setaffinity");
+			break;
+		}
 		case 'e': engine = optarg; break;
 		case 'f': path = optarg; break;
 		case 'q': depth = (uint32_t)atoi(optarg); break;
@@ -106,7 +117,8 @@ int main(int argc, char **argv)
 	if (slots == NULL || posix_memalign((void **)&mem, 4096, (size_t)depth * iosize) != 0)
 		return 1;
 	memset(mem, 0x5a, (size_t)depth * iosize);
-	rc = use_uring ? bdev_uring_queue_init(&uq, f.fd, depth) : bdev_aio_queue_init(&aq, depth);
+	rc = use_uring ? bdev_uring_queue_init(&uq, f.fd, depth, f.nowait ? 0 : BDEV_URING_QUEUE_ASYNC) :
+			bdev_aio_queue_init(&aq, depth);
 	if (rc != 0) {
 		fprintf(stderr, "%s queue: %s\n", engine, strerror(-rc));
 		return 1;

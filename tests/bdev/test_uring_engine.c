@@ -22,6 +22,7 @@
 #define FILE_SIZE (64ull << 20)
 
 static bool g_direct;
+static unsigned int g_queue_flags; /* for the shared workload's queues */
 static const char *g_dir;
 
 /* ---- engine table for the shared workload ---- */
@@ -33,7 +34,7 @@ static int eng_init(void **q, int fd, uint32_t depth)
 
 	if (uq == NULL)
 		return -ENOMEM;
-	rc = bdev_uring_queue_init(uq, fd, depth);
+	rc = bdev_uring_queue_init(uq, fd, depth, g_queue_flags);
 	if (rc != 0) {
 		free(uq);
 		return rc;
@@ -164,6 +165,9 @@ static void test_open_geometry(void **state)
 	/* Every file system these tests run on can punch holes. */
 	assert_true(fx->f.can_unmap);
 	assert_true(fx->f.can_write_zeroes);
+	/* tmpfs has no RWF_NOWAIT; ext4 has it. */
+	if (strcmp(g_dir, "/dev/shm") == 0)
+		assert_false(fx->f.nowait);
 }
 
 static void test_random_rw_one_thread(void **state)
@@ -175,6 +179,20 @@ static void test_random_rw_one_thread(void **state)
 	assert_int_equal(job.done, job.ops_total);
 	assert_int_equal(job.errors, 0);
 	assert_int_equal(job.mismatches, 0);
+	assert_true(tu_file_matches(fx->path, fx->shadow, FILE_SIZE));
+}
+
+/* IOSQE_ASYNC (files without a non-blocking path) gives the same results. */
+static void test_random_rw_async_flag(void **state)
+{
+	struct fixture *fx = *state;
+	struct tu_job job = make_job(fx, 0, FILE_SIZE, 0x5555);
+
+	g_queue_flags = BDEV_URING_QUEUE_ASYNC;
+	job.ops_total = 1000;
+	assert_int_equal(tu_job_run(&job), 0);
+	g_queue_flags = 0;
+	assert_int_equal(job.done, job.ops_total);
 	assert_true(tu_file_matches(fx->path, fx->shadow, FILE_SIZE));
 }
 
@@ -221,7 +239,7 @@ static void test_fsync_and_fallocate(void **state)
 	uint8_t *buf = malloc(4 * bs);
 	int mode;
 
-	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 8), 0);
+	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 8, 0), 0);
 	assert_int_equal(bdev_uring_queue_fsync(&q, &q), 0);
 	assert_int_equal(run_one(&q, &q), 0);
 
@@ -250,7 +268,7 @@ static void test_registered_buffers(void **state)
 	struct iovec reg, iov;
 
 	assert_int_equal(posix_memalign((void **)&region, 4096, len), 0);
-	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 8), 0);
+	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 8, 0), 0);
 	reg.iov_base = region;
 	reg.iov_len = len;
 	assert_int_equal(bdev_uring_queue_register_buffers(&q, &reg, 1), 0);
@@ -289,10 +307,10 @@ static void test_queue_full_and_bad_args(void **state)
 	int i;
 
 	assert_int_equal(posix_memalign((void **)&buf, 4096, 4 * 4096), 0);
-	assert_int_equal(bdev_uring_queue_init(&q, -1, 4), -EINVAL);
-	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 0), -EINVAL);
-	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 100000), -EINVAL);
-	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 4), 0);
+	assert_int_equal(bdev_uring_queue_init(&q, -1, 4, 0), -EINVAL);
+	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 0, 0), -EINVAL);
+	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 100000, 0), -EINVAL);
+	assert_int_equal(bdev_uring_queue_init(&q, fx->f.fd, 4, 0), 0);
 	assert_int_equal(bdev_uring_queue_rw(&q, false, NULL, 1, 0, NULL), -EINVAL);
 	for (i = 0; i < 4; i++) {
 		iov.iov_base = buf + i * 4096;
@@ -404,6 +422,7 @@ static int run_in(const char *dir)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_open_geometry, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_random_rw_one_thread, setup_file, teardown_file),
+		cmocka_unit_test_setup_teardown(test_random_rw_async_flag, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_random_rw_four_threads, setup_file,
 						teardown_file),
 		cmocka_unit_test_setup_teardown(test_fsync_and_fallocate, setup_file, teardown_file),

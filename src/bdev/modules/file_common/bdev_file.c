@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define BDEV_FILE_MIN_BLOCK 512u
@@ -168,6 +169,25 @@ static void probe_deallocate(struct bdev_file *f, const struct stat *st)
  * errno with @err unset, so the caller can tell "O_DIRECT refused" (EINVAL)
  * from a wrong file type, which sets @err and *@explained.
  */
+/*
+ * Whether the file has a non-blocking read path (RWF_NOWAIT). Without one,
+ * io_uring hands every I/O to its kernel workers, and AIO's nowait cannot work.
+ */
+static bool nowait_probe(int fd, uint32_t block_size)
+{
+	struct iovec iov;
+	void *buf;
+	bool ok;
+
+	if (posix_memalign(&buf, BDEV_FILE_MAX_PROBE, block_size) != 0)
+		return false;
+	iov.iov_base = buf;
+	iov.iov_len = block_size;
+	ok = preadv2(fd, &iov, 1, 0, RWF_NOWAIT) >= 0 || errno != EOPNOTSUPP;
+	free(buf);
+	return ok;
+}
+
 static int open_checked(const char *path, int oflags, struct stat *st, bool *explained,
 			char *err, size_t errlen)
 {
@@ -228,7 +248,7 @@ int bdev_file_open(struct bdev_file *f, const char *path, unsigned int flags, ui
 	uint32_t min_bs = BDEV_FILE_MIN_BLOCK, mem_align = 1;
 	uint64_t size;
 	bool explained;
-	int fd, rc;
+	int fd = -1, rc;
 
 	if (f == NULL || path == NULL || path[0] == '\0') {
 		set_err(err, errlen, "no file name given");
@@ -307,6 +327,7 @@ int bdev_file_open(struct bdev_file *f, const char *path, unsigned int flags, ui
 		goto fail;
 	}
 	probe_deallocate(&nf, &st);
+	nf.nowait = nowait_probe(fd, block_size);
 	*f = nf;
 	return 0;
 

@@ -31,6 +31,7 @@ struct bdev_file {
 	bool can_unmap;          /**< fallocate(PUNCH_HOLE) works: unmap is supported */
 	bool can_write_zeroes;   /**< zeroing a range works (ZERO_RANGE, or PUNCH_HOLE on files) */
 	bool zero_by_punch;      /**< write_zeroes must use PUNCH_HOLE (ZERO_RANGE unsupported) */
+	bool nowait;             /**< reads take RWF_NOWAIT (the file has a non-blocking path) */
 	uint32_t block_size;     /**< logical block size the bdev exposes */
 	uint32_t min_block_size; /**< the smallest block size the file accepts (1 << 9 when buffered) */
 	uint32_t buf_align;      /**< buffer address alignment the kernel requires (1 when buffered) */

@@ -201,7 +201,8 @@ static int uring_channel_create(void *io_device, void *ctx_buf)
 	int rc;
 
 	ch->ub = ub;
-	rc = bdev_uring_queue_init(&ch->q, ub->file.fd, URING_CHANNEL_DEPTH);
+	rc = bdev_uring_queue_init(&ch->q, ub->file.fd, URING_CHANNEL_DEPTH,
+				   ub->file.nowait ? 0 : BDEV_URING_QUEUE_ASYNC);
 	if (rc != 0) {
 		SIO_ERRLOG("uring bdev %s: cannot create an io_uring: %s", ub->name, strerror(-rc));
 		return rc;

@@ -37,20 +37,32 @@ struct bdev_uring_queue {
 	struct iovec *bufs;   /* copies of the registered buffer ranges, for lookups */
 };
 
+/** Flags of bdev_uring_queue_init(). */
+enum bdev_uring_queue_flags {
+	/*
+	 * The file has no non-blocking I/O path (bdev_file.nowait false):
+	 * send reads and writes straight to io_uring's workers (IOSQE_ASYNC).
+	 */
+	BDEV_URING_QUEUE_ASYNC = 1u << 0,
+};
+
 /**
  * bdev_uring_queue_init() - Create a ring of @depth entries and register @fd with it.
  * @q: caller-allocated, zeroed or not.
  * @fd: the backing file; stays owned by the caller and must outlive @q.
  * @depth: operations queued plus in flight at most; 1..4096.
+ * @flags: enum bdev_uring_queue_flags.
  *
  * Cooperative task running is asked for and dropped when the kernel lacks it;
- * a failed file registration falls back to plain descriptors.
+ * a failed file registration falls back to plain descriptors. When the
+ * calling thread is pinned to one CPU, io_uring's kernel workers are kept off
+ * that CPU.
  *
  * Context: the thread that will use @q.
  * Return: 0; -EINVAL for a bad @fd or @depth; -ENOSYS or -EPERM when io_uring
  * is unavailable or forbidden; -ENOMEM and other io_uring_setup errors.
  */
-int bdev_uring_queue_init(struct bdev_uring_queue *q, int fd, uint32_t depth);
+int bdev_uring_queue_init(struct bdev_uring_queue *q, int fd, uint32_t depth, unsigned int flags);
 
 /**
  * bdev_uring_queue_fini() - Destroy the ring. Completions not reaped are lost:
