@@ -26,10 +26,18 @@ struct shutdown_waiter {
 	LIST_ENTRY(shutdown_waiter) link;
 };
 
+/*
+ * Serialises a stop against the publication of the app thread: a stop either
+ * sees the app thread and messages it, or sio_app_run() sees the stop once it
+ * has created the thread.
+ */
+static pthread_mutex_t g_stop_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct {
-	bool running;                 /* atomic */
+	bool active;                  /* atomic: sio_app_run() owns the framework */
+	bool running;                 /* atomic: published once the run's state is reset */
 	bool stopping;                /* atomic: sio_app_stop() was called */
-	int stop_rc;
+	int stop_rc;                  /* atomic */
 	struct sio_app_opts opts;
 	struct sio_thread *app_thread;
 	struct app_config *cfg;
@@ -152,14 +160,31 @@ static void final_exit(void *ctx)
 	app_reactors_stop();
 }
 
+static int stop_rc(void)
+{
+	return __atomic_load_n(&g_app.stop_rc, __ATOMIC_ACQUIRE);
+}
+
+/* Record the first stop and its rc; false if already stopping. Caller holds g_stop_lock. */
+static bool set_stopping_locked(int rc)
+{
+	if (__atomic_load_n(&g_app.stopping, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&g_app.stop_rc, rc, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
+	return true;
+}
+
 static int shutdown_task(void *arg)
 {
 	struct shutdown_waiter *w;
 
-	SIO_INFOLOG("shutting down (rc %d)", g_app.stop_rc);
+	int rc = stop_rc();
+
+	SIO_INFOLOG("shutting down (rc %d)", rc);
 	while ((w = LIST_FIRST(&g_app.waiters)) != NULL) {
 		LIST_REMOVE(w, link);
-		sio_future_complete(&w->f, g_app.stop_rc, NULL);
+		sio_future_complete(&w->f, rc, NULL);
 	}
 	if (g_app.waiting_for_init) {
 		g_app.waiting_for_init = false;
@@ -199,18 +224,22 @@ static void start_shutdown(void *ctx)
 void sio_app_stop(int rc)
 {
 	struct sio_thread *t;
+	bool first;
 
+	pthread_mutex_lock(&g_stop_lock);
 	if (!app_is_running()) {
+		pthread_mutex_unlock(&g_stop_lock);
 		SIO_WARNLOG("sio_app_stop(%d): no app is running", rc);
 		return;
 	}
-	if (__atomic_exchange_n(&g_app.stopping, true, __ATOMIC_ACQ_REL)) {
+	first = set_stopping_locked(rc);
+	/* No app thread yet: sio_app_run() sees `stopping` once it has created it. */
+	t = g_app.app_thread;
+	pthread_mutex_unlock(&g_stop_lock);
+	if (!first) {
 		SIO_DEBUGLOG("app", "sio_app_stop(%d): already stopping", rc);
 		return;
 	}
-	g_app.stop_rc = rc;
-	/* No app thread yet: sio_app_run() sees `stopping` once it has created it. */
-	t = __atomic_load_n(&g_app.app_thread, __ATOMIC_ACQUIRE);
 	if (t != NULL && sio_thread_send_msg(t, start_shutdown, NULL) != 0) {
 		SIO_ERRLOG("cannot reach the app thread; stopping reactors");
 		app_reactors_stop();
@@ -231,7 +260,7 @@ int sio_app_wait_shutdown_timeout(uint64_t us)
 	    sio_thread_get_current() != g_app.app_thread)
 		return -EPERM;
 	if (sio_app_is_shutting_down())
-		return g_app.stop_rc;
+		return stop_rc();
 	rc = sio_future_init(&w.f);
 	if (rc != 0)
 		return rc;
@@ -423,7 +452,7 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	bool have_affinity;
 	int main_core, rc;
 
-	if (__atomic_exchange_n(&g_app.running, true, __ATOMIC_ACQ_REL)) {
+	if (__atomic_exchange_n(&g_app.active, true, __ATOMIC_ACQ_REL)) {
 		SIO_ERRLOG("sio_app_run: an app is already running in this process");
 		return -EBUSY;
 	}
@@ -436,8 +465,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	rc = copy_opts(opts, &g_app.opts);
 	if (rc != 0)
 		goto out_running;
-	g_app.stopping = false;
-	g_app.stop_rc = 0;
+	__atomic_store_n(&g_app.stopping, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_app.stop_rc, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&g_app.signal, 0, __ATOMIC_RELAXED);
 	g_app.main_fn = main_fn;
 	g_app.main_arg = arg;
@@ -446,6 +475,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	g_app.waiting_for_init = false;
 	g_app.start_init_req = NULL;
 	LIST_INIT(&g_app.waiters);
+	/* From here on a stop counts for this run (the resets above came first). */
+	__atomic_store_n(&g_app.running, true, __ATOMIC_RELEASE);
 	app_rpc_set_state(SIO_RPC_STARTUP);
 	sio_log_set_level(g_app.opts.log_level);
 	sio_log_flag_register("app");
@@ -491,8 +522,9 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 		rc = -errno;
 		goto out_reactors;
 	}
-	/* Pairs with the acquire in sio_app_stop(): a stop from now on reaches it. */
-	__atomic_store_n(&g_app.app_thread, t, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&g_stop_lock);
+	g_app.app_thread = t;
+	pthread_mutex_unlock(&g_stop_lock);
 	rc = app_reactors_create_event_threads();
 	if (rc != 0)
 		goto out_threads;
@@ -511,8 +543,9 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	rc = app_reactors_start();
 	if (rc != 0) {
 		SIO_ERRLOG("cannot start reactors: %s", strerror(-rc));
-		g_app.stop_rc = rc;
-		__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&g_stop_lock);
+		set_stopping_locked(rc);
+		pthread_mutex_unlock(&g_stop_lock);
 		sio_thread_send_msg(g_app.app_thread, start_shutdown, NULL);
 	}
 	app_reactor_run_main();
@@ -520,24 +553,30 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	restore_signals();
 	if (have_affinity)
 		pthread_setaffinity_np(pthread_self(), sizeof(saved_affinity), &saved_affinity);
-	rc = g_app.stop_rc;
+	rc = stop_rc();
 	goto out_reactors;
 
 out_threads:
 	/* Nothing ran yet: stop the reactors' threads by hand. */
-	g_app.stop_rc = rc;
-	__atomic_store_n(&g_app.stopping, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&g_stop_lock);
+	set_stopping_locked(rc);
+	pthread_mutex_unlock(&g_stop_lock);
 	sio_thread_send_msg(g_app.app_thread, final_exit, NULL);
 	app_reactor_run_main();
 out_reactors:
 	app_reactors_destroy();
-	__atomic_store_n(&g_app.app_thread, NULL, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&g_stop_lock);
+	g_app.app_thread = NULL;
+	pthread_mutex_unlock(&g_stop_lock);
 out_env:
 	sio_env_fini();
 out_cfg:
 	app_config_free(g_app.cfg);
 	g_app.cfg = NULL;
 out_running:
+	pthread_mutex_lock(&g_stop_lock);
 	__atomic_store_n(&g_app.running, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&g_stop_lock);
+	__atomic_store_n(&g_app.active, false, __ATOMIC_RELEASE);
 	return rc;
 }
