@@ -494,6 +494,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	rc = app_config_load(g_app.opts.json_config_file, g_app.opts.json_config_text, &g_app.cfg);
 	if (rc != 0)
 		goto out_running;
+	/* Early, so a signal during startup is an orderly stop, not a default death. */
+	install_signals();
 
 	sio_env_opts_init(&eo, sizeof(eo));
 	eo.name = g_app.opts.name;
@@ -539,7 +541,6 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 					       &saved_affinity) == 0;
 	if (sio_cpu_pin_current((unsigned int)main_core) != 0)
 		SIO_WARNLOG("cannot pin the main reactor to core %d", main_core);
-	install_signals();
 	rc = app_reactors_start();
 	if (rc != 0) {
 		SIO_ERRLOG("cannot start reactors: %s", strerror(-rc));
@@ -550,7 +551,6 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	}
 	app_reactor_run_main();
 	app_reactors_join();
-	restore_signals();
 	if (have_affinity)
 		pthread_setaffinity_np(pthread_self(), sizeof(saved_affinity), &saved_affinity);
 	rc = stop_rc();
@@ -571,6 +571,7 @@ out_reactors:
 out_env:
 	sio_env_fini();
 out_cfg:
+	restore_signals();
 	app_config_free(g_app.cfg);
 	g_app.cfg = NULL;
 out_running:

@@ -345,12 +345,15 @@ void app_reactors_stop(void)
 	}
 }
 
+/* Called from a signal handler: no locks, no logging, any moment of setup. */
 void app_reactors_wake_main(void)
 {
 	struct reactor *r = reactor_of(g_main_core);
+	uint64_t one = 1;
 
-	if (r != NULL)
-		reactor_wake(r);
+	if (r != NULL && r->efd >= 0 && write(r->efd, &one, sizeof(one)) < 0) {
+		/* Full counter or not set up yet: the main loop checks the flag anyway. */
+	}
 }
 
 void app_reactors_join(void)
