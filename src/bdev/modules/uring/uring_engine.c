@@ -229,9 +229,19 @@ int bdev_uring_queue_submit(struct bdev_uring_queue *q)
 {
 	int rc;
 
+	unsigned int kflags;
+
 	if (q->queued == 0)
 		return 0;
-	rc = io_uring_submit(&q->ring);
+	/*
+	 * Completions parked as task work would cost the next reap a system call
+	 * of its own: fetch them in this one (they are reaped at the next poll).
+	 */
+	kflags = IO_URING_READ_ONCE(*q->ring.sq.kflags);
+	if (kflags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW))
+		rc = io_uring_submit_and_get_events(&q->ring);
+	else
+		rc = io_uring_submit(&q->ring);
 	if (rc < 0) {
 		/* Transient: the SQEs stay in the ring and the next submit retries them. */
 		if (rc == -EAGAIN || rc == -EBUSY || rc == -EINTR)
