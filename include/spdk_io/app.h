@@ -110,10 +110,10 @@ int sio_app_wait_shutdown(void);
  */
 int sio_app_wait_shutdown_timeout(uint64_t us);
 
-/** sio_app_is_running() - Whether an app is between start and the end of shutdown. */
+/** sio_app_is_running() - Whether an app is between start and the end of shutdown. Context: any thread. */
 bool sio_app_is_running(void);
 
-/** sio_app_is_shutting_down() - Whether shutdown has started. */
+/** sio_app_is_shutting_down() - Whether shutdown has started. Context: any thread. */
 bool sio_app_is_shutting_down(void);
 
 /**
@@ -150,24 +150,29 @@ int sio_app_parse_args(int argc, char **argv, struct sio_app_opts *opts, const c
 		       const struct option *extra_long, sio_app_parse_fn parse_fn,
 		       sio_app_usage_fn usage_fn, void *ctx);
 
-/** sio_app_usage() - Print the common options to stderr. */
+/** sio_app_usage() - Print the common options to stderr. Context: any thread. */
 void sio_app_usage(void);
 
 /* ------------------------------------------------------------------------ */
 /* Cores and events                                                         */
 /* ------------------------------------------------------------------------ */
 
-/** sio_core_count() - Cores with a reactor (0 when no app runs). */
+/*
+ * Cores with a reactor. Context for all of these: any thread; while no app
+ * runs they report no cores (count 0, -1 for the others).
+ */
+
+/** sio_core_count() - Number of cores with a reactor (0 when no app runs). */
 uint32_t sio_core_count(void);
-/** sio_core_get_first() - Lowest reactor core, or -1. */
+/** sio_core_get_first() - Lowest reactor core. Return: the core, or -1. */
 int sio_core_get_first(void);
-/** sio_core_get_last() - Highest reactor core, or -1. */
+/** sio_core_get_last() - Highest reactor core. Return: the core, or -1. */
 int sio_core_get_last(void);
-/** sio_core_get_next() - Next reactor core after @prev, or -1 past the last. */
+/** sio_core_get_next() - Next reactor core after @prev (-1 to start). Return: the core, or -1 past the last. */
 int sio_core_get_next(int prev);
-/** sio_core_get_current() - Core of the reactor running the caller, or -1 off reactors. */
+/** sio_core_get_current() - Core of the reactor running the caller. Return: the core, or -1 off reactors. */
 int sio_core_get_current(void);
-/** sio_core_get_main() - The main core (app thread), or -1. */
+/** sio_core_get_main() - The main core (where the app thread runs). Return: the core, or -1. */
 int sio_core_get_main(void);
 
 /** Iterate @i over the reactor cores. */
@@ -232,7 +237,7 @@ struct sio_subsystem {
  */
 int sio_subsystem_register(const struct sio_subsystem *subsystem);
 
-/** sio_subsystem_find() - A registered subsystem by name, or NULL. */
+/** sio_subsystem_find() - A registered subsystem by name. Context: any thread. Return: it, or NULL. */
 const struct sio_subsystem *sio_subsystem_find(const char *name);
 
 /** Visitor for sio_subsystem_foreach(). */

@@ -192,13 +192,13 @@ void sio_rpc_request_error(struct sio_rpc_request *req, int code, const char *fm
  */
 void sio_rpc_request_fail_errno(struct sio_rpc_request *req, int rc);
 
-/** sio_rpc_request_method() - The method @req calls. */
+/** sio_rpc_request_method() - The method @req calls. Context: the handler's thread. */
 const struct sio_rpc_method *sio_rpc_request_method(const struct sio_rpc_request *req);
 
-/** sio_rpc_request_params_json() - The raw `params` value of @req (borrowed; may be NULL). */
+/** sio_rpc_request_params_json() - The raw `params` value of @req (borrowed; may be NULL). Context: the handler's thread. */
 const json_t *sio_rpc_request_params_json(const struct sio_rpc_request *req);
 
-/** sio_rpc_request_from_config() - Whether @req comes from a JSON config file rather than a client. */
+/** sio_rpc_request_from_config() - Whether @req comes from the JSON config (or sio_rpc_call()) rather than a client. */
 bool sio_rpc_request_from_config(const struct sio_rpc_request *req);
 
 /** Completion of sio_rpc_call(): @result (borrowed, NULL on error) or @code + @message. */
