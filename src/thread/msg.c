@@ -23,6 +23,11 @@ static void msg_pool_create(void)
 		SIO_ERRLOG("cannot create the message pool (%d objects)", THREAD_MSG_POOL_SIZE);
 }
 
+struct sio_mempool *thread_msg_pool(void)
+{
+	return g_msg_pool;
+}
+
 int thread_msg_pool_init(void)
 {
 	pthread_once(&g_msg_pool_once, msg_pool_create);

@@ -168,6 +168,8 @@ void thread_log_owned(struct sio_thread *t, const char *why);
 
 /* ---- msg.c ---- */
 int thread_msg_pool_init(void);
+/* The global message pool (tests check it for leaks). */
+struct sio_mempool *thread_msg_pool(void);
 /* Runs up to @max ring messages (and any overflow ones). Returns how many ran. */
 uint32_t thread_run_msgs(struct sio_thread *t, uint32_t max);
 /* Sends an internal message that must not be lost: falls back to the

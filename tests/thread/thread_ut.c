@@ -222,6 +222,8 @@ static void test_queue_full(void **state)
 	assert_int_equal(sio_thread_send_msg(t, count_msg, &n), 0);
 	ut_mt_poll_until_idle();
 	assert_int_equal(n, accepted + 1);
+	/* Every message object went back to the pool (cached or shared). */
+	assert_int_equal(sio_mempool_in_use(thread_msg_pool()), 0);
 	ut_mt_fini();
 }
 
