@@ -234,6 +234,65 @@ static void test_framing_bad(void **state)
 	assert_int_equal(app_rpc_scan(&s, "{\"a\":", 5), APP_RPC_SCAN_MORE);
 }
 
+/* A random JSON value, nested up to @depth. */
+static json_t *random_value(unsigned int *seed, int depth)
+{
+	static const char *const keys[] = {"name", "flag", "u8", "u32", "u64", "uuid", "color",
+					   "obj", "arr", "custom", "x", ""};
+	json_t *v;
+
+	switch (rand_r(seed) % (depth > 0 ? 8 : 6)) {
+	case 0:
+		return json_integer((json_int_t)rand_r(seed) - RAND_MAX / 2);
+	case 1:
+		return json_integer(INT64_MAX - rand_r(seed) % 3);
+	case 2:
+		return json_string(keys[rand_r(seed) % 12]);
+	case 3:
+		return json_boolean(rand_r(seed) % 2);
+	case 4:
+		return json_real(rand_r(seed) / 7.0);
+	case 5:
+		return json_null();
+	case 6:
+		v = json_array();
+		for (int i = rand_r(seed) % 4; i > 0; i--)
+			json_array_append_new(v, random_value(seed, depth - 1));
+		return v;
+	default:
+		v = json_object();
+		for (int i = rand_r(seed) % 5; i > 0; i--)
+			json_object_set_new(v, keys[rand_r(seed) % 12], random_value(seed, depth - 1));
+		return v;
+	}
+}
+
+/* Whatever comes in, the decoder answers 0 or -EINVAL with a message, never crashes. */
+static void test_decode_random(void **state)
+{
+	unsigned int seed = 4242;
+	int ok = 0, refused = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		json_t *v = random_value(&seed, 3);
+		struct p out;
+		char msg[256] = "";
+		int rc = sio_rpc_decode_params(&g_m, v, &out, msg, sizeof(msg));
+
+		if (rc == 0) {
+			ok++;
+			assert_non_null(out.name);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_true(strlen(msg) > 0);
+			refused++;
+		}
+		json_decref(v);
+	}
+	assert_true(refused > 0);
+	(void)ok;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),     cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_config_append), cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_framing_bad),
+		cmocka_unit_test(test_decode_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,6 +374,51 @@ static void test_get_methods_and_config(void **state)
 	rpc_close(&c);
 }
 
+/* Mutated requests, cut at random points, from clients that may vanish mid-request. */
+static void test_garbage(void **state)
+{
+	static const char *const seeds[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"log_set_flag\",\"params\":{\"flag\":\"app\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"rpc_get_methods\",\"params\":{\"current\":true}}",
+		"[{\"a\":[1,2,{\"b\":\"]}\\\"\"}]}]",
+	};
+	static const char alphabet[] = "{}[]\",:\\ 0a-";
+	unsigned int seed = 12345;
+	struct rpc_client c;
+	json_t *r;
+
+	for (int i = 0; i < 300; i++) {
+		const char *src = seeds[rand_r(&seed) % 3];
+		char buf[512];
+		size_t len = strlen(src);
+
+		memcpy(buf, src, len);
+		for (int k = rand_r(&seed) % 4; k >= 0; k--)
+			buf[rand_r(&seed) % len] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		if (rand_r(&seed) % 3 == 0)
+			len = (size_t)rand_r(&seed) % len;
+		connect_or_fail(&c);
+		for (size_t off = 0; off < len;) {
+			size_t n = 1 + (size_t)rand_r(&seed) % (len - off);
+
+			if (rpc_send_raw(&c, buf + off, n) != 0)
+				break;
+			off += n;
+		}
+		/* Half the clients leave without reading: the server must cope. */
+		if (rand_r(&seed) % 2 == 0) {
+			r = rpc_recv(&c, 20);
+			json_decref(r);
+		}
+		rpc_close(&c);
+	}
+	connect_or_fail(&c);
+	r = rpc_call(&c, 1, "spdk_get_version", NULL);
+	assert_int_equal(rpc_error_code(r), 0);
+	json_decref(r);
+	rpc_close(&c);
+}
+
 /* Last: the app stops through the signal path, and cleans its socket up. */
 static void test_kill_instance(void **state)
 {
@@ -415,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_stats_and_reactors),
 		cmocka_unit_test(test_log_flags),
 		cmocka_unit_test(test_get_methods_and_config),
+		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_kill_instance),
 	};
 
