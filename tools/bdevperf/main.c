@@ -624,8 +624,10 @@ int main(int argc, char **argv)
 				&g.cfg);
 	if (rc == 1)
 		return 0;
-	if (rc == 0)
-		rc = check_config(&g.cfg);
+	if (rc == 0 && check_config(&g.cfg) != 0) {
+		fprintf(stderr, "usage: %s [options] (-h for the list)\n", argv[0]);
+		rc = -EINVAL;
+	}
 	if (rc != 0)
 		return 2;
 	if ((g.cfg.workload == BP_RW || g.cfg.workload == BP_RANDRW) && g.cfg.rw_pct < 0)
