@@ -177,8 +177,10 @@ static int pp_a_main(void *arg)
 	while (atomic_load(&g_pp.b) == NULL)
 		sched_yield();
 	send_retry(atomic_load(&g_pp.b), ping, NULL);
+	/* Yield when idle: on a loaded machine the peer may need our core. */
 	while (atomic_load(&g_pp.a_count) < PINGPONGS)
-		sio_thread_poll(self, 0);
+		if (sio_thread_poll(self, 0) == 0)
+			sched_yield();
 	return 0;
 }
 
@@ -188,7 +190,8 @@ static int pp_b_main(void *arg)
 
 	atomic_store(&g_pp.b, self);
 	while (atomic_load(&g_pp.a_count) < PINGPONGS)
-		sio_thread_poll(self, 0);
+		if (sio_thread_poll(self, 0) == 0)
+			sched_yield();
 	return 0;
 }
 
