@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
-exec ./build/examples/hello_runtime "$@"
+exec ./build/examples/hello_bdev "$@"
