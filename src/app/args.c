@@ -3,6 +3,7 @@
  * The one command-line parser of every spdk-io tool: SPDK's flags where they
  * overlap, plus the caller's own options merged into one getopt_long() pass.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ void sio_app_usage(void)
 		" -m, --cpumask MASK     cores to run reactors on, hex (0x3) or list ([0-1]); default 0x1\n"
 		" -c, --json FILE        SPDK-format JSON config to apply at start\n"
 		" -r, --rpc-socket PATH  RPC listen socket; default " SIO_APP_DEFAULT_RPC_ADDR "\n"
-		" -s, --mem-size MB      DMA memory to reserve up front; default on demand\n"
+		" -s, --mem-size SIZE    DMA memory to reserve up front, MiB or with K/M/G; default on demand\n"
 		" -p, --main-core N      core of the app thread; default the first of the mask\n"
 		" -L, --logflag FLAG     enable debug output of a component (repeatable)\n"
 		"     --log-level LEVEL  error, warning, notice, info or debug; default notice\n"
@@ -67,6 +68,29 @@ static int parse_u64(const char *s, unsigned long long max, unsigned long long *
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* SPDK's -s: a number of MiB, or a size with a K/M/G suffix (rounded up to MiB). */
+static int parse_mem_size(const char *s, unsigned long long *mb)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned long long v, shift = 0;
+	char suffix = len > 0 ? (char)toupper((unsigned char)s[len - 1]) : '\0';
+
+	if (suffix == 'K' || suffix == 'M' || suffix == 'G') {
+		if (len < 2 || len - 1 >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, s, len - 1);
+		num[len - 1] = '\0';
+		shift = suffix == 'K' ? 10 : suffix == 'M' ? 20 : 30;
+		if (parse_u64(num, SIZE_MAX >> 30, &v) != 0)
+			return -EINVAL;
+		v <<= shift;
+		*mb = (v + (1ull << 20) - 1) >> 20;
+		return 0;
+	}
+	return parse_u64(s, SIZE_MAX >> 20, mb);
 }
 
 static int parse_level(const char *s, enum sio_log_level *out)
@@ -114,8 +138,9 @@ static int common_option(int ch, const char *arg, struct sio_app_opts *opts)
 		opts->rpc_addr = arg;
 		return 0;
 	case 's':
-		if (parse_u64(arg, SIZE_MAX >> 20, &v) != 0) {
-			fprintf(stderr, "-s/--mem-size: '%s' is not a size in MiB\n", arg);
+		if (parse_mem_size(arg, &v) != 0) {
+			fprintf(stderr, "-s/--mem-size: '%s' is not a size (MiB, or with a K/M/G suffix)\n",
+				arg);
 			return -EINVAL;
 		}
 		opts->mem_size_mb = (size_t)v;

@@ -96,6 +96,11 @@ static void test_common_flags(void **state)
 	assert_string_equal(o.json_config_file, "b.json");
 	assert_int_equal(o.mem_size_mb, 16);
 	assert_false(o.hugepages);
+	assert_int_equal(PARSE(&o, &e, "-s", "2G"), 0);
+	assert_int_equal(o.mem_size_mb, 2048);
+	assert_int_equal(PARSE(&o, &e, "-s", "512k"), 0);
+	assert_int_equal(o.mem_size_mb, 1);
+	assert_int_equal(PARSE(&o, &e, "-s", "G"), -EINVAL);
 }
 
 static void test_bad_usage(void **state)
