@@ -356,6 +356,84 @@ static void test_for_each_channel(void **state)
 	ut_mt_fini();
 }
 
+struct deferred {
+	struct sio_io_channel_iter *iter;
+	int visits;
+	int done;
+};
+
+/* Holds the walk: continue comes later (an asynchronous visit). */
+static void hold_visit(struct sio_io_channel_iter *i)
+{
+	struct deferred *d = sio_io_channel_iter_get_ctx(i);
+
+	d->iter = i;
+	d->visits++;
+}
+
+static void hold_done(struct sio_io_channel_iter *i, int status)
+{
+	((struct deferred *)sio_io_channel_iter_get_ctx(i))->done++;
+}
+
+static void test_for_each_channel_async_and_misuse(void **state)
+{
+	struct dev d = {0};
+	struct deferred w = {0};
+	struct sio_io_channel *c0, *c1;
+	unsigned int errs;
+	int unknown;
+
+	ut_mt_init(2);
+	sio_thread_set_current(NULL);
+	assert_int_equal(sio_for_each_channel(&unknown, hold_visit, &w, hold_done), -EPERM);
+	ut_mt_set_thread(0);
+	assert_int_equal(sio_for_each_channel(&unknown, hold_visit, &w, hold_done), -ENODEV);
+
+	assert_int_equal(sio_io_device_register(&d, dev_create, dev_destroy, sizeof(struct chan_ctx),
+						"dev"), 0);
+	c0 = sio_io_channel_get(&d);
+	ut_mt_set_thread(1);
+	c1 = sio_io_channel_get(&d);
+	ut_mt_set_thread(0);
+	assert_int_equal(sio_for_each_channel(&d, hold_visit, &w, hold_done), 0);
+	ut_mt_poll_until_idle();
+	/* Visiting thread 0's channel, paused until continue. */
+	assert_int_equal(w.visits, 1);
+	assert_ptr_equal(sio_io_channel_iter_get_channel(w.iter), c0);
+
+	/* Continue from the wrong thread: logged and refused, walk unchanged. */
+	errs = ut_mt_log_errors();
+	ut_mt_set_thread(1);
+	sio_for_each_channel_continue(w.iter, 0);
+	assert_int_equal(ut_mt_log_errors(), errs + 1);
+	ut_mt_poll_until_idle();
+	assert_int_equal(w.visits, 1);
+
+	/* From the right thread, later: the walk moves on to thread 1. */
+	ut_mt_set_thread(0);
+	sio_for_each_channel_continue(w.iter, 0);
+	/* A second continue for the same visit is refused too. */
+	sio_for_each_channel_continue(w.iter, 0);
+	assert_int_equal(ut_mt_log_errors(), errs + 2);
+	ut_mt_poll_until_idle();
+	assert_int_equal(w.visits, 2);
+	assert_ptr_equal(sio_io_channel_iter_get_channel(w.iter), c1);
+	ut_mt_set_thread(1);
+	sio_for_each_channel_continue(w.iter, 0);
+	ut_mt_poll_until_idle();
+	assert_int_equal(w.done, 1);
+
+	ut_mt_set_thread(0);
+	sio_io_channel_put(c0);
+	ut_mt_set_thread(1);
+	sio_io_channel_put(c1);
+	assert_int_equal(sio_io_device_unregister(&d, dev_unregistered), 0);
+	ut_mt_poll_until_idle();
+	assert_int_equal(d.unregistered, 1);
+	ut_mt_fini();
+}
+
 /* Channel churn across simulated threads: many get/put cycles interleaved
  * with polls; counts of creates and destroys must balance exactly. */
 static void test_channel_churn(void **state)
@@ -406,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_unregister_waits_for_channels),
 		cmocka_unit_test(test_wrong_thread_put_refused),
 		cmocka_unit_test(test_for_each_channel),
+		cmocka_unit_test(test_for_each_channel_async_and_misuse),
 		cmocka_unit_test(test_channel_churn),
 	};
 

@@ -4,7 +4,9 @@
  * thread (ut_multithread simulates several sio_threads).
  */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -473,6 +475,28 @@ static void test_spawn_join(void **state)
 	assert_int_equal(sio_thread_count(), before);
 }
 
+static struct sio_os_thread *_Atomic g_self_handle;
+
+static int join_self_body(void *arg)
+{
+	struct sio_os_thread *me;
+
+	while ((me = atomic_load(&g_self_handle)) == NULL)
+		sched_yield();
+	return sio_os_thread_join(me, NULL);
+}
+
+static void test_join_self_refused(void **state)
+{
+	struct sio_os_thread *ot;
+	int result = 0;
+
+	assert_int_equal(sio_os_thread_spawn("joiner", join_self_body, NULL, &ot), 0);
+	atomic_store(&g_self_handle, ot);
+	assert_int_equal(sio_os_thread_join(ot, &result), 0);
+	assert_int_equal(result, -EDEADLK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_schedule_hook),
 		cmocka_unit_test(test_spawn_join),
+		cmocka_unit_test(test_join_self_refused),
 	};
 
 	return cmocka_run_group_tests_name("thread", tests, NULL, NULL);
