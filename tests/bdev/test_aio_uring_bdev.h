@@ -5,7 +5,8 @@
  * iovecs, misaligned buffers the core bounces) compared with a shadow and with
  * an independent pread of the file, several channels on several OS threads,
  * flush / unmap / write_zeroes, bad input, RPC parameters, save_config,
- * rescan, and delete with a descriptor open.
+ * rescan, delete with a descriptor open, and hot-remove while two threads
+ * keep reads and writes in flight.
  *
  * A test file defines `g_mod` (struct tb_module) and includes this header.
  */
@@ -609,6 +610,129 @@ static void test_delete_with_open_descriptor(void **state)
 	free(buf);
 }
 
+/* ---- hot-remove while several threads keep I/O in flight ---- */
+
+struct hr_worker {
+	int removed;      /* set by the REMOVE event, on the worker's own thread */
+	int ready;        /* the worker has its channel and I/O in flight */
+	int finished;
+	uint32_t inflight;
+	uint64_t ok, enodev, other, submit_enodev;
+	uint8_t *bufs;
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	uint64_t seed;
+};
+
+static void hr_event(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+	struct hr_worker *w = ctx;
+
+	if (type == SIO_BDEV_EVENT_REMOVE)
+		w->removed = 1;
+}
+
+static void hr_done(void *arg, int rc)
+{
+	struct hr_worker *w = arg;
+
+	w->inflight--;
+	if (rc == 0)
+		w->ok++;
+	else if (rc == -ENODEV)
+		w->enodev++;
+	else
+		w->other++;
+}
+
+static int hr_thread_fn(void *arg)
+{
+	struct hr_worker *w = arg;
+	struct sio_thread *t = sio_thread_get_current();
+	uint64_t deadline = ut_now_ns() + 20000000000ull;
+	uint32_t slot = 0;
+	int rc;
+
+	rc = sio_bdev_open("tb0", true, hr_event, w, &w->desc);
+	if (rc != 0)
+		goto out;
+	w->ch = sio_bdev_desc_get_io_channel(w->desc);
+	if (w->ch == NULL) {
+		rc = -ENOMEM;
+		sio_bdev_close(w->desc);
+		goto out;
+	}
+	while (!w->removed && ut_now_ns() < deadline) {
+		while (w->inflight < 16 && !w->removed) {
+			uint64_t off = (tu_rand(&w->seed) % (TB_FILE_SIZE / 4096)) * 4096;
+			uint8_t *buf = w->bufs + (size_t)(slot++ % 16) * 4096;
+
+			rc = (tu_rand(&w->seed) & 1) ?
+				     sio_bdev_read(w->desc, w->ch, buf, off, 4096, hr_done, w) :
+				     sio_bdev_write(w->desc, w->ch, buf, off, 4096, hr_done, w);
+			if (rc == -ENODEV) {
+				w->submit_enodev++;
+				break;
+			}
+			if (rc != 0)
+				break;
+			w->inflight++;
+		}
+		__atomic_store_n(&w->ready, 1, __ATOMIC_RELEASE);
+		sio_thread_poll(t, 0);
+	}
+	/* Removed: what is in flight still completes; then let the bdev go. */
+	while (w->inflight > 0 && ut_now_ns() < deadline)
+		sio_thread_poll(t, 0);
+	rc = w->removed && w->inflight == 0 ? 0 : -ETIMEDOUT;
+	sio_io_channel_put(w->ch);
+	sio_bdev_close(w->desc);
+	ut_poll_n(10);
+out:
+	__atomic_store_n(&w->ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static void test_hot_remove_under_load(void **state)
+{
+	struct hr_worker w[2];
+	struct sio_os_thread *ts[2];
+	struct ut_cpl del = {0};
+	uint64_t deadline;
+	int i, res;
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 2; i++) {
+		w[i].seed = 77 + (uint64_t)i;
+		w[i].bufs = aligned_alloc(4096, 16 * 4096);
+		memset(w[i].bufs, 0x11 * (i + 1), 16 * 4096);
+		assert_int_equal(sio_os_thread_spawn("tb_hr", hr_thread_fn, &w[i], &ts[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		assert_true(ut_poll_until(&w[i].ready));
+	ut_poll_n(1000);
+	assert_int_equal(g_mod.delete("tb0", ut_cpl_cb, &del), 0);
+	deadline = ut_now_ns() + 20000000000ull;
+	while ((del.calls == 0 || !__atomic_load_n(&w[0].finished, __ATOMIC_ACQUIRE) ||
+		!__atomic_load_n(&w[1].finished, __ATOMIC_ACQUIRE)) &&
+	       ut_now_ns() < deadline)
+		ut_poll_n(1);
+	for (i = 0; i < 2; i++) {
+		assert_true(__atomic_load_n(&w[i].finished, __ATOMIC_ACQUIRE));
+		assert_int_equal(sio_os_thread_join(ts[i], &res), 0);
+		assert_int_equal(res, 0);
+		/* Every I/O either succeeded or was refused for the removal, none lost. */
+		assert_int_equal(w[i].other, 0);
+		assert_int_equal(w[i].inflight, 0);
+		assert_true(w[i].ok > 0);
+		free(w[i].bufs);
+	}
+	assert_int_equal(del.calls, 1);
+	assert_int_equal(del.rc, 0);
+	assert_null(sio_bdev_get_by_name("tb0"));
+}
+
 static int tb_run_in(const char *dir)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +747,7 @@ static int tb_run_in(const char *dir)
 		cmocka_unit_test_setup_teardown(test_rescan, tb_setup, tb_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_with_open_descriptor, tb_setup,
 						tb_teardown),
+		cmocka_unit_test_setup_teardown(test_hot_remove_under_load, tb_setup, tb_teardown),
 	};
 
 	g_dir = dir;
