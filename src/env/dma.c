@@ -14,8 +14,9 @@
  * build a new array and publish it with one pointer store; the old array is
  * freed after a grace period: readers announce themselves on one of two
  * counters picked by g_epoch's parity; the writer flips the epoch and waits
- * for the old parity's counter to drain. Any reader that could still hold
- * the old array is counted there; any reader counted later loads the new one.
+ * for the retired parity's counter to drain, twice (see dma_synchronize()).
+ * Any reader that could still hold the old array is counted on one of the
+ * two; any reader counted later loads the new one.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -75,14 +76,32 @@ static atomic_ulong g_readers[2];
 
 static void dma_synchronize(void)
 {
-	unsigned int old = atomic_fetch_add_explicit(&g_epoch, 1, memory_order_seq_cst);
+	/*
+	 * Two flips, each waiting for the parity it retires to drain. A reader
+	 * may read the epoch, stall, and only then count itself: it is then
+	 * counted on a parity that is one flip stale, which a single flip does
+	 * not wait for. Any reader that could hold the old table counted itself
+	 * before the publish; whichever parity it chose, one of the two phases
+	 * waits for it.
+	 *
+	 * seq_cst on the flips, the counter reads and the readers' increment
+	 * and table load puts them in one total order: a reader whose increment
+	 * comes after our read of zero also loads the table after the publish
+	 * that preceded this call.
+	 */
+	for (int phase = 0; phase < 2; phase++) {
+		unsigned int old = atomic_fetch_add_explicit(&g_epoch, 1, memory_order_seq_cst);
 
-	/* seq_cst on the flip, the counter reads and the readers' increment and
-	 * table load puts them in one total order: a reader whose increment
-	 * comes after our last read of zero also loads the table after the
-	 * publish that preceded this call. */
-	while (atomic_load_explicit(&g_readers[old & 1], memory_order_seq_cst) != 0)
-		sched_yield();
+		for (unsigned int spins = 0;
+		     atomic_load_explicit(&g_readers[old & 1], memory_order_seq_cst) != 0; spins++) {
+			/* Readers hold their count for a binary search; yield
+			 * only when one was likely preempted. */
+			if (spins < 1024)
+				env_cpu_relax();
+			else
+				sched_yield();
+		}
+	}
 }
 
 /* Publish @t, then free the table it replaced once no reader can hold it.

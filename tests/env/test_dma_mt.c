@@ -2,7 +2,10 @@
 /*
  * sio_dma_lookup() readers on several OS threads while another thread
  * allocates and frees, so the registry is republished all the time. A
- * reader's own allocation must always be found, with the right bounds.
+ * reader's own allocation must always be found, with the right bounds, and
+ * (under ASan) no reader may touch a registry copy after it was freed:
+ * regression test for the one-flip grace period, which freed a copy that a
+ * reader with a stale epoch still held.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -12,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -70,8 +74,11 @@ static void test_lookup_during_churn(void **state)
 	for (int i = 0; i < 2; i++)
 		pthread_create(&rt[i], NULL, reader_fn, &rd[i]);
 	pthread_create(&wt, NULL, writer_fn, NULL);
-	while (atomic_load(&g_writer_cycles) < cycles)
-		sched_yield();
+	while (atomic_load(&g_writer_cycles) < cycles) {
+		struct timespec ms = {0, 1000000};
+
+		nanosleep(&ms, NULL); /* leave the CPUs to the readers and writer */
+	}
 	/* readers stop first, while the writer is still republishing */
 	atomic_store(&g_stop_readers, true);
 	for (int i = 0; i < 2; i++)
