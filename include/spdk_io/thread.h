@@ -270,8 +270,8 @@ int sio_os_thread_join(struct sio_os_thread *t, int *result);
  * @fn: the callback; returns enum sio_poller_status.
  * @ctx: passed to @fn.
  * @period_us: 0 to run on every poll, else at most once per period (a timed
- *             poller: runs once when due, however many periods were missed;
- *             first run one period from now). At most a year.
+ *             poller: runs once when due, however many periods were missed,
+ *             on a fixed grid of one period from now + k periods). At most a year.
  * Active pollers run in registration order; one registered from inside a
  * poller first runs later in the same poll.
  * Context: a sio_thread.

@@ -100,6 +100,18 @@ static int poller_call(struct sio_poller *p)
 	return rc > 0;
 }
 
+/*
+ * Next expiry on the poller's own grid (registration + k periods), so late
+ * wake-ups do not make it drift; periods missed in a stall are skipped, not
+ * run back to back.
+ */
+static uint64_t timed_next(const struct sio_poller *p, uint64_t now)
+{
+	uint64_t missed = (now - p->next_run) / p->period_ticks;
+
+	return p->next_run + (missed + 1) * p->period_ticks;
+}
+
 int thread_run_pollers(struct sio_thread *t, uint64_t now)
 {
 	struct sio_poller *p, *next;
@@ -128,12 +140,12 @@ int thread_run_pollers(struct sio_thread *t, uint64_t now)
 	busy += active_busy;
 
 	/* Timed: re-read the head each time, so callbacks may edit the list
-	 * freely. next_run = now + period > now, so the loop ends. */
+	 * freely. Each re-armed poller lands after now, so the loop ends. */
 	while ((p = TAILQ_FIRST(&t->timed)) != NULL && p->next_run <= now) {
 		list_remove(t, p);
 		busy += poller_call(p);
 		if (p->state == POLLER_STATE_WAITING)
-			p->next_run = now + p->period_ticks;
+			p->next_run = timed_next(p, now);
 		poller_settle(t, p);
 	}
 	return busy;

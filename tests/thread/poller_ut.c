@@ -147,6 +147,32 @@ static void test_timed_poller_mock_clock(void **state)
 	ut_mt_fini();
 }
 
+/* Late polls do not shift the schedule: expiries stay on the grid of
+ * registration + k periods. */
+static void test_timed_poller_no_drift(void **state)
+{
+	struct sio_poller *p;
+	int n = 0;
+
+	ut_mt_init(1);
+	p = sio_poller_register(count_poller, &n, 100);
+	ut_mt_clock_advance_us(150); /* 50 us late */
+	sio_thread_poll(ut_mt_thread(0), 0);
+	assert_int_equal(n, 1);
+	/* Next due at 200, not 250. */
+	assert_in_range(sio_thread_next_timeout_us(ut_mt_thread(0)), 50, 51);
+	ut_mt_clock_advance_us(50);
+	sio_thread_poll(ut_mt_thread(0), 0);
+	assert_int_equal(n, 2);
+	/* A stall of 10.5 periods: one run, next back on the grid (at 1300). */
+	ut_mt_clock_advance_us(1050);
+	sio_thread_poll(ut_mt_thread(0), 0);
+	assert_int_equal(n, 3);
+	assert_in_range(sio_thread_next_timeout_us(ut_mt_thread(0)), 50, 51);
+	sio_poller_unregister(&p);
+	ut_mt_fini();
+}
+
 struct self_unreg {
 	struct sio_poller *p;
 	int runs;
@@ -449,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_register_bad_input),
 		cmocka_unit_test(test_active_poller),
 		cmocka_unit_test(test_timed_poller_mock_clock),
+		cmocka_unit_test(test_timed_poller_no_drift),
 		cmocka_unit_test(test_unregister_self),
 		cmocka_unit_test(test_register_unregister_inside_pollers),
 		cmocka_unit_test(test_pause_resume),
