@@ -28,6 +28,7 @@ struct cfg {
 	uint64_t size_mb;
 	bool zero_reads;
 	bool sequential;
+	int styles;            /* bit 0 callback, bit 1 task */
 	int rc;
 };
 
@@ -242,20 +243,23 @@ static int bench_main(void *arg)
 	l.blocks_per_io = c->io_size / sio_bdev_get_block_size(bdev);
 	l.num_ios = sio_bdev_get_num_blocks(bdev) / l.blocks_per_io;
 
-	start = sio_get_ticks();
-	l.deadline = start + (uint64_t)c->seconds * sio_get_ticks_hz();
-	rc = run_callbacks(&l, c->qd, slots);
-	if (rc != 0)
-		goto out;
-	report("callback", c, l.completed, sio_get_ticks() - start);
-
-	start = sio_get_ticks();
-	l.deadline = start + (uint64_t)c->seconds * sio_get_ticks_hz();
-	l.seq_next = 0;
-	rc = run_tasks(&l, c->qd, targs, fs, fps);
-	if (rc != 0)
-		goto out;
-	report("task", c, l.completed, sio_get_ticks() - start);
+	if (c->styles & 1) {
+		start = sio_get_ticks();
+		l.deadline = start + (uint64_t)c->seconds * sio_get_ticks_hz();
+		rc = run_callbacks(&l, c->qd, slots);
+		if (rc != 0)
+			goto out;
+		report("callback", c, l.completed, sio_get_ticks() - start);
+	}
+	if (c->styles & 2) {
+		start = sio_get_ticks();
+		l.deadline = start + (uint64_t)c->seconds * sio_get_ticks_hz();
+		l.seq_next = 0;
+		rc = run_tasks(&l, c->qd, targs, fs, fps);
+		if (rc != 0)
+			goto out;
+		report("task", c, l.completed, sio_get_ticks() - start);
+	}
 out:
 	if (l.ch)
 		sio_io_channel_put(l.ch);
@@ -280,6 +284,7 @@ static void usage(const char *prog)
 	       "  -t SECONDS  duration of each style (default 3)\n"
 	       "  -s MB       bdev size in MiB (default 1024 null, 256 malloc)\n"
 	       "  -w PATTERN  randread (default) or read (sequential)\n"
+	       "  -S STYLE    callback, task or both (default)\n"
 	       "  -z          null: zero-fill read buffers (default: leave them, as SPDK's null)\n"
 	       "  -h, --help  this text\n"
 	       "Runs the random-read loop with callbacks, then with one task per slot\n"
@@ -290,11 +295,11 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-	struct cfg c = {.type = "null", .qd = 128, .io_size = 4096, .seconds = 3};
+	struct cfg c = {.type = "null", .qd = 128, .io_size = 4096, .seconds = 3, .styles = 3};
 	struct sio_app_opts opts;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:w:zh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:w:S:zh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': c.type = optarg; break;
 		case 'q': c.qd = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -302,6 +307,11 @@ int main(int argc, char **argv)
 		case 't': c.seconds = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 's': c.size_mb = strtoull(optarg, NULL, 0); break;
 		case 'z': c.zero_reads = true; break;
+		case 'S':
+			c.styles = strcmp(optarg, "callback") == 0 ? 1 :
+				   strcmp(optarg, "task") == 0	   ? 2 :
+				   strcmp(optarg, "both") == 0	   ? 3 : 0;
+			break;
 		case 'w':
 			if (strcmp(optarg, "read") == 0)
 				c.sequential = true;
@@ -313,7 +323,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((strcmp(c.type, "null") != 0 && strcmp(c.type, "malloc") != 0) || c.qd == 0 ||
-	    c.qd > 4096 || c.io_size == 0 || c.io_size % 512 != 0 || c.seconds == 0) {
+	    c.qd > 4096 || c.io_size == 0 || c.io_size % 512 != 0 || c.seconds == 0 || c.styles == 0) {
 		fprintf(stderr, "bad arguments\n");
 		usage(argv[0]);
 		return 2;
