@@ -56,6 +56,7 @@ struct bp_config {
 	const char *results_json;  /* --results-json FILE */
 	const char *default_bdev;  /* "malloc" or "null": what to create without -c */
 	bool quiet;                /* --quiet: no progress lines */
+	uint64_t io_limit;         /* --ios: stop each job after this many I/O (0 = by time) */
 };
 
 struct bp_job;
@@ -86,6 +87,11 @@ struct bp_job {
 	struct sio_thread *thread;
 	struct sio_bdev_desc *desc;
 	struct sio_io_channel *ch;
+	/* Plain read or write workloads: the one call each I/O makes (NULL otherwise). */
+	int (*rw_cb)(struct sio_bdev_desc *, struct sio_io_channel *, void *, uint64_t, uint64_t,
+		     sio_done_cb, void *);
+	int (*rw_await)(struct sio_bdev_desc *, struct sio_io_channel *, void *, uint64_t,
+			uint64_t);
 	uint32_t block_size;
 	uint64_t blocks_per_io;
 	uint64_t unit_start;       /* first I/O unit of this job's range */

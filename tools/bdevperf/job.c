@@ -22,6 +22,7 @@
 #include "spdk_io/env.h"
 #include "spdk_io/thread.h"
 
+#define bp_always_inline inline __attribute__((always_inline))
 #define bp_likely(x) __builtin_expect(!!(x), 1)
 #define bp_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -189,7 +190,7 @@ static bool verify_slot(struct bp_job *j, struct bp_slot *s)
 }
 
 /* Choose the next I/O of @s (its unit, and for rw whether it reads). */
-static inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
+static bp_always_inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
 {
 	enum bp_workload w = j->cfg.workload;
 
@@ -218,10 +219,13 @@ static inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
 }
 
 /* Submit the I/O slot_prepare() chose, in callback form. */
-static inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, sio_done_cb cb)
+static bp_always_inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, sio_done_cb cb)
 {
 	uint64_t off = s->offset * j->blocks_per_io, n = j->blocks_per_io;
 
+	/* Plain reads and writes skip the workload switch. */
+	if (bp_likely(j->rw_cb != NULL))
+		return j->rw_cb(j->desc, j->ch, s->buf, off, n, cb, s);
 	switch (j->cfg.workload) {
 	case BP_READ:
 	case BP_RANDREAD:
@@ -249,10 +253,12 @@ static inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, sio_done_cb
 }
 
 /* The same I/O in awaitable form (parks the slot's task). */
-static inline int slot_issue_await(struct bp_job *j, struct bp_slot *s)
+static bp_always_inline int slot_issue_await(struct bp_job *j, struct bp_slot *s)
 {
 	uint64_t off = s->offset * j->blocks_per_io, n = j->blocks_per_io;
 
+	if (bp_likely(j->rw_await != NULL))
+		return j->rw_await(j->desc, j->ch, s->buf, off, n);
 	switch (j->cfg.workload) {
 	case BP_READ:
 	case BP_RANDREAD:
@@ -294,7 +300,8 @@ static const char *slot_op_name(const struct bp_job *j, const struct bp_slot *s)
  * Account for the completion of @s's I/O at @now. Return whether the slot
  * goes on with another I/O.
  */
-static inline bool slot_complete(struct bp_job *j, struct bp_slot *s, int rc, uint64_t now)
+static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, int rc,
+					   uint64_t now)
 {
 	hist_record(&j->lat, now - s->submit_tick);
 	if (bp_unlikely(rc != 0)) {
@@ -310,7 +317,8 @@ static inline bool slot_complete(struct bp_job *j, struct bp_slot *s, int rc, ui
 			return false;
 		s->reading = !s->reading;
 	}
-	if (bp_unlikely(now >= j->deadline || __atomic_load_n(&g_bp_abort, __ATOMIC_RELAXED)))
+	if (bp_unlikely(now >= j->deadline || j->completed == j->cfg.io_limit ||
+			__atomic_load_n(&g_bp_abort, __ATOMIC_RELAXED)))
 		j->stopping = true;
 	if (j->stopping)
 		return false;
@@ -339,15 +347,10 @@ static void cb_done(void *arg, int rc);
 
 static void cb_retry(void *arg);
 
-/* Submit @s's prepared I/O; on failure the slot goes idle (and the job may finish). */
-static void cb_issue(struct bp_job *j, struct bp_slot *s)
+/* Submission failed with @rc: wait for a bdev_io, or the slot goes idle (and the job may finish). */
+static void __attribute__((noinline)) cb_issue_failed(struct bp_job *j, struct bp_slot *s, int rc)
 {
-	int rc;
-
 	for (;;) {
-		rc = slot_issue_cb(j, s, cb_done);
-		if (bp_likely(rc == 0))
-			return;
 		if (rc != -ENOMEM)
 			break;
 		/* Out of bdev_io: wait for one (-EAGAIN: one came back meanwhile). */
@@ -356,6 +359,9 @@ static void cb_issue(struct bp_job *j, struct bp_slot *s)
 			return;
 		if (rc != -EAGAIN)
 			break;
+		rc = slot_issue_cb(j, s, cb_done);
+		if (rc == 0)
+			return;
 	}
 	job_fail(j, rc, false, "cannot submit %s at offset %" PRIu64 ": %s", slot_op_name(j, s),
 		 s->offset * j->cfg.io_size, strerror(-rc));
@@ -363,6 +369,15 @@ static void cb_issue(struct bp_job *j, struct bp_slot *s)
 	if (j->end_tick == 0 && j->inflight == 0)
 		j->end_tick = sio_get_ticks();
 	job_maybe_finish(j);
+}
+
+/* Submit @s's prepared I/O. */
+static bp_always_inline void cb_issue(struct bp_job *j, struct bp_slot *s)
+{
+	int rc = slot_issue_cb(j, s, cb_done);
+
+	if (bp_unlikely(rc != 0))
+		cb_issue_failed(j, s, rc);
 }
 
 static void cb_retry(void *arg)
@@ -490,6 +505,13 @@ void bp_job_setup(void *arg)
 		return;
 	}
 	j->blocks_per_io = c->io_size / j->block_size;
+	if (c->workload == BP_READ || c->workload == BP_RANDREAD) {
+		j->rw_cb = sio_bdev_read_blocks;
+		j->rw_await = sio_bdev_read_blocks_await;
+	} else if (c->workload == BP_WRITE || c->workload == BP_RANDWRITE) {
+		j->rw_cb = sio_bdev_write_blocks;
+		j->rw_await = sio_bdev_write_blocks_await;
+	}
 	units = sio_bdev_get_num_blocks(bdev) / j->blocks_per_io;
 	j->unit_start = 0;
 	j->unit_count = units;

@@ -39,6 +39,7 @@ enum {
 	OPT_RESULTS_JSON,
 	OPT_DEFAULT_BDEV,
 	OPT_QUIET,
+	OPT_IOS,
 };
 
 static const struct option g_long[] = {
@@ -46,6 +47,7 @@ static const struct option g_long[] = {
 	{"results-json", required_argument, NULL, OPT_RESULTS_JSON},
 	{"default-bdev", required_argument, NULL, OPT_DEFAULT_BDEV},
 	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"ios", required_argument, NULL, OPT_IOS},
 	{0},
 };
 
@@ -94,6 +96,8 @@ static void usage(void *ctx)
 		"     --default-bdev TYPE  malloc (default: Malloc0, 128 MiB) or null (Null0, 1 GiB),\n"
 		"                        created when no -c/--json config is given\n"
 		"     --quiet            no progress lines\n"
+		"     --ios COUNT        end each job after COUNT I/O (or -t, whichever comes first;\n"
+		"                        for instruction counts under valgrind)\n"
 		"One job runs per core of -m per bdev.\n");
 }
 
@@ -223,6 +227,13 @@ static int parse_opt(int ch, const char *arg, void *ctx)
 		return 0;
 	case OPT_QUIET:
 		c->quiet = true;
+		return 0;
+	case OPT_IOS:
+		if (parse_uint(arg, UINT64_MAX, &v) != 0 || v == 0) {
+			fprintf(stderr, "--ios: '%s' is not a positive count\n", arg);
+			return -EINVAL;
+		}
+		c->io_limit = v;
 		return 0;
 	}
 	return -EINVAL;

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Single-core memcpy bandwidth, the ceiling of the malloc bdev's large reads:
+ * copies CHUNK-byte pieces walking sequentially through a SRC-byte source
+ * into DEPTH destination buffers used in turn, the shape of a QD-DEPTH
+ * sequential read of CHUNK-byte I/O from a malloc bdev of SRC bytes.
+ * Prints the median of REPS timed passes of about SECONDS/REPS each.
+ *
+ *   bench_memcpy [CHUNK_KIB [DEPTH [SRC_MIB [SECONDS [REPS]]]]]   (128 32 128 2 5)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned long arg(int argc, char **argv, int i, unsigned long def)
+{
+	return argc > i ? strtoul(argv[i], NULL, 0) : def;
+}
+
+int main(int argc, char **argv)
+{
+	size_t chunk = arg(argc, argv, 1, 128) << 10, depth = arg(argc, argv, 2, 32);
+	size_t src_len = arg(argc, argv, 3, 128) << 20;
+	double seconds = (double)arg(argc, argv, 4, 2);
+	size_t reps = arg(argc, argv, 5, 5);
+	uint8_t *src, *dst;
+	double *gbps;
+	/* The compiler must not drop copies nobody reads. */
+	volatile uint8_t sink = 0;
+
+	if (chunk == 0 || depth == 0 || src_len < chunk || reps == 0 || seconds <= 0) {
+		fprintf(stderr, "usage: %s [CHUNK_KIB [DEPTH [SRC_MIB [SECONDS [REPS]]]]]\n",
+			argv[0]);
+		return 2;
+	}
+	src = aligned_alloc(4096, src_len);
+	dst = aligned_alloc(4096, chunk * depth);
+	gbps = calloc(reps, sizeof(*gbps));
+	if (src == NULL || dst == NULL || gbps == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return 1;
+	}
+	memset(src, 0x5a, src_len);
+	memset(dst, 0, chunk * depth);
+	for (size_t r = 0; r < reps; r++) {
+		double t0 = now_s(), t, end = t0 + seconds / (double)reps;
+		size_t off = 0, slot = 0, bytes = 0;
+
+		do {
+			/* Check the clock every 64 copies: it costs more than it seems. */
+			for (int k = 0; k < 64; k++) {
+				memcpy(dst + slot * chunk, src + off, chunk);
+				off += chunk;
+				if (off + chunk > src_len)
+					off = 0;
+				if (++slot == depth)
+					slot = 0;
+				bytes += chunk;
+			}
+			sink ^= dst[slot * chunk];
+			t = now_s();
+		} while (t < end);
+		gbps[r] = (double)bytes / (t - t0) / 1e9;
+	}
+	qsort(gbps, reps, sizeof(*gbps), cmp_double);
+	printf("memcpy chunk=%zu depth=%zu src=%zu MiB: median %.2f GB/s (min %.2f, max %.2f, %zu passes)\n",
+	       chunk, depth, src_len >> 20, gbps[reps / 2], gbps[0], gbps[reps - 1], reps);
+	free(src);
+	free(dst);
+	free(gbps);
+	(void)sink;
+	return 0;
+}
