@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "bdev/modules/null/null.h"
 #include "bdev_test_util.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
@@ -235,6 +236,29 @@ static int main_first_run(void *arg)
 		CHECK(rpc("bdev_malloc_delete", params, &r) == 0);
 		rpc_free(&r);
 	}
+
+	/* Null reads: zeroes by default; untouched buffers when a tool turns that off. */
+	CHECK(sio_bdev_open("Null0", false, noop_event, NULL, &d) == 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	memset(rd, 0xab, sizeof(rd));
+	CHECK(sio_bdev_read_await(d, ch, rd, 0, sizeof(rd)) == 0);
+	CHECK(rd[0] == 0 && rd[4095] == 0);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	sio_bdev_null_set_default_zero_reads(false);
+	CHECK(rpc("bdev_null_create", "{\"name\":\"NullRaw\",\"block_size\":512,\"num_blocks\":64}",
+		  &r) == 0);
+	rpc_free(&r);
+	sio_bdev_null_set_default_zero_reads(true);
+	CHECK(sio_bdev_open("NullRaw", false, noop_event, NULL, &d) == 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	memset(rd, 0xab, sizeof(rd));
+	CHECK(sio_bdev_read_await(d, ch, rd, 0, sizeof(rd)) == 0);
+	CHECK(rd[0] == 0xab && rd[4095] == 0xab);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	CHECK(rpc("bdev_null_delete", "{\"name\":\"NullRaw\"}", &r) == 0);
+	rpc_free(&r);
 
 	g_saved = sio_app_save_config();
 	return 1; /* stop the app */

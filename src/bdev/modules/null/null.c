@@ -118,6 +118,18 @@ static const struct sio_bdev_fn_table null_fn_table = {
 	.write_config_json = null_write_config,
 };
 
+static bool g_default_zero_reads = true;
+
+void sio_bdev_null_set_default_zero_reads(bool zero_reads)
+{
+	__atomic_store_n(&g_default_zero_reads, zero_reads, __ATOMIC_RELAXED);
+}
+
+bool sio_bdev_null_get_default_zero_reads(void)
+{
+	return __atomic_load_n(&g_default_zero_reads, __ATOMIC_RELAXED);
+}
+
 void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));

@@ -31,6 +31,18 @@ struct sio_bdev_null_opts {
 void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts);
 
 /**
+ * sio_bdev_null_set_default_zero_reads() - zero_reads of null bdevs created
+ * by bdev_null_create (RPC or JSON config), which has no such parameter.
+ * Default true; a benchmark tool turns it off to measure the layer alone, as
+ * SPDK's null bdev (which leaves read buffers untouched) does.
+ * Context: any thread; applies to bdevs created afterwards.
+ */
+void sio_bdev_null_set_default_zero_reads(bool zero_reads);
+
+/** sio_bdev_null_get_default_zero_reads() - The current default (see above). */
+bool sio_bdev_null_get_default_zero_reads(void);
+
+/**
  * sio_bdev_null_create() - Create and register a null bdev.
  * Context: the app thread (a sio_thread).
  * Return: 0 and *@out; -EINVAL bad parameters (no name, block size not a
