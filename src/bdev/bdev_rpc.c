@@ -80,9 +80,8 @@ static const struct sio_rpc_param get_bdevs_params[] = {
 	SIO_RPC_PARAM("timeout", SIO_RPC_UINT64, false, struct get_bdevs_params, timeout),
 };
 
-static void rpc_bdev_get_bdevs(struct sio_rpc_request *req, void *params)
+static void get_bdevs_reply(struct sio_rpc_request *req, const char *name)
 {
-	struct get_bdevs_params *p = params;
 	json_t *arr = json_array();
 	struct sio_bdev *bdev;
 
@@ -90,8 +89,8 @@ static void rpc_bdev_get_bdevs(struct sio_rpc_request *req, void *params)
 		sio_rpc_request_fail_errno(req, -ENOMEM);
 		return;
 	}
-	if (p->name != NULL) {
-		bdev = sio_bdev_get_by_name(p->name);
+	if (name != NULL) {
+		bdev = sio_bdev_get_by_name(name);
 		if (bdev == NULL) {
 			json_decref(arr);
 			sio_rpc_request_fail_errno(req, -ENODEV);
@@ -103,6 +102,52 @@ static void rpc_bdev_get_bdevs(struct sio_rpc_request *req, void *params)
 			json_array_append_new(arr, bdev_info_json(bdev));
 	}
 	sio_rpc_request_complete(req, arr);
+}
+
+/* Waiting for a named bdev to appear, up to the request's timeout (ms). */
+struct get_bdevs_wait {
+	struct sio_rpc_request *req;
+	struct sio_poller *poller;
+	char *name;
+	uint64_t deadline;
+};
+
+static int get_bdevs_poll(void *arg)
+{
+	struct get_bdevs_wait *w = arg;
+
+	if (sio_bdev_get_by_name(w->name) == NULL && sio_get_ticks() < w->deadline)
+		return SIO_POLLER_IDLE;
+	sio_poller_unregister(&w->poller);
+	get_bdevs_reply(w->req, w->name);
+	free(w->name);
+	free(w);
+	return SIO_POLLER_BUSY;
+}
+
+static void rpc_bdev_get_bdevs(struct sio_rpc_request *req, void *params)
+{
+	struct get_bdevs_params *p = params;
+	struct get_bdevs_wait *w;
+
+	if (p->name == NULL || p->timeout == 0 || sio_bdev_get_by_name(p->name) != NULL) {
+		get_bdevs_reply(req, p->name);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL || (w->name = strdup(p->name)) == NULL) {
+		free(w);
+		sio_rpc_request_fail_errno(req, -ENOMEM);
+		return;
+	}
+	w->req = req;
+	w->deadline = sio_get_ticks() + sio_us_to_ticks(p->timeout * 1000);
+	w->poller = sio_poller_register_named("bdev_get_bdevs_wait", get_bdevs_poll, w, 1000);
+	if (w->poller == NULL) {
+		free(w->name);
+		free(w);
+		get_bdevs_reply(req, p->name);
+	}
 }
 
 /* ------------------------------------------------------------------------ */

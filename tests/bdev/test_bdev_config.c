@@ -153,6 +153,14 @@ static int main_first_run(void *arg)
 	rpc_free(&r);
 	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"nope\"}", &r) != 0);
 	rpc_free(&r);
+	{
+		/* timeout: waits that long for the name to appear, then gives up. */
+		uint64_t t0 = ut_now_ns();
+
+		CHECK(rpc("bdev_get_bdevs", "{\"name\":\"nope\",\"timeout\":30}", &r) != 0);
+		CHECK(ut_now_ns() - t0 >= 30000000ull);
+		rpc_free(&r);
+	}
 
 	/* I/O through the passthru, then its statistics over RPC. */
 	CHECK(sio_bdev_open("PT0", true, noop_event, NULL, &d) == 0);
