@@ -486,6 +486,108 @@ static void test_exhaustion_wait_queue(void **state)
 	assert_int_equal(sio_bdev_set_opts(&saved), 0);
 }
 
+/*
+ * Splits on a tiny cache: parents hold a bdev_io while their pieces need
+ * more. The parent cap keeps pieces flowing: everything completes, data intact.
+ */
+static void test_split_under_exhaustion(void **state)
+{
+	struct sio_bdev_opts opts, saved;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct ut_cpl c[12] = {{0}};
+	uint8_t *w = malloc(12 * 40 * 512), *r = malloc(12 * 40 * 512);
+	int started = 0, rc = 0;
+
+	sio_bdev_get_opts(&saved, sizeof(saved));
+	opts = saved;
+	opts.bdev_io_cache_size = 16;
+	assert_int_equal(sio_bdev_set_opts(&opts), 0);
+	make_malloc("SPX", 512, 12 * 40, 1, 0, 0);
+	assert_int_equal(sio_bdev_open("SPX", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	ut_fill(w, 12 * 40 * 512, 77);
+	for (int i = 0; i < 12; i++) {
+		rc = sio_bdev_write_blocks(d, ch, w + i * 40 * 512, (uint64_t)i * 40, 40, ut_cpl_cb, &c[i]);
+		if (rc != 0)
+			break;
+		started++;
+	}
+	/* The pieces of the first parents took the cache: the rest must wait. */
+	assert_int_equal(rc, -ENOMEM);
+	assert_true(started >= 1 && started <= 8);
+	for (int i = started; i < 12; i++) {
+		while ((rc = sio_bdev_write_blocks(d, ch, w + i * 40 * 512, (uint64_t)i * 40, 40,
+						   ut_cpl_cb, &c[i])) == -ENOMEM)
+			sio_thread_poll(g_thread, 0);
+		assert_int_equal(rc, 0);
+	}
+	for (int i = 0; i < 12; i++) {
+		assert_true(ut_poll_until(&c[i].calls));
+		assert_int_equal(c[i].rc, 0);
+	}
+	for (int i = 0; i < 12; i++) {
+		struct ut_cpl rc2 = {0};
+
+		assert_int_equal(sio_bdev_read_blocks(d, ch, r + i * 40 * 512, (uint64_t)i * 40, 40,
+						      ut_cpl_cb, &rc2), 0);
+		assert_true(ut_poll_until(&rc2.calls));
+		assert_int_equal(rc2.rc, 0);
+	}
+	assert_memory_equal(w, r, 12 * 40 * 512);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("SPX");
+	assert_int_equal(sio_bdev_set_opts(&saved), 0);
+	free(w);
+	free(r);
+}
+
+/* Misuse the library can detect is reported and refused, not obeyed. */
+static void misuse_close_thread(void *arg)
+{
+	struct sio_bdev_desc *d = arg;
+
+	sio_bdev_close(d); /* not the opener: refused */
+}
+
+static int misuse_worker(void *arg)
+{
+	misuse_close_thread(arg);
+	return 0;
+}
+
+static void test_misuse(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct sio_os_thread *t;
+	uint8_t buf[512];
+	int rc = -1;
+
+	make_malloc("MU", 512, 16, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("MU", false, ut_event_cb, NULL, &d), 0);
+	/* Close from another thread: refused, the descriptor still works. */
+	assert_int_equal(sio_os_thread_spawn("mu", misuse_worker, d, &t), 0);
+	assert_int_equal(sio_os_thread_join(t, &rc), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	assert_non_null(ch);
+	{
+		struct ut_cpl c = {0};
+
+		assert_int_equal(sio_bdev_read(d, ch, buf, 0, 512, ut_cpl_cb, &c), 0);
+		assert_true(ut_poll_until(&c.calls));
+		assert_int_equal(c.rc, 0);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("MU");
+	/* Unregistering twice, or what is not registered. */
+	assert_int_equal(sio_bdev_unregister(NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(sio_bdev_unregister_by_name("none", NULL, NULL, NULL), -ENODEV);
+	assert_int_equal(sio_bdev_get_io_stat(NULL, NULL, ut_cpl_cb, NULL), -EINVAL);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Await forms                                                              */
 /* ------------------------------------------------------------------------ */
@@ -693,6 +795,8 @@ int main(void)
 		cmocka_unit_test(test_malloc_split_and_bounce),
 		cmocka_unit_test(test_malloc_compare_unmap),
 		cmocka_unit_test(test_exhaustion_wait_queue),
+		cmocka_unit_test(test_split_under_exhaustion),
+		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_await_forms),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
