@@ -543,6 +543,45 @@ static void test_split_under_exhaustion(void **state)
 	free(r);
 }
 
+static void resize_event(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+	int *resizes = ctx;
+
+	if (type == SIO_BDEV_EVENT_RESIZE)
+		(*resizes)++;
+}
+
+static void test_resize(void **state)
+{
+	struct sio_bdev_null_opts o;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct sio_bdev *b;
+	struct ut_cpl c = {0};
+	uint8_t buf[512];
+	int resizes = 0;
+
+	sio_bdev_null_opts_init(&o);
+	o.name = "RS";
+	o.num_blocks = 16;
+	assert_int_equal(sio_bdev_null_create(&o, &b), 0);
+	assert_int_equal(sio_bdev_open("RS", false, resize_event, &resizes, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	assert_int_equal(sio_bdev_read_blocks(d, ch, buf, 20, 1, ut_cpl_cb, &c), -ERANGE);
+	assert_int_equal(sio_bdev_notify_blockcnt_change(b, 8), -EBUSY); /* no shrinking under users */
+	assert_int_equal(sio_bdev_notify_blockcnt_change(b, 0), -EINVAL);
+	assert_int_equal(sio_bdev_notify_blockcnt_change(b, 32), 0);
+	ut_poll_n(5);
+	assert_int_equal(resizes, 1);
+	assert_int_equal(sio_bdev_get_num_blocks(b), 32);
+	assert_int_equal(sio_bdev_read_blocks(d, ch, buf, 20, 1, ut_cpl_cb, &c), 0);
+	assert_true(ut_poll_until(&c.calls));
+	assert_int_equal(c.rc, 0);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("RS");
+}
+
 /* Misuse the library can detect is reported and refused, not obeyed. */
 static void misuse_close_thread(void *arg)
 {
@@ -797,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustion_wait_queue),
 		cmocka_unit_test(test_split_under_exhaustion),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_await_forms),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
