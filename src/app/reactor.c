@@ -170,6 +170,14 @@ static void drop_thread(struct reactor *r, size_t i)
 			   sio_thread_get_name(t));
 }
 
+static void drain_efd(struct reactor *r)
+{
+	uint64_t v;
+
+	while (read(r->efd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
 static void idle_wait(struct reactor *r)
 {
 	struct epoll_event evs[16];
@@ -186,16 +194,16 @@ static void idle_wait(struct reactor *r)
 		return;
 	ms = timeout_us >= (uint64_t)REACTOR_MAX_SLEEP_MS * 1000 ? REACTOR_MAX_SLEEP_MS
 								 : (int)((timeout_us + 999) / 1000);
-	/* Thread fds are drained by their threads' polls, our eventfd by the loop. */
-	epoll_wait(r->epfd, evs, 16, ms);
-}
-
-static void drain_efd(struct reactor *r)
-{
-	uint64_t v;
-
-	while (read(r->efd, &v, sizeof(v)) == sizeof(v))
-		;
+	/*
+	 * Thread fds are drained by their threads' polls, our eventfd here, only
+	 * after a wake-up: a read() on every loop turn would be a syscall per
+	 * turn (per I/O at queue depth 1). A write that lands while we are busy
+	 * leaves the fd readable, so the next epoll_wait() returns at once and
+	 * drains it; everything a wake-up announces (new threads, stop, signals)
+	 * is checked on every turn anyway.
+	 */
+	if (epoll_wait(r->epfd, evs, 16, ms) > 0)
+		drain_efd(r);
 }
 
 static void reactor_loop(struct reactor *r)
@@ -205,7 +213,6 @@ static void reactor_loop(struct reactor *r)
 		uint64_t start = sio_get_ticks(), end;
 		int work = 0;
 
-		drain_efd(r);
 		take_pending(r);
 		for (size_t i = 0; i < r->n_threads;) {
 			struct sio_thread *t = r->threads[i];
