@@ -10,10 +10,12 @@
  *       --iodepth=128 --filename=FILE --runtime=10 --time_based
  *
  * The module opens the file O_DIRECT when the file system allows it (as
- * fio's --direct=1). -r N repeats the run N times and prints each and the median.
+ * fio's --direct=1). -r N repeats the run N times and prints each and the median;
+ * -c CPU pins the thread to one CPU, as a reactor is.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +103,7 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_bdev_file -m uring|aio -f FILE [-q depth] [-o bytes] "
-			"[-t seconds] [-w randread|randwrite] [-r repeats]\n");
+			"[-t seconds] [-w randread|randwrite] [-r repeats] [-c cpu]\n");
 	exit(2);
 }
 
@@ -116,8 +118,18 @@ int main(int argc, char **argv)
 	char err[256];
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "m:f:q:o:t:w:r:")) != -1) {
+	while ((c = getopt(argc, argv, "m:f:q:o:t:w:r:c:")) != -1) {
 		switch (c) {
+		case 'c': {
+			/* Pin like a reactor: the uring module then keeps io-wq off this CPU. */
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(atoi(optarg), &set);
+			if (sched_setaffinity(0, sizeof(set), &set) != 0)
+				perror("sched_setaffinity");
+			break;
+		}
 		case 'm': module = optarg; break;
 		case 'f': path = optarg; break;
 		case 'q': depth = (uint32_t)atoi(optarg); break;
