@@ -393,7 +393,7 @@ struct sio_bdev_io_wait_entry {
  * a bdev_io of @ch is free again. Never called from inside this function.
  * Context: the thread owning @ch.
  * Return: 0; -EINVAL for NULL arguments or @entry->bdev not the channel's bdev;
- * -EAGAIN if the channel has a free bdev_io right now (submit again instead).
+ * -EAGAIN if a submission can get a bdev_io right now (submit again instead).
  */
 int sio_bdev_queue_io_wait(struct sio_bdev *bdev, struct sio_io_channel *ch,
 			   struct sio_bdev_io_wait_entry *entry);

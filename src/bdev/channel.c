@@ -130,7 +130,13 @@ int sio_bdev_queue_io_wait(struct sio_bdev *bdev, struct sio_io_channel *ch,
 	bch = bdev_ch(ch);
 	if (bch->bdev != bdev)
 		return -EINVAL;
-	if (bch->free_list != NULL && bch->retry_head == NULL)
+	/*
+	 * "Submit again now" only when that can succeed. With the split-parent
+	 * cap reached, a free bdev_io does not help a large I/O: queue, and the
+	 * parents in flight will wake us when they finish.
+	 */
+	if (bch->free_list != NULL && bch->retry_head == NULL &&
+	    bch->split_parents < bch->cache_size / 2)
 		return -EAGAIN;
 	entry->next = NULL;
 	if (bch->wait_tail != NULL)

@@ -660,6 +660,58 @@ static int await_task(void *arg)
 	return rc;
 }
 
+struct split_task {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	int index, done, rc;
+};
+
+static int split_task_fn(void *arg)
+{
+	struct split_task *a = arg;
+	uint8_t w[16 * 512], r[16 * 512];
+	int rc;
+
+	ut_fill(w, sizeof(w), (uint32_t)a->index);
+	rc = sio_bdev_write_blocks_await(a->desc, a->ch, w, (uint64_t)a->index * 16, 16);
+	if (rc == 0)
+		rc = sio_bdev_read_blocks_await(a->desc, a->ch, r, (uint64_t)a->index * 16, 16);
+	if (rc == 0 && memcmp(w, r, sizeof(w)) != 0)
+		rc = -EIO;
+	a->rc = rc;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+/* Many tasks awaiting split I/O on a 16-entry cache: they wait, none spins or fails. */
+static void test_await_split_exhaustion(void **state)
+{
+	struct sio_bdev_opts opts, saved;
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct split_task a[20];
+
+	sio_bdev_get_opts(&saved, sizeof(saved));
+	opts = saved;
+	opts.bdev_io_cache_size = 16;
+	assert_int_equal(sio_bdev_set_opts(&opts), 0);
+	make_malloc("AWS", 512, 20 * 16, 2, 0, 0);
+	assert_int_equal(sio_bdev_open("AWS", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	for (int i = 0; i < 20; i++) {
+		a[i] = (struct split_task){.desc = d, .ch = ch, .index = i};
+		assert_int_equal(sio_task_spawn(NULL, split_task_fn, &a[i], NULL), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		assert_true(ut_poll_until(&a[i].done));
+		assert_int_equal(a[i].rc, 0);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("AWS");
+	assert_int_equal(sio_bdev_set_opts(&saved), 0);
+}
+
 static void test_await_forms(void **state)
 {
 	struct sio_bdev_opts opts, saved;
@@ -838,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_await_forms),
+		cmocka_unit_test(test_await_split_exhaustion),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
 	};
