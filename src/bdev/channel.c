@@ -87,34 +87,42 @@ void bdev_channel_destroy(void *io_device, void *ctx)
 /*
  * Hand freed bdev_io objects to whoever waits for one: split parents first
  * (they hold I/O already and must finish to free it), then the caller wait
- * queue in FIFO order, one entry per free bdev_io.
+ * queue in FIFO order, one entry per free bdev_io. Each waiter present when
+ * the kick starts is called at most once: one that queues itself again (its
+ * resubmission still found no room) waits for the next kick instead of
+ * spinning here.
  */
 void bdev_channel_kick(struct bdev_channel *bch)
 {
+	struct sio_bdev_io_wait_entry *batch, *e;
+
 	if (bch->kicking)
 		return;
 	bch->kicking = true;
-	while (bch->free_list != NULL) {
-		if (bch->retry_head != NULL) {
-			struct sio_bdev_io *parent = bch->retry_head;
+	while (bch->free_list != NULL && bch->retry_head != NULL) {
+		struct sio_bdev_io *parent = bch->retry_head;
 
-			bch->retry_head = parent->internal.next;
-			if (bch->retry_head == NULL)
-				bch->retry_tail = NULL;
-			bdev_split_continue(bch, parent);
-			continue;
-		}
-		if (bch->wait_head != NULL) {
-			struct sio_bdev_io_wait_entry *e = bch->wait_head;
-
-			bch->wait_head = e->next;
-			if (bch->wait_head == NULL)
-				bch->wait_tail = NULL;
-			e->next = NULL;
-			e->cb_fn(e->cb_arg);
-			continue;
-		}
-		break;
+		bch->retry_head = parent->internal.next;
+		if (bch->retry_head == NULL)
+			bch->retry_tail = NULL;
+		bdev_split_continue(bch, parent);
+	}
+	batch = bch->wait_head;
+	bch->wait_head = bch->wait_tail = NULL;
+	while (batch != NULL && bch->free_list != NULL) {
+		e = batch;
+		batch = e->next;
+		e->next = NULL;
+		e->cb_fn(e->cb_arg);
+	}
+	if (batch != NULL) {
+		/* Not reached this time: back in front of anything queued meanwhile. */
+		for (e = batch; e->next != NULL; e = e->next)
+			;
+		e->next = bch->wait_head;
+		if (bch->wait_head == NULL)
+			bch->wait_tail = e;
+		bch->wait_head = batch;
 	}
 	bch->kicking = false;
 }
