@@ -104,6 +104,7 @@ struct bp_job {
 	uint64_t start_tick;
 	uint64_t deadline;
 	uint64_t end_tick;
+	uint64_t cpu_ns;           /* CPU time of the job's OS thread from start to finish */
 	uint32_t inflight;
 	uint32_t tasks_left;
 	bool stopping;

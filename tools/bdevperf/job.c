@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bdevperf.h"
 #include "spdk_io/async.h"
@@ -326,6 +327,16 @@ static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, 
 	return true;
 }
 
+/* CPU time of the calling OS thread: what the job really got on a shared machine. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void job_maybe_finish(struct bp_job *j)
 {
 	if (j->starting || j->finished || j->inflight != 0 || j->tasks_left != 0 ||
@@ -336,6 +347,7 @@ static void job_maybe_finish(struct bp_job *j)
 		sio_poller_unregister(&j->reset_poller);
 	if (j->end_tick == 0)
 		j->end_tick = sio_get_ticks();
+	j->cpu_ns = thread_cpu_ns() - j->cpu_ns;
 	bp_job_finished(j);
 }
 
@@ -578,6 +590,7 @@ void bp_job_start(void *arg)
 	j->resets_done = 0;
 	j->finished = false;
 	j->starting = true; /* no finish before every slot has started */
+	j->cpu_ns = thread_cpu_ns(); /* the start, until the job finishes */
 	now = sio_get_ticks();
 	j->start_tick = now;
 	j->deadline = now + (uint64_t)(c->seconds * (double)sio_get_ticks_hz());

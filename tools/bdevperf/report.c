@@ -235,6 +235,11 @@ json_t *bp_report_json(struct bp_job **jobs, size_t n)
 		json_object_set_new(o, "api", json_string(j->cfg.api == BP_API_TASK ? "task"
 										   : "callback"));
 		json_object_set_new(o, "io_completed", json_integer((json_int_t)j->completed));
+		/* On a shared machine the thread may not get its core all the time: */
+		json_object_set_new(o, "cpu_time", json_real((double)j->cpu_ns / 1e9));
+		json_object_set_new(o, "iops_per_cpu_s",
+				    json_real(j->cpu_ns ? (double)j->completed * 1e9 / (double)j->cpu_ns
+							: 0.0));
 		json_object_set_new(o, "io_failed", json_integer((json_int_t)j->failed));
 		if (j->cfg.latency_level >= 2)
 			json_object_set_new(o, "latency_histogram_us", hist_json(&j->lat));

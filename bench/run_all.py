@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The benchmark suite behind bench/run_all.sh (see docs/benchmarks.md).
+
+Runs every configuration RUNS times, interleaved (one pass over all of them,
+then the next) so machine noise spreads over all figures alike, and reports
+medians. References: fio on the same file for the file bdevs, SPDK v26.05
+bdevperf's published figures (issue 6) for null and malloc, and single-core
+memcpy measured in the same run for 128 KiB malloc reads.
+
+Every figure comes twice: per wall-clock second, and per second of CPU the
+measuring thread really got (sio_bdevperf's cpu_time, fio's usr+sys CPU,
+bench_memcpy's thread CPU time). On a machine shared with other work the
+first drops with the share of the core the process got; the second does not.
+SPDK's published figures were taken with a polling reactor owning its core,
+where the two are the same.
+"""
+import argparse
+import datetime
+import json
+import mmap
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+# SPDK v26.05 bdevperf, one core of this machine class, medians of 6 runs (issue 6).
+SPDK_NULL_4K_QD128 = 12.3e6
+SPDK_NULL_4K_QD1 = 7.3e6
+SPDK_MALLOC_4K_QD128 = 1.42e6
+SPDK_MALLOC_128K_QD32_GBPS = 18.4
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def machine():
+    model, cpus = platform.processor() or '?', str(os.cpu_count())
+    try:
+        out = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            k, _, v = line.partition(':')
+            if k.strip() == 'Model name':
+                model = v.strip()
+            elif k.strip() == 'CPU(s)':
+                cpus = v.strip()
+    except OSError:
+        pass
+    return model, cpus
+
+
+def make_file(path, size):
+    """A file of @size bytes of non-zero data (so reads hit real blocks)."""
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return
+    log('creating %s (%d MiB)' % (path, size >> 20))
+    chunk = bytes((i * 131 + 7) & 0xff for i in range(1 << 20))
+    with open(path, 'wb') as f:
+        for _ in range(size >> 20):
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def direct_works(path):
+    """Whether O_DIRECT reads work on @path (tmpfs before Linux 6.6 refuses them)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    except OSError:
+        return False
+    try:
+        buf = mmap.mmap(-1, 4096)
+        os.preadv(fd, [buf], 0)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+class Suite:
+    def __init__(self, args):
+        self.a = args
+        self.bp = os.path.join(args.build, 'tools', 'bdevperf', 'sio_bdevperf')
+        self.memcpy = os.path.join(args.build, 'bench', 'bench_memcpy')
+        self.tmp = tempfile.mkdtemp(prefix='sio_bench_')
+        self.samples = {}
+
+    def bdevperf(self, extra, qd, size, workload, api='callback', seconds=None):
+        out = os.path.join(self.tmp, 'r.json')
+        cmd = [self.bp, '-m', '0x1', '-q', str(qd), '-o', str(size), '-w', workload,
+               '-t', str(seconds or self.a.seconds), '--api', api, '--quiet',
+               '--results-json', out] + extra
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError('%s failed:\n%s%s' % (' '.join(cmd), p.stdout, p.stderr))
+        with open(out) as f:
+            return json.load(f)
+
+    def fio(self, engine, qd, size):
+        """(IOPS, IOPS per CPU-second) of fio's randread on the suite's file."""
+        cmd = ['fio', '--name=bench', '--filename=' + self.a.file, '--ioengine=' + engine,
+               '--rw=randread', '--bs=%d' % size, '--iodepth=%d' % qd,
+               '--direct=%d' % self.direct, '--size=%d' % self.file_size,
+               '--runtime=%s' % self.a.seconds, '--time_based', '--norandommap',
+               '--randrepeat=0', '--cpus_allowed=0', '--numjobs=1', '--output-format=json']
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), p.stderr))
+        job = json.loads(p.stdout[p.stdout.index('{'):])['jobs'][0]
+        iops = job['read']['iops']
+        cpu = (job['usr_cpu'] + job['sys_cpu']) / 100.0
+        return iops, iops / cpu if cpu > 0 else 0.0
+
+    def memcpy_gbps(self):
+        p = subprocess.run([self.memcpy, '128', '32', '128', str(self.a.seconds), '5'],
+                           capture_output=True, text=True, timeout=600, check=True)
+        return (float(re.search(r'median ([0-9.]+) GB/s', p.stdout).group(1)),
+                float(re.search(r'per CPU-second ([0-9.]+) GB/s', p.stdout).group(1)))
+
+    def config(self, name, method, params):
+        path = os.path.join(self.tmp, name + '.json')
+        with open(path, 'w') as f:
+            json.dump({'subsystems': [{'subsystem': 'bdev', 'config': [
+                {'method': method, 'params': params}]}]}, f)
+        return path
+
+    def add(self, key, value):
+        self.samples.setdefault(key, []).append(value)
+
+    def plan(self):
+        """(key, thunk) pairs; each thunk measures one sample."""
+        null = ['--default-bdev', 'null']
+        malloc = ['--default-bdev', 'malloc']
+        uring = ['-c', self.config('uring', 'bdev_uring_create',
+                                   {'name': 'Uring0', 'filename': self.a.file})]
+        aio = ['-c', self.config('aio', 'bdev_aio_create',
+                                 {'name': 'Aio0', 'filename': self.a.file})]
+        def per_cpu(r, wall):
+            """Scale @wall by the share of the core the job got."""
+            cpu = sum(j['cpu_time'] for j in r['results'])
+            return wall * r['total']['runtime'] / cpu if cpu > 0 else 0.0
+
+        iops = lambda r: (r['total']['iops'], per_cpu(r, r['total']['iops']))
+        gbps = lambda r: (r['total']['mibps'] * 1048576 / 1e9,
+                          per_cpu(r, r['total']['mibps'] * 1048576 / 1e9))
+        p = []
+        for size in (4096, 512):
+            for qd in (128, 1):
+                for api in ('callback', 'task'):
+                    p.append((('null', size, qd, api), lambda s=size, q=qd, a=api:
+                              iops(self.bdevperf(null, q, s, 'randread', a))))
+        for api in ('callback', 'task'):
+            p.append((('malloc', 4096, 128, api), lambda a=api:
+                      iops(self.bdevperf(malloc, 128, 4096, 'randread', a))))
+        p.append((('malloc', 131072, 32, 'callback'), lambda:
+                  gbps(self.bdevperf(malloc, 32, 131072, 'read'))))
+        p.append((('memcpy',), self.memcpy_gbps))
+        p.append((('uring', 4096, 128), lambda:
+                  iops(self.bdevperf(uring, 128, 4096, 'randread'))))
+        p.append((('aio', 4096, 128), lambda: iops(self.bdevperf(aio, 128, 4096, 'randread'))))
+        p.append((('fio', 'io_uring'), lambda: self.fio('io_uring', 128, 4096)))
+        p.append((('fio', 'libaio'), lambda: self.fio('libaio', 128, 4096)))
+        return p
+
+    def instructions_per_io(self, api):
+        """Callgrind Ir of two runs of different fixed I/O counts: the difference over
+        the difference in I/O cancels start-up and shutdown."""
+        counts = []
+        for n in (50000, 150000):
+            out = os.path.join(self.tmp, 'cg.out')
+            res = os.path.join(self.tmp, 'cg.json')
+            cmd = ['valgrind', '--tool=callgrind', '--callgrind-out-file=' + out, self.bp,
+                   '--default-bdev', 'null', '-m', '0x1', '-q', '128', '-o', '4096', '-w',
+                   'randread', '-t', '10000', '--ios', str(n), '--api', api, '--quiet',
+                   '--results-json', res]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            if p.returncode != 0:
+                raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), p.stderr[-2000:]))
+            ir = int(re.search(r'Collected : ([0-9]+)', p.stderr).group(1))
+            with open(res) as f:
+                counts.append((ir, json.load(f)['total']['io_completed']))
+        (ir1, n1), (ir2, n2) = counts
+        return (ir2 - ir1) / (n2 - n1)
+
+    def run(self):
+        a = self.a
+        self.file_size = a.file_size << 20
+        make_file(a.file, self.file_size)
+        self.direct = 1 if direct_works(a.file) else 0
+        plan = self.plan()
+        for rep in range(a.runs):
+            for key, thunk in plan:
+                log('run %d/%d: %s' % (rep + 1, a.runs, ' '.join(map(str, key))))
+                self.add(key, thunk())
+        self.ir = {}
+        if not a.no_callgrind:
+            for api in ('callback', 'task'):
+                log('callgrind: null 4 KiB QD128, %s' % api)
+                self.ir[api] = self.instructions_per_io(api)
+
+    # ---- report ----
+
+    def med(self, key, i=0):
+        """Median of the wall (i=0) or per-CPU (i=1) figures of @key."""
+        return statistics.median(x[i] for x in self.samples[key])
+
+    def spread(self, key, unit='IOPS'):
+        v = [x[0] for x in self.samples[key]]
+        return '%s – %s' % (fmt_rate(min(v), unit), fmt_rate(max(v), unit)) if len(v) > 1 \
+            else '1 run'
+
+    def report(self):
+        model, cpus = machine()
+        a = self.a
+        lines = []
+        w = lines.append
+        w('Machine: %s, %s CPU(s), Linux %s; %s; build %s' % (
+            model, cpus, platform.release(),
+            datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+            os.path.basename(os.path.normpath(a.build))))
+        w('Runs: median of %d run(s) of %s s each, interleaved; one core (-m 0x1); file %s, '
+          '%d MiB, direct=%d.' % (a.runs, a.seconds, a.file, a.file_size, self.direct))
+        w('')
+        w('| figure | sio (median) | spread | sio per CPU-s | reference (per CPU-s) | ratio | '
+          'ratio per CPU-s |')
+        w('|---|---:|---:|---:|---|---:|---:|')
+
+        def row(name, key, ref_name, ref, unit='IOPS'):
+            """@ref: None, a number (SPDK's: wall = per CPU-s) or a (wall, per CPU-s) pair."""
+            v, vc = self.med(key), self.med(key, 1)
+            if ref is None:
+                w('| %s | %s | %s | %s | %s | – | – |' % (name, fmt_rate(v, unit),
+                                                        self.spread(key, unit),
+                                                        fmt_rate(vc, unit), ref_name))
+                return
+            r, rc = ref if isinstance(ref, tuple) else (ref, ref)
+            w('| %s | %s | %s | %s | %s %s (%s) | %.2f | %.2f |' % (
+                name, fmt_rate(v, unit), self.spread(key, unit), fmt_rate(vc, unit), ref_name,
+                fmt_rate(r, unit), fmt_rate(rc, unit), v / r, vc / rc))
+
+        for size in (4096, 512):
+            for qd in (128, 1):
+                ref = {(4096, 128): SPDK_NULL_4K_QD128, (4096, 1): SPDK_NULL_4K_QD1}.get(
+                    (size, qd))
+                for api in ('callback', 'task'):
+                    row('null %s randread QD%d, %s' % (kib(size), qd, api),
+                        ('null', size, qd, api), 'SPDK bdevperf' if ref else 'no SPDK figure',
+                        ref)
+                k = ('null', size, qd)
+                w('| null %s QD%d: task / callback | | | | | %.2f | %.2f |' % (
+                    kib(size), qd, self.med(k + ('task',)) / self.med(k + ('callback',)),
+                    self.med(k + ('task',), 1) / self.med(k + ('callback',), 1)))
+        for api in ('callback', 'task'):
+            row('malloc 4 KiB randread QD128, %s' % api, ('malloc', 4096, 128, api),
+                'SPDK bdevperf', SPDK_MALLOC_4K_QD128)
+        row('malloc 128 KiB read QD32', ('malloc', 131072, 32, 'callback'), 'SPDK bdevperf',
+            SPDK_MALLOC_128K_QD32_GBPS, 'GB/s')
+        row('malloc 128 KiB read QD32 vs memcpy', ('malloc', 131072, 32, 'callback'),
+            'memcpy (same run)', (self.med(('memcpy',)), self.med(('memcpy',), 1)), 'GB/s')
+        row('memcpy 128 KiB, 1 core', ('memcpy',), '–', None, 'GB/s')
+        fio = lambda e: (self.med(('fio', e)), self.med(('fio', e), 1))
+        row('uring bdev 4 KiB randread QD128', ('uring', 4096, 128), 'fio io_uring',
+            fio('io_uring'))
+        row('aio bdev 4 KiB randread QD128', ('aio', 4096, 128), 'fio libaio', fio('libaio'))
+        row('uring bdev vs fio libaio', ('uring', 4096, 128), 'fio libaio', fio('libaio'))
+        row('fio io_uring 4 KiB randread QD128', ('fio', 'io_uring'), '–', None)
+        row('fio libaio 4 KiB randread QD128', ('fio', 'libaio'), '–', None)
+        for api, ir in self.ir.items():
+            w('| instructions per I/O, null 4 KiB QD128, %s (callgrind) | %.0f | exact | | – | – '
+              '| – |' % (api, ir))
+        return '\n'.join(lines) + '\n'
+
+
+def kib(size):
+    return '%d KiB' % (size >> 10) if size >= 1024 else '%d B' % size
+
+
+def fmt_rate(v, unit='IOPS'):
+    if unit == 'GB/s':
+        return '%.2f GB/s' % v
+    if v >= 1e6:
+        return '%.2f M' % (v / 1e6) + (' IOPS' if unit else '')
+    return '%.0f k' % (v / 1e3) + (' IOPS' if unit else '')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--build', default='build-perf')
+    ap.add_argument('--quick', action='store_true', help='1 run of 2 s each, 256 MiB file')
+    ap.add_argument('--runs', type=int, default=None, help='runs per figure (default 5)')
+    ap.add_argument('--seconds', type=float, default=None, help='seconds per run (default 3)')
+    ap.add_argument('--file', default='/dev/shm/sio_bench.img',
+                    help='file for the uring/aio bdevs and fio')
+    ap.add_argument('--file-size', type=int, default=None, help='MiB (default 2048)')
+    ap.add_argument('--out', help='also write the table to this file')
+    ap.add_argument('--no-callgrind', action='store_true')
+    a = ap.parse_args()
+    a.runs = a.runs or (1 if a.quick else 5)
+    a.seconds = a.seconds or (2 if a.quick else 3)
+    a.file_size = a.file_size or (256 if a.quick else 2048)
+    if a.runs < 1 or a.seconds <= 0 or a.file_size < 16:
+        ap.error('bad --runs, --seconds or --file-size')
+    s = Suite(a)
+    s.run()
+    table = s.report()
+    sys.stdout.write(table)
+    if a.out:
+        with open(a.out, 'w') as f:
+            f.write(table)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
