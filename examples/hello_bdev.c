@@ -131,6 +131,7 @@ out:
  * stop submitting and close. The demo only says so. */
 static void bdev_event(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
 {
+	(void)ctx;
 	if (type == SIO_BDEV_EVENT_REMOVE)
 		fprintf(stderr, "%s is being removed\n", sio_bdev_get_name(bdev));
 }
@@ -219,6 +220,7 @@ static int parse_opt(int ch, const char *arg, void *ctx)
 
 static void usage(void *ctx)
 {
+	(void)ctx;
 	fprintf(stderr,
 		" -b, --bdev NAME        bdev to use (default Malloc0, created by the embedded config\n"
 		"                        when no -c is given)\n"

@@ -24,5 +24,10 @@ for h in spdk_io.h env.h log.h thread.h async.h app.h rpc.h bdev.h bdev_module.h
 done
 cc -std=gnu11 -Wall -Wextra -Werror -o "$tmp/example" "$src/examples/install_check.c" \
 	$(pkg-config --cflags --libs spdk-io)
-LD_LIBRARY_PATH="$(dirname "$(find "$root" -name 'libspdk-io.so.0' | head -n1)")" "$tmp/example"
+libpath="$(dirname "$(find "$root" -name 'libspdk-io.so.0' | head -n1)")"
+LD_LIBRARY_PATH="$libpath" "$tmp/example"
+# The README demo too: app, JSON config, bdev and async headers all in use.
+cc -std=gnu11 -Wall -Wextra -Werror -o "$tmp/hello_bdev" "$src/examples/hello_bdev.c" \
+	$(pkg-config --cflags --libs spdk-io)
+LD_LIBRARY_PATH="$libpath" "$tmp/hello_bdev" --tasks 4 --ios 8 | grep -q "hello_bdev: done"
 echo "install test: ok"
