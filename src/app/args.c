@@ -215,7 +215,12 @@ int sio_app_parse_args(int argc, char **argv, struct sio_app_opts *opts, const c
 		memcpy(longopts + n_common, extra_long, n_extra * sizeof(*longopts));
 	sprintf(shortopts, ":%s%s", COMMON_SHORT, extra_short);
 
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then also forgets where it was inside a cluster of
+	 * short options ("-hm" left at 'm' by an earlier call that stopped at
+	 * -h), which it would otherwise resume in the caller's freed argv.
+	 */
+	optind = 0;
 	opterr = 0;
 	for (;;) {
 		int idx = -1;

@@ -149,12 +149,32 @@ static void test_too_many_flags(void **state)
 	assert_int_equal(sio_app_parse_args(argc, argv, &o, NULL, NULL, NULL, NULL, NULL), -EINVAL);
 }
 
+/*
+ * Bug found by fuzz_args: a parse that stopped inside a cluster of short
+ * options ("-hm": help, then 'm' never read) left glibc's getopt positioned
+ * at 'm', and the next call resumed there, in the first call's argv.
+ */
+static void test_getopt_stale_cluster(void **state)
+{
+	struct sio_app_opts o;
+	struct extra e = {0};
+	char *first[] = {strdup("prog"), strdup("-hm"), NULL};
+	char *second[] = {strdup("prog"), NULL};
+
+	assert_int_equal(parse(&o, &e, 2, first), 1);
+	free(first[0]);
+	free(first[1]);
+	assert_int_equal(parse(&o, &e, 1, second), 0);
+	assert_string_equal(o.reactor_mask, "0x1");
+	free(second[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_common_flags),
 		cmocka_unit_test(test_bad_usage),      cmocka_unit_test(test_conflicting_letter),
-		cmocka_unit_test(test_too_many_flags),
+		cmocka_unit_test(test_too_many_flags),  cmocka_unit_test(test_getopt_stale_cluster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
