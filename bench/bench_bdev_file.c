@@ -11,7 +11,8 @@
  *
  * The module opens the file O_DIRECT when the file system allows it (as
  * fio's --direct=1). -r N repeats the run N times and prints each and the median;
- * -c CPU pins the thread to one CPU, as a reactor is.
+ * -c CPU pins the thread to one CPU, as a reactor is; -n keeps the uring
+ * module on io_uring for tmpfs files too (by default it copies those inline).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -103,7 +104,7 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_bdev_file -m uring|aio -f FILE [-q depth] [-o bytes] "
-			"[-t seconds] [-w randread|randwrite] [-r repeats] [-c cpu]\n");
+			"[-t seconds] [-w randread|randwrite] [-r repeats] [-c cpu] [-n]\n");
 	exit(2);
 }
 
@@ -118,7 +119,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "m:f:q:o:t:w:r:c:")) != -1) {
+	while ((c = getopt(argc, argv, "m:f:q:o:t:w:r:c:n")) != -1) {
 		switch (c) {
 		case 'c': {
 			/* Pin like a reactor: the uring module then keeps io-wq off this CPU. */
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
 		case 't': secs = atof(optarg); break;
 		case 'w': workload = optarg; break;
 		case 'r': repeats = (uint32_t)atoi(optarg); break;
+		case 'n': bdev_uring_set_inline_memfs(false); break;
 		default: usage();
 		}
 	}

@@ -197,13 +197,17 @@ static int aio_poll(void *arg)
 		work += (int)n;
 	} while (n == AIO_REAP_BATCH);
 
-	while (ch->done.head != NULL) {
-		struct aio_io *aio;
+	/* Only what was done before this poll: callbacks that submit again wait for the next. */
+	if (ch->done.head != NULL) {
+		struct io_list batch = ch->done;
 
-		io = list_pop(&ch->done);
-		aio = sio_bdev_io_driver_ctx(io);
-		sio_bdev_io_complete(io, aio->status);
-		work++;
+		ch->done.head = ch->done.tail = NULL;
+		while ((io = list_pop(&batch)) != NULL) {
+			struct aio_io *aio = sio_bdev_io_driver_ctx(io);
+
+			sio_bdev_io_complete(io, aio->status);
+			work++;
+		}
 	}
 	while (ch->waiting.head != NULL && bdev_aio_queue_free_slots(&ch->q) > 0) {
 		io = list_pop(&ch->waiting);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -328,6 +329,14 @@ int bdev_file_open(struct bdev_file *f, const char *path, unsigned int flags, ui
 	}
 	probe_deallocate(&nf, &st);
 	nf.nowait = nowait_probe(fd, block_size);
+	{
+		struct statfs sfs;
+
+		/* tmpfs 0x01021994, ramfs 0x858458f6 (linux/magic.h) */
+		nf.memfs = !nf.is_blockdev && fstatfs(fd, &sfs) == 0 &&
+			   ((unsigned long)sfs.f_type == 0x01021994ul ||
+			    (unsigned long)sfs.f_type == 0x858458f6ul);
+	}
 	*f = nf;
 	return 0;
 
@@ -386,4 +395,46 @@ int bdev_file_deallocate(const struct bdev_file *f, bool zeroes, uint64_t offset
 	if (mode < 0)
 		return mode;
 	return fallocate(f->fd, mode, (off_t)offset, (off_t)len) == 0 ? 0 : -errno;
+}
+
+int bdev_file_rw_sync(const struct bdev_file *f, bool write, const struct iovec *iov, int iovcnt,
+		      uint64_t offset, uint64_t len)
+{
+	uint64_t done;
+	ssize_t n;
+	int i;
+
+	n = write ? pwritev2(f->fd, iov, iovcnt, (off_t)offset, 0) :
+		    preadv2(f->fd, iov, iovcnt, (off_t)offset, 0);
+	if (n < 0)
+		return -errno;
+	if ((uint64_t)n == len)
+		return 0;
+	/* Short transfer (rare): finish vector by vector from where it stopped. */
+	done = (uint64_t)n;
+	for (i = 0; i < iovcnt && done < len; i++) {
+		uint64_t start = 0, pos;
+
+		for (int j = 0; j < i; j++)
+			start += iov[j].iov_len;
+		if (done >= start + iov[i].iov_len)
+			continue;
+		pos = done - start;
+		while (pos < iov[i].iov_len) {
+			char *p = (char *)iov[i].iov_base + pos;
+			size_t want = iov[i].iov_len - pos;
+
+			n = write ? pwrite(f->fd, p, want, (off_t)(offset + done)) :
+				    pread(f->fd, p, want, (off_t)(offset + done));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				return -EIO;
+			pos += (uint64_t)n;
+			done += (uint64_t)n;
+		}
+	}
+	return done == len ? 0 : -EIO;
 }

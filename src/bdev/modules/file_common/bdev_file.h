@@ -32,6 +32,7 @@ struct bdev_file {
 	bool can_write_zeroes;   /**< zeroing a range works (ZERO_RANGE, or PUNCH_HOLE on files) */
 	bool zero_by_punch;      /**< write_zeroes must use PUNCH_HOLE (ZERO_RANGE unsupported) */
 	bool nowait;             /**< reads take RWF_NOWAIT (the file has a non-blocking path) */
+	bool memfs;              /**< on tmpfs or ramfs: I/O is a page-cache copy, no device behind */
 	uint32_t block_size;     /**< logical block size the bdev exposes */
 	uint32_t min_block_size; /**< the smallest block size the file accepts (1 << 9 when buffered) */
 	uint32_t buf_align;      /**< buffer address alignment the kernel requires (1 when buffered) */
@@ -89,5 +90,17 @@ int bdev_file_fallocate_mode(const struct bdev_file *f, bool zeroes);
  * Return: 0; -EOPNOTSUPP when @f cannot do it; the errno of fallocate(2).
  */
 int bdev_file_deallocate(const struct bdev_file *f, bool zeroes, uint64_t offset, uint64_t len);
+
+struct iovec;
+
+/**
+ * bdev_file_rw_sync() - Read (@write false) or write exactly @len bytes at
+ * @offset with @iovcnt vectors, synchronously (preadv2/pwritev2, finishing a
+ * short transfer piece by piece).
+ * Context: any thread; blocking.
+ * Return: 0; -EIO when the file ends first; the errno of the call.
+ */
+int bdev_file_rw_sync(const struct bdev_file *f, bool write, const struct iovec *iov, int iovcnt,
+		      uint64_t offset, uint64_t len);
 
 #endif /* SIO_BDEV_FILE_H */

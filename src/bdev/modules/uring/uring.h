@@ -8,6 +8,7 @@
 #ifndef SIO_BDEV_MODULE_URING_H
 #define SIO_BDEV_MODULE_URING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,14 @@ int bdev_uring_delete(const char *name, sio_done_cb cb, void *cb_arg);
  * descriptors; the errno of reading the size.
  */
 int bdev_uring_rescan(const char *name);
+
+/**
+ * bdev_uring_set_inline_memfs() - Whether bdevs created from now on over a
+ * tmpfs/ramfs file copy reads and writes in the poller (true, the default)
+ * instead of through io_uring, which hands every I/O on such files to a
+ * kernel worker thread. False measures io_uring itself (benchmarks).
+ * Context: the app thread.
+ */
+void bdev_uring_set_inline_memfs(bool enable);
 
 #endif /* SIO_BDEV_MODULE_URING_H */
