@@ -582,7 +582,9 @@ void bp_job_start(void *arg)
 	uint64_t now;
 
 	hist_init(&j->lat);
-	j->completed = j->failed = 0;
+	/* Atomic like every write of these: the app thread reads them for progress lines. */
+	__atomic_store_n(&j->completed, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&j->failed, 0, __ATOMIC_RELAXED);
 	j->stopping = false;
 	j->end_tick = 0;
 	j->seq_next = 0;
