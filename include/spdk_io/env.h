@@ -388,8 +388,10 @@ void sio_ring_destroy(struct sio_ring *r);
  * @n: how many.
  *
  * Context: the producer side: one thread at a time for SIO_RING_SP_SC, any
- * threads for SIO_RING_MP_SC. Lock-free, no allocation; an MP_SC producer
- * may briefly wait for an earlier producer to publish.
+ * threads for SIO_RING_MP_SC. Lock-free, no allocation, never waits for
+ * another producer: with MP_SC, a producer preempted in the middle of its
+ * enqueue only delays the consumer's view of the entries claimed after its
+ * own (other producers keep enqueueing until the ring is full).
  * Return: how many were enqueued, the first ones of @objs in order (0..@n);
  * fewer than @n means the ring was full; 0 also for NULL arguments.
  */
@@ -401,7 +403,10 @@ size_t sio_ring_enqueue(struct sio_ring *r, void *const *objs, size_t n);
  * @objs: where to store them.
  * @n: at most this many.
  *
- * Context: the single consumer thread. Lock-free, no allocation.
+ * Context: the single consumer thread. Lock-free, no allocation, never
+ * waits: with MP_SC it returns the entries published so far and stops at the
+ * first one whose producer is still inside sio_ring_enqueue(), so it may
+ * return fewer than sio_ring_count() promised (or 0).
  * Return: how many were dequeued; 0 when empty or for NULL arguments.
  */
 size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n);
@@ -409,7 +414,12 @@ size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n);
 /**
  * sio_ring_count() - Entries in the ring (a snapshot).
  *
- * Context: any thread. Return: the count; 0 for NULL.
+ * Exact for SIO_RING_SP_SC. For SIO_RING_MP_SC an upper bound: it also counts
+ * slots that a producer has claimed but not yet published; it never misses
+ * an entry whose sio_ring_enqueue() has returned. 0 therefore means "nothing
+ * enqueued and not yet dequeued", which is what an idle check needs.
+ *
+ * Context: any thread. Return: the count (at most the capacity); 0 for NULL.
  */
 size_t sio_ring_count(const struct sio_ring *r);
 

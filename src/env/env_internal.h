@@ -104,4 +104,11 @@ static inline size_t env_align_up(size_t x, size_t a)
 void *env_mem_alloc(size_t len, bool dma);
 void env_mem_free(void *p, size_t len, bool dma);
 
+/*
+ * Test hook: @fn(@arg) runs in every MP_SC producer of @r after it has claimed
+ * its slots and before it publishes them, so a test can stall a producer at
+ * the worst moment. NULL removes it. Set it before producers start.
+ */
+void env_ring_set_claim_hook(struct sio_ring *r, void (*fn)(void *arg), void *arg);
+
 #endif /* SIO_ENV_INTERNAL_H */

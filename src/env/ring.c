@@ -3,20 +3,33 @@
  * Bounded rings of pointers: single-producer/single-consumer and
  * multi-producer/single-consumer.
  *
- * Indices are free-running 64-bit counters (they never wrap in practice);
- * slot = index & mask. The producer side owns prod_head/prod_tail, the
- * consumer side owns cons_head, each on its own cache line so that the two
- * sides do not bounce one line between cores on every operation.
+ * Indices are free-running counters; slot = index & mask. Only differences
+ * and equality of indices are ever used, so wrapping is harmless. Producer
+ * and consumer indices sit on cache lines of their own, so the two sides do
+ * not bounce one line between cores on every operation.
  *
- *   prod_head  next index a producer will claim (MPSC: claimed by CAS)
- *   prod_tail  every slot below it is written and visible to the consumer
- *   cons_head  every slot below it has been read; the producer may reuse it
+ *   prod_head  MPSC: next index a producer will claim (by CAS)
+ *   prod_tail  SPSC: every slot below it is written and visible
+ *   cons_head  every slot below it has been read; producers may reuse it
  *
- * SPSC: prod_head == prod_tail always; the producer only uses prod_tail.
- * MPSC: a producer claims [head, head + n) by CAS on prod_head, writes its
- * slots, waits until prod_tail reaches head (earlier claimants published),
- * then moves prod_tail to head + n. The consumer thus sees entries in claim
- * order and never a hole.
+ * SPSC: the producer writes its slots and moves prod_tail with one release
+ * store per burst; slots are bare pointers.
+ *
+ * MPSC: every slot carries a sequence number next to its pointer. A producer
+ * claims [head, head + n) with one CAS on prod_head, writes each pointer and
+ * then publishes that slot alone by storing seq = index + 1 (release). It
+ * never waits for another producer. The consumer reads slots in index order
+ * and stops at the first whose seq is not index + 1 (its producer has not
+ * published yet): a producer preempted between claim and publish delays only
+ * the consumer's view past its own slots, and the others keep enqueueing
+ * until the ring is full.
+ *
+ * Why seq == index + 1 cannot be stale: a producer writes the slot of index i
+ * only once cons_head > i - capacity, and the consumer reads index i only
+ * after index i - capacity; so when the consumer looks at index i the slot
+ * holds either the seq of i - capacity (i - capacity + 1) or that of i, never
+ * a later lap. Slots start zeroed, which no index matches (index + 1 >= 1,
+ * and a first-lap index i expects i + 1 while the slot holds 0).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -30,12 +43,25 @@
  * array size cannot overflow. */
 #define RING_COUNT_MAX (1ull << 30)
 
+/* An MPSC slot: 16 bytes, four to a cache line. */
+struct ring_slot {
+	/* index + 1 once the pointer for that index is published. */
+	atomic_size_t seq;
+	void *ptr;
+};
+
 struct sio_ring {
+	/* Read-mostly: read by both sides on every call, written at creation. */
 	enum sio_ring_type type;
 	size_t mask;
+	/* Test hook run by an MPSC producer between claim and publish. */
+	void (*claim_hook)(void *arg);
+	void *claim_hook_arg;
+	/* What calloc() returned, for free(). */
+	void *mem;
 
-	/* MPSC producers' claim counter, alone on its line: producers CAS it,
-	 * the consumer never reads it. */
+	/* MPSC producers' claim counter: producers CAS it; the consumer never
+	 * touches it (only sio_ring_count() reads it). */
 	_Alignas(ENV_CACHE_LINE) atomic_size_t prod_head;
 	/* The producers' last view of cons_head: re-read only when the ring
 	 * looks full, so producers rarely touch the consumer's line. cons_head
@@ -45,21 +71,32 @@ struct sio_ring {
 	 * also inherit that producer's acquire of cons_head. */
 	atomic_size_t prod_cons_cache;
 
-	/* Published by producers, read by the consumer. */
+	/* SPSC only: published by the producer, read by the consumer. */
 	_Alignas(ENV_CACHE_LINE) atomic_size_t prod_tail;
 
 	/* Consumer side. */
 	_Alignas(ENV_CACHE_LINE) atomic_size_t cons_head;
-	/* Consumer's last view of prod_tail, for the same reason. */
+	/* SPSC consumer's last view of prod_tail, for the same reason. */
 	size_t cons_prod_cache;
 
-	_Alignas(ENV_CACHE_LINE) void *slots[];
+	/* void *[cap] for SPSC, struct ring_slot[cap] for MPSC. */
+	_Alignas(ENV_CACHE_LINE) unsigned char slots[];
 };
+
+static inline void **ring_sp_slots(struct sio_ring *r)
+{
+	return (void **)(void *)r->slots;
+}
+
+static inline struct ring_slot *ring_mp_slots(struct sio_ring *r)
+{
+	return (struct ring_slot *)(void *)r->slots;
+}
 
 struct sio_ring *sio_ring_create(enum sio_ring_type type, size_t count)
 {
 	struct sio_ring *r;
-	size_t cap = 1;
+	size_t cap = 1, slot_size;
 	void *mem;
 
 	if ((type != SIO_RING_SP_SC && type != SIO_RING_MP_SC) || count == 0 ||
@@ -69,16 +106,22 @@ struct sio_ring *sio_ring_create(enum sio_ring_type type, size_t count)
 	}
 	while (cap < count)
 		cap <<= 1;
+	slot_size = type == SIO_RING_MP_SC ? sizeof(struct ring_slot) : sizeof(void *);
 
-	if (posix_memalign(&mem, ENV_CACHE_LINE, sizeof(*r) + cap * sizeof(void *)) != 0) {
+	/* calloc() because MPSC slots must start with seq 0; for a large ring
+	 * it hands out fresh zero pages without touching them. Over-allocated
+	 * by a line to align the structure by hand. */
+	mem = calloc(1, sizeof(*r) + cap * slot_size + ENV_CACHE_LINE);
+	if (mem == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	r = mem;
-	memset(r, 0, sizeof(*r));
+	r = (struct sio_ring *)env_align_up((uintptr_t)mem, ENV_CACHE_LINE);
 	r->type = type;
 	r->mask = cap - 1;
+	r->mem = mem;
 	atomic_init(&r->prod_head, 0);
+	atomic_init(&r->prod_cons_cache, 0);
 	atomic_init(&r->prod_tail, 0);
 	atomic_init(&r->cons_head, 0);
 	return r;
@@ -86,7 +129,14 @@ struct sio_ring *sio_ring_create(enum sio_ring_type type, size_t count)
 
 void sio_ring_destroy(struct sio_ring *r)
 {
-	free(r);
+	if (r != NULL)
+		free(r->mem);
+}
+
+void env_ring_set_claim_hook(struct sio_ring *r, void (*fn)(void *arg), void *arg)
+{
+	r->claim_hook = fn;
+	r->claim_hook_arg = arg;
 }
 
 size_t sio_ring_capacity(const struct sio_ring *r)
@@ -96,44 +146,38 @@ size_t sio_ring_capacity(const struct sio_ring *r)
 
 size_t sio_ring_count(const struct sio_ring *r)
 {
+	struct sio_ring *w = (struct sio_ring *)r;
 	size_t tail, head, n;
 
 	if (r == NULL)
 		return 0;
-	/* Read cons_head first: it only grows, and it never passes prod_tail,
-	 * so a later prod_tail gives a difference that is never negative. */
-	head = atomic_load_explicit(&((struct sio_ring *)r)->cons_head, memory_order_acquire);
-	tail = atomic_load_explicit(&((struct sio_ring *)r)->prod_tail, memory_order_acquire);
+	/* Read cons_head first: it only grows and never passes prod_tail or
+	 * prod_head, so a later read of those gives a difference that is never
+	 * negative. Acquire keeps the second load after the first. */
+	head = atomic_load_explicit(&w->cons_head, memory_order_acquire);
+	/* MPSC counts claimed slots, published or not: an over-estimate while
+	 * a producer is inside sio_ring_enqueue(), never an under-estimate of
+	 * what is published. Acquire (both) pairs with nothing in particular:
+	 * it only orders the two loads; no slot is read here. */
+	if (r->type == SIO_RING_MP_SC)
+		tail = atomic_load_explicit(&w->prod_head, memory_order_acquire);
+	else
+		tail = atomic_load_explicit(&w->prod_tail, memory_order_acquire);
 	n = tail - head;
 	return n > r->mask + 1 ? r->mask + 1 : n;
 }
 
-static inline void ring_copy_in(struct sio_ring *r, size_t idx, void *const *objs, size_t n)
-{
-	size_t mask = r->mask;
-
-	for (size_t i = 0; i < n; i++)
-		r->slots[(idx + i) & mask] = objs[i];
-}
-
-static inline void ring_copy_out(struct sio_ring *r, size_t idx, void **objs, size_t n)
-{
-	size_t mask = r->mask;
-
-	for (size_t i = 0; i < n; i++)
-		objs[i] = r->slots[(idx + i) & mask];
-}
-
 static size_t ring_enqueue_sp(struct sio_ring *r, void *const *objs, size_t n)
 {
-	size_t cap = r->mask + 1;
+	size_t cap = r->mask + 1, mask = r->mask;
 	size_t tail = atomic_load_explicit(&r->prod_tail, memory_order_relaxed);
 	size_t cons = atomic_load_explicit(&r->prod_cons_cache, memory_order_relaxed);
 	size_t free_slots = cap - (tail - cons);
+	void **slots = ring_sp_slots(r);
 
 	if (free_slots < n) {
 		/* Acquire pairs with the release store of cons_head in
-		 * sio_ring_dequeue(): the consumer has finished reading the
+		 * ring_dequeue_sp(): the consumer has finished reading the
 		 * slots it released before we overwrite them. The cache is
 		 * private to the single producer, so relaxed suffices there. */
 		cons = atomic_load_explicit(&r->cons_head, memory_order_acquire);
@@ -144,17 +188,19 @@ static size_t ring_enqueue_sp(struct sio_ring *r, void *const *objs, size_t n)
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_in(r, tail, objs, n);
+	for (size_t i = 0; i < n; i++)
+		slots[(tail + i) & mask] = objs[i];
 	/* Release pairs with the acquire load of prod_tail in
-	 * sio_ring_dequeue(): the slot writes above are visible first. */
+	 * ring_dequeue_sp(): the slot writes above are visible first. */
 	atomic_store_explicit(&r->prod_tail, tail + n, memory_order_release);
 	return n;
 }
 
 static size_t ring_enqueue_mp(struct sio_ring *r, void *const *objs, size_t n)
 {
-	size_t cap = r->mask + 1;
+	size_t cap = r->mask + 1, mask = r->mask;
 	size_t head, cons, free_slots, want = n;
+	struct ring_slot *slots = ring_mp_slots(r);
 
 	head = atomic_load_explicit(&r->prod_head, memory_order_relaxed);
 	do {
@@ -166,7 +212,8 @@ static size_t ring_enqueue_mp(struct sio_ring *r, void *const *objs, size_t n)
 		free_slots = head - cons >= cap ? 0 : cap - (head - cons);
 		if (free_slots < want) {
 			/* Acquire pairs with the release store of cons_head in
-			 * sio_ring_dequeue(). */
+			 * ring_dequeue_mp(): the consumer has finished reading
+			 * every slot below cons before we overwrite one. */
 			cons = atomic_load_explicit(&r->cons_head, memory_order_acquire);
 			/* Release pairs with the acquire load of the cache above. */
 			atomic_store_explicit(&r->prod_cons_cache, cons, memory_order_release);
@@ -178,30 +225,25 @@ static size_t ring_enqueue_mp(struct sio_ring *r, void *const *objs, size_t n)
 		n = want > free_slots ? free_slots : want;
 		if (n == 0)
 			return 0;
-		/* Relaxed CAS: it only hands out index ranges; slot contents are
-		 * ordered by the prod_tail release below. On failure head is
-		 * reloaded and free space recomputed. */
+		/* Relaxed CAS: it only hands out index ranges. Slot reuse is
+		 * ordered by the acquire of cons_head above (the range we win
+		 * lies below cons + cap), slot contents by the seq release
+		 * below. On failure head is reloaded and free space recomputed. */
 	} while (!atomic_compare_exchange_weak_explicit(&r->prod_head, &head, head + n,
 						       memory_order_relaxed, memory_order_relaxed));
 
-	ring_copy_in(r, head, objs, n);
+	if (__builtin_expect(r->claim_hook != NULL, 0))
+		r->claim_hook(r->claim_hook_arg);
 
-	/* Publish in claim order. The acquire load pairs with the release
-	 * store of prod_tail by the producer that claimed the range just before
-	 * ours: its slot writes happen-before our release below, so a consumer
-	 * that acquires our tail sees them too. */
-	for (unsigned int spins = 0;
-	     atomic_load_explicit(&r->prod_tail, memory_order_acquire) != head; spins++) {
-		/* The producer ahead of us may have been preempted between its
-		 * claim and its publish; with more runnable threads than cores,
-		 * spinning on would keep it off the CPU. */
-		if (spins < 256)
-			env_cpu_relax();
-		else
-			sched_yield();
+	for (size_t i = 0; i < n; i++) {
+		struct ring_slot *s = &slots[(head + i) & mask];
+
+		s->ptr = objs[i];
+		/* Release pairs with the acquire load of seq in
+		 * ring_dequeue_mp(): the pointer is visible before the slot
+		 * counts as published. */
+		atomic_store_explicit(&s->seq, head + i + 1, memory_order_release);
 	}
-	/* Release pairs with the acquire load of prod_tail in sio_ring_dequeue(). */
-	atomic_store_explicit(&r->prod_tail, head + n, memory_order_release);
 	return n;
 }
 
@@ -214,17 +256,16 @@ size_t sio_ring_enqueue(struct sio_ring *r, void *const *objs, size_t n)
 	return ring_enqueue_mp(r, objs, n);
 }
 
-size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n)
+static size_t ring_dequeue_sp(struct sio_ring *r, void **objs, size_t n)
 {
-	size_t head, avail;
+	size_t head, avail, mask = r->mask;
+	void **slots = ring_sp_slots(r);
 
-	if (r == NULL || objs == NULL || n == 0)
-		return 0;
 	head = atomic_load_explicit(&r->cons_head, memory_order_relaxed);
 	avail = r->cons_prod_cache - head;
 	if (avail < n) {
 		/* Acquire pairs with the release store of prod_tail in
-		 * ring_enqueue_sp()/ring_enqueue_mp(): slots below it are written. */
+		 * ring_enqueue_sp(): slots below it are written. */
 		r->cons_prod_cache = atomic_load_explicit(&r->prod_tail, memory_order_acquire);
 		avail = r->cons_prod_cache - head;
 		if (n > avail)
@@ -232,9 +273,47 @@ size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n)
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_out(r, head, objs, n);
-	/* Release pairs with the acquire load of cons_head in the enqueue
-	 * paths: our slot reads complete before a producer may reuse them. */
+	for (size_t i = 0; i < n; i++)
+		objs[i] = slots[(head + i) & mask];
+	/* Release pairs with the acquire load of cons_head in
+	 * ring_enqueue_sp(): our slot reads complete before the producer may
+	 * reuse them. */
 	atomic_store_explicit(&r->cons_head, head + n, memory_order_release);
 	return n;
+}
+
+static size_t ring_dequeue_mp(struct sio_ring *r, void **objs, size_t n)
+{
+	size_t head, i, mask = r->mask;
+	struct ring_slot *slots = ring_mp_slots(r);
+
+	/* Relaxed: only this thread writes cons_head. */
+	head = atomic_load_explicit(&r->cons_head, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		struct ring_slot *s = &slots[(head + i) & mask];
+
+		/* Acquire pairs with the release store of seq in
+		 * ring_enqueue_mp(): the slot's pointer is written. Stop at
+		 * the first slot not yet published: its producer is between
+		 * claim and publish, and waiting for it is not our job. */
+		if (atomic_load_explicit(&s->seq, memory_order_acquire) != head + i + 1)
+			break;
+		objs[i] = s->ptr;
+	}
+	if (i == 0)
+		return 0;
+	/* Release pairs with the acquire load of cons_head in
+	 * ring_enqueue_mp(): our slot reads complete before a producer may
+	 * reuse the slots. */
+	atomic_store_explicit(&r->cons_head, head + i, memory_order_release);
+	return i;
+}
+
+size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n)
+{
+	if (r == NULL || objs == NULL || n == 0)
+		return 0;
+	if (r->type == SIO_RING_SP_SC)
+		return ring_dequeue_sp(r, objs, n);
+	return ring_dequeue_mp(r, objs, n);
 }
