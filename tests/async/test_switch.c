@@ -124,6 +124,100 @@ static void test_fp_control_per_context(void **state)
 	async_stack_pool_fini(&pool);
 }
 
+#if defined(__x86_64__)
+/*
+ * The x86-64 switch loads the FP control state only when the incoming
+ * context's differs from the outgoing one's: a difference in MXCSR alone, in
+ * the x87 control word alone, and none at all must each come out right.
+ */
+#define MXCSR_FTZ 0x8000u
+#define FPCW_PC_MASK 0x0300u /* precision control; 00 = single */
+
+static uint32_t get_mxcsr(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	return v;
+}
+
+static void set_mxcsr(uint32_t v)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+static uint16_t get_fpcw(void)
+{
+	uint16_t v;
+
+	__asm__ volatile("fnstcw %0" : "=m"(v));
+	return v;
+}
+
+static void set_fpcw(uint16_t v)
+{
+	__asm__ volatile("fldcw %0" : : "m"(v));
+}
+
+struct fpbits {
+	struct async_ctx main_ctx;
+	struct async_ctx co_ctx;
+	uint32_t co_mxcsr[3];
+	uint16_t co_fpcw[3];
+};
+
+static void fpbits_entry(void *arg)
+{
+	struct fpbits *fb = arg;
+
+	set_mxcsr(get_mxcsr() | MXCSR_FTZ); /* MXCSR differs, x87 word same */
+	async_ctx_switch(&fb->co_ctx, &fb->main_ctx);
+	fb->co_mxcsr[0] = get_mxcsr();
+	fb->co_fpcw[0] = get_fpcw();
+	set_mxcsr(get_mxcsr() & ~MXCSR_FTZ); /* now only the x87 word differs */
+	set_fpcw((uint16_t)(get_fpcw() & ~FPCW_PC_MASK));
+	async_ctx_switch(&fb->co_ctx, &fb->main_ctx);
+	fb->co_mxcsr[1] = get_mxcsr();
+	fb->co_fpcw[1] = get_fpcw();
+	set_fpcw((uint16_t)(get_fpcw() | FPCW_PC_MASK)); /* both as main's */
+	async_ctx_switch(&fb->co_ctx, &fb->main_ctx);
+	fb->co_mxcsr[2] = get_mxcsr();
+	fb->co_fpcw[2] = get_fpcw();
+	async_ctx_switch(&fb->co_ctx, &fb->main_ctx);
+	fail_msg("resumed after the end");
+}
+
+static void test_fp_control_each_word(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st;
+	struct fpbits fb = { 0 };
+	uint32_t mx = get_mxcsr();
+	uint16_t cw = get_fpcw();
+
+	assert_int_equal(mx & MXCSR_FTZ, 0);
+	assert_int_equal(cw & FPCW_PC_MASK, FPCW_PC_MASK);
+	async_stack_pool_init(&pool, 4, 4);
+	assert_int_equal(async_stack_get(&pool, 0, &st), 0);
+	async_ctx_make(&fb.co_ctx, st->lo, (size_t)((char *)st->hi - (char *)st->lo),
+		       fpbits_entry, &fb);
+	for (int i = 0; i < 4; i++) {
+		async_ctx_switch(&fb.main_ctx, &fb.co_ctx);
+		/* Ours is back whatever the other context did to its own. */
+		assert_int_equal(get_mxcsr(), mx);
+		assert_int_equal(get_fpcw(), cw);
+	}
+	assert_int_equal(fb.co_mxcsr[0], mx | MXCSR_FTZ);
+	assert_int_equal(fb.co_fpcw[0], cw);
+	assert_int_equal(fb.co_mxcsr[1], mx);
+	assert_int_equal(fb.co_fpcw[1], cw & ~FPCW_PC_MASK);
+	assert_int_equal(fb.co_mxcsr[2], mx);
+	assert_int_equal(fb.co_fpcw[2], cw);
+	async_stack_put(&pool, st);
+	async_stack_pool_fini(&pool);
+}
+#endif
+
 /* Many contexts switching among themselves, round robin, none via main. */
 #define RING 64
 struct ring {
@@ -286,6 +380,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pingpong),
 		cmocka_unit_test(test_fp_control_per_context),
+#if defined(__x86_64__)
+		cmocka_unit_test(test_fp_control_each_word),
+#endif
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_stack_pool_recycles),
 		cmocka_unit_test(test_guard_page_stops_overflow),
