@@ -101,6 +101,18 @@ struct sio_future {
 int sio_future_init(struct sio_future *f);
 
 /**
+ * sio_future_init_await() - As sio_future_init(), for a future the running
+ * task is about to await: the same pending future, set up without looking
+ * up the current thread (a task's thread is known). SIO_AWAIT_CALL() uses it;
+ * its refusal outside a task is what keeps a stack future from outliving the
+ * operation it was handed to.
+ * @f: caller storage; any previous content is overwritten.
+ * Context: inside a task (the future's owner is the task's thread). Does not park.
+ * Return: 0; -EPERM outside a task; -EINVAL for NULL.
+ */
+int sio_future_init_await(struct sio_future *f);
+
+/**
  * sio_future_complete() - Complete @f with @rc and @value, waking its consumer.
  * A waiting task resumes before this returns when called outside a task
  * (queued for the next poll when called from a task); a then-callback runs
@@ -186,7 +198,7 @@ int sio_block_on(struct sio_future *f);
 #define SIO_AWAIT_CALL(fn, ...)                                                     \
 	({                                                                          \
 		struct sio_future _sio_f;                                           \
-		int _sio_rc = sio_in_task() ? sio_future_init(&_sio_f) : -EPERM;    \
+		int _sio_rc = sio_future_init_await(&_sio_f);                       \
 		if (_sio_rc == 0) {                                                 \
 			_sio_rc = fn(__VA_ARGS__, sio_future_cb, &_sio_f);          \
 			if (_sio_rc == 0)                                           \

@@ -68,6 +68,7 @@ struct sio_task {
 	struct async_ctx caller;      /* whoever resumed it (the run-queue poller) */
 	TAILQ_ENTRY(sio_task) rq_link;
 	struct async_thread *at;
+	struct sio_thread *thread;    /* at->thread, one load nearer for await */
 	struct async_stack *stack;
 	sio_task_fn fn;
 	void *arg;
@@ -124,8 +125,17 @@ struct async_thread {
 	TAILQ_ENTRY(async_thread) link; /* g_async_threads */
 };
 
-/* The task running on this OS thread, NULL outside tasks. */
-extern __thread struct sio_task *tls_async_task;
+/*
+ * The task running on this OS thread, NULL outside tasks. initial-exec: read
+ * with one %fs-relative load even from the shared library (the default model
+ * there goes through __tls_get_addr on every access); the variable is one
+ * pointer, well within the static TLS surplus a dlopen()ed library may use.
+ */
+#define ASYNC_TLS __thread __attribute__((tls_model("initial-exec")))
+extern ASYNC_TLS struct sio_task *tls_async_task;
+
+#define async_likely(x) __builtin_expect(!!(x), 1)
+#define async_unlikely(x) __builtin_expect(!!(x), 0)
 
 /* ---- sched.c ---- */
 /* The current thread's state, creating it if @create. NULL with *rc set on failure. */
@@ -134,12 +144,71 @@ struct async_thread *async_thread_get(bool create, int *rc);
 void async_task_wake(struct sio_task *t, enum task_wake why);
 /* Queue a new or yielding task at the tail of the run queue. */
 void async_task_enqueue(struct sio_task *t);
-/* Park the running task until woken; returns why it was woken. */
-enum task_wake async_task_park(struct sio_task *t);
 /* Switch from the running task back to its resumer for the last time. */
 void async_task_exit(struct sio_task *t) __attribute__((noreturn));
 /* Recycle a finished task's stack and account for it. */
 void async_task_reap(struct sio_task *t);
+
+/*
+ * The two halves of a switch, inline because they are the whole cost of an
+ * awaited operation beyond its callback form: sio_await() parks with
+ * async_task_park() and a completion resumes with async_task_resume(), each a
+ * handful of stores around the assembly routine. The sanitizer hooks compile
+ * to nothing in plain builds.
+ */
+
+/* Scheduler side: run @t until it parks, yields or ends. */
+static inline void async_task_resume(struct sio_task *t)
+{
+	struct sio_task *prev = tls_async_task;
+#if ASYNC_ASAN
+	void *fake_stack = NULL;
+#endif
+
+	t->state = TASK_RUNNING;
+	tls_async_task = t;
+#if ASYNC_ASAN
+	__sanitizer_start_switch_fiber(&fake_stack, t->stack->lo,
+				       (size_t)((char *)t - (char *)t->stack->lo));
+#endif
+#if ASYNC_TSAN
+	t->tsan_caller_fiber = __tsan_get_current_fiber();
+	__tsan_switch_to_fiber(t->tsan_fiber, 0);
+#endif
+	async_ctx_switch(&t->caller, &t->ctx);
+#if ASYNC_ASAN
+	__sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
+	tls_async_task = prev;
+	if (async_unlikely(t->state == TASK_DONE))
+		async_task_reap(t);
+}
+
+/* Task side: go back to the resumer; returns when resumed again. */
+static inline void async_task_switch_out(struct sio_task *t)
+{
+#if ASYNC_ASAN
+	void *fake_stack = NULL;
+
+	__sanitizer_start_switch_fiber(&fake_stack, t->caller_stack_lo, t->caller_stack_size);
+#endif
+#if ASYNC_TSAN
+	__tsan_switch_to_fiber(t->tsan_caller_fiber, 0);
+#endif
+	async_ctx_switch(&t->ctx, &t->caller);
+#if ASYNC_ASAN
+	__sanitizer_finish_switch_fiber(fake_stack, &t->caller_stack_lo, &t->caller_stack_size);
+#endif
+}
+
+/* Park the running task until woken; returns why it was woken. */
+static inline enum task_wake async_task_park(struct sio_task *t)
+{
+	t->state = TASK_PARKED;
+	t->wake = TASK_WAKE_NONE;
+	async_task_switch_out(t);
+	return (enum task_wake)t->wake;
+}
 void async_timer_arm(struct async_thread *at, struct async_timer *tm, struct sio_task *t,
 		     uint64_t us);
 void async_timer_disarm(struct async_thread *at, struct async_timer *tm);

@@ -27,7 +27,7 @@
 #define ASYNC_STACKS_WARM 64
 #define ASYNC_STACKS_COLD 1024
 
-__thread struct sio_task *tls_async_task;
+ASYNC_TLS struct sio_task *tls_async_task;
 
 /* Registry of per-thread states, looked up on a cache miss only. */
 static pthread_mutex_t g_async_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -155,50 +155,6 @@ struct async_thread *async_thread_get(bool create, int *rc)
 /* Switching                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Scheduler side: run @t until it parks, yields or ends. */
-static void task_resume(struct sio_task *t)
-{
-	struct sio_task *prev = tls_async_task;
-#if ASYNC_ASAN
-	void *fake_stack = NULL;
-#endif
-
-	t->state = TASK_RUNNING;
-	tls_async_task = t;
-#if ASYNC_ASAN
-	__sanitizer_start_switch_fiber(&fake_stack, t->stack->lo,
-				       (size_t)((char *)t - (char *)t->stack->lo));
-#endif
-#if ASYNC_TSAN
-	t->tsan_caller_fiber = __tsan_get_current_fiber();
-	__tsan_switch_to_fiber(t->tsan_fiber, 0);
-#endif
-	async_ctx_switch(&t->caller, &t->ctx);
-#if ASYNC_ASAN
-	__sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
-#endif
-	tls_async_task = prev;
-	if (t->state == TASK_DONE)
-		async_task_reap(t);
-}
-
-/* Task side: go back to the resumer; returns when resumed again. */
-static void task_switch_out(struct sio_task *t)
-{
-#if ASYNC_ASAN
-	void *fake_stack = NULL;
-
-	__sanitizer_start_switch_fiber(&fake_stack, t->caller_stack_lo, t->caller_stack_size);
-#endif
-#if ASYNC_TSAN
-	__tsan_switch_to_fiber(t->tsan_caller_fiber, 0);
-#endif
-	async_ctx_switch(&t->ctx, &t->caller);
-#if ASYNC_ASAN
-	__sanitizer_finish_switch_fiber(fake_stack, &t->caller_stack_lo, &t->caller_stack_size);
-#endif
-}
-
 void async_task_exit(struct sio_task *t)
 {
 #if ASYNC_ASAN
@@ -240,19 +196,11 @@ void async_task_wake(struct sio_task *t, enum task_wake why)
 		return;
 	t->wake = why;
 	if (tls_async_task == NULL) {
-		task_resume(t);
+		async_task_resume(t);
 		return;
 	}
 	t->state = TASK_READY;
 	async_task_enqueue(t);
-}
-
-enum task_wake async_task_park(struct sio_task *t)
-{
-	t->state = TASK_PARKED;
-	t->wake = TASK_WAKE_NONE;
-	task_switch_out(t);
-	return (enum task_wake)t->wake;
 }
 
 int sio_yield(void)
@@ -266,7 +214,7 @@ int sio_yield(void)
 	t->state = TASK_READY;
 	t->wake = TASK_WAKE_YIELD;
 	async_task_enqueue(t);
-	task_switch_out(t);
+	async_task_switch_out(t);
 	return 0;
 }
 
@@ -290,7 +238,7 @@ static int rq_poll(void *ctx)
 
 		TAILQ_REMOVE(&at->runq, t, rq_link);
 		at->nready--;
-		task_resume(t);
+		async_task_resume(t);
 	}
 	if (at->ntasks == 0 && !sio_thread_is_running(at->thread))
 		async_thread_release(at);

@@ -47,7 +47,7 @@ static void task_complete_result(struct sio_task *t, int rc)
 
 	if (f == NULL)
 		return;
-	if (f->owner == t->at->thread)
+	if (f->owner == t->thread)
 		err = sio_future_complete(f, rc, NULL);
 	else
 		err = sio_future_complete_threadsafe(f, rc, NULL);
@@ -83,6 +83,7 @@ static int task_create(struct async_thread *at, size_t stack_size, const char *n
 	t = (struct sio_task *)(((uintptr_t)st->hi - sizeof(*t)) & ~(uintptr_t)63);
 	memset(t, 0, sizeof(*t));
 	t->at = at;
+	t->thread = at->thread;
 	t->stack = st;
 	t->fn = fn;
 	t->arg = arg;

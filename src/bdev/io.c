@@ -598,21 +598,20 @@ static int bdev_await_free_io(struct sio_bdev_desc *desc, struct sio_io_channel 
 
 /*
  * One implementation: the callback form with a stack future, retried after a
- * wait on the channel's queue when the bdev_io cache was empty. The task check
- * comes first: an I/O started outside a task would outlive its stack future.
+ * wait on the channel's queue when the bdev_io cache was empty. Outside a task
+ * SIO_AWAIT_CALL() says -EPERM before starting anything (an I/O started there
+ * would outlive its stack future), which also ends the loop.
  */
 #define BDEV_AWAIT(fn, desc, ch, ...)                                                      \
 	({                                                                                 \
-		int _rc = -EPERM;                                                          \
-		if (sio_in_task()) {                                                       \
-			for (;;) {                                                         \
-				_rc = SIO_AWAIT_CALL(fn, desc, ch, __VA_ARGS__);           \
-				if (_rc != -ENOMEM || desc == NULL || ch == NULL)          \
-					break;                                             \
-				_rc = bdev_await_free_io(desc, ch);                        \
-				if (_rc != 0)                                              \
-					break;                                             \
-			}                                                                  \
+		int _rc;                                                                   \
+		for (;;) {                                                                 \
+			_rc = SIO_AWAIT_CALL(fn, desc, ch, __VA_ARGS__);                   \
+			if (bdev_likely(_rc != -ENOMEM) || desc == NULL || ch == NULL)     \
+				break;                                                     \
+			_rc = bdev_await_free_io(desc, ch);                                \
+			if (_rc != 0)                                                      \
+				break;                                                     \
 		}                                                                          \
 		_rc;                                                                       \
 	})
