@@ -11,8 +11,8 @@
  *
  * The module opens the file O_DIRECT when the file system allows it (as
  * fio's --direct=1). -r N repeats the run N times and prints each and the median;
- * -c CPU pins the thread to one CPU, as a reactor is; -n keeps the uring
- * module on io_uring for tmpfs files too (by default it copies those inline).
+ * -c CPU pins the thread to one CPU, as a reactor is; -n makes the uring
+ * module copy tmpfs files inline instead of going through io_uring (opt-in).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		case 't': secs = atof(optarg); break;
 		case 'w': workload = optarg; break;
 		case 'r': repeats = (uint32_t)atoi(optarg); break;
-		case 'n': bdev_uring_set_inline_memfs(false); break;
+		case 'n': bdev_uring_set_inline_memfs(true); break;
 		default: usage();
 		}
 	}

@@ -352,7 +352,8 @@ static const struct sio_bdev_fn_table uring_fn_table = {
 	.write_config_json = uring_write_config_json,
 };
 
-static bool g_inline_memfs = true;
+/* Opt-in: see bdev_uring_set_inline_memfs(). */
+static bool g_inline_memfs = false;
 
 void bdev_uring_set_inline_memfs(bool enable)
 {

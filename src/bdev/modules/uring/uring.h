@@ -57,9 +57,10 @@ int bdev_uring_rescan(const char *name);
 
 /**
  * bdev_uring_set_inline_memfs() - Whether bdevs created from now on over a
- * tmpfs/ramfs file copy reads and writes in the poller (true, the default)
- * instead of through io_uring, which hands every I/O on such files to a
- * kernel worker thread. False measures io_uring itself (benchmarks).
+ * tmpfs/ramfs file copy reads and writes in the poller (true) instead of
+ * through io_uring, which hands every I/O on such files to a kernel worker
+ * thread. Default false: a uring bdev does its data I/O through io_uring,
+ * as its name promises and as comparisons with fio's io_uring engine assume.
  * Context: the app thread.
  */
 void bdev_uring_set_inline_memfs(bool enable);
