@@ -184,6 +184,22 @@ static inline void async_task_resume(struct sio_task *t)
 		async_task_reap(t);
 }
 
+/* async_task_resume() where no task is running (checked by the caller):
+ * nothing to restore but NULL, so less to keep live across the switch. */
+static inline void async_task_resume_from_cb(struct sio_task *t)
+{
+#if ASYNC_ASAN || ASYNC_TSAN
+	async_task_resume(t);
+#else
+	t->state = TASK_RUNNING;
+	tls_async_task = t;
+	async_ctx_switch(&t->caller, &t->ctx);
+	tls_async_task = NULL;
+	if (async_unlikely(t->state == TASK_DONE))
+		async_task_reap(t);
+#endif
+}
+
 /* Task side: go back to the resumer; returns when resumed again. */
 static inline void async_task_switch_out(struct sio_task *t)
 {

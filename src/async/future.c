@@ -66,7 +66,8 @@ int sio_future_init_await(struct sio_future *f)
 
 /* Every check and consumer of a completion; the common case is handled by
  * future_complete() before it gets here. */
-static int future_complete_slow(struct sio_future *f, int rc, void *value)
+__attribute__((noinline)) static int future_complete_slow(struct sio_future *f, int rc,
+							  void *value)
 {
 	struct sio_task *waiter;
 
@@ -111,16 +112,19 @@ static inline int future_complete(struct sio_future *f, int rc, void *value)
 {
 	struct sio_task *w;
 
-	if (async_likely(f != NULL && f->state == FUTURE_PENDING)) {
+	if (async_likely(f != NULL && f->state == FUTURE_PENDING && f->waiter != NULL &&
+			 tls_async_task == NULL)) {
+		/* Looked up before loading the rest: less to keep across the call. */
+		struct sio_thread *cur = sio_thread_get_current();
+
 		w = f->waiter;
-		if (async_likely(w != NULL && w->state == TASK_PARKED && tls_async_task == NULL &&
-				 f->owner == sio_thread_get_current())) {
+		if (async_likely(w->state == TASK_PARKED && f->owner == cur)) {
 			f->rc = rc;
 			f->value = value;
 			f->state = FUTURE_DONE;
 			f->waiter = NULL;
 			w->wake = TASK_WAKE_FUTURE;
-			async_task_resume(w);
+			async_task_resume_from_cb(w);
 			return 0;
 		}
 	}

@@ -32,7 +32,9 @@ size_t async_stack_round(const struct async_stack_pool *pool, size_t size)
 
 static struct async_stack *stack_map(struct async_stack_pool *pool, size_t size)
 {
-	size_t len = pool->page + size;
+	/* Guard page, the stack, and a page for the descriptor and the colour. */
+	size_t len = pool->page + size + pool->page;
+	uint32_t color = pool->next_color++ % ASYNC_STACK_COLORS;
 	struct async_stack *st;
 	char *map;
 
@@ -52,7 +54,10 @@ static struct async_stack *stack_map(struct async_stack_pool *pool, size_t size)
 	st->map = map;
 	st->map_len = len;
 	st->lo = map + pool->page;
-	st->hi = (void *)((uintptr_t)st & ~(uintptr_t)15);
+	/* The descriptor and the largest colour (63 lines) fit in the extra page
+	 * with 4 KiB pages; with larger pages the colours just stay inside it. */
+	st->hi = (void *)(((uintptr_t)st - (uintptr_t)color * 64) & ~(uintptr_t)15);
+	st->color = (uint16_t)color;
 	st->size = size;
 #ifdef SIO_HAVE_VALGRIND_H
 	st->vg_id = VALGRIND_STACK_REGISTER(st->lo, st->hi);

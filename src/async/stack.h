@@ -28,10 +28,22 @@
 /** Distinct stack sizes pooled per thread; other sizes are mapped per task. */
 #define ASYNC_STACK_CLASSES 4
 
+/** Cache colours of the stack tops: successive stacks start this many 64-byte
+ * lines apart, modulo this count (a page's worth with 4 KiB pages). */
+#define ASYNC_STACK_COLORS 64u
+
 /**
  * One stack. The descriptor itself lives at the very top of the mapping, so a
  * stack costs one mapping and no heap allocation; the usable stack is
- * [lo, hi), hi being just below the descriptor (16-byte aligned).
+ * [lo, hi), at least the class size, with hi 16-byte aligned a colour below
+ * the descriptor.
+ *
+ * Why colours: every mapping is page-aligned, so without them the hot top of
+ * every stack (the task control block and the innermost frames of a parked
+ * task) would sit at the same offset in its page, hence in the same few sets
+ * of an L1 cache indexed by the offset in the page; a thread switching among
+ * more tasks than the cache has ways would miss on every switch. Each stack
+ * is mapped one page larger so that the colour costs no usable space.
  */
 struct async_stack {
 	struct async_stack *next; /* free-list link while pooled */
@@ -39,8 +51,9 @@ struct async_stack {
 	size_t map_len;           /* guard page + size */
 	void *lo;                 /* lowest usable byte, just above the guard */
 	void *hi;                 /* one past the highest usable byte */
-	size_t size;              /* the class size: map_len - guard page */
+	size_t size;              /* the class size: map_len less the guard and top pages */
 	unsigned int vg_id;       /* Valgrind stack id (0 without Valgrind) */
+	uint16_t color;           /* hi is this many cache lines below the descriptor */
 	uint8_t cold;             /* pages were released with MADV_DONTNEED */
 };
 
@@ -66,6 +79,7 @@ struct async_stack_pool {
 	size_t page;
 	uint32_t warm_max;  /* per class */
 	uint32_t cold_max;  /* per class */
+	uint32_t next_color;
 	struct async_stack_stats stats;
 };
 

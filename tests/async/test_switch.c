@@ -268,6 +268,36 @@ static void test_ring(void **state)
 	assert_int_equal(pool.stats.unmapped, RING);
 }
 
+/* Successive stacks start at different offsets in their page (cache colours),
+ * each still with at least its class size usable. */
+static void test_stack_colors(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st[ASYNC_STACK_COLORS + 1];
+	uintptr_t first_off = 0;
+
+	async_stack_pool_init(&pool, ASYNC_STACK_COLORS + 1, 0);
+	for (unsigned int i = 0; i <= ASYNC_STACK_COLORS; i++) {
+		uintptr_t off;
+
+		assert_int_equal(async_stack_get(&pool, ASYNC_STACK_MIN, &st[i]), 0);
+		assert_true((size_t)((char *)st[i]->hi - (char *)st[i]->lo) >= ASYNC_STACK_MIN);
+		assert_int_equal((uintptr_t)st[i]->hi & 15, 0);
+		off = (uintptr_t)st[i]->hi & (pool.page - 1);
+		if (i == 0)
+			first_off = off;
+		else if (i < ASYNC_STACK_COLORS)
+			assert_true(off != first_off);
+		else
+			assert_true(off == first_off); /* the colours wrap around */
+		/* The top of the stack is writable right up to hi. */
+		memset((char *)st[i]->hi - 64, 0x5a, 64);
+	}
+	for (unsigned int i = 0; i <= ASYNC_STACK_COLORS; i++)
+		async_stack_put(&pool, st[i]);
+	assert_int_equal(async_stack_pool_fini(&pool), 0);
+}
+
 static void test_stack_pool_recycles(void **state)
 {
 	struct async_stack_pool pool;
@@ -384,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_fp_control_each_word),
 #endif
 		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_stack_colors),
 		cmocka_unit_test(test_stack_pool_recycles),
 		cmocka_unit_test(test_guard_page_stops_overflow),
 	};
