@@ -116,6 +116,9 @@ __attribute__((noinline)) static double bench_spawn(void)
 {
 	const int batch = 1000;
 	uint64_t n = g_iters / 4 / batch * batch, ran = 0;
+
+	if (n == 0)
+		n = batch; /* small iteration counts still time one batch */
 	double best = 1e30;
 
 	for (int r = 0; r < RUNS; r++) {
