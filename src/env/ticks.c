@@ -64,22 +64,22 @@ static bool ticks_tsc_invariant(void)
 /* One (TSC, ns) pair taken as close together as the machine allows. */
 static void ticks_tsc_sample(uint64_t *tsc, uint64_t *ns)
 {
-	uint64_t t0, t1, best = UINT64_MAX;
+	uint64_t t0 = __rdtsc(), n = ticks_mono_ns(), t1 = __rdtsc();
+	uint64_t best = t1 - t0;
 
-	for (int tries = 0; tries < 16; tries++) {
-		uint64_t n;
-
+	*tsc = t0 + best / 2;
+	*ns = n;
+	/* Retry while the bracket is wide (~2 us at any sane TSC rate means we
+	 * were interrupted between the reads). */
+	for (int tries = 1; tries < 16 && best >= TICKS_SAMPLE_MAX_NS; tries++) {
 		t0 = __rdtsc();
 		n = ticks_mono_ns();
 		t1 = __rdtsc();
 		if (t1 - t0 < best) {
 			best = t1 - t0;
-			*tsc = t0 + (t1 - t0) / 2;
+			*tsc = t0 + best / 2;
 			*ns = n;
 		}
-		/* Good enough once the bracket is under ~2 us at any sane TSC rate. */
-		if (best < TICKS_SAMPLE_MAX_NS)
-			break;
 	}
 }
 

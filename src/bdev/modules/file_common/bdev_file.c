@@ -247,7 +247,7 @@ int bdev_file_open(struct bdev_file *f, const char *path, unsigned int flags, ui
 	struct bdev_file nf = {.fd = -1, .readonly = readonly};
 	struct stat st;
 	uint32_t min_bs = BDEV_FILE_MIN_BLOCK, mem_align = 1;
-	uint64_t size;
+	uint64_t size = 0; /* set by file_size(); the init quiets -O3 maybe-uninitialized */
 	bool explained;
 	int fd = -1, rc;
 
