@@ -10,10 +10,15 @@
  *                 callback form: the callback submits the next one
  *   op/await      the same operation awaited in a loop by one task
  *                 (SIO_AWAIT_CALL); the difference is the cost of await
+ *   opqd          both again with 128 operations in flight (128 callback
+ *                 chains, or 128 tasks), each poll completing all of them:
+ *                 the shape of a storage benchmark at depth
  *
  * Every figure is the best of several runs, in ns per operation.
- * Usage: bench_async [iterations-millions (default 2)] [only: switch|spawn|await|op]
+ * Usage: bench_async [iterations-millions (default 2)] [only: switch|spawn|await|op|opqd]
+ *                    [depth for opqd (default 128)]
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +244,69 @@ __attribute__((noinline)) static double bench_op_await(void)
 	return best;
 }
 
+/* ---- the same at a depth: QD chains / tasks, a poll completes them all ---- */
+
+#define QD_MAX 1024
+static int g_qd = 128; /* third argument */
+
+__attribute__((noinline)) static double bench_op_callback_qd(void)
+{
+	static struct cb_chain c[QD_MAX];
+	double best = 1e30;
+	uint64_t per = g_iters / (uint64_t)g_qd + 1;
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = now_ns();
+		bool busy = true;
+
+		for (int i = 0; i < g_qd; i++) {
+			c[i].left = per;
+			fake_dev_op(&g_dev, 0, chain_cb, &c[i]);
+		}
+		while (busy) {
+			sio_thread_poll(g_thread, 0);
+			busy = false;
+			for (int i = 0; i < g_qd && !busy; i++)
+				busy = c[i].left > 0;
+		}
+		double ns = (double)(now_ns() - t0) / (double)(per * (uint64_t)g_qd);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+__attribute__((noinline)) static double bench_op_await_qd(void)
+{
+	static struct sio_future res[QD_MAX];
+	double best = 1e30;
+	uint64_t per = g_iters / (uint64_t)g_qd + 1;
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = now_ns();
+		bool busy = true;
+
+		for (int i = 0; i < g_qd; i++) {
+			if (sio_task_spawn(NULL, await_loop_fn, &per, &res[i]) != 0)
+				abort();
+		}
+		while (busy) {
+			sio_thread_poll(g_thread, 0);
+			busy = false;
+			for (int i = 0; i < g_qd && !busy; i++)
+				busy = !sio_future_is_done(&res[i]);
+		}
+		double ns = (double)(now_ns() - t0) / (double)(per * (uint64_t)g_qd);
+		for (int i = 0; i < g_qd; i++) {
+			if (sio_future_rc(&res[i]) != 0)
+				abort();
+		}
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
 /* The same loop with the raw poll cost only: an empty poll per operation. */
 __attribute__((noinline)) static double bench_poll_floor(void)
 {
@@ -258,12 +326,18 @@ __attribute__((noinline)) static double bench_poll_floor(void)
 
 int main(int argc, char **argv)
 {
-	double sw = 0, uc = 0, spawn = 0, done = 0, floor = 0, cb = 0, aw = 0;
+	double sw = 0, uc = 0, spawn = 0, done = 0, floor = 0, cb = 0, aw = 0, cbq = 0, awq = 0;
 	const char *only = argc > 2 ? argv[2] : "";
 
 	g_iters = (uint64_t)((argc > 1 ? atof(argv[1]) : 2.0) * 1e6);
 	if (g_iters < 1000)
 		g_iters = 1000;
+	if (argc > 3)
+		g_qd = atoi(argv[3]);
+	if (g_qd < 1 || g_qd > QD_MAX) {
+		fprintf(stderr, "depth must be 1..%d\n", QD_MAX);
+		return 2;
+	}
 	g_thread = sio_thread_create("bench_async", NULL);
 	if (g_thread == NULL)
 		return 1;
@@ -285,6 +359,10 @@ int main(int argc, char **argv)
 		cb = bench_op_callback();
 		aw = bench_op_await();
 	}
+	if (!*only || !strcmp(only, "opqd")) {
+		cbq = bench_op_callback_qd();
+		awq = bench_op_await_qd();
+	}
 
 	printf("bench_async: switch=%s, %llu iterations, best of %d runs (ns/op)\n",
 	       async_ctx_impl(), (unsigned long long)g_iters, RUNS);
@@ -296,6 +374,9 @@ int main(int argc, char **argv)
 	printf("  op completed next poll, callback    %8.1f ns\n", cb);
 	printf("  op completed next poll, awaited     %8.1f ns\n", aw);
 	printf("  added by await per operation        %8.1f ns\n", aw - cb);
+	printf("  %4d in flight, callback, per op     %8.1f ns\n", g_qd, cbq);
+	printf("  %4d tasks awaiting, per op          %8.1f ns\n", g_qd, awq);
+	printf("  added by await per op at depth %-4d %8.1f ns\n", g_qd, awq - cbq);
 
 	fake_dev_stop(&g_dev);
 	return 0;
