@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -439,6 +440,30 @@ static void test_kill_instance(void **state)
 	assert_false(sio_app_is_running());
 }
 
+/*
+ * Regression (found by fuzz/rpc_server review): a client that sends
+ * spdk_kill_instance and hangs up before reading the reply must still stop
+ * the app; the after-reply action used to be freed with the connection.
+ */
+static void test_kill_instance_client_hangs_up(void **state)
+{
+	static const char req[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"spdk_kill_instance\","
+		"\"params\":{\"sig_name\":\"SIGINT\"}}";
+	struct rpc_client c;
+	struct timespec deadline;
+
+	connect_or_fail(&c);
+	assert_int_equal(rpc_send_raw(&c, req, sizeof(req) - 1), 0);
+	rpc_close(&c);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	assert_int_equal(pthread_timedjoin_np(g_app_tid, NULL, &deadline), 0);
+	g_app_tid = pthread_self();
+	assert_int_equal(g_app_rc, 0);
+	assert_false(sio_app_is_running());
+}
+
 static int teardown_after_kill(void **state)
 {
 	if (!pthread_equal(g_app_tid, pthread_self()))
@@ -464,5 +489,11 @@ int main(void)
 		cmocka_unit_test(test_kill_instance),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown_after_kill);
+	const struct CMUnitTest hang_up[] = {
+		cmocka_unit_test(test_kill_instance_client_hangs_up),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown_after_kill);
+
+	/* A second app run in the same process, stopped by a client that never reads. */
+	return failed + cmocka_run_group_tests(hang_up, setup, teardown_after_kill);
 }

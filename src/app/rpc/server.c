@@ -121,11 +121,19 @@ static void conn_close_fd(struct rpc_conn *c)
 
 static void conn_free(struct rpc_conn *c)
 {
+	/* A reply that could not be delivered (the client went away first)
+	 * still owes its after-reply action: spdk_kill_instance must kill even
+	 * if its caller hung up without reading the answer. */
+	app_rpc_after_fn after = c->after_fn;
+	void *after_arg = c->after_arg;
+
 	conn_close_fd(c);
 	json_decref(c->id);
 	free(c->in);
 	free(c->out);
 	free(c);
+	if (after != NULL)
+		after(after_arg);
 }
 
 /* Write what we can. Return -errno when the connection is broken. */
