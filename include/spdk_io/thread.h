@@ -112,6 +112,21 @@ struct sio_thread *sio_thread_get_app_thread(void);
  */
 int sio_thread_poll(struct sio_thread *thread, uint32_t max_msgs);
 
+/**
+ * sio_thread_poll_at() - sio_thread_poll() for a loop that polls several
+ * threads back to back: the clock is read once per poll instead of twice.
+ * @thread: the thread to run.
+ * @max_msgs: as for sio_thread_poll().
+ * @now: in: the current tick (sio_get_ticks()), e.g. the value the previous
+ * poll of the loop left here; 0 reads the clock. Out: the tick at which this
+ * poll ended. Timed pollers are due against the tick passed in, and the
+ * thread's busy/idle time counts from it.
+ * Context: as sio_thread_poll().
+ * Return: as sio_thread_poll(); also -EINVAL for a NULL @now (left unchanged
+ * on any error).
+ */
+int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *now);
+
 /*
  * Queries. Context: any OS thread, for a thread that is not destroyed
  * meanwhile. Name, id, cpumask, running and exited are exact from anywhere;

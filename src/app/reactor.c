@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct reactor {
 	pthread_mutex_t lock;
 	struct sio_thread **pending;
 	size_t n_pending, cap_pending;
+	/* Mirror of n_pending != 0 the loop checks without the lock. */
+	atomic_bool has_pending;
 
 	/* The reactor's own threads; changed only by its loop, under lock for readers. */
 	struct sio_thread **threads;
@@ -123,8 +126,11 @@ static int schedule_thread(struct sio_thread *thread, void *ctx)
 		return -ENODEV;
 	pthread_mutex_lock(&best->lock);
 	rc = grow(&best->pending, &best->cap_pending, best->n_pending + 1);
-	if (rc == 0)
+	if (rc == 0) {
 		best->pending[best->n_pending++] = thread;
+		/* Release, and before the unlock: see take_pending(). */
+		atomic_store_explicit(&best->has_pending, true, memory_order_release);
+	}
 	pthread_mutex_unlock(&best->lock);
 	if (rc == 0)
 		reactor_wake(best);
@@ -133,11 +139,26 @@ static int schedule_thread(struct sio_thread *thread, void *ctx)
 
 static void take_pending(struct reactor *r)
 {
-	pthread_mutex_lock(&r->lock);
-	if (r->n_pending == 0 || grow(&r->threads, &r->cap_threads,
-				      r->n_threads + r->n_pending) != 0) {
-		pthread_mutex_unlock(&r->lock);
+	/*
+	 * Lock only when something was handed over: a lock/unlock pair on
+	 * every loop turn costs more than the rest of an empty turn's
+	 * bookkeeping. The release store in schedule_thread() follows the
+	 * append under the lock; seeing it (acquire) means we take the lock
+	 * and find the entry. A store we miss this turn is seen the next one:
+	 * schedule_thread() also writes our eventfd, so we do not sleep on it.
+	 */
+	if (!atomic_load_explicit(&r->has_pending, memory_order_acquire))
 		return;
+	pthread_mutex_lock(&r->lock);
+	/* Cleared under the lock before the list is emptied, so a concurrent
+	 * append (which needs the lock) sets it again after us. */
+	atomic_store_explicit(&r->has_pending, false, memory_order_relaxed);
+	if (r->n_pending == 0)
+		goto out;
+	if (grow(&r->threads, &r->cap_threads, r->n_threads + r->n_pending) != 0) {
+		/* Out of memory: retry on a later turn. */
+		atomic_store_explicit(&r->has_pending, true, memory_order_relaxed);
+		goto out;
 	}
 	for (size_t i = 0; i < r->n_pending; i++) {
 		struct sio_thread *t = r->pending[i];
@@ -152,6 +173,7 @@ static void take_pending(struct reactor *r)
 		r->threads[r->n_threads++] = t;
 	}
 	r->n_pending = 0;
+out:
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -178,7 +200,8 @@ static void drain_efd(struct reactor *r)
 		;
 }
 
-static void idle_wait(struct reactor *r)
+/* Returns whether it slept (false when some thread has work due). */
+static bool idle_wait(struct reactor *r)
 {
 	struct epoll_event evs[16];
 	uint64_t timeout_us = UINT64_MAX;
@@ -191,7 +214,7 @@ static void idle_wait(struct reactor *r)
 			timeout_us = t;
 	}
 	if (timeout_us == 0 || r->spin)
-		return;
+		return false;
 	ms = timeout_us >= (uint64_t)REACTOR_MAX_SLEEP_MS * 1000 ? REACTOR_MAX_SLEEP_MS
 								 : (int)((timeout_us + 999) / 1000);
 	/*
@@ -204,20 +227,28 @@ static void idle_wait(struct reactor *r)
 	 */
 	if (epoll_wait(r->epfd, evs, 16, ms) > 0)
 		drain_efd(r);
+	return true;
 }
 
 static void reactor_loop(struct reactor *r)
 {
+	uint64_t now = 0;
+	bool main_core = r == reactor_of(g_main_core);
+
 	tls_reactor = r;
 	for (;;) {
-		uint64_t start = sio_get_ticks(), end;
+		/* One clock read per thread poll: each poll starts at the tick
+		 * the one before it ended at; a turn starts where the last one
+		 * ended unless it slept in between. */
+		uint64_t start = now != 0 ? now : sio_get_ticks(), end;
 		int work = 0;
 
+		now = start;
 		take_pending(r);
 		for (size_t i = 0; i < r->n_threads;) {
 			struct sio_thread *t = r->threads[i];
 
-			work += sio_thread_poll(t, 0) > 0;
+			work += sio_thread_poll_at(t, 0, &now) > 0;
 			if (sio_thread_is_exited(t)) {
 				drop_thread(r, i);
 				work++;
@@ -225,9 +256,9 @@ static void reactor_loop(struct reactor *r)
 			}
 			i++;
 		}
-		if (r == reactor_of(g_main_core))
-			app_reactor_main_tick();
-		end = sio_get_ticks();
+		if (main_core)
+			app_reactor_main_tick(); /* one atomic exchange: no clock read */
+		end = now;
 		/* Relaxed atomics: framework_get_reactors reads them from the app thread. */
 		if (work > 0)
 			__atomic_store_n(&r->busy_tsc, r->busy_tsc + (end - start), __ATOMIC_RELAXED);
@@ -250,8 +281,8 @@ static void reactor_loop(struct reactor *r)
 				break;
 			}
 		}
-		if (work == 0)
-			idle_wait(r);
+		if (work == 0 && idle_wait(r))
+			now = 0; /* slept: the clock moved */
 	}
 	tls_reactor = NULL;
 }

@@ -29,6 +29,37 @@ static void drain_fd(int fd)
 		;
 }
 
+/*
+ * Reads efd only while a write we know of has not been consumed: a read()
+ * per poll would be a syscall per reactor turn (per I/O at queue depth 1).
+ * Every write to efd is counted in in->owed by the poller (see struct
+ * thread_intr), so owed == 0 means efd is not readable and stays so until
+ * the next counted write.
+ */
+static void efd_drain(struct thread_intr *in)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (in->owed == 0)
+		return;
+	do {
+		n = read(in->efd, &v, sizeof(v));
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(v))
+		return; /* not landed yet: the writer is between its flip and write() */
+	/* One read takes every write that landed so far. */
+	in->owed = v >= in->owed ? 0 : in->owed - (uint32_t)v;
+}
+
+/* Makes efd readable on the poller's own behalf. */
+static void efd_keep(struct thread_intr *in)
+{
+	eventfd_write(in->efd, 1);
+	in->owed++;
+	in->kept = true;
+}
+
 static void intr_close(struct thread_intr *in)
 {
 	if (in->epfd >= 0)
@@ -60,9 +91,10 @@ static int intr_open(struct thread_intr **out)
 	ev.data.fd = in->tfd;
 	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->tfd, &ev) != 0)
 		goto err;
-	/* The first poll drains efd (written once published) and then sets
-	 * the real state. */
-	in->armed = true;
+	/* sio_thread_get_interrupt_fd() writes efd once published; the first
+	 * poll drains it. Not armed: `sleeping` is still false, and counting
+	 * that as a producer's flip would leave owed stuck above zero. */
+	in->owed = 1;
 	*out = in;
 	return 0;
 err:
@@ -136,13 +168,30 @@ int sio_thread_get_interrupt_fd(struct sio_thread *thread)
 void thread_intr_poll_begin(struct sio_thread *t, struct thread_intr *in)
 {
 	if (in->armed) {
-		/* We may have slept: clear the wake-up. A producer that flipped
-		 * `sleeping` may write after this read; that leaves one spurious
-		 * wake-up, drained next time (we re-arm before sleeping). */
 		in->armed = false;
-		atomic_store_explicit(&t->sleeping, false, memory_order_relaxed);
-		drain_fd(in->efd);
+		/*
+		 * Only a producer that flips `sleeping` from true to false writes
+		 * efd (thread_wake()), exactly once per flip, and only we set it
+		 * back to true (thread_intr_poll_end(), once per sleep). So the
+		 * value we take here tells whether this sleep cost a write:
+		 * false means one producer flipped it and has written or is about
+		 * to write; true means nobody did and efd holds nothing of theirs.
+		 * A write that lands after efd_drain() stays counted in owed and
+		 * is drained by a later poll (it only makes efd readable, so at
+		 * worst one spurious wake-up, never a lost one: the message it
+		 * announces was published before the flip).
+		 *
+		 * Acquire: the producer's flip follows its seq_cst fence, itself
+		 * after its ring publish, so seeing the flip makes that message
+		 * visible to the thread_run_msgs() that follows.
+		 */
+		if (!atomic_exchange_explicit(&t->sleeping, false, memory_order_acquire))
+			in->owed++;
 	}
+	/* While kept, efd must stay readable: thread_intr_poll_end() drains
+	 * it, with anything owed, once the work is done. */
+	if (!in->kept)
+		efd_drain(in);
 	if (in->timer_at != 0 && t->poll_now >= in->timer_at) {
 		drain_fd(in->tfd);
 		in->timer_at = 0; /* one-shot: fired; re-armed at the end if needed */
@@ -164,9 +213,8 @@ static void timer_arm(struct thread_intr *in, uint64_t at, uint64_t now)
 	in->timer_at = at;
 }
 
-void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in)
+void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t now)
 {
-	uint64_t now = thread_now();
 	uint64_t next = thread_next_timed(t);
 	bool work;
 
@@ -175,14 +223,12 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in)
 	work = t->n_active != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
 	if (work) {
 		/* Stay readable until the work is done; one write suffices. */
-		if (!in->kept) {
-			eventfd_write(in->efd, 1);
-			in->kept = true;
-		}
+		if (!in->kept)
+			efd_keep(in);
 		return;
 	}
 	if (in->kept) {
-		drain_fd(in->efd);
+		efd_drain(in);
 		in->kept = false;
 	}
 	atomic_store_explicit(&t->sleeping, true, memory_order_relaxed);
@@ -192,11 +238,12 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in)
 	if (thread_has_msgs(t)) {
 		if (atomic_exchange_explicit(&t->sleeping, false, memory_order_relaxed)) {
 			/* No producer took the wake-up: make ourselves readable. */
-			eventfd_write(in->efd, 1);
-			in->kept = true;
+			efd_keep(in);
 			return;
 		}
-		/* A producer flipped it and writes efd (maybe already has). */
+		/* A producer flipped it and writes efd (maybe already has);
+		 * the next thread_intr_poll_begin() sees sleeping == false
+		 * and counts that write. */
 	}
 	in->armed = true;
 }

@@ -117,6 +117,14 @@ int thread_run_pollers(struct sio_thread *t, uint64_t now)
 	struct sio_poller *p, *next;
 	int busy = 0, active_busy = 0;
 
+	/* Nothing active and nothing due: the usual case of an idle thread. */
+	if (t->n_active == 0 && !t->sweep_active) {
+		p = TAILQ_FIRST(&t->timed);
+		if (p == NULL || p->next_run > now) {
+			t->last_active_busy = false;
+			return 0;
+		}
+	}
 	t->iterating_active = true;
 	for (p = TAILQ_FIRST(&t->active); p != NULL; p = next) {
 		if (p->state == POLLER_STATE_WAITING)

@@ -208,14 +208,14 @@ void thread_check_exited(struct sio_thread *t)
 	SIO_DEBUGLOG(THREAD_LOG_FLAG, "thread %s exited", t->name);
 }
 
-int sio_thread_poll(struct sio_thread *thread, uint32_t max_msgs)
+int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *now)
 {
 	struct sio_thread *prev;
 	struct thread_intr *intr;
 	uint64_t start, end;
 	int work;
 
-	if (thread == NULL)
+	if (thread == NULL || now == NULL)
 		return -EINVAL;
 	/* Acquire pairs with the release at the end of the previous poll, which
 	 * may have run on another OS thread: its writes to the poller-side
@@ -228,7 +228,9 @@ int sio_thread_poll(struct sio_thread *thread, uint32_t max_msgs)
 	prev = tls_thread;
 	tls_thread = thread;
 
-	start = thread_now();
+	/* One clock read per poll: the caller's tick (the end of the poll
+	 * before, on a reactor) stands for our start. */
+	start = *now != 0 ? *now : thread_now();
 	thread->poll_now = start;
 	intr = atomic_load_explicit(&thread->intr, memory_order_acquire);
 	if (intr != NULL)
@@ -245,11 +247,19 @@ int sio_thread_poll(struct sio_thread *thread, uint32_t max_msgs)
 		thread->stats.idle_tsc += end - start;
 
 	if (intr != NULL)
-		thread_intr_poll_end(thread, intr);
+		thread_intr_poll_end(thread, intr, end);
 
 	tls_thread = prev;
 	atomic_store_explicit(&thread->in_poll, false, memory_order_release);
+	*now = end;
 	return work;
+}
+
+int sio_thread_poll(struct sio_thread *thread, uint32_t max_msgs)
+{
+	uint64_t now = 0;
+
+	return sio_thread_poll_at(thread, max_msgs, &now);
 }
 
 const char *sio_thread_get_name(const struct sio_thread *thread)

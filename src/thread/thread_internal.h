@@ -102,6 +102,10 @@ struct thread_intr {
 	/* Poller-side only (no atomics needed): */
 	bool armed;         /* we set sleeping at the end of the last poll */
 	bool kept;          /* we wrote efd ourselves to stay readable */
+	/* Writes to efd not consumed yet (as far as we know): the initial one,
+	 * ours (kept) and one per producer flip of `sleeping` seen at the next
+	 * poll. efd is read only while it is non-zero. */
+	uint32_t owed;
 	uint64_t timer_at;  /* tick the timerfd is armed for, 0 if disarmed */
 };
 
@@ -194,7 +198,8 @@ void thread_log_channels(struct sio_thread *t);
 
 /* ---- interrupt.c ---- */
 void thread_intr_poll_begin(struct sio_thread *t, struct thread_intr *in);
-void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in);
+/* @now: the tick at the end of the poll's work. */
+void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t now);
 void thread_intr_fini(struct sio_thread *t);
 
 /* ---- test hooks ---- */
