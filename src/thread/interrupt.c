@@ -167,26 +167,28 @@ int sio_thread_get_interrupt_fd(struct sio_thread *thread)
 
 void thread_intr_poll_begin(struct sio_thread *t, struct thread_intr *in)
 {
-	if (in->armed) {
+	/*
+	 * Only a producer that flips `sleeping` from true to false writes efd
+	 * (thread_wake()), exactly once per flip, and only we set it back to
+	 * true (thread_intr_poll_end()). So while we are armed, sleeping ==
+	 * false means one producer flipped it and has written or is about to
+	 * write efd: we count that write in owed and disarm. A write that lands
+	 * after efd_drain() stays counted and is drained by a later poll (it
+	 * only makes efd readable: at worst one spurious wake-up, never a lost
+	 * one, as the message it announces was published before the flip).
+	 *
+	 * Still true: nobody woke us and we stay armed through this poll, so
+	 * an idle thread pays one load here instead of a locked exchange plus
+	 * a store and a fence at the end. A producer that publishes from now
+	 * on still flips it and writes efd; thread_intr_poll_end() notices.
+	 *
+	 * Acquire: the producer's flip follows its seq_cst fence, itself after
+	 * its ring publish, so seeing the flip makes that message visible to
+	 * the thread_run_msgs() that follows.
+	 */
+	if (in->armed && !atomic_load_explicit(&t->sleeping, memory_order_acquire)) {
 		in->armed = false;
-		/*
-		 * Only a producer that flips `sleeping` from true to false writes
-		 * efd (thread_wake()), exactly once per flip, and only we set it
-		 * back to true (thread_intr_poll_end(), once per sleep). So the
-		 * value we take here tells whether this sleep cost a write:
-		 * false means one producer flipped it and has written or is about
-		 * to write; true means nobody did and efd holds nothing of theirs.
-		 * A write that lands after efd_drain() stays counted in owed and
-		 * is drained by a later poll (it only makes efd readable, so at
-		 * worst one spurious wake-up, never a lost one: the message it
-		 * announces was published before the flip).
-		 *
-		 * Acquire: the producer's flip follows its seq_cst fence, itself
-		 * after its ring publish, so seeing the flip makes that message
-		 * visible to the thread_run_msgs() that follows.
-		 */
-		if (!atomic_exchange_explicit(&t->sleeping, false, memory_order_acquire))
-			in->owed++;
+		in->owed++;
 	}
 	/* While kept, efd must stay readable: thread_intr_poll_end() drains
 	 * it, with anything owed, once the work is done. */
@@ -221,6 +223,21 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t
 	if (next != in->timer_at)
 		timer_arm(in, next, now);
 	work = t->n_active != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
+	if (in->armed) {
+		/*
+		 * Armed through the whole poll (see thread_intr_poll_begin()):
+		 * sleeping has stayed true since the fence of an earlier poll's
+		 * end, so every message published since then either was seen
+		 * above or comes with an efd write. Nothing to redo.
+		 */
+		if (!work && atomic_load_explicit(&t->sleeping, memory_order_relaxed))
+			return;
+		/* Work to stay awake for, or a producer flipped it meanwhile:
+		 * take it back; a flip we did not make owes a write. */
+		in->armed = false;
+		if (!atomic_exchange_explicit(&t->sleeping, false, memory_order_acquire))
+			in->owed++;
+	}
 	if (work) {
 		/* Stay readable until the work is done; one write suffices. */
 		if (!in->kept)
