@@ -58,6 +58,10 @@ struct reactor {
 static struct reactor *g_reactors;
 static size_t g_nreactors;
 static int g_main_core = -1;
+/* The main reactor's eventfd for the signal handler, which may run on any OS
+ * thread at any moment of setup or teardown: published last, withdrawn first,
+ * so the handler never reads the reactor array. */
+static int g_main_efd = -1;
 static uint64_t g_shutdown_ticks;
 static __thread struct reactor *tls_reactor;
 
@@ -329,6 +333,12 @@ int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t s
 		}
 	}
 	g_main_core = main_core;
+	{
+		struct reactor *m = reactor_of(main_core);
+
+		/* Release pairs with the acquire in app_reactors_wake_main(). */
+		__atomic_store_n(&g_main_efd, m != NULL ? m->efd : -1, __ATOMIC_RELEASE);
+	}
 	g_shutdown_ticks = sio_us_to_ticks((uint64_t)shutdown_ms * 1000);
 	sio_thread_set_schedule_fn(schedule_thread, NULL);
 	return 0;
@@ -386,10 +396,10 @@ void app_reactors_stop(void)
 /* Called from a signal handler: no locks, no logging, any moment of setup. */
 void app_reactors_wake_main(void)
 {
-	struct reactor *r = reactor_of(g_main_core);
+	int fd = __atomic_load_n(&g_main_efd, __ATOMIC_ACQUIRE);
 	uint64_t one = 1;
 
-	if (r != NULL && r->efd >= 0 && write(r->efd, &one, sizeof(one)) < 0) {
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* Full counter or not set up yet: the main loop checks the flag anyway. */
 	}
 }
@@ -407,6 +417,7 @@ void app_reactors_join(void)
 void app_reactors_destroy(void)
 {
 	sio_thread_set_schedule_fn(NULL, NULL);
+	__atomic_store_n(&g_main_efd, -1, __ATOMIC_RELEASE);
 	for (size_t i = 0; i < g_nreactors; i++) {
 		struct reactor *r = &g_reactors[i];
 
