@@ -407,6 +407,54 @@ static void test_stats(void **state)
 	ut_mt_fini();
 }
 
+static int count_poller(void *ctx)
+{
+	(*(int *)ctx)++;
+	return 1;
+}
+
+/* sio_thread_poll_at(): timed pollers are due against the tick passed in,
+ * and the tick the poll ended at comes back for the next poll. */
+static void test_poll_at(void **state)
+{
+	struct sio_poller *p;
+	struct sio_thread *t;
+	uint64_t now, stale;
+	int runs = 0;
+
+	ut_mt_init(1);
+	t = ut_mt_thread(0);
+	now = 0;
+	assert_int_equal(sio_thread_poll_at(NULL, 0, &now), -EINVAL);
+	assert_int_equal(sio_thread_poll_at(t, 0, NULL), -EINVAL);
+
+	ut_mt_set_thread(0);
+	p = sio_poller_register(count_poller, &runs, 100);
+	assert_non_null(p);
+	now = ut_mt_clock_now();
+	assert_int_equal(sio_thread_poll_at(t, 0, &now), 0);
+	assert_int_equal(now, ut_mt_clock_now());
+	assert_int_equal(runs, 0);
+
+	/* Due by the clock, but not by the (stale) tick we pass. */
+	stale = now;
+	ut_mt_clock_advance_us(200);
+	assert_int_equal(sio_thread_poll_at(t, 0, &stale), 0);
+	assert_int_equal(runs, 0);
+	/* The poll handed back the clock at its end: due by that one. */
+	assert_int_equal(stale, ut_mt_clock_now());
+	assert_int_equal(sio_thread_poll_at(t, 0, &stale), 1);
+	assert_int_equal(runs, 1);
+	/* 0 reads the clock. */
+	ut_mt_clock_advance_us(200);
+	now = 0;
+	assert_int_equal(sio_thread_poll_at(t, 0, &now), 1);
+	assert_int_equal(runs, 2);
+	assert_int_equal(now, ut_mt_clock_now());
+	sio_poller_unregister(&p);
+	ut_mt_fini();
+}
+
 static int sched_calls;
 static struct sio_thread *sched_last;
 
@@ -512,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_while_polled_refused),
 		cmocka_unit_test(test_foreach_and_for_each_thread),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_poll_at),
 		cmocka_unit_test(test_schedule_hook),
 		cmocka_unit_test(test_spawn_join),
 		cmocka_unit_test(test_join_self_refused),
