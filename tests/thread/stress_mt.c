@@ -257,6 +257,9 @@ static void churn_unregistered(void *dev)
 
 static struct sio_thread *g_churn_threads[CHURN_THREADS];
 static atomic_int g_churn_ready;
+/* Threads past their get/put rounds: the device may only be unregistered
+ * after that, since a get on an unregistering device rightly fails. */
+static atomic_int g_churn_rounds_done;
 
 /* Sent to a peer: get and put a channel there, on its thread. */
 static void churn_remote(void *ctx)
@@ -293,6 +296,7 @@ static int churn_main(void *arg)
 	}
 	if (held != NULL)
 		sio_io_channel_put(held);
+	atomic_fetch_add(&g_churn_rounds_done, 1);
 	/* Keep serving peers' messages and walks until the test says stop. */
 	while (!atomic_load(&g_dev.stop)) {
 		if (sio_thread_poll(self, 0) == 0)
@@ -324,6 +328,7 @@ static void test_channel_churn_across_threads(void **state)
 
 	memset(&g_dev, 0, sizeof(g_dev));
 	atomic_store(&g_churn_ready, 0);
+	atomic_store(&g_churn_rounds_done, 0);
 	sio_thread_set_current(NULL);
 	self = sio_thread_attach("churn-main");
 	assert_non_null(self);
@@ -345,6 +350,11 @@ static void test_channel_churn_across_threads(void **state)
 	}
 	assert_int_equal(atomic_load(&g_dev.walks_done), walks);
 
+	/* Regression (stress_mt died 1 run in 5 under TSan): unregistering while a
+	 * churn thread was still in its rounds made its get fail its assert. */
+	while (atomic_load(&g_churn_rounds_done) < CHURN_THREADS)
+		if (sio_thread_poll(self, 0) == 0)
+			sched_yield();
 	assert_int_equal(sio_io_device_unregister(&g_dev, churn_unregistered), 0);
 	while (atomic_load(&g_dev.unregistered) == 0)
 		if (sio_thread_poll(self, 0) == 0)
@@ -355,8 +365,10 @@ static void test_channel_churn_across_threads(void **state)
 
 	print_message("  %d channels created and destroyed, %d walks\n", atomic_load(&g_dev.creates),
 		      walks);
-	/* Each thread drops its channel every third round: real churn. */
-	assert_true(atomic_load(&g_dev.creates) >= CHURN_THREADS * CHURN_ROUNDS / 4);
+	/* Each thread drops its channel every third round: real churn. A get
+	 * that comes before the deferred destroy ran revives the channel without
+	 * a create, so expect well under rounds/3 (seen: 0.22 under TSan). */
+	assert_true(atomic_load(&g_dev.creates) >= CHURN_THREADS * CHURN_ROUNDS / 8);
 	assert_int_equal(atomic_load(&g_dev.creates), atomic_load(&g_dev.destroys));
 	assert_int_equal(atomic_load(&g_dev.live), 0);
 	assert_int_equal(atomic_load(&g_dev.unregistered), 1);
