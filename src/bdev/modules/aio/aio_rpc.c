@@ -3,10 +3,7 @@
  * JSON-RPC glue of the aio bdev: bdev_aio_create, bdev_aio_delete and
  * bdev_aio_rescan, with SPDK's parameter names and types.
  */
-#include <errno.h>
-#include <string.h>
-
-#include "spdk_io/rpc.h"
+#include "bdev/modules/file_common/bdev_file_module.h"
 #include "aio.h"
 
 static const struct sio_rpc_param g_create_params[] = {
@@ -21,70 +18,32 @@ static const struct sio_rpc_param g_create_params[] = {
 
 static void rpc_bdev_aio_create(struct sio_rpc_request *req, void *params)
 {
-	struct bdev_aio_opts *opts = params;
-	struct sio_bdev *bdev;
+	struct sio_bdev *bdev = NULL;
 	char err[256];
-	int rc;
+	int rc = bdev_aio_create(params, &bdev, err, sizeof(err));
 
-	rc = bdev_aio_create(opts, &bdev, err, sizeof(err));
-	if (rc != 0) {
-		sio_rpc_request_error(req, rc, "%s", err);
-		return;
-	}
-	sio_rpc_request_complete(req, json_string(bdev->name));
-}
-
-struct name_params {
-	const char *name;
-};
-
-static const struct sio_rpc_param g_name_params[] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct name_params, name),
-};
-
-static void delete_done(void *cb_arg, int rc)
-{
-	struct sio_rpc_request *req = cb_arg;
-
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
-	else
-		sio_rpc_request_complete(req, json_true());
+	bdev_file_rpc_create_reply(req, rc, bdev, err);
 }
 
 static void rpc_bdev_aio_delete(struct sio_rpc_request *req, void *params)
 {
-	struct name_params *p = params;
-	int rc = bdev_aio_delete(p->name, delete_done, req);
-
-	if (rc == -ENODEV)
-		sio_rpc_request_error(req, rc, "no aio bdev named %s", p->name);
-	else if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
+	bdev_file_rpc_delete(req, params, &sio_bdev_module_aio);
 }
 
 static void rpc_bdev_aio_rescan(struct sio_rpc_request *req, void *params)
 {
-	struct name_params *p = params;
-	int rc = bdev_aio_rescan(p->name);
-
-	if (rc == -ENODEV)
-		sio_rpc_request_error(req, rc, "no aio bdev named %s", p->name);
-	else if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
-	else
-		sio_rpc_request_complete(req, json_true());
+	bdev_file_rpc_rescan(req, params, &sio_bdev_module_aio);
 }
 
 static const struct sio_rpc_method g_aio_methods[] = {
 	{.name = "bdev_aio_create", .handler = rpc_bdev_aio_create, .params = g_create_params,
 	 .param_count = SIO_RPC_COUNT(g_create_params), .params_size = sizeof(struct bdev_aio_opts),
 	 .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_aio_delete", .handler = rpc_bdev_aio_delete, .params = g_name_params,
-	 .param_count = SIO_RPC_COUNT(g_name_params), .params_size = sizeof(struct name_params),
+	{.name = "bdev_aio_delete", .handler = rpc_bdev_aio_delete, .params = bdev_file_rpc_name_params,
+	 .param_count = BDEV_FILE_RPC_NAME_COUNT, .params_size = sizeof(struct bdev_file_rpc_name),
 	 .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_aio_rescan", .handler = rpc_bdev_aio_rescan, .params = g_name_params,
-	 .param_count = SIO_RPC_COUNT(g_name_params), .params_size = sizeof(struct name_params),
+	{.name = "bdev_aio_rescan", .handler = rpc_bdev_aio_rescan, .params = bdev_file_rpc_name_params,
+	 .param_count = BDEV_FILE_RPC_NAME_COUNT, .params_size = sizeof(struct bdev_file_rpc_name),
 	 .state_mask = SIO_RPC_RUNTIME},
 };
 
