@@ -130,14 +130,15 @@ static int bdev_stat_check(struct sio_bdev *bdev, sio_done_cb cb)
 	return rc;
 }
 
-int sio_bdev_get_io_stat(struct sio_bdev *bdev, struct sio_bdev_io_stat *stat, sio_done_cb cb,
-			 void *cb_arg)
+/* Start a walk over @bdev's channels for a stats read or reset: one piece for
+ * both, so the checks and the allocation/ownership rules cannot drift apart. */
+static int stat_walk_start(struct sio_bdev *bdev, struct sio_bdev_io_stat *out,
+			   enum sio_bdev_reset_stat_mode mode, sio_channel_msg visit,
+			   sio_channel_for_each_cpl done, sio_done_cb cb, void *cb_arg)
 {
 	struct stat_walk *w;
 	int rc;
 
-	if (stat == NULL)
-		return -EINVAL;
 	rc = bdev_stat_check(bdev, cb);
 	if (rc != 0)
 		return rc;
@@ -146,13 +147,23 @@ int sio_bdev_get_io_stat(struct sio_bdev *bdev, struct sio_bdev_io_stat *stat, s
 		return -ENOMEM;
 	w->bdev = bdev;
 	bdev_stat_init(&w->sum);
-	w->out = stat;
+	w->out = out;
+	w->mode = mode;
 	w->cb = cb;
 	w->cb_arg = cb_arg;
-	rc = sio_for_each_channel(bdev, stat_visit, w, stat_done);
+	rc = sio_for_each_channel(bdev, visit, w, done);
 	if (rc != 0)
 		free(w);
 	return rc;
+}
+
+int sio_bdev_get_io_stat(struct sio_bdev *bdev, struct sio_bdev_io_stat *stat, sio_done_cb cb,
+			 void *cb_arg)
+{
+	if (stat == NULL)
+		return -EINVAL;
+	return stat_walk_start(bdev, stat, SIO_BDEV_RESET_STAT_NONE, stat_visit, stat_done, cb,
+			       cb_arg);
 }
 
 int sio_bdev_get_io_stat_await(struct sio_bdev *bdev, struct sio_bdev_io_stat *stat)
@@ -185,23 +196,7 @@ static void reset_done(struct sio_io_channel_iter *i, int status)
 int sio_bdev_reset_io_stat(struct sio_bdev *bdev, enum sio_bdev_reset_stat_mode mode,
 			   sio_done_cb cb, void *cb_arg)
 {
-	struct stat_walk *w;
-	int rc;
-
 	if ((unsigned)mode > SIO_BDEV_RESET_STAT_NONE)
 		return -EINVAL;
-	rc = bdev_stat_check(bdev, cb);
-	if (rc != 0)
-		return rc;
-	w = calloc(1, sizeof(*w));
-	if (w == NULL)
-		return -ENOMEM;
-	w->bdev = bdev;
-	w->mode = mode;
-	w->cb = cb;
-	w->cb_arg = cb_arg;
-	rc = sio_for_each_channel(bdev, reset_visit, w, reset_done);
-	if (rc != 0)
-		free(w);
-	return rc;
+	return stat_walk_start(bdev, NULL, mode, reset_visit, reset_done, cb, cb_arg);
 }
