@@ -4,16 +4,22 @@
  * copies CHUNK-byte pieces walking sequentially through a SRC-byte source
  * into DEPTH destination buffers used in turn, the shape of a QD-DEPTH
  * sequential read of CHUNK-byte I/O from a malloc bdev of SRC bytes.
+ * With --random the source offsets are random multiples of CHUNK: the shape
+ * of a random read, the ceiling of the malloc bdev's 4 KiB random reads.
+ * With --huge the source is backed by 2 MiB hugepages, as the malloc bdev's
+ * memory is under sio_bdevperf --huge (a miss then costs no page walk).
  * Prints the median of REPS timed passes of about SECONDS/REPS each, per
  * wall-clock second and per second of CPU the thread really got (the two
- * differ on a shared machine).
+ * differ on a shared machine), in GB/s and in copies per second.
  *
- *   bench_memcpy [CHUNK_KIB [DEPTH [SRC_MIB [SECONDS [REPS]]]]]   (128 32 128 2 5)
+ *   bench_memcpy [--random] [--huge] [CHUNK_KIB [DEPTH [SRC_MIB [SECONDS [REPS]]]]]
+ *   (defaults 128 32 128 2 5)
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static double now_s(void)
@@ -44,12 +50,56 @@ static unsigned long arg(int argc, char **argv, int i, unsigned long def)
 	return argc > i ? strtoul(argv[i], NULL, 0) : def;
 }
 
+/* xorshift64: cheap enough not to show next to a copy. */
+static inline uint64_t next_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The source buffer: hugepages if asked and available, else ordinary pages. */
+static uint8_t *map_source(size_t len, int *huge)
+{
+	void *p;
+
+	if (*huge) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+			 -1, 0);
+		if (p != MAP_FAILED)
+			return p;
+		fprintf(stderr, "bench_memcpy: no %zu MiB of hugepages, using ordinary pages\n",
+			len >> 20);
+		*huge = 0;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int main(int argc, char **argv)
 {
+	int random = 0, huge = 0;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (strcmp(argv[1], "--random") == 0) {
+			random = 1;
+		} else if (strcmp(argv[1], "--huge") == 0) {
+			huge = 1;
+		} else {
+			fprintf(stderr, "usage: bench_memcpy [--random] [--huge] "
+				"[CHUNK_KIB [DEPTH [SRC_MIB [SECONDS [REPS]]]]]\n");
+			return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;
+		}
+		argv++;
+		argc--;
+	}
+
 	size_t chunk = arg(argc, argv, 1, 128) << 10, depth = arg(argc, argv, 2, 32);
 	size_t src_len = arg(argc, argv, 3, 128) << 20;
 	double seconds = (double)arg(argc, argv, 4, 2);
 	size_t reps = arg(argc, argv, 5, 5);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	uint8_t *src, *dst;
 	double *gbps, *cpu_gbps;
 	/* The compiler must not drop copies nobody reads. */
@@ -60,7 +110,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	src = aligned_alloc(4096, src_len);
+	src = map_source(src_len, &huge);
 	dst = aligned_alloc(4096, chunk * depth);
 	gbps = calloc(reps, sizeof(*gbps));
 	cpu_gbps = calloc(reps, sizeof(*cpu_gbps));
@@ -78,9 +128,13 @@ int main(int argc, char **argv)
 			/* Check the clock every 64 copies: it costs more than it seems. */
 			for (int k = 0; k < 64; k++) {
 				memcpy(dst + slot * chunk, src + off, chunk);
-				off += chunk;
-				if (off + chunk > src_len)
-					off = 0;
+				if (random) {
+					off = (size_t)(next_rand(&seed) % (src_len / chunk)) * chunk;
+				} else {
+					off += chunk;
+					if (off + chunk > src_len)
+						off = 0;
+				}
 				if (++slot == depth)
 					slot = 0;
 				bytes += chunk;
@@ -93,11 +147,14 @@ int main(int argc, char **argv)
 	}
 	qsort(gbps, reps, sizeof(*gbps), cmp_double);
 	qsort(cpu_gbps, reps, sizeof(*cpu_gbps), cmp_double);
-	printf("memcpy chunk=%zu depth=%zu src=%zu MiB: median %.2f GB/s (min %.2f, max %.2f, "
-	       "%zu passes); per CPU-second %.2f GB/s\n",
-	       chunk, depth, src_len >> 20, gbps[reps / 2], gbps[0], gbps[reps - 1], reps,
-	       cpu_gbps[reps / 2]);
-	free(src);
+	printf("memcpy chunk=%zu depth=%zu src=%zu MiB %s%s: median %.2f GB/s (min %.2f, max %.2f, "
+	       "%zu passes); per CPU-second %.2f GB/s; median %.3f M copies/s, per CPU-second "
+	       "%.3f M\n",
+	       chunk, depth, src_len >> 20, random ? "random" : "sequential",
+	       huge ? " hugepages" : "", gbps[reps / 2], gbps[0], gbps[reps - 1], reps,
+	       cpu_gbps[reps / 2], gbps[reps / 2] * 1e3 / (double)chunk,
+	       cpu_gbps[reps / 2] * 1e3 / (double)chunk);
+	munmap(src, src_len);
 	free(dst);
 	free(gbps);
 	free(cpu_gbps);

@@ -66,6 +66,19 @@ def make_file(path, size):
         os.fsync(f.fileno())
 
 
+def free_hugepage_mib():
+    """MiB of free default-size hugepages (0 if unknown)."""
+    info = {}
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                k, _, v = line.partition(':')
+                info[k] = int(v.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return info.get('HugePages_Free', 0) * info.get('Hugepagesize', 0) // 1024
+
+
 def direct_works(path):
     """Whether O_DIRECT reads work on @path (tmpfs before Linux 6.6 refuses them)."""
     try:
@@ -89,6 +102,9 @@ class Suite:
         self.memcpy = os.path.join(args.build, 'bench', 'bench_memcpy')
         self.tmp = tempfile.mkdtemp(prefix='sio_bench_')
         self.samples = {}
+        # The malloc bdev on hugepages, as SPDK's always is, when the machine has
+        # enough free ones for it and the memcpy reference (which then uses them too).
+        self.huge = [] if args.no_huge or free_hugepage_mib() < 320 else ['--huge']
 
     def bdevperf(self, extra, qd, size, workload, api='callback', seconds=None):
         out = os.path.join(self.tmp, 'r.json')
@@ -116,11 +132,23 @@ class Suite:
         cpu = (job['usr_cpu'] + job['sys_cpu']) / 100.0
         return iops, iops / cpu if cpu > 0 else 0.0
 
-    def memcpy_gbps(self):
-        p = subprocess.run([self.memcpy, '128', '32', '128', str(self.a.seconds), '5'],
+    def memcpy_run(self, extra):
+        p = subprocess.run([self.memcpy] + self.huge + extra + [str(self.a.seconds), '5'],
                            capture_output=True, text=True, timeout=600, check=True)
-        return (float(re.search(r'median ([0-9.]+) GB/s', p.stdout).group(1)),
-                float(re.search(r'per CPU-second ([0-9.]+) GB/s', p.stdout).group(1)))
+        return p.stdout
+
+    def memcpy_gbps(self):
+        """128 KiB sequential copies into 32 buffers: the malloc 128 KiB QD32 read's shape."""
+        out = self.memcpy_run(['128', '32', '128'])
+        return (float(re.search(r'median ([0-9.]+) GB/s', out).group(1)),
+                float(re.search(r'per CPU-second ([0-9.]+) GB/s', out).group(1)))
+
+    def memcpy_random_4k(self):
+        """4 KiB copies from random offsets of 128 MiB (the default malloc bdev's size)
+        into 128 buffers: the malloc 4 KiB randread QD128's shape, in copies per second."""
+        out = self.memcpy_run(['--random', '4', '128', '128'])
+        return (float(re.search(r'median ([0-9.]+) M copies/s', out).group(1)) * 1e6,
+                float(re.search(r'per CPU-second ([0-9.]+) M\n', out).group(1)) * 1e6)
 
     def config(self, name, method, params):
         path = os.path.join(self.tmp, name + '.json')
@@ -135,7 +163,7 @@ class Suite:
     def plan(self):
         """(key, thunk) pairs; each thunk measures one sample."""
         null = ['--default-bdev', 'null']
-        malloc = ['--default-bdev', 'malloc']
+        malloc = ['--default-bdev', 'malloc'] + self.huge
         uring = ['-c', self.config('uring', 'bdev_uring_create',
                                    {'name': 'Uring0', 'filename': self.a.file})]
         aio = ['-c', self.config('aio', 'bdev_aio_create',
@@ -160,6 +188,7 @@ class Suite:
         p.append((('malloc', 131072, 32, 'callback'), lambda:
                   gbps(self.bdevperf(malloc, 32, 131072, 'read'))))
         p.append((('memcpy',), self.memcpy_gbps))
+        p.append((('memcpy', 'random'), self.memcpy_random_4k))
         p.append((('uring', 4096, 128), lambda:
                   iops(self.bdevperf(uring, 128, 4096, 'randread'))))
         p.append((('aio', 4096, 128), lambda: iops(self.bdevperf(aio, 128, 4096, 'randread'))))
@@ -224,7 +253,9 @@ class Suite:
             datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
             os.path.basename(os.path.normpath(a.build))))
         w('Runs: median of %d run(s) of %s s each, interleaved; one core (-m 0x1); file %s, '
-          '%d MiB, direct=%d.' % (a.runs, a.seconds, a.file, a.file_size, self.direct))
+          '%d MiB, direct=%d; malloc bdev and memcpy source on %s.' % (
+              a.runs, a.seconds, a.file, a.file_size, self.direct,
+              '2 MiB hugepages' if self.huge else 'ordinary pages'))
         w('')
         w('| figure | sio (median) | spread | sio per CPU-s | reference (per CPU-s) | ratio | '
           'ratio per CPU-s |')
@@ -258,11 +289,18 @@ class Suite:
         for api in ('callback', 'task'):
             row('malloc 4 KiB randread QD128, %s' % api, ('malloc', 4096, 128, api),
                 'SPDK bdevperf', SPDK_MALLOC_4K_QD128)
+        row('malloc 4 KiB randread QD128 vs memcpy', ('malloc', 4096, 128, 'callback'),
+            'random 4 KiB memcpy (same run)',
+            (self.med(('memcpy', 'random')), self.med(('memcpy', 'random'), 1)))
         row('malloc 128 KiB read QD32', ('malloc', 131072, 32, 'callback'), 'SPDK bdevperf',
             SPDK_MALLOC_128K_QD32_GBPS, 'GB/s')
         row('malloc 128 KiB read QD32 vs memcpy', ('malloc', 131072, 32, 'callback'),
             'memcpy (same run)', (self.med(('memcpy',)), self.med(('memcpy',), 1)), 'GB/s')
         row('memcpy 128 KiB, 1 core', ('memcpy',), '–', None, 'GB/s')
+        w('| memcpy 4 KiB from random offsets of 128 MiB, 1 core | %s copies/s | %s | %s '
+          'copies/s | – | – | – |' % (fmt_rate(self.med(('memcpy', 'random')), ''),
+                                     self.spread(('memcpy', 'random'), ''),
+                                     fmt_rate(self.med(('memcpy', 'random'), 1), '')))
         fio = lambda e: (self.med(('fio', e)), self.med(('fio', e), 1))
         row('uring bdev 4 KiB randread QD128', ('uring', 4096, 128), 'fio io_uring',
             fio('io_uring'))
@@ -299,6 +337,9 @@ def main():
     ap.add_argument('--file-size', type=int, default=None, help='MiB (default 2048)')
     ap.add_argument('--out', help='also write the table to this file')
     ap.add_argument('--no-callgrind', action='store_true')
+    ap.add_argument('--no-huge', action='store_true',
+                    help='malloc bdev and memcpy on ordinary pages even when 320 MiB of '
+                    'hugepages are free')
     a = ap.parse_args()
     a.runs = a.runs or (1 if a.quick else 5)
     a.seconds = a.seconds or (2 if a.quick else 3)

@@ -7,6 +7,7 @@
 #
 # usage: bench/run_all.sh [--quick] [--build DIR] [--runs N] [--seconds S]
 #                         [--file PATH] [--file-size MIB] [--out FILE] [--no-callgrind]
+#                         [--no-huge]
 # BUILD_DIR (default build-perf) is configured -Dbuildtype=debugoptimized (-O2)
 # if it does not exist yet, and the targets the suite needs are built.
 set -eu
