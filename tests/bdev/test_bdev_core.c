@@ -414,6 +414,47 @@ static void test_malloc_compare_unmap(void **state)
 	delete_bdev("CU");
 }
 
+/*
+ * malloc copies at the poll: I/Os to the same blocks submitted in one turn
+ * must still apply in submission order (read, write A, write B, read), and a
+ * read must leave its buffer alone until it completes.
+ */
+static void test_malloc_submission_order(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct ut_cpl c[4] = {{0}};
+	uint8_t a[4096], b[4096], r0[4096], r1[4096];
+
+	make_malloc("ORD", 4096, 16, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("ORD", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+	ut_fill(a, sizeof(a), 11);
+	ut_fill(b, sizeof(b), 12);
+	memset(r0, 0xee, sizeof(r0));
+	memset(r1, 0xee, sizeof(r1));
+	assert_int_equal(sio_bdev_read_blocks(d, ch, r0, 3, 1, ut_cpl_cb, &c[0]), 0);
+	assert_int_equal(sio_bdev_write_blocks(d, ch, a, 3, 1, ut_cpl_cb, &c[1]), 0);
+	assert_int_equal(sio_bdev_write_blocks(d, ch, b, 3, 1, ut_cpl_cb, &c[2]), 0);
+	assert_int_equal(sio_bdev_read_blocks(d, ch, r1, 3, 1, ut_cpl_cb, &c[3]), 0);
+	/* Nothing ran inside the submit calls. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(c[i].calls, 0);
+	assert_int_equal(r1[0], 0xee);
+	WAIT(c[3]);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(c[i].calls, 1);
+		assert_int_equal(c[i].rc, 0);
+	}
+	for (int i = 0; i < 4096; i++) {
+		assert_int_equal(r0[i], 0);   /* a new malloc bdev reads as zeroes */
+		assert_int_equal(r1[i], b[i]);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("ORD");
+}
+
 /* ------------------------------------------------------------------------ */
 /* Exhaustion and the wait queue                                            */
 /* ------------------------------------------------------------------------ */
@@ -885,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_malloc_bounce),
 		cmocka_unit_test(test_malloc_split_and_bounce),
 		cmocka_unit_test(test_malloc_compare_unmap),
+		cmocka_unit_test(test_malloc_submission_order),
 		cmocka_unit_test(test_exhaustion_wait_queue),
 		cmocka_unit_test(test_split_under_exhaustion),
 		cmocka_unit_test(test_misuse),
