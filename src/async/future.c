@@ -5,12 +5,8 @@
 #include <sched.h>
 #include <stdint.h>
 
-#include "async/async_internal.h"
+#include "async/await_inline.h"
 
-/* Magic state values: a zeroed or garbage struct is recognised as
- * uninitialised instead of being taken for a pending future. */
-#define FUTURE_PENDING 0x50454e44u /* "PEND" */
-#define FUTURE_DONE 0x444f4e45u    /* "DONE" */
 
 /* Longest sio_block_on() sleeps on the interrupt fd before polling again
  * anyway: bounds the damage of a missed wake-up. */
@@ -19,23 +15,6 @@
 static inline bool future_valid(const struct sio_future *f)
 {
 	return f != NULL && (f->state == FUTURE_PENDING || f->state == FUTURE_DONE);
-}
-
-/* A pending future owned by @owner. rc, value and the ts_* results are
- * written before anything reads them, but zeroed anyway: adjacent constant
- * stores merge, so it costs next to nothing and a debugger shows no garbage. */
-static inline void future_reset(struct sio_future *f, struct sio_thread *owner)
-{
-	f->rc = 0;
-	f->state = FUTURE_PENDING;
-	f->value = NULL;
-	f->owner = owner;
-	f->waiter = NULL;
-	f->then_fn = NULL;
-	f->then_arg = NULL;
-	f->ts_claim = 0;
-	f->ts_rc = 0;
-	f->ts_value = NULL;
 }
 
 int sio_future_init(struct sio_future *f)
@@ -47,7 +26,7 @@ int sio_future_init(struct sio_future *f)
 	thr = sio_thread_get_current();
 	if (thr == NULL)
 		return -EPERM;
-	future_reset(f, thr);
+	async_future_reset(f, thr);
 	return 0;
 }
 
@@ -60,14 +39,13 @@ int sio_future_init_await(struct sio_future *f)
 	if (async_unlikely(f == NULL))
 		return -EINVAL;
 	/* A running task is on its own thread: no lookup of the current one. */
-	future_reset(f, t->thread);
+	async_future_reset(f, t->thread);
 	return 0;
 }
 
 /* Every check and consumer of a completion; the common case is handled by
- * future_complete() before it gets here. */
-__attribute__((noinline)) static int future_complete_slow(struct sio_future *f, int rc,
-							  void *value)
+ * async_future_complete() (await_inline.h) before it gets here. */
+int async_future_complete_slow(struct sio_future *f, int rc, void *value)
 {
 	struct sio_task *waiter;
 
@@ -100,40 +78,9 @@ __attribute__((noinline)) static int future_complete_slow(struct sio_future *f, 
 	return 0;
 }
 
-/*
- * The awaited-I/O case in one go: a pending future whose task is parked on
- * it, completed from callback code (no task running) on the owner thread.
- * The task resumes right here, as the callback form would run its callback.
- * Anything else, misuse included, takes the slow path with all its checks;
- * the owner check stays on the fast path too, since resuming a task on a
- * foreign OS thread would corrupt it.
- */
-static inline int future_complete(struct sio_future *f, int rc, void *value)
-{
-	struct sio_task *w;
-
-	if (async_likely(f != NULL && f->state == FUTURE_PENDING && f->waiter != NULL &&
-			 tls_async_task == NULL)) {
-		/* Looked up before loading the rest: less to keep across the call. */
-		struct sio_thread *cur = sio_thread_get_current();
-
-		w = f->waiter;
-		if (async_likely(w->state == TASK_PARKED && f->owner == cur)) {
-			f->rc = rc;
-			f->value = value;
-			f->state = FUTURE_DONE;
-			f->waiter = NULL;
-			w->wake = TASK_WAKE_FUTURE;
-			async_task_resume_from_cb(w);
-			return 0;
-		}
-	}
-	return future_complete_slow(f, rc, value);
-}
-
 int sio_future_complete(struct sio_future *f, int rc, void *value)
 {
-	return future_complete(f, rc, value);
+	return async_future_complete(f, rc, value);
 }
 
 static void ts_complete_msg(void *ctx)
@@ -170,7 +117,7 @@ int sio_future_complete_threadsafe(struct sio_future *f, int rc, void *value)
 
 void sio_future_cb(void *cb_arg, int rc)
 {
-	future_complete(cb_arg, rc, NULL);
+	async_future_complete(cb_arg, rc, NULL);
 }
 
 bool sio_future_is_done(const struct sio_future *f)

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The library's own awaitable forms (sio_bdev_read_blocks_await() and its
+ * kin), with the await inlined into them. Not installed.
+ *
+ * Why: every frame between a parked task's loop and the stack switch costs a
+ * mispredicted return when the task resumes (the return-stack predictor
+ * holds the resumer's returns, not the task's), and so does every frame
+ * between the completing poller and the switch when the task parks again.
+ * SIO_AWAIT_CALL() in a library function puts sio_await() between the two;
+ * this puts the park straight into the _await function. Measured with
+ * sio_bdevperf --api task (null bdev, 4 KiB QD128): see docs/async.md.
+ *
+ * The future is the macro's own stack variable, so nobody else can be waiting
+ * on it or have a then-callback on it: the checks sio_await() makes for
+ * futures it did not create are not needed here.
+ */
+#ifndef SIO_ASYNC_AWAIT_INLINE_H
+#define SIO_ASYNC_AWAIT_INLINE_H
+
+#include "async/async_internal.h"
+
+/* Magic state values: a zeroed or garbage struct is recognised as
+ * uninitialised instead of being taken for a pending future. */
+#define FUTURE_PENDING 0x50454e44u /* "PEND" */
+#define FUTURE_DONE 0x444f4e45u    /* "DONE" */
+
+/* A pending future owned by @owner. rc, value and the ts_* results are
+ * written before anything reads them, but zeroed anyway: adjacent constant
+ * stores merge, so it costs next to nothing and a debugger shows no garbage. */
+static inline void async_future_reset(struct sio_future *f, struct sio_thread *owner)
+{
+	f->rc = 0;
+	f->state = FUTURE_PENDING;
+	f->value = NULL;
+	f->owner = owner;
+	f->waiter = NULL;
+	f->then_fn = NULL;
+	f->then_arg = NULL;
+	f->ts_claim = 0;
+	f->ts_rc = 0;
+	f->ts_value = NULL;
+}
+
+/*
+ * ASYNC_AWAIT_CALL(fn, args...) - SIO_AWAIT_CALL() for functions of the
+ * library: start fn(args..., sio_future_cb, &future) and park the running
+ * task here until it completes. -EPERM outside a task, before starting
+ * anything; fn's error if it did not start.
+ */
+#define ASYNC_AWAIT_CALL(fn, ...)                                                  \
+	({                                                                         \
+		struct sio_task *_at = tls_async_task;                             \
+		struct sio_future _af;                                             \
+		int _arc;                                                          \
+		if (async_unlikely(_at == NULL)) {                                 \
+			_arc = sio_future_init_await(&_af);                        \
+		} else {                                                           \
+			async_future_reset(&_af, _at->thread);                     \
+			_arc = fn(__VA_ARGS__, sio_future_cb, &_af);               \
+			if (_arc == 0) {                                           \
+				while (_af.state != FUTURE_DONE) {                 \
+					_af.waiter = _at;                          \
+					async_task_park(_at);                      \
+				}                                                  \
+				_arc = _af.rc;                                     \
+			}                                                          \
+		}                                                                  \
+		_arc;                                                              \
+	})
+
+/* Every check and consumer of a completion, for what the inline case below
+ * does not handle. */
+int async_future_complete_slow(struct sio_future *f, int rc, void *value)
+	__attribute__((noinline));
+
+/*
+ * The awaited-I/O case in one go: a pending future whose task is parked on
+ * it, completed from callback code (no task running) on the owner thread.
+ * The task resumes right here, as the callback form would run its callback.
+ * Anything else, misuse included, takes the slow path with all its checks;
+ * the owner check stays on the fast path too, since resuming a task on a
+ * foreign OS thread would corrupt it.
+ */
+static inline int async_future_complete(struct sio_future *f, int rc, void *value)
+{
+	struct sio_task *w;
+
+	if (async_likely(f != NULL && f->state == FUTURE_PENDING && f->waiter != NULL &&
+			 tls_async_task == NULL)) {
+		/* Looked up before loading the rest: less to keep across the call. */
+		struct sio_thread *cur = sio_thread_get_current();
+
+		w = f->waiter;
+		if (async_likely(w->state == TASK_PARKED && f->owner == cur)) {
+			f->rc = rc;
+			f->value = value;
+			f->state = FUTURE_DONE;
+			f->waiter = NULL;
+			w->wake = TASK_WAKE_FUTURE;
+			async_task_resume_from_cb(w);
+			return 0;
+		}
+	}
+	return async_future_complete_slow(f, rc, value);
+}
+
+#endif /* SIO_ASYNC_AWAIT_INLINE_H */
