@@ -19,6 +19,7 @@
 #define SIO_ASYNC_AWAIT_INLINE_H
 
 #include "async/async_internal.h"
+#include "thread/thread_current.h"
 
 /* Magic state values: a zeroed or garbage struct is recognised as
  * uninitialised instead of being taken for a pending future. */
@@ -89,7 +90,7 @@ static inline int async_future_complete(struct sio_future *f, int rc, void *valu
 	if (async_likely(f != NULL && f->state == FUTURE_PENDING && f->waiter != NULL &&
 			 tls_async_task == NULL)) {
 		/* Looked up before loading the rest: less to keep across the call. */
-		struct sio_thread *cur = sio_thread_get_current();
+		struct sio_thread *cur = thread_current();
 
 		w = f->waiter;
 		if (async_likely(w->state == TASK_PARKED && f->owner == cur)) {

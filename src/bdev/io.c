@@ -421,7 +421,7 @@ bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev
 		if (bdev_unlikely(offset_blocks >= blockcnt || num_blocks > blockcnt - offset_blocks))
 			return -ERANGE;
 	}
-	if (bdev_unlikely(sio_thread_get_current() != bch->thread))
+	if (bdev_unlikely(thread_current() != bch->thread))
 		return -EPERM;
 	io = bch->free_list;
 	if (bdev_unlikely(io == NULL))

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "thread/thread_current.h"
 #include "thread_internal.h"
 
 pthread_mutex_t g_threads_lock;
@@ -22,7 +23,7 @@ static atomic_uint_fast64_t g_next_thread_id = 1;
 static sio_thread_schedule_fn g_schedule_fn;
 static void *g_schedule_ctx;
 
-static __thread struct sio_thread *tls_thread;
+__thread __attribute__((tls_model("initial-exec"))) struct sio_thread *g_thread_current;
 
 static uint64_t (*_Atomic g_tick_fn)(void);
 
@@ -164,25 +165,25 @@ struct sio_thread *sio_thread_attach(const char *name)
 {
 	struct sio_thread *t;
 
-	if (tls_thread != NULL) {
+	if (g_thread_current != NULL) {
 		errno = EBUSY;
 		return NULL;
 	}
 	/* No scheduler: the attaching OS thread polls it itself. */
 	t = thread_create(name, NULL, false);
 	if (t != NULL)
-		tls_thread = t;
+		g_thread_current = t;
 	return t;
 }
 
 void sio_thread_set_current(struct sio_thread *thread)
 {
-	tls_thread = thread;
+	g_thread_current = thread;
 }
 
 struct sio_thread *sio_thread_get_current(void)
 {
-	return tls_thread;
+	return g_thread_current;
 }
 
 struct sio_thread *sio_thread_get_app_thread(void)
@@ -225,8 +226,8 @@ int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *n
 			   thread->name);
 		return -EBUSY;
 	}
-	prev = tls_thread;
-	tls_thread = thread;
+	prev = g_thread_current;
+	g_thread_current = thread;
 
 	/* One clock read per poll: the caller's tick (the end of the poll
 	 * before, on a reactor) stands for our start. */
@@ -249,7 +250,7 @@ int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *n
 	if (intr != NULL)
 		thread_intr_poll_end(thread, intr, end);
 
-	tls_thread = prev;
+	g_thread_current = prev;
 	atomic_store_explicit(&thread->in_poll, false, memory_order_release);
 	*now = end;
 	return work;
@@ -386,8 +387,8 @@ int sio_thread_destroy(struct sio_thread *thread)
 	if (g_app_thread == thread)
 		g_app_thread = NULL;
 	thread_registry_unlock();
-	if (tls_thread == thread)
-		tls_thread = NULL;
+	if (g_thread_current == thread)
+		g_thread_current = NULL;
 	/* A sender whose message we already ran may still be inside
 	 * sio_thread_send_msg() (waking us); it leaves within nanoseconds.
 	 * Acquire pairs with the release decrement in thread_send(). */
@@ -467,7 +468,7 @@ static void for_each_thread_visit(void *arg)
 	struct thread_iter *it = arg;
 
 	it->fn(it->ctx);
-	for_each_thread_next(it, tls_thread);
+	for_each_thread_next(it, g_thread_current);
 }
 
 int sio_for_each_thread(sio_msg_fn fn, void *ctx, sio_msg_fn cpl)
@@ -476,7 +477,7 @@ int sio_for_each_thread(sio_msg_fn fn, void *ctx, sio_msg_fn cpl)
 
 	if (fn == NULL)
 		return -EINVAL;
-	if (tls_thread == NULL)
+	if (g_thread_current == NULL)
 		return -EPERM;
 	it = calloc(1, sizeof(*it));
 	if (it == NULL)
@@ -484,7 +485,7 @@ int sio_for_each_thread(sio_msg_fn fn, void *ctx, sio_msg_fn cpl)
 	it->fn = fn;
 	it->cpl = cpl;
 	it->ctx = ctx;
-	it->orig = tls_thread;
+	it->orig = g_thread_current;
 	for_each_thread_next(it, NULL);
 	return 0;
 }
