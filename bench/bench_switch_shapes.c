@@ -6,20 +6,24 @@
  *
  * A "device" queues submissions in a ring; a poll drains the ring, and each
  * entry's completion runs through two frames (io_complete -> its callback),
- * as sio_bdev_io_complete() -> the user's callback do. Three shapes:
+ * as sio_bdev_io_complete() -> the user's callback do. Four shapes:
  *
  *   callback   the callback submits the next I/O (sio_bdevperf --api callback)
- *   task       the callback resumes the slot's task, which was parked two
+ *   task-deep  the callback resumes the slot's task, which was parked two
  *              frames deep (a library await wrapper, then the wait itself)
  *              and parks again the same way after submitting: the shape of
- *              sio_bdev_read_blocks_await() with today's switch
- *              (async_ctx_swap_asm: called, leaves by an indirect jump)
+ *              sio_bdev_read_blocks_await() until 2026-12-06, with today's
+ *              switch (async_ctx_swap_asm: called, leaves by an indirect jump)
+ *   task       the completion switches into the task from io_complete's own
+ *              frame, and the task parks straight from the await wrapper: one
+ *              frame on each side, the shape of today's bdev _await forms
+ *              (ASYNC_AWAIT_CALL, and sio_bdev_io_complete resuming inline)
  *   task-flat  the best case for any stackful design: the task parks with
  *              inline assembly in its own loop (no frame above it), and the
  *              switch keeps the return-stack predictor balanced (the resume
  *              is a call the park returns from)
  *
- * The gap between "task" and "task-flat" is what return mispredictions cost
+ * The gap between the task shapes and "task-flat" is what return mispredictions cost
  * (each switch leaves the predictor holding the other stack's returns); the
  * gap between "task-flat" and "callback" is the floor of two stack switches
  * per I/O. docs/async.md has the figures and what they mean for
@@ -72,7 +76,7 @@ __asm__(".text\n"
 void bss_swap(void **save, void *sp);
 void flat_resume(void **save, void *sp);
 
-enum shape { SHAPE_CALLBACK, SHAPE_TASK, SHAPE_TASK_FLAT };
+enum shape { SHAPE_CALLBACK, SHAPE_TASK_DEEP, SHAPE_TASK, SHAPE_TASK_FLAT, SHAPE_COUNT };
 
 struct slot {
 	void *sp;       /* the task's stack pointer while parked */
@@ -101,7 +105,7 @@ static NOINLINE void submit(void (*cb)(struct slot *), struct slot *s)
 
 static NOINLINE void resume(struct slot *s)
 {
-	if (g_shape == SHAPE_TASK)
+	if (g_shape != SHAPE_TASK_FLAT)
 		bss_swap(&s->sched_sp, s->sp);
 	else
 		flat_resume(&s->sched_sp, s->sp);
@@ -109,7 +113,11 @@ static NOINLINE void resume(struct slot *s)
 
 static NOINLINE void io_complete(const struct io *io)
 {
-	io->cb(io->slot);
+	/* Today's bdev completion: an awaited I/O switches from this frame. */
+	if (g_shape == SHAPE_TASK && io->cb == resume)
+		bss_swap(&io->slot->sched_sp, io->slot->sp);
+	else
+		io->cb(io->slot);
 }
 
 static NOINLINE int device_poll(void)
@@ -133,7 +141,7 @@ static NOINLINE void cb_done(struct slot *s)
 		submit(cb_done, s);
 }
 
-/* ---- task shape: parked two frames deep ---- */
+/* ---- task-deep shape: parked two frames deep ---- */
 
 static NOINLINE void task_wait(struct slot *s)
 {
@@ -146,7 +154,7 @@ static NOINLINE void task_read_await(struct slot *s)
 	task_wait(s);
 }
 
-static void task_main(void)
+static void task_deep_main(void)
 {
 	struct slot *s = g_starting;
 
@@ -154,6 +162,24 @@ static void task_main(void)
 		task_read_await(s);
 	for (;;) /* done: stay parked */
 		task_wait(s);
+}
+
+/* ---- task shape: parked one frame deep ---- */
+
+static NOINLINE void task_read_await_inline(struct slot *s)
+{
+	submit(resume, s);
+	bss_swap(&s->sp, s->sched_sp);
+}
+
+static void task_main(void)
+{
+	struct slot *s = g_starting;
+
+	while (++g_done < g_target)
+		task_read_await_inline(s);
+	for (;;)
+		task_read_await_inline(s);
 }
 
 /* ---- task-flat shape: parks in its own loop ---- */
@@ -218,7 +244,7 @@ static int slot_start(struct slot *s, unsigned int i, void (*entry)(void))
 	sp = (void **)((char *)s->stack + STACK_SIZE - 64 * (i % 64));
 	*--sp = NULL;           /* entry sees rsp = 8 mod 16, as after a call */
 	*--sp = (void *)entry;
-	if (g_shape == SHAPE_TASK)
+	if (g_shape != SHAPE_TASK_FLAT)
 		sp -= 6;        /* the six registers bss_swap pops */
 	s->sp = sp;
 	g_starting = s;
@@ -239,7 +265,9 @@ static double run(enum shape shape, uint64_t ios)
 		if (shape == SHAPE_CALLBACK)
 			submit(cb_done, &g_slots[i]);
 		else if (slot_start(&g_slots[i], i,
-				    shape == SHAPE_TASK ? task_main : task_flat_main) != 0)
+				    shape == SHAPE_TASK_DEEP ? task_deep_main
+				    : shape == SHAPE_TASK  ? task_main
+							   : task_flat_main) != 0)
 			return -1;
 	}
 	while (g_done < g_target)
@@ -253,8 +281,9 @@ static double run(enum shape shape, uint64_t ios)
 int main(int argc, char **argv)
 {
 	uint64_t ios = (argc > 1 ? strtoull(argv[1], NULL, 0) : 50) * 1000000ull;
-	static const char *const names[] = {"callback", "task", "task-flat"};
-	double ns[3][5];
+	static const char *const names[SHAPE_COUNT] = {"callback", "task-deep", "task",
+						       "task-flat"};
+	double ns[SHAPE_COUNT][5];
 
 	if (argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9')) {
 		printf("usage: bench_switch_shapes [MILLION_IOS]   (default 50)\n");
@@ -264,14 +293,14 @@ int main(int argc, char **argv)
 		ios = 1000000;
 	/* Interleaved rounds, medians: the machine's noise hits all shapes alike. */
 	for (int r = 0; r < 5; r++)
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < SHAPE_COUNT; k++)
 			if ((ns[k][r] = run((enum shape)k, ios / 5)) < 0) {
 				fprintf(stderr, "out of memory\n");
 				return 1;
 			}
 	printf("QD%d, one completion poll per round, median of 5 rounds of %llu I/Os:\n", QD,
 	       (unsigned long long)(ios / 5));
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < SHAPE_COUNT; k++) {
 		double *v = ns[k];
 
 		for (int i = 1; i < 5; i++) /* insertion sort of 5 */
