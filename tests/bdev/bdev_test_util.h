@@ -66,6 +66,26 @@ static inline void ut_poll_n(int n)
 		sio_thread_poll(t, 0);
 }
 
+/*
+ * A bdev test group's setup: the test's OS thread becomes sio_thread @name
+ * (in *@thread), which every module's init and later the tests poll.
+ */
+static inline int ut_bdev_group_init(const char *name, struct sio_thread **thread)
+{
+	*thread = sio_thread_attach(name);
+	if (*thread == NULL)
+		return -1;
+	return bdev_modules_init();
+}
+
+/* A bdev test group's teardown; the polls run what the modules' fini left queued. */
+static inline int ut_bdev_group_fini(void)
+{
+	bdev_modules_fini();
+	ut_poll_n(10);
+	return 0;
+}
+
 static inline void ut_event_cb(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
 {
 	int *count = ctx;

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 
 		(void)t;
 		g_dir = "/tmp";
-		g_direct = tb_direct_works("/tmp");
+		g_direct = tu_direct_works("/tmp");
 		bdev_modules_init();
 		rc = cmocka_run_group_tests(tests, NULL, NULL);
 		bdev_modules_fini();

@@ -10,20 +10,10 @@
  * file system refuses it); without, the file lives in /dev/shm and /tmp and is
  * opened buffered.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
 #include <linux/falloc.h>
 
 #include "bdev/modules/aio/aio_engine.h"
-#include "test_aio_uring_util.h"
-
-#define FILE_SIZE (64ull << 20)
-
-static bool g_direct;
-static const char *g_dir;
+#include "test_aio_uring_engine.h"
 
 /* ---- engine table for the shared workload ---- */
 
@@ -99,122 +89,7 @@ static const struct tu_engine g_eng = {
 	.reap = eng_reap,
 };
 
-/* ---- fixtures ---- */
-
-struct fixture {
-	char path[256];
-	struct bdev_file f;
-	uint8_t *shadow;
-};
-
-static int setup_file(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	char err[256] = "";
-	int rc;
-
-	if (fx == NULL)
-		return -1;
-	rc = tu_make_file(g_dir, FILE_SIZE, fx->path, sizeof(fx->path));
-	if (rc != 0) {
-		fprintf(stderr, "cannot create a test file in %s: %s\n", g_dir, strerror(-rc));
-		free(fx);
-		return -1;
-	}
-	rc = bdev_file_open(&fx->f, fx->path, g_direct ? 0 : BDEV_FILE_NO_DIRECT, 0, err,
-			    sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "bdev_file_open(%s): %s\n", fx->path, err);
-		unlink(fx->path);
-		free(fx);
-		return -1;
-	}
-	fx->shadow = malloc(FILE_SIZE);
-	tu_pattern(fx->shadow, FILE_SIZE, 0, 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown_file(void **state)
-{
-	struct fixture *fx = *state;
-
-	bdev_file_close(&fx->f);
-	unlink(fx->path);
-	free(fx->shadow);
-	free(fx);
-	return 0;
-}
-
-static struct tu_job make_job(struct fixture *fx, uint64_t base, uint64_t span, uint64_t seed)
-{
-	struct tu_job job = {
-		.eng = &g_eng,
-		.fd = fx->f.fd,
-		.base = base,
-		.span = span,
-		.block = fx->f.block_size,
-		.max_blocks = 64,
-		.depth = 32,
-		.ops_total = 4000,
-		.align = fx->f.buf_align < 64 ? 64 : fx->f.buf_align,
-		.seed = seed,
-		.shadow = fx->shadow,
-	};
-
-	return job;
-}
-
-/* ---- tests ---- */
-
-static void test_open_geometry(void **state)
-{
-	struct fixture *fx = *state;
-
-	assert_int_equal(fx->f.direct, g_direct);
-	assert_true(fx->f.block_size >= 512);
-	assert_int_equal(fx->f.block_size & (fx->f.block_size - 1), 0);
-	assert_int_equal(fx->f.size, FILE_SIZE);
-	assert_false(fx->f.is_blockdev);
-	assert_false(fx->f.readonly);
-	/* Every file system these tests run on can punch holes. */
-	assert_true(fx->f.can_unmap);
-	assert_true(fx->f.can_write_zeroes);
-}
-
-static void test_random_rw_one_thread(void **state)
-{
-	struct fixture *fx = *state;
-	struct tu_job job = make_job(fx, 0, FILE_SIZE, 0x1234);
-
-	assert_int_equal(tu_job_run(&job), 0);
-	assert_int_equal(job.done, job.ops_total);
-	assert_int_equal(job.errors, 0);
-	assert_int_equal(job.mismatches, 0);
-	assert_true(tu_file_matches(fx->path, fx->shadow, FILE_SIZE));
-}
-
-static void test_random_rw_four_threads(void **state)
-{
-	struct fixture *fx = *state;
-	struct tu_job jobs[4];
-	pthread_t tids[4];
-	uint64_t span = FILE_SIZE / 4;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		jobs[i] = make_job(fx, span * (uint64_t)i, span, 0x9876 + (uint64_t)i);
-		assert_int_equal(pthread_create(&tids[i], NULL, tu_job_thread, &jobs[i]), 0);
-	}
-	for (i = 0; i < 4; i++) {
-		void *ret;
-
-		assert_int_equal(pthread_join(tids[i], &ret), 0);
-		assert_int_equal((int)(intptr_t)ret, 0);
-		assert_int_equal(jobs[i].done, jobs[i].ops_total);
-	}
-	assert_true(tu_file_matches(fx->path, fx->shadow, FILE_SIZE));
-}
+/* ---- tests (the shared ones are in test_aio_uring_engine.h) ---- */
 
 /* Submit what is queued (one op), spin until its completion; returns the result. */
 static int64_t run_one(struct bdev_aio_queue *q, void *ctx)
@@ -231,7 +106,7 @@ static int64_t run_one(struct bdev_aio_queue *q, void *ctx)
 
 static void test_fsync_nowait_deallocate(void **state)
 {
-	struct fixture *fx = *state;
+	struct te_fixture *fx = *state;
 	struct bdev_aio_queue q;
 	struct iocb iocb;
 	uint32_t bs = fx->f.block_size;
@@ -259,14 +134,14 @@ static void test_fsync_nowait_deallocate(void **state)
 	assert_int_equal(bdev_file_deallocate(&fx->f, true, 20ull * bs, 4ull * bs), 0);
 	memset(fx->shadow + 10ull * bs, 0, 4ull * bs);
 	memset(fx->shadow + 20ull * bs, 0, 4ull * bs);
-	assert_true(tu_file_matches(fx->path, fx->shadow, FILE_SIZE));
+	assert_true(tu_file_matches(fx->path, fx->shadow, TE_FILE_SIZE));
 	bdev_aio_queue_fini(&q);
 	free(buf);
 }
 
 static void test_queue_full_and_bad_args(void **state)
 {
-	struct fixture *fx = *state;
+	struct te_fixture *fx = *state;
 	struct bdev_aio_queue q;
 	struct bdev_aio_cpl cpl[4];
 	struct iocb iocbs[5];
@@ -327,30 +202,14 @@ static void test_queue_full_and_bad_args(void **state)
 	}
 	/* Reading past the end returns 0 bytes: the module range-checks before this. */
 	iov[0].iov_base = buf;
-	assert_int_equal(bdev_aio_queue_rw(&q, &iocbs[0], fx->f.fd, false, &iov[0], 1, FILE_SIZE, 0,
+	assert_int_equal(bdev_aio_queue_rw(&q, &iocbs[0], fx->f.fd, false, &iov[0], 1, TE_FILE_SIZE, 0,
 					   buf), 0);
 	assert_int_equal(run_one(&q, buf), 0);
 	bdev_aio_queue_fini(&q);
 	free(buf);
 }
 
-/* O_DIRECT works in @dir (the file system accepts it for reads). */
-static bool direct_works(const char *dir)
-{
-	struct bdev_file f;
-	char path[256], err[256];
-	bool ok;
-
-	if (tu_make_file(dir, 1 << 20, path, sizeof(path)) != 0)
-		return false;
-	ok = bdev_file_open(&f, path, 0, 0, err, sizeof(err)) == 0 && f.direct;
-	if (ok)
-		bdev_file_close(&f);
-	unlink(path);
-	return ok;
-}
-
-static int run_in(const char *dir)
+static int run_cases(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_geometry, setup_file, teardown_file),
@@ -363,8 +222,6 @@ static int run_in(const char *dir)
 						teardown_file),
 	};
 
-	g_dir = dir;
-	fprintf(stderr, "aio engine: files in %s, %s I/O\n", dir, g_direct ? "O_DIRECT" : "buffered");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
 
@@ -379,22 +236,5 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	io_destroy(ctx);
-
-	if (argc > 1 && strcmp(argv[1], "--direct") == 0) {
-		const char *cands[] = {getenv("SIO_TEST_DIRECT_DIR"), "/var/tmp", "/tmp", "."};
-		size_t i;
-
-		g_direct = true;
-		for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-			if (cands[i] != NULL && direct_works(cands[i]))
-				return run_in(cands[i]);
-		}
-		printf("SKIP: no directory here (SIO_TEST_DIRECT_DIR, /var/tmp, /tmp, .) accepts O_DIRECT\n");
-		return 77;
-	}
-	rc = 0;
-	if (access("/dev/shm", W_OK) == 0)
-		rc |= run_in("/dev/shm");
-	rc |= run_in("/tmp");
-	return rc;
+	return te_main(argc, argv, run_cases);
 }

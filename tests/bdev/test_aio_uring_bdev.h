@@ -756,22 +756,6 @@ static int tb_run_in(const char *dir)
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
 
-/* O_DIRECT works in @dir. */
-static bool tb_direct_works(const char *dir)
-{
-	struct bdev_file f;
-	char path[256], err[256];
-	bool ok;
-
-	if (tu_make_file(dir, 1 << 20, path, sizeof(path)) != 0)
-		return false;
-	ok = bdev_file_open(&f, path, 0, 0, err, sizeof(err)) == 0 && f.direct;
-	if (ok)
-		bdev_file_close(&f);
-	unlink(path);
-	return ok;
-}
-
 /*
  * Run the suite: with --direct on a disk directory that accepts O_DIRECT
  * (exit 77 when none does), else in /dev/shm and /tmp (where the file
@@ -779,37 +763,30 @@ static bool tb_direct_works(const char *dir)
  */
 static int tb_main(int argc, char **argv)
 {
-	struct sio_thread *t = sio_thread_attach("tb_main");
+	struct sio_thread *t;
 	int rc = 0;
 
-	if (t == NULL || bdev_modules_init() != 0) {
+	if (ut_bdev_group_init("tb_main", &t) != 0) {
 		fprintf(stderr, "cannot set up a thread and the bdev modules\n");
 		return 1;
 	}
 	if (argc > 1 && strcmp(argv[1], "--direct") == 0) {
-		const char *cands[] = {getenv("SIO_TEST_DIRECT_DIR"), "/var/tmp", "/tmp", "."};
-		size_t i;
+		const char *dir = tu_direct_dir();
 
-		g_direct = true;
-		for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
-			if (cands[i] != NULL && tb_direct_works(cands[i]))
-				break;
-		if (i == sizeof(cands) / sizeof(cands[0])) {
-			printf("SKIP: no directory here (SIO_TEST_DIRECT_DIR, /var/tmp, /tmp, .) accepts O_DIRECT\n");
+		if (dir == NULL)
 			return 77;
-		}
-		rc = tb_run_in(cands[i]);
+		g_direct = true;
+		rc = tb_run_in(dir);
 	} else {
 		/* The module opens O_DIRECT where it can: see what /dev/shm and /tmp give. */
 		if (access("/dev/shm", W_OK) == 0) {
-			g_direct = tb_direct_works("/dev/shm");
+			g_direct = tu_direct_works("/dev/shm");
 			rc |= tb_run_in("/dev/shm");
 		}
-		g_direct = tb_direct_works("/tmp");
+		g_direct = tu_direct_works("/tmp");
 		rc |= tb_run_in("/tmp");
 	}
-	bdev_modules_fini();
-	ut_poll_n(10);
+	ut_bdev_group_fini();
 	return rc;
 }
 

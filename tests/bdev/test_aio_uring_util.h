@@ -122,6 +122,40 @@ static inline bool tu_file_matches(const char *path, const uint8_t *shadow, uint
 	return ok;
 }
 
+/* O_DIRECT works in @dir (the file system accepts it for reads). */
+static inline bool tu_direct_works(const char *dir)
+{
+	struct bdev_file f;
+	char path[256], err[256];
+	bool ok;
+
+	if (tu_make_file(dir, 1 << 20, path, sizeof(path)) != 0)
+		return false;
+	ok = bdev_file_open(&f, path, 0, 0, err, sizeof(err)) == 0 && f.direct;
+	if (ok)
+		bdev_file_close(&f);
+	unlink(path);
+	return ok;
+}
+
+/*
+ * The directory for --direct runs: the first of $SIO_TEST_DIRECT_DIR,
+ * /var/tmp, /tmp and . that takes O_DIRECT (tmpfs does not). NULL, with the
+ * SKIP line printed, when none does: the caller exits 77.
+ */
+static inline const char *tu_direct_dir(void)
+{
+	const char *cands[] = {getenv("SIO_TEST_DIRECT_DIR"), "/var/tmp", "/tmp", "."};
+	size_t i;
+
+	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+		if (cands[i] != NULL && tu_direct_works(cands[i]))
+			return cands[i];
+	}
+	printf("SKIP: no directory here (SIO_TEST_DIRECT_DIR, /var/tmp, /tmp, .) accepts O_DIRECT\n");
+	return NULL;
+}
+
 /* One operation of the random workload. */
 struct tu_op {
 	bool write;

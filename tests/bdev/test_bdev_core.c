@@ -22,16 +22,12 @@ static struct sio_thread *g_thread;
 
 static int group_setup(void **state)
 {
-	g_thread = sio_thread_attach("bdev_ut");
-	if (g_thread == NULL)
-		return -1;
-	return bdev_modules_init();
+	return ut_bdev_group_init("bdev_ut", &g_thread);
 }
 
 static int group_teardown(void **state)
 {
-	bdev_modules_fini();
-	ut_poll_n(10);
+	ut_bdev_group_fini();
 	sio_thread_exit(g_thread);
 	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
 		sio_thread_poll(g_thread, 0);

@@ -28,17 +28,12 @@ static struct sio_thread *g_thread;
 
 static int group_setup(void **state)
 {
-	g_thread = sio_thread_attach("mt_main");
-	if (g_thread == NULL)
-		return -1;
-	return bdev_modules_init();
+	return ut_bdev_group_init("mt_main", &g_thread);
 }
 
 static int group_teardown(void **state)
 {
-	bdev_modules_fini();
-	ut_poll_n(10);
-	return 0;
+	return ut_bdev_group_fini();
 }
 
 static void make_malloc(const char *name, uint64_t blocks, uint32_t max_xfer)

@@ -24,17 +24,12 @@ static struct sio_thread *g_thread;
 
 static int group_setup(void **state)
 {
-	g_thread = sio_thread_attach("vbdev_ut");
-	if (g_thread == NULL)
-		return -1;
-	return bdev_modules_init();
+	return ut_bdev_group_init("vbdev_ut", &g_thread);
 }
 
 static int group_teardown(void **state)
 {
-	bdev_modules_fini();
-	ut_poll_n(10);
-	return 0;
+	return ut_bdev_group_fini();
 }
 
 #define WAIT(c) assert_true(ut_poll_until(&(c).calls))
