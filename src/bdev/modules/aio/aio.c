@@ -100,7 +100,7 @@ static void aio_complete_one(struct aio_channel *ch, struct sio_bdev_io *io, int
 			SIO_NOTICELOG("aio bdev %s: %s does not support RWF_NOWAIT; nowait is off",
 				      ab->d.name, ab->d.filename);
 		aio->no_nowait = true;
-		bdev_file_list_push(&ch->f.waiting, io);
+		bdev_io_list_push(&ch->f.waiting, io);
 		return;
 	}
 	sio_bdev_io_complete(io, bdev_file_io_status(io, res));

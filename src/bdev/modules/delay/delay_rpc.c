@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bdev/modules/common/module_rpc.h"
 #include "bdev/modules/delay/delay.h"
 #include "spdk_io/rpc.h"
 
@@ -49,29 +50,9 @@ static void rpc_bdev_delay_create(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, json_string(p->name));
 }
 
-struct delete_params {
-	const char *name;
-};
-
-static const struct sio_rpc_param delete_params[] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct delete_params, name),
-};
-
-static void delay_delete_done(void *cb_arg, int rc)
-{
-	if (rc == 0)
-		sio_rpc_request_complete(cb_arg, NULL);
-	else
-		sio_rpc_request_fail_errno(cb_arg, rc);
-}
-
 static void rpc_bdev_delay_delete(struct sio_rpc_request *req, void *params)
 {
-	struct delete_params *p = params;
-	int rc = sio_bdev_delay_delete(p->name, delay_delete_done, req);
-
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
+	bdev_module_rpc_delete(req, params, sio_bdev_delay_delete);
 }
 
 static const char *const g_latency_types[] = {"avg_read", "p99_read", "avg_write", "p99_write",
@@ -119,9 +100,9 @@ static const struct sio_rpc_method delay_methods[] = {
 	{.name = "bdev_delay_create", .handler = rpc_bdev_delay_create,
 	 .params = delay_create_params, .param_count = SIO_RPC_COUNT(delay_create_params),
 	 .params_size = sizeof(struct delay_create_params), .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_delay_delete", .handler = rpc_bdev_delay_delete, .params = delete_params,
-	 .param_count = SIO_RPC_COUNT(delete_params), .params_size = sizeof(struct delete_params),
-	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_delay_delete", .handler = rpc_bdev_delay_delete,
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_delay_update_latency", .handler = rpc_bdev_delay_update_latency,
 	 .params = update_params, .param_count = SIO_RPC_COUNT(update_params),
 	 .params_size = sizeof(struct update_params), .state_mask = SIO_RPC_RUNTIME},

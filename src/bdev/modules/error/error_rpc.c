@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bdev/modules/common/module_rpc.h"
 #include "bdev/modules/error/error.h"
 #include "spdk_io/rpc.h"
 
@@ -30,29 +31,9 @@ static void rpc_bdev_error_create(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, json_string(sio_bdev_get_name(bdev)));
 }
 
-struct delete_params {
-	const char *name;
-};
-
-static const struct sio_rpc_param delete_params[] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct delete_params, name),
-};
-
-static void error_delete_done(void *cb_arg, int rc)
-{
-	if (rc == 0)
-		sio_rpc_request_complete(cb_arg, NULL);
-	else
-		sio_rpc_request_fail_errno(cb_arg, rc);
-}
-
 static void rpc_bdev_error_delete(struct sio_rpc_request *req, void *params)
 {
-	struct delete_params *p = params;
-	int rc = sio_bdev_error_delete(p->name, error_delete_done, req);
-
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
+	bdev_module_rpc_delete(req, params, sio_bdev_error_delete);
 }
 
 static const char *const g_io_types[] = {"clear", "read", "write", "unmap", "flush", "all", NULL};
@@ -122,9 +103,9 @@ static const struct sio_rpc_method error_methods[] = {
 	{.name = "bdev_error_create", .handler = rpc_bdev_error_create,
 	 .params = error_create_params, .param_count = SIO_RPC_COUNT(error_create_params),
 	 .params_size = sizeof(struct error_create_params), .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_error_delete", .handler = rpc_bdev_error_delete, .params = delete_params,
-	 .param_count = SIO_RPC_COUNT(delete_params), .params_size = sizeof(struct delete_params),
-	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_error_delete", .handler = rpc_bdev_error_delete,
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_error_inject_error", .handler = rpc_bdev_error_inject_error,
 	 .params = inject_params, .param_count = SIO_RPC_COUNT(inject_params),
 	 .params_size = sizeof(struct inject_params), .state_mask = SIO_RPC_RUNTIME},

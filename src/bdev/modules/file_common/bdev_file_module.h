@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bdev/modules/common/bdev_io_list.h"
+#include "bdev/modules/common/module_rpc.h"
 #include "bdev/modules/file_common/bdev_file.h"
 #include "spdk_io/bdev_module.h"
 #include "spdk_io/rpc.h"
@@ -56,45 +58,18 @@ struct bdev_file_disk {
 	const struct bdev_file_engine_ops *ops;
 };
 
-/** A list of bdev_ios linked through module_link. */
-struct bdev_file_io_list {
-	struct sio_bdev_io *head, *tail;
-};
-
 /** Per-thread channel; the module's channel embeds it as its first member. */
 struct bdev_file_channel {
 	struct bdev_file_disk *disk;
 	struct sio_poller *poller;
-	struct bdev_file_io_list waiting; /* did not fit in the queue: queued when slots free up */
-	struct bdev_file_io_list done;    /* finished without the kernel: completed by the poller */
+	struct bdev_io_list waiting; /* did not fit in the queue: queued when slots free up */
+	struct bdev_io_list done;    /* finished without the kernel: completed by the poller */
 };
 
 /** Per-I/O context; the module's per-I/O struct embeds it as its first member. */
 struct bdev_file_io {
 	int status; /* result of an I/O finished without the kernel */
 };
-
-static inline void bdev_file_list_push(struct bdev_file_io_list *l, struct sio_bdev_io *io)
-{
-	io->module_link = NULL;
-	if (l->tail != NULL)
-		l->tail->module_link = io;
-	else
-		l->head = io;
-	l->tail = io;
-}
-
-static inline struct sio_bdev_io *bdev_file_list_pop(struct bdev_file_io_list *l)
-{
-	struct sio_bdev_io *io = l->head;
-
-	if (io != NULL) {
-		l->head = io->module_link;
-		if (l->head == NULL)
-			l->tail = NULL;
-	}
-	return io;
-}
 
 /** bdev_file_io_bytes() - Length of @io in bytes. */
 static inline uint64_t bdev_file_io_bytes(const struct sio_bdev_io *io)
@@ -112,7 +87,7 @@ static inline void bdev_file_complete_later(struct bdev_file_channel *ch, struct
 	struct bdev_file_io *fio = sio_bdev_io_driver_ctx(io);
 
 	fio->status = status;
-	bdev_file_list_push(&ch->done, io);
+	bdev_io_list_push(&ch->done, io);
 }
 
 /**
@@ -163,36 +138,29 @@ static inline void bdev_file_submit(struct bdev_file_channel *ch, struct sio_bde
 	int rc;
 
 	if (ch->waiting.head != NULL) {
-		bdev_file_list_push(&ch->waiting, io);
+		bdev_io_list_push(&ch->waiting, io);
 		return;
 	}
 	rc = queue(ch, io);
 	if (rc == -EAGAIN)
-		bdev_file_list_push(&ch->waiting, io);
+		bdev_io_list_push(&ch->waiting, io);
 	else if (rc != 0)
 		bdev_file_complete_later(ch, io, rc);
 }
 
+static inline int bdev_file_saved_status(struct sio_bdev_io *io)
+{
+	return ((struct bdev_file_io *)sio_bdev_io_driver_ctx(io))->status;
+}
+
 /**
  * bdev_file_complete_done() - Complete what finished without the kernel before
- * this poll (a callback that submits again waits for the next poll, so inline
- * completions cannot keep this loop going forever).
+ * this poll.
  * Return: how many were completed.
  */
 static inline int bdev_file_complete_done(struct bdev_file_channel *ch)
 {
-	struct bdev_file_io_list batch = ch->done;
-	struct sio_bdev_io *io;
-	int n = 0;
-
-	if (batch.head == NULL)
-		return 0;
-	ch->done.head = ch->done.tail = NULL;
-	while ((io = bdev_file_list_pop(&batch)) != NULL) {
-		sio_bdev_io_complete(io, ((struct bdev_file_io *)sio_bdev_io_driver_ctx(io))->status);
-		n++;
-	}
-	return n;
+	return bdev_io_list_complete(&ch->done, bdev_file_saved_status);
 }
 
 /**
@@ -206,7 +174,7 @@ static inline void bdev_file_requeue_waiting(struct bdev_file_channel *ch, bdev_
 	int rc;
 
 	while (ch->waiting.head != NULL && has_room(q)) {
-		io = bdev_file_list_pop(&ch->waiting);
+		io = bdev_io_list_pop(&ch->waiting);
 		rc = queue(ch, io);
 		if (rc != 0)
 			bdev_file_complete_later(ch, io, rc);
@@ -282,27 +250,21 @@ int bdev_file_disk_delete(const char *name, struct sio_bdev_module *module, sio_
  */
 int bdev_file_disk_rescan(const char *name, struct sio_bdev_module *module);
 
-/* RPC: the params and handlers that are the same shape in both modules. */
-
-/** Params of the delete and rescan methods. */
-struct bdev_file_rpc_name {
-	const char *name;
-};
-
-/** {"name"} for struct bdev_file_rpc_name; BDEV_FILE_RPC_NAME_COUNT entries. */
-extern const struct sio_rpc_param bdev_file_rpc_name_params[];
-#define BDEV_FILE_RPC_NAME_COUNT 1
+/*
+ * RPC: the handlers that are the same in both modules. Their delete and
+ * rescan methods take bdev_module_rpc_name_params.
+ */
 
 /** Answer a create request: the bdev's name, or @err for @rc != 0. */
 void bdev_file_rpc_create_reply(struct sio_rpc_request *req, int rc, struct sio_bdev *bdev,
 				const char *err);
 
 /** Delete the @module bdev named in @p, answering @req when done. */
-void bdev_file_rpc_delete(struct sio_rpc_request *req, const struct bdev_file_rpc_name *p,
+void bdev_file_rpc_delete(struct sio_rpc_request *req, const struct bdev_module_rpc_name *p,
 			  struct sio_bdev_module *module);
 
 /** Rescan the @module bdev named in @p and answer @req. */
-void bdev_file_rpc_rescan(struct sio_rpc_request *req, const struct bdev_file_rpc_name *p,
+void bdev_file_rpc_rescan(struct sio_rpc_request *req, const struct bdev_module_rpc_name *p,
 			  struct sio_bdev_module *module);
 
 #endif /* SIO_BDEV_FILE_MODULE_H */

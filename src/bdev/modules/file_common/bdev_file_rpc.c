@@ -6,10 +6,6 @@
  */
 #include "bdev/modules/file_common/bdev_file_module.h"
 
-const struct sio_rpc_param bdev_file_rpc_name_params[BDEV_FILE_RPC_NAME_COUNT] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct bdev_file_rpc_name, name),
-};
-
 void bdev_file_rpc_create_reply(struct sio_rpc_request *req, int rc, struct sio_bdev *bdev,
 				const char *err)
 {
@@ -29,7 +25,7 @@ static void delete_done(void *cb_arg, int rc)
 		sio_rpc_request_complete(req, json_true());
 }
 
-void bdev_file_rpc_delete(struct sio_rpc_request *req, const struct bdev_file_rpc_name *p,
+void bdev_file_rpc_delete(struct sio_rpc_request *req, const struct bdev_module_rpc_name *p,
 			  struct sio_bdev_module *module)
 {
 	int rc = bdev_file_disk_delete(p->name, module, delete_done, req);
@@ -40,7 +36,7 @@ void bdev_file_rpc_delete(struct sio_rpc_request *req, const struct bdev_file_rp
 		sio_rpc_request_fail_errno(req, rc);
 }
 
-void bdev_file_rpc_rescan(struct sio_rpc_request *req, const struct bdev_file_rpc_name *p,
+void bdev_file_rpc_rescan(struct sio_rpc_request *req, const struct bdev_module_rpc_name *p,
 			  struct sio_bdev_module *module)
 {
 	int rc = bdev_file_disk_rescan(p->name, module);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The malloc bdev. submit_request() queues the I/O on a per-thread FIFO
- * (prefetching a read's source); the channel's poller does the copies in
- * submission order and completes each, so callbacks never run inside a
- * submit call and overlapping I/Os apply in the order they were submitted.
+ * (prefetching a read's source); the channel's poller (bdev_fifo.h) does the
+ * copies in submission order and completes each, so callbacks never run
+ * inside a submit call and overlapping I/Os apply in the order they were
+ * submitted.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bdev/modules/common/bdev_fifo.h"
 #include "bdev/modules/malloc/malloc.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -21,47 +23,9 @@ struct malloc_bdev {
 	uint32_t optimal_io_boundary;
 };
 
-struct malloc_channel {
-	struct sio_bdev_io *head, *tail;
-	struct sio_poller *poller;
-};
-
-static int malloc_do(struct malloc_bdev *mb, struct sio_bdev_io *io);
-
-static int malloc_poll(void *ctx)
+static int malloc_execute(struct sio_bdev_io *io)
 {
-	struct malloc_channel *mch = ctx;
-	struct sio_bdev_io *io = mch->head;
-
-	if (io == NULL)
-		return SIO_POLLER_IDLE;
-	mch->head = mch->tail = NULL;
-	while (io != NULL) {
-		struct sio_bdev_io *next = io->module_link;
-
-		sio_bdev_io_complete(io, malloc_do(io->bdev->ctxt, io));
-		io = next;
-	}
-	return SIO_POLLER_BUSY;
-}
-
-static int malloc_channel_create(void *io_device, void *ctx)
-{
-	struct malloc_channel *mch = ctx;
-
-	mch->poller = sio_poller_register_named("bdev_malloc", malloc_poll, mch, 0);
-	return mch->poller ? 0 : -errno;
-}
-
-static void malloc_channel_destroy(void *io_device, void *ctx)
-{
-	struct malloc_channel *mch = ctx;
-
-	sio_poller_unregister(&mch->poller);
-}
-
-static int malloc_do(struct malloc_bdev *mb, struct sio_bdev_io *io)
-{
+	struct malloc_bdev *mb = io->bdev->ctxt;
 	uint64_t off = io->offset_blocks * mb->bdev.blocklen;
 	size_t len = io->num_blocks * mb->bdev.blocklen;
 
@@ -92,6 +56,13 @@ static int malloc_do(struct malloc_bdev *mb, struct sio_bdev_io *io)
 	}
 }
 
+static int malloc_poll(void *ctx)
+{
+	return bdev_fifo_run(ctx, malloc_execute);
+}
+
+static struct bdev_fifo_device g_malloc_fifo = {.name = "bdev_malloc", .poll = malloc_poll};
+
 /*
  * Bytes of a read's source to prefetch at submission. The copy itself runs
  * at the next poll, after the other submissions of this turn: by then the
@@ -103,8 +74,6 @@ static int malloc_do(struct malloc_bdev *mb, struct sio_bdev_io *io)
 
 static void malloc_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	struct malloc_channel *mch = sio_io_channel_get_ctx(ch);
-
 	if (io->type == SIO_BDEV_IO_TYPE_READ) {
 		struct malloc_bdev *mb = io->bdev->ctxt;
 		const uint8_t *src = mb->data + io->offset_blocks * mb->bdev.blocklen;
@@ -115,12 +84,7 @@ static void malloc_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 		for (size_t at = 0; at < len; at += 64)
 			__builtin_prefetch(src + at);
 	}
-	io->module_link = NULL;
-	if (mch->tail != NULL)
-		mch->tail->module_link = io;
-	else
-		mch->head = io;
-	mch->tail = io;
+	bdev_fifo_push(ch, io);
 }
 
 static bool malloc_io_type_supported(void *ctx, enum sio_bdev_io_type type)
@@ -141,7 +105,7 @@ static bool malloc_io_type_supported(void *ctx, enum sio_bdev_io_type type)
 
 static struct sio_io_channel *malloc_get_io_channel(void *ctx)
 {
-	return sio_io_channel_get(&sio_bdev_module_malloc);
+	return sio_io_channel_get(&g_malloc_fifo);
 }
 
 static int malloc_destruct(void *ctx)
@@ -257,14 +221,12 @@ int sio_bdev_malloc_delete(const char *name, sio_done_cb cb, void *cb_arg)
 
 static int malloc_module_init(void)
 {
-	return sio_io_device_register(&sio_bdev_module_malloc, malloc_channel_create,
-				      malloc_channel_destroy, sizeof(struct malloc_channel),
-				      "bdev_malloc");
+	return bdev_fifo_device_register(&g_malloc_fifo);
 }
 
 static void malloc_module_fini(void)
 {
-	sio_io_device_unregister(&sio_bdev_module_malloc, NULL);
+	bdev_fifo_device_unregister(&g_malloc_fifo);
 }
 
 struct sio_bdev_module sio_bdev_module_malloc = {

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The null bdev. Every channel of the module (one per thread, shared by all
- * null bdevs) keeps a FIFO of finished bdev_io and a poller that completes
- * them: completing inside submit_request() would recurse without bound in a
- * queue-depth loop, and a message per I/O would cost more than the I/O.
+ * null bdevs) is a bdev_fifo: submit_request() queues the I/O, and the
+ * channel's poller completes it (see bdev_fifo.h for why not at once).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bdev/modules/common/bdev_fifo.h"
 #include "bdev/modules/null/null.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -19,56 +19,24 @@ struct null_bdev {
 	char *name;
 };
 
-struct null_channel {
-	struct sio_bdev_io *head, *tail;
-	struct sio_poller *poller;
-};
+/* Reads were zeroed (or not) at submission; nothing else has anything to do. */
+static int null_execute(struct sio_bdev_io *io)
+{
+	return 0;
+}
 
 static int null_poll(void *ctx)
 {
-	struct null_channel *nch = ctx;
-	struct sio_bdev_io *io = nch->head;
-
-	if (io == NULL)
-		return SIO_POLLER_IDLE;
-	/* Detach the batch: completions may submit again and append to a new one. */
-	nch->head = nch->tail = NULL;
-	while (io != NULL) {
-		struct sio_bdev_io *next = io->module_link;
-
-		sio_bdev_io_complete(io, 0);
-		io = next;
-	}
-	return SIO_POLLER_BUSY;
+	return bdev_fifo_run(ctx, null_execute);
 }
 
-static int null_channel_create(void *io_device, void *ctx)
-{
-	struct null_channel *nch = ctx;
-
-	nch->poller = sio_poller_register_named("bdev_null", null_poll, nch, 0);
-	return nch->poller ? 0 : -errno;
-}
-
-static void null_channel_destroy(void *io_device, void *ctx)
-{
-	struct null_channel *nch = ctx;
-
-	sio_poller_unregister(&nch->poller);
-}
+static struct bdev_fifo_device g_null_fifo = {.name = "bdev_null", .poll = null_poll};
 
 static void null_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	struct null_channel *nch = sio_io_channel_get_ctx(ch);
-
 	if (io->type == SIO_BDEV_IO_TYPE_READ && ((struct null_bdev *)io->bdev->ctxt)->zero_reads)
 		sio_iovs_memset(io->iovs, io->iovcnt, 0, io->num_blocks * io->bdev->blocklen);
-	io->module_link = NULL;
-	if (nch->tail != NULL)
-		nch->tail->module_link = io;
-	else
-		nch->head = io;
-	nch->tail = io;
+	bdev_fifo_push(ch, io);
 }
 
 static bool null_io_type_supported(void *ctx, enum sio_bdev_io_type type)
@@ -88,7 +56,7 @@ static bool null_io_type_supported(void *ctx, enum sio_bdev_io_type type)
 
 static struct sio_io_channel *null_get_io_channel(void *ctx)
 {
-	return sio_io_channel_get(&sio_bdev_module_null);
+	return sio_io_channel_get(&g_null_fifo);
 }
 
 static int null_destruct(void *ctx)
@@ -189,14 +157,12 @@ int sio_bdev_null_delete(const char *name, sio_done_cb cb, void *cb_arg)
 
 static int null_module_init(void)
 {
-	return sio_io_device_register(&sio_bdev_module_null, null_channel_create,
-				      null_channel_destroy, sizeof(struct null_channel),
-				      "bdev_null");
+	return bdev_fifo_device_register(&g_null_fifo);
 }
 
 static void null_module_fini(void)
 {
-	sio_io_device_unregister(&sio_bdev_module_null, NULL);
+	bdev_fifo_device_unregister(&g_null_fifo);
 }
 
 struct sio_bdev_module sio_bdev_module_null = {

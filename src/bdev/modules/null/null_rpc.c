@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 
+#include "bdev/modules/common/module_rpc.h"
 #include "bdev/modules/null/null.h"
 #include "spdk_io/rpc.h"
 
@@ -52,22 +53,9 @@ static void rpc_bdev_null_create(struct sio_rpc_request *req, void *params)
 	struct sio_bdev *bdev;
 	int rc;
 
-	if (p->md_size != 0 || p->dif_type != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "bdev_null_create: metadata (md_size) and protection "
-				      "information (dif_type) are not supported");
+	if (!bdev_module_rpc_check_disk(req, p->md_size, p->dif_type, p->block_size,
+					p->num_blocks))
 		return;
-	}
-	if (p->block_size == 0 || p->block_size % 512 != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "bdev_null_create: block_size must be a multiple of 512");
-		return;
-	}
-	if (p->num_blocks == 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "bdev_null_create: num_blocks must be greater than 0");
-		return;
-	}
 	sio_bdev_null_opts_init(&opts);
 	opts.name = p->name;
 	opts.uuid = p->uuid;
@@ -82,38 +70,18 @@ static void rpc_bdev_null_create(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, json_string(bdev->name));
 }
 
-struct delete_params {
-	const char *name;
-};
-
-static const struct sio_rpc_param delete_params[] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct delete_params, name),
-};
-
-static void null_delete_done(void *cb_arg, int rc)
-{
-	if (rc == 0)
-		sio_rpc_request_complete(cb_arg, NULL);
-	else
-		sio_rpc_request_fail_errno(cb_arg, rc);
-}
-
 static void rpc_bdev_null_delete(struct sio_rpc_request *req, void *params)
 {
-	struct delete_params *p = params;
-	int rc = sio_bdev_null_delete(p->name, null_delete_done, req);
-
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
+	bdev_module_rpc_delete(req, params, sio_bdev_null_delete);
 }
 
 static const struct sio_rpc_method null_methods[] = {
 	{.name = "bdev_null_create", .handler = rpc_bdev_null_create, .params = null_create_params,
 	 .param_count = SIO_RPC_COUNT(null_create_params),
 	 .params_size = sizeof(struct null_create_params), .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_null_delete", .handler = rpc_bdev_null_delete, .params = delete_params,
-	 .param_count = SIO_RPC_COUNT(delete_params), .params_size = sizeof(struct delete_params),
-	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_null_delete", .handler = rpc_bdev_null_delete,
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
 };
 
 const struct sio_rpc_method_table sio_rpc_table_bdev_null = {null_methods,

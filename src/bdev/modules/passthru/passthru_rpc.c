@@ -2,6 +2,7 @@
 /* bdev_passthru_create / bdev_passthru_delete with SPDK's parameters. */
 #include <errno.h>
 
+#include "bdev/modules/common/module_rpc.h"
 #include "bdev/modules/passthru/passthru.h"
 #include "spdk_io/rpc.h"
 
@@ -30,29 +31,9 @@ static void rpc_bdev_passthru_create(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, json_string(p->name));
 }
 
-struct delete_params {
-	const char *name;
-};
-
-static const struct sio_rpc_param delete_params[] = {
-	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct delete_params, name),
-};
-
-static void passthru_delete_done(void *cb_arg, int rc)
-{
-	if (rc == 0)
-		sio_rpc_request_complete(cb_arg, NULL);
-	else
-		sio_rpc_request_fail_errno(cb_arg, rc);
-}
-
 static void rpc_bdev_passthru_delete(struct sio_rpc_request *req, void *params)
 {
-	struct delete_params *p = params;
-	int rc = sio_bdev_passthru_delete(p->name, passthru_delete_done, req);
-
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
+	bdev_module_rpc_delete(req, params, sio_bdev_passthru_delete);
 }
 
 static const struct sio_rpc_method passthru_methods[] = {
@@ -60,8 +41,8 @@ static const struct sio_rpc_method passthru_methods[] = {
 	 .params = passthru_create_params, .param_count = SIO_RPC_COUNT(passthru_create_params),
 	 .params_size = sizeof(struct passthru_create_params), .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_passthru_delete", .handler = rpc_bdev_passthru_delete,
-	 .params = delete_params, .param_count = SIO_RPC_COUNT(delete_params),
-	 .params_size = sizeof(struct delete_params), .state_mask = SIO_RPC_RUNTIME},
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
 };
 
 const struct sio_rpc_method_table sio_rpc_table_bdev_passthru = {

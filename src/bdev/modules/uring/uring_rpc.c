@@ -36,12 +36,12 @@ static const struct sio_rpc_method g_uring_methods[] = {
 	{.name = "bdev_uring_create", .handler = rpc_bdev_uring_create, .params = g_create_params,
 	 .param_count = SIO_RPC_COUNT(g_create_params), .params_size = sizeof(struct bdev_uring_opts),
 	 .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_uring_delete", .handler = rpc_bdev_uring_delete, .params = bdev_file_rpc_name_params,
-	 .param_count = BDEV_FILE_RPC_NAME_COUNT, .params_size = sizeof(struct bdev_file_rpc_name),
-	 .state_mask = SIO_RPC_RUNTIME},
-	{.name = "bdev_uring_rescan", .handler = rpc_bdev_uring_rescan, .params = bdev_file_rpc_name_params,
-	 .param_count = BDEV_FILE_RPC_NAME_COUNT, .params_size = sizeof(struct bdev_file_rpc_name),
-	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_uring_delete", .handler = rpc_bdev_uring_delete,
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_uring_rescan", .handler = rpc_bdev_uring_rescan,
+	 .params = bdev_module_rpc_name_params, .param_count = BDEV_MODULE_RPC_NAME_COUNT,
+	 .params_size = sizeof(struct bdev_module_rpc_name), .state_mask = SIO_RPC_RUNTIME},
 };
 
 const struct sio_rpc_method_table sio_rpc_table_bdev_uring = {

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Channels of a bdev_fifo_device (see bdev_fifo.h). */
+#include "bdev/modules/common/bdev_fifo.h"
+
+#include <errno.h>
+
+static int fifo_channel_create(void *io_device, void *ctx_buf)
+{
+	struct bdev_fifo_device *dev = io_device;
+	struct bdev_fifo_channel *fch = ctx_buf;
+
+	fch->poller = sio_poller_register_named(dev->name, dev->poll, fch, 0);
+	return fch->poller ? 0 : -errno;
+}
+
+static void fifo_channel_destroy(void *io_device, void *ctx_buf)
+{
+	struct bdev_fifo_channel *fch = ctx_buf;
+
+	sio_poller_unregister(&fch->poller);
+}
+
+int bdev_fifo_device_register(struct bdev_fifo_device *dev)
+{
+	return sio_io_device_register(dev, fifo_channel_create, fifo_channel_destroy,
+				      sizeof(struct bdev_fifo_channel), dev->name);
+}
+
+void bdev_fifo_device_unregister(struct bdev_fifo_device *dev)
+{
+	sio_io_device_unregister(dev, NULL);
+}
