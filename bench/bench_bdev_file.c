@@ -16,12 +16,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_file_common.h"
 #include "bdev/modules/aio/aio.h"
 #include "bdev/modules/uring/uring.h"
 #include "spdk_io/bdev.h"
@@ -43,22 +42,6 @@ struct run {
 	bool write, stop;
 	uint32_t inflight;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static void io_done(void *arg, int rc);
 
@@ -121,16 +104,10 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "m:f:q:o:t:w:r:c:n")) != -1) {
 		switch (c) {
-		case 'c': {
+		case 'c':
 			/* Pin like a reactor: the uring module then keeps io-wq off this CPU. */
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(atoi(optarg), &set);
-			if (sched_setaffinity(0, sizeof(set), &set) != 0)
-				perror("sched_setaffinity");
+			pin_cpu_arg(optarg);
 			break;
-		}
 		case 'm': module = optarg; break;
 		case 'f': path = optarg; break;
 		case 'q': depth = (uint32_t)atoi(optarg); break;

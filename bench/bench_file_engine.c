@@ -15,13 +15,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_file_common.h"
 #include "bdev/modules/aio/aio_engine.h"
 #include "bdev/modules/file_common/bdev_file.h"
 #include "bdev/modules/uring/uring_engine.h"
@@ -32,22 +31,6 @@ struct slot {
 	struct iocb iocb;
 	struct iovec iov;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static void usage(void)
 {
@@ -75,15 +58,7 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "e:f:q:o:t:w:bc:")) != -1) {
 		switch (c) {
-		case 'c': {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(atoi(optarg), &set);
-			if (sched_setaffinity(0, sizeof(set), &set) != 0)
-				perror("sched_setaffinity");
-			break;
-		}
+		case 'c': pin_cpu_arg(optarg); break;
 		case 'e': engine = optarg; break;
 		case 'f': path = optarg; break;
 		case 'q': depth = (uint32_t)atoi(optarg); break;

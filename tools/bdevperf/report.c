@@ -6,6 +6,7 @@
  * Runs on the app thread, after the jobs have finished (progress: while
  * they run, reading only their relaxed-atomic counters).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,48 @@ static double job_runtime_s(const struct bp_job *j)
 	if (j->end_tick <= j->start_tick)
 		return 0;
 	return (double)(j->end_tick - j->start_tick) / (double)sio_get_ticks_hz();
+}
+
+/* The total row: rates add up across jobs; latencies come from the merged histogram. */
+struct total {
+	struct hist *lat; /* on the heap: HIST_BUCKETS counters are too many for a stack */
+	uint64_t completed, failed;
+	double iops, mibps, fail_s, runtime_s;
+};
+
+static int total_init(struct total *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->lat = malloc(sizeof(*t->lat));
+	if (t->lat == NULL)
+		return -ENOMEM;
+	hist_init(t->lat);
+	return 0;
+}
+
+static void total_add(struct total *t, const struct bp_job *j, const struct row *r)
+{
+	t->iops += r->iops;
+	t->mibps += r->mibps;
+	t->fail_s += r->fail_s;
+	if (r->runtime_s > t->runtime_s)
+		t->runtime_s = r->runtime_s;
+	t->completed += j->completed;
+	t->failed += j->failed;
+	hist_merge(t->lat, &j->lat);
+}
+
+static void total_row(const struct total *t, struct row *r)
+{
+	row_fill(r, t->lat, t->completed, t->failed, 0, t->runtime_s);
+	r->iops = t->iops;
+	r->mibps = t->mibps;
+	r->fail_s = t->fail_s;
+}
+
+static void total_fini(struct total *t)
+{
+	free(t->lat);
 }
 
 void bp_report_progress(struct bp_job **jobs, size_t n, uint64_t *last, double elapsed_s,
@@ -116,15 +159,12 @@ static void print_histogram(const struct bp_job *j)
 
 void bp_report_table(struct bp_job **jobs, size_t n, int latency_level)
 {
-	struct hist *total = malloc(sizeof(*total));
-	uint64_t completed = 0, failed = 0;
-	double iops = 0, mibps = 0, fail_s = 0, runtime = 0;
+	struct total total;
 	struct row r;
 	char core[16], qd[16], iosz[24];
 
-	if (total == NULL)
+	if (total_init(&total) != 0)
 		return;
-	hist_init(total);
 	printf("\n%-16s %5s %-12s %5s %8s %7s %14s %10s %7s %9s %9s %10s", "Job", "Core",
 	       "Workload", "QD", "IO size", "Time(s)", "IOPS", "MiB/s", "Fail/s", "Avg(us)",
 	       "Min(us)", "Max(us)");
@@ -143,20 +183,9 @@ void bp_report_table(struct bp_job **jobs, size_t n, int latency_level)
 		snprintf(qd, sizeof(qd), "%u", j->cfg.queue_depth);
 		snprintf(iosz, sizeof(iosz), "%" PRIu64, j->cfg.io_size);
 		print_row(j->bdev_name, core, bp_workload_name(j->cfg.workload), qd, iosz, &r);
-		iops += r.iops;
-		mibps += r.mibps;
-		fail_s += r.fail_s;
-		if (r.runtime_s > runtime)
-			runtime = r.runtime_s;
-		completed += j->completed;
-		failed += j->failed;
-		hist_merge(total, &j->lat);
+		total_add(&total, j, &r);
 	}
-	/* Rates add up across jobs; latencies come from the merged histogram. */
-	row_fill(&r, total, completed, failed, 0, runtime);
-	r.iops = iops;
-	r.mibps = mibps;
-	r.fail_s = fail_s;
+	total_row(&total, &r);
 	print_row("Total", "", "", "", "", &r);
 	for (size_t i = 0; i < n && latency_level >= 1; i++) {
 		print_ladder(jobs[i]);
@@ -164,7 +193,7 @@ void bp_report_table(struct bp_job **jobs, size_t n, int latency_level)
 			print_histogram(jobs[i]);
 	}
 	fflush(stdout);
-	free(total);
+	total_fini(&total);
 }
 
 static json_t *row_json(const struct row *r)
@@ -201,18 +230,14 @@ static json_t *hist_json(const struct hist *h)
 json_t *bp_report_json(struct bp_job **jobs, size_t n)
 {
 	json_t *root = json_object(), *results = json_array(), *t;
-	struct hist *total = malloc(sizeof(*total));
-	uint64_t completed = 0, failed = 0;
-	double iops = 0, mibps = 0, fail_s = 0, runtime = 0;
+	struct total total;
 	struct row r;
 
-	if (root == NULL || results == NULL || total == NULL) {
+	if (root == NULL || results == NULL || total_init(&total) != 0) {
 		json_decref(root);
 		json_decref(results);
-		free(total);
 		return NULL;
 	}
-	hist_init(total);
 	for (size_t i = 0; i < n; i++) {
 		const struct bp_job *j = jobs[i];
 		char mask[32];
@@ -244,24 +269,14 @@ json_t *bp_report_json(struct bp_job **jobs, size_t n)
 		if (j->cfg.latency_level >= 2)
 			json_object_set_new(o, "latency_histogram_us", hist_json(&j->lat));
 		json_array_append_new(results, o);
-		iops += r.iops;
-		mibps += r.mibps;
-		fail_s += r.fail_s;
-		if (r.runtime_s > runtime)
-			runtime = r.runtime_s;
-		completed += j->completed;
-		failed += j->failed;
-		hist_merge(total, &j->lat);
+		total_add(&total, j, &r);
 	}
-	row_fill(&r, total, completed, failed, 0, runtime);
-	r.iops = iops;
-	r.mibps = mibps;
-	r.fail_s = fail_s;
+	total_row(&total, &r);
 	t = row_json(&r);
-	json_object_set_new(t, "io_completed", json_integer((json_int_t)completed));
-	json_object_set_new(t, "io_failed", json_integer((json_int_t)failed));
+	json_object_set_new(t, "io_completed", json_integer((json_int_t)total.completed));
+	json_object_set_new(t, "io_failed", json_integer((json_int_t)total.failed));
 	json_object_set_new(root, "results", results);
 	json_object_set_new(root, "total", t);
-	free(total);
+	total_fini(&total);
 	return root;
 }
