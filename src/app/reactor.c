@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,11 @@ static int g_main_core = -1;
  * thread at any moment of setup or teardown: published last, withdrawn first,
  * so the handler never reads the reactor array. */
 static int g_main_efd = -1;
+/* Wakers between their load of g_main_efd and the end of their write(). The
+ * eventfd is closed only once this is 0 after the withdrawal: a handler that
+ * loaded the fd just before would otherwise write 8 bytes into whatever file
+ * reuses the number next. */
+static int g_main_efd_users;
 static uint64_t g_shutdown_ticks;
 static __thread struct reactor *tls_reactor;
 
@@ -396,12 +402,17 @@ void app_reactors_stop(void)
 /* Called from a signal handler: no locks, no logging, any moment of setup. */
 void app_reactors_wake_main(void)
 {
-	int fd = __atomic_load_n(&g_main_efd, __ATOMIC_ACQUIRE);
 	uint64_t one = 1;
+	int fd;
 
+	/* Sequentially consistent with the withdrawal in app_reactors_destroy():
+	 * either this sees -1, or the destroyer sees this user and waits. */
+	__atomic_add_fetch(&g_main_efd_users, 1, __ATOMIC_SEQ_CST);
+	fd = __atomic_load_n(&g_main_efd, __ATOMIC_SEQ_CST);
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* Full counter or not set up yet: the main loop checks the flag anyway. */
 	}
+	__atomic_sub_fetch(&g_main_efd_users, 1, __ATOMIC_RELEASE);
 }
 
 void app_reactors_join(void)
@@ -417,7 +428,11 @@ void app_reactors_join(void)
 void app_reactors_destroy(void)
 {
 	sio_thread_set_schedule_fn(NULL, NULL);
-	__atomic_store_n(&g_main_efd, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_main_efd, -1, __ATOMIC_SEQ_CST);
+	/* A waker is a write() long: a signal handler on this very thread runs to
+	 * its end before this loop resumes, so the wait always ends. */
+	while (__atomic_load_n(&g_main_efd_users, __ATOMIC_SEQ_CST) != 0)
+		sched_yield();
 	for (size_t i = 0; i < g_nreactors; i++) {
 		struct reactor *r = &g_reactors[i];
 

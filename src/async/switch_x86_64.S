@@ -50,19 +50,10 @@ async_ctx_swap_asm:
 	movq	%rsi, %rsp
 	xorq	(%rsp), %rax		/* ... against the incoming one */
 	shlq	$16, %rax		/* drop bytes 6-7, which hold no state */
-	jnz	1f
-	addq	$8, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	popq	%rcx
-	jmpq	*%rcx
-1:	ldmxcsr	(%rsp)
+	jz	1f
+	ldmxcsr	(%rsp)
 	fldcw	4(%rsp)
-	addq	$8, %rsp
+1:	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -6,6 +6,9 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -564,6 +567,81 @@ static void test_stop_during_startup(void **state)
 	}
 }
 
+/* ---- signals through start and teardown ---- */
+
+static int g_signaller_stop;
+static int g_test_handler_hits;
+
+static void test_sigterm_handler(int signo)
+{
+	(void)signo;
+	__atomic_add_fetch(&g_test_handler_hits, 1, __ATOMIC_RELAXED);
+}
+
+static void *signaller(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&g_signaller_stop, __ATOMIC_RELAXED)) {
+		kill(getpid(), SIGTERM);
+		usleep(20);
+	}
+	return NULL;
+}
+
+static int stop_now(void *arg)
+{
+	(void)arg;
+	sio_app_stop(0);
+	return 0;
+}
+
+/*
+ * SIGTERM rains on the process while apps start and stop, handled on
+ * another thread than the one tearing down: every run ends with rc 0
+ * (stopped by us or by the signal), nothing dies, and no wake-up is written
+ * into a file that reuses a closed reactor eventfd's number (the eventfd
+ * opened right after each run takes the lowest free number, where a stale
+ * one would land).
+ */
+static void test_signals_through_start_stop(void **state)
+{
+	struct sigaction sa = {.sa_handler = test_sigterm_handler}, old;
+	struct sio_app_opts o;
+	sigset_t block;
+	pthread_t t;
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGTERM, &sa, &old), 0);
+	opts_for_test(&o);
+	__atomic_store_n(&g_signaller_stop, 0, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_create(&t, NULL, signaller, NULL), 0);
+	/* Blocked here and in the reactors (they inherit this mask): the handler
+	 * then runs on the signaller's thread, concurrently with teardown, which
+	 * is where a stale eventfd number could be written to. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, NULL), 0);
+	for (int i = 0; i < 40; i++) {
+		uint64_t count;
+		int fd;
+
+		assert_int_equal(sio_app_run(&o, stop_now, NULL), 0);
+		fd = eventfd(0, EFD_NONBLOCK);
+		assert_true(fd >= 0);
+		usleep(500); /* a stale handler, if any, writes now */
+		assert_int_equal(read(fd, &count, sizeof(count)), -1);
+		assert_int_equal(errno, EAGAIN);
+		close(fd);
+	}
+	assert_int_equal(pthread_sigmask(SIG_UNBLOCK, &block, NULL), 0);
+	usleep(2000); /* no app now: these land in the test's own handler */
+	__atomic_store_n(&g_signaller_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	/* Between runs the test's own handler was back in place. */
+	assert_true(__atomic_load_n(&g_test_handler_hits, __ATOMIC_RELAXED) > 0);
+	assert_int_equal(sigaction(SIGTERM, &old, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_wait_for_rpc),
 		cmocka_unit_test(test_wait_shutdown),
 		cmocka_unit_test(test_stop_during_startup),
+		cmocka_unit_test(test_signals_through_start_stop),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
