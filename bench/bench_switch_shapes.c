@@ -6,7 +6,7 @@
  *
  * A "device" queues submissions in a ring; a poll drains the ring, and each
  * entry's completion runs through two frames (io_complete -> its callback),
- * as sio_bdev_io_complete() -> the user's callback do. Four shapes:
+ * as sio_bdev_io_complete() -> the user's callback do. Five shapes:
  *
  *   callback   the callback submits the next I/O (sio_bdevperf --api callback)
  *   task-deep  the callback resumes the slot's task, which was parked two
@@ -18,6 +18,12 @@
  *              frame, and the task parks straight from the await wrapper: one
  *              frame on each side, the shape of today's bdev _await forms
  *              (ASYNC_AWAIT_CALL, and sio_bdev_io_complete resuming inline)
+ *   task-chain completions only mark the task ready; after the poll the
+ *              first ready task is resumed and each one, having submitted,
+ *              parks straight into the next ready one (the last into the
+ *              scheduler): one switch per I/O instead of two, with ordinary
+ *              frames. The library does not do this: a completion resumes
+ *              its task inside the completing call (include/spdk_io/async.h)
  *   task-flat  the best case for any stackful design: the task parks with
  *              inline assembly in its own loop (no frame above it), and the
  *              switch keeps the return-stack predictor balanced (the resume
@@ -76,7 +82,8 @@ __asm__(".text\n"
 void bss_swap(void **save, void *sp);
 void flat_resume(void **save, void *sp);
 
-enum shape { SHAPE_CALLBACK, SHAPE_TASK_DEEP, SHAPE_TASK, SHAPE_TASK_FLAT, SHAPE_COUNT };
+enum shape { SHAPE_CALLBACK, SHAPE_TASK_DEEP, SHAPE_TASK, SHAPE_TASK_CHAIN, SHAPE_TASK_FLAT,
+	     SHAPE_COUNT };
 
 struct slot {
 	void *sp;       /* the task's stack pointer while parked */
@@ -95,6 +102,10 @@ static unsigned int g_head, g_tail;
 static uint64_t g_done, g_target;
 static struct slot g_slots[QD];
 static struct slot *g_starting;
+/* task-chain: slots whose I/O completed this poll, and the scheduler's stack. */
+static struct slot *g_ready[QD];
+static unsigned int g_nready, g_ready_at;
+static void *g_sched_sp;
 
 static NOINLINE void submit(void (*cb)(struct slot *), struct slot *s)
 {
@@ -105,7 +116,9 @@ static NOINLINE void submit(void (*cb)(struct slot *), struct slot *s)
 
 static NOINLINE void resume(struct slot *s)
 {
-	if (g_shape != SHAPE_TASK_FLAT)
+	if (g_shape == SHAPE_TASK_CHAIN)
+		bss_swap(&g_sched_sp, s->sp);
+	else if (g_shape != SHAPE_TASK_FLAT)
 		bss_swap(&s->sched_sp, s->sp);
 	else
 		flat_resume(&s->sched_sp, s->sp);
@@ -116,6 +129,8 @@ static NOINLINE void io_complete(const struct io *io)
 	/* Today's bdev completion: an awaited I/O switches from this frame. */
 	if (g_shape == SHAPE_TASK && io->cb == resume)
 		bss_swap(&io->slot->sched_sp, io->slot->sp);
+	else if (g_shape == SHAPE_TASK_CHAIN && io->cb == resume)
+		g_ready[g_nready++] = io->slot;
 	else
 		io->cb(io->slot);
 }
@@ -129,6 +144,13 @@ static NOINLINE int device_poll(void)
 		struct io io = g_ring[h % (2 * QD)];
 
 		io_complete(&io);
+	}
+	if (g_nready != 0) {
+		/* task-chain: into the first ready task; each one parks straight into
+		 * the next, the last back here. */
+		g_ready_at = 1;
+		bss_swap(&g_sched_sp, g_ready[0]->sp);
+		g_nready = 0;
 	}
 	return 0;
 }
@@ -180,6 +202,27 @@ static void task_main(void)
 		task_read_await_inline(s);
 	for (;;)
 		task_read_await_inline(s);
+}
+
+/* ---- task-chain shape: parks into the next ready task ---- */
+
+static NOINLINE void task_read_await_chain(struct slot *s)
+{
+	submit(resume, s);
+	if (g_ready_at < g_nready)
+		bss_swap(&s->sp, g_ready[g_ready_at++]->sp);
+	else
+		bss_swap(&s->sp, g_sched_sp);
+}
+
+static void task_chain_main(void)
+{
+	struct slot *s = g_starting;
+
+	while (++g_done < g_target)
+		task_read_await_chain(s);
+	for (;;)
+		task_read_await_chain(s);
 }
 
 /* ---- task-flat shape: parks in its own loop ---- */
@@ -258,6 +301,7 @@ static double run(enum shape shape, uint64_t ios)
 
 	g_shape = shape;
 	g_head = g_tail = 0;
+	g_nready = g_ready_at = 0;
 	g_done = 0;
 	g_target = ios;
 	t0 = now_s();
@@ -265,9 +309,10 @@ static double run(enum shape shape, uint64_t ios)
 		if (shape == SHAPE_CALLBACK)
 			submit(cb_done, &g_slots[i]);
 		else if (slot_start(&g_slots[i], i,
-				    shape == SHAPE_TASK_DEEP ? task_deep_main
-				    : shape == SHAPE_TASK  ? task_main
-							   : task_flat_main) != 0)
+				    shape == SHAPE_TASK_DEEP    ? task_deep_main
+				    : shape == SHAPE_TASK       ? task_main
+				    : shape == SHAPE_TASK_CHAIN ? task_chain_main
+								: task_flat_main) != 0)
 			return -1;
 	}
 	while (g_done < g_target)
@@ -282,7 +327,7 @@ int main(int argc, char **argv)
 {
 	uint64_t ios = (argc > 1 ? strtoull(argv[1], NULL, 0) : 50) * 1000000ull;
 	static const char *const names[SHAPE_COUNT] = {"callback", "task-deep", "task",
-						       "task-flat"};
+						       "task-chain", "task-flat"};
 	double ns[SHAPE_COUNT][5];
 
 	if (argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9')) {
