@@ -14,10 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bdev/modules/malloc/malloc.h"
-#include "bdev/modules/null/null.h"
 #include "spdk_io/app.h"
 #include "spdk_io/bdev.h"
+#include "spdk_io/bdev_modules.h"
 #include "spdk_io/env.h"
 
 struct cfg {
@@ -212,7 +211,7 @@ static int bench_main(void *arg)
 	if (strcmp(c->type, "null") == 0) {
 		struct sio_bdev_null_opts o;
 
-		sio_bdev_null_opts_init(&o);
+		sio_bdev_null_opts_init(&o, sizeof(o));
 		o.name = "Null0";
 		o.block_size = 512;
 		o.num_blocks = c->size_mb * 2048;
@@ -221,7 +220,7 @@ static int bench_main(void *arg)
 	} else {
 		struct sio_bdev_malloc_opts o;
 
-		sio_bdev_malloc_opts_init(&o);
+		sio_bdev_malloc_opts_init(&o, sizeof(o));
 		o.name = "Malloc0";
 		o.block_size = 512;
 		o.num_blocks = c->size_mb * 2048;

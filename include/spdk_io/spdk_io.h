@@ -13,6 +13,7 @@
 #include "spdk_io/rpc.h"
 #include "spdk_io/app.h"
 #include "spdk_io/bdev.h"
+#include "spdk_io/bdev_modules.h"
 
 /** sio_version_string() - "spdk-io vX.Y.Z". Context: any thread. */
 const char *sio_version_string(void);

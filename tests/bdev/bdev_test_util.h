@@ -16,6 +16,7 @@
 #include "spdk_io/async.h"
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_module.h"
+#include "spdk_io/bdev_modules.h"
 #include "spdk_io/thread.h"
 
 int bdev_modules_init(void);
@@ -92,6 +93,42 @@ static inline void ut_event_cb(enum sio_bdev_event_type type, struct sio_bdev *b
 
 	if (count != NULL && type == SIO_BDEV_EVENT_REMOVE)
 		(*count)++;
+}
+
+/* The virtual bdevs' create calls with their few options given in place. */
+static inline int ut_passthru_create(const char *name, const char *base, struct sio_bdev **out)
+{
+	struct sio_bdev_passthru_opts o;
+
+	sio_bdev_passthru_opts_init(&o, sizeof(o));
+	o.name = name;
+	o.base_bdev_name = base;
+	return sio_bdev_passthru_create(&o, out);
+}
+
+static inline int ut_error_create(const char *base, struct sio_bdev **out)
+{
+	struct sio_bdev_error_opts o;
+
+	sio_bdev_error_opts_init(&o, sizeof(o));
+	o.base_name = base;
+	return sio_bdev_error_create(&o, out);
+}
+
+/* @lat_us: indexed by enum sio_bdev_delay_latency. */
+static inline int ut_delay_create(const char *name, const char *base, const uint64_t lat_us[4],
+				  struct sio_bdev **out)
+{
+	struct sio_bdev_delay_opts o;
+
+	sio_bdev_delay_opts_init(&o, sizeof(o));
+	o.name = name;
+	o.base_bdev_name = base;
+	o.avg_read_latency_us = lat_us[SIO_BDEV_DELAY_AVG_READ];
+	o.p99_read_latency_us = lat_us[SIO_BDEV_DELAY_P99_READ];
+	o.avg_write_latency_us = lat_us[SIO_BDEV_DELAY_AVG_WRITE];
+	o.p99_write_latency_us = lat_us[SIO_BDEV_DELAY_P99_WRITE];
+	return sio_bdev_delay_create(&o, out);
 }
 
 /* Deterministic fill: byte i of a pattern seeded by @seed. */

@@ -28,8 +28,8 @@ static const struct tb_module g_mod = {
 	.create_method = "bdev_aio_create",
 	.delete_method = "bdev_aio_delete",
 	.create = create,
-	.delete = bdev_aio_delete,
-	.rescan = bdev_aio_rescan,
+	.delete = sio_bdev_aio_delete,
+	.rescan = sio_bdev_aio_rescan,
 	.rpc = &sio_rpc_table_bdev_aio,
 };
 

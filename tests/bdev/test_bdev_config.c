@@ -17,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "bdev/modules/null/null.h"
 #include "bdev_test_util.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"

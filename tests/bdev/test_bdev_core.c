@@ -13,8 +13,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "bdev/modules/malloc/malloc.h"
-#include "bdev/modules/null/null.h"
+#include "bdev/modules/null/null.h" /* sio_bdev_module_null, to claim with */
 #include "bdev_test_util.h"
 #include "spdk_io/env.h"
 
@@ -41,7 +40,7 @@ static struct sio_bdev *make_malloc(const char *name, uint32_t bs, uint64_t n, u
 	struct sio_bdev_malloc_opts o;
 	struct sio_bdev *b = NULL;
 
-	sio_bdev_malloc_opts_init(&o);
+	sio_bdev_malloc_opts_init(&o, sizeof(o));
 	o.name = name;
 	o.block_size = bs;
 	o.num_blocks = n;
@@ -76,7 +75,7 @@ static void test_registry(void **state)
 	const char *uuid = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
 	int n = 0;
 
-	sio_bdev_null_opts_init(&o);
+	sio_bdev_null_opts_init(&o, sizeof(o));
 	o.name = "Null0";
 	o.block_size = 4096;
 	o.num_blocks = 1024;
@@ -207,7 +206,7 @@ static void test_validation(void **state)
 		struct sio_bdev_desc *nd;
 		struct sio_io_channel *nch;
 
-		sio_bdev_null_opts_init(&o);
+		sio_bdev_null_opts_init(&o, sizeof(o));
 		o.name = "VN";
 		o.num_blocks = 16;
 		assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
@@ -234,7 +233,7 @@ static void test_null_rw(void **state)
 	struct ut_cpl c = {0};
 	uint8_t buf[4096];
 
-	sio_bdev_null_opts_init(&o);
+	sio_bdev_null_opts_init(&o, sizeof(o));
 	o.name = "N0";
 	o.block_size = 4096;
 	o.num_blocks = 100;
@@ -598,7 +597,7 @@ static void test_resize(void **state)
 	uint8_t buf[512];
 	int resizes = 0;
 
-	sio_bdev_null_opts_init(&o);
+	sio_bdev_null_opts_init(&o, sizeof(o));
 	o.name = "RS";
 	o.num_blocks = 16;
 	assert_int_equal(sio_bdev_null_create(&o, &b), 0);

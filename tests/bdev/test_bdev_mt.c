@@ -11,11 +11,6 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "bdev/modules/delay/delay.h"
-#include "bdev/modules/error/error.h"
-#include "bdev/modules/malloc/malloc.h"
-#include "bdev/modules/null/null.h"
-#include "bdev/modules/passthru/passthru.h"
 #include "bdev_test_util.h"
 #include "spdk_io/env.h"
 
@@ -40,7 +35,7 @@ static void make_malloc(const char *name, uint64_t blocks, uint32_t max_xfer)
 {
 	struct sio_bdev_malloc_opts o;
 
-	sio_bdev_malloc_opts_init(&o);
+	sio_bdev_malloc_opts_init(&o, sizeof(o));
 	o.name = name;
 	o.block_size = BS;
 	o.num_blocks = blocks;
@@ -208,18 +203,18 @@ static void test_mt_every_module(void **state)
 	assert_int_equal(st.num_read_ops, NWORKERS * QD * 40);
 
 	make_malloc("mt_base_pt", NWORKERS * REGION_BLOCKS, 7);
-	assert_int_equal(sio_bdev_passthru_create("mt_pt", "mt_base_pt", NULL, NULL), 0);
+	assert_int_equal(ut_passthru_create("mt_pt", "mt_base_pt", NULL), 0);
 	run_workers("mt_pt", true);
 
 	make_malloc("mt_base_err", NWORKERS * REGION_BLOCKS, 0);
-	assert_int_equal(sio_bdev_error_create("mt_base_err", NULL, NULL), 0);
+	assert_int_equal(ut_error_create("mt_base_err", NULL), 0);
 	run_workers("EE_mt_base_err", true);
 
 	make_malloc("mt_base_delay", NWORKERS * REGION_BLOCKS, 0);
-	assert_int_equal(sio_bdev_delay_create("mt_delay", "mt_base_delay", NULL, lat, NULL), 0);
+	assert_int_equal(ut_delay_create("mt_delay", "mt_base_delay", lat, NULL), 0);
 	run_workers("mt_delay", true);
 
-	sio_bdev_null_opts_init(&no);
+	sio_bdev_null_opts_init(&no, sizeof(no));
 	no.name = "mt_null";
 	no.num_blocks = NWORKERS * REGION_BLOCKS;
 	assert_int_equal(sio_bdev_null_create(&no, NULL), 0);
@@ -331,7 +326,7 @@ static void test_mt_hot_remove(void **state)
 
 	make_malloc("mt_hr_base", 1024, 0);
 	/* Remove the base under a passthru: the removal cascades through it. */
-	assert_int_equal(sio_bdev_passthru_create("mt_hr", "mt_hr_base", NULL, NULL), 0);
+	assert_int_equal(ut_passthru_create("mt_hr", "mt_hr_base", NULL), 0);
 	for (int i = 0; i < NWORKERS; i++) {
 		w[i] = (struct hr_worker){.index = i, .bdev = "mt_hr"};
 		assert_int_equal(sio_os_thread_spawn("hr", hr_worker_main, &w[i], &t[i]), 0);

@@ -10,10 +10,6 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "bdev/modules/delay/delay.h"
-#include "bdev/modules/error/error.h"
-#include "bdev/modules/malloc/malloc.h"
-#include "bdev/modules/passthru/passthru.h"
 #include "bdev_test_util.h"
 #include "spdk_io/env.h"
 
@@ -38,7 +34,7 @@ static void make_malloc(const char *name, uint32_t max_xfer)
 {
 	struct sio_bdev_malloc_opts o;
 
-	sio_bdev_malloc_opts_init(&o);
+	sio_bdev_malloc_opts_init(&o, sizeof(o));
 	o.name = name;
 	o.block_size = 512;
 	o.num_blocks = 1024;
@@ -90,11 +86,11 @@ static void test_passthru(void **state)
 	int removes = 0;
 
 	make_malloc("PTbase", 16);
-	assert_int_equal(sio_bdev_passthru_create("PT0", "nope", NULL, NULL), -ENODEV);
-	assert_int_equal(sio_bdev_passthru_create("PT0", "PTbase", NULL, &pt), 0);
+	assert_int_equal(ut_passthru_create("PT0", "nope", NULL), -ENODEV);
+	assert_int_equal(ut_passthru_create("PT0", "PTbase", &pt), 0);
 	assert_true(sio_bdev_is_claimed(sio_bdev_get_by_name("PTbase")));
 	/* A second virtual bdev cannot claim the same base. */
-	assert_int_equal(sio_bdev_passthru_create("PT1", "PTbase", NULL, NULL), -EPERM);
+	assert_int_equal(ut_passthru_create("PT1", "PTbase", NULL), -EPERM);
 	assert_int_equal(sio_bdev_get_num_blocks(pt), 1024);
 	assert_int_equal(sio_bdev_get_max_transfer_blocks(pt), 16);
 
@@ -137,7 +133,7 @@ static void test_passthru(void **state)
 
 	/* Delete through the module releases the base's claim. */
 	make_malloc("PTbase2", 0);
-	assert_int_equal(sio_bdev_passthru_create("PT2", "PTbase2", NULL, NULL), 0);
+	assert_int_equal(ut_passthru_create("PT2", "PTbase2", NULL), 0);
 	{
 		struct ut_cpl c = {0};
 
@@ -152,12 +148,13 @@ static void test_error_injection(void **state)
 {
 	struct sio_bdev_desc *d;
 	struct sio_io_channel *ch;
-	struct sio_bdev_error_inject inj = {0};
+	struct sio_bdev_error_inject_opts inj;
 	uint8_t w[4096], r[4096];
 	struct ut_cpl c = {0};
 
+	sio_bdev_error_inject_opts_init(&inj, sizeof(inj));
 	make_malloc("ERbase", 0);
-	assert_int_equal(sio_bdev_error_create("ERbase", NULL, NULL), 0);
+	assert_int_equal(ut_error_create("ERbase", NULL), 0);
 	assert_non_null(sio_bdev_get_by_name("EE_ERbase"));
 	assert_int_equal(sio_bdev_open("EE_ERbase", true, ut_event_cb, NULL, &d), 0);
 	ch = sio_bdev_desc_get_io_channel(d);
@@ -257,8 +254,8 @@ static void test_delay(void **state)
 	uint8_t buf[512];
 
 	make_malloc("DLbase", 0);
-	assert_int_equal(sio_bdev_delay_create("DL0", "DLbase", NULL, bad, NULL), -EINVAL);
-	assert_int_equal(sio_bdev_delay_create("DL0", "DLbase", NULL, lat, NULL), 0);
+	assert_int_equal(ut_delay_create("DL0", "DLbase", bad, NULL), -EINVAL);
+	assert_int_equal(ut_delay_create("DL0", "DLbase", lat, NULL), 0);
 	assert_int_equal(sio_bdev_open("DL0", true, ut_event_cb, NULL, &d), 0);
 	ch = sio_bdev_desc_get_io_channel(d);
 	for (int i = 0; i < 5; i++) {

@@ -26,8 +26,8 @@ static const struct tb_module g_mod = {
 	.create_method = "bdev_uring_create",
 	.delete_method = "bdev_uring_delete",
 	.create = create,
-	.delete = bdev_uring_delete,
-	.rescan = bdev_uring_rescan,
+	.delete = sio_bdev_uring_delete,
+	.rescan = sio_bdev_uring_rescan,
 	.rpc = &sio_rpc_table_bdev_uring,
 };
 

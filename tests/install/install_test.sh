@@ -19,7 +19,7 @@ pcdir=$(dirname "$(find "$root" -name spdk-io.pc | head -n1)")
 [ -n "$pcdir" ] || { echo "spdk-io.pc not installed"; exit 1; }
 export PKG_CONFIG_PATH="$pcdir"
 export PKG_CONFIG_SYSROOT_DIR="$tmp"
-for h in spdk_io.h env.h log.h thread.h async.h app.h rpc.h bdev.h bdev_module.h; do
+for h in spdk_io.h env.h log.h thread.h async.h app.h rpc.h bdev.h bdev_module.h bdev_modules.h; do
 	[ -f "$root/include/spdk_io/$h" ] || { echo "header $h not installed"; exit 1; }
 done
 cc -std=gnu11 -Wall -Wextra -Werror -o "$tmp/example" "$src/examples/install_check.c" \

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "bdevperf.h"
-#include "bdev/modules/null/null.h"
 #include "spdk_io/app.h"
+#include "spdk_io/bdev_modules.h"
 #include "spdk_io/env.h"
 #include "spdk_io/rpc.h"
 
@@ -586,7 +586,7 @@ static int bp_main(void *arg)
 		struct sio_bdev_null_opts o;
 		struct sio_bdev *bdev;
 
-		sio_bdev_null_opts_init(&o);
+		sio_bdev_null_opts_init(&o, sizeof(o));
 		o.name = DEFAULT_NULL_NAME;
 		o.block_size = 512;
 		o.num_blocks = DEFAULT_NULL_BLOCKS;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "aio_engine.h"
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/file_common/bdev_file_module.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -246,12 +247,52 @@ int bdev_aio_create(const struct bdev_aio_opts *opts, struct sio_bdev **out, cha
 				       err, errlen);
 }
 
-int bdev_aio_delete(const char *name, sio_done_cb cb, void *cb_arg)
+_Static_assert(sizeof(struct sio_bdev_aio_opts) == 48,
+	       "struct sio_bdev_aio_opts changed: update g_aio_defaults and sio_bdev_aio_create()");
+
+static const struct sio_bdev_aio_opts g_aio_defaults = {
+	.opts_size = sizeof(struct sio_bdev_aio_opts),
+};
+
+void sio_bdev_aio_opts_init(struct sio_bdev_aio_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_aio_defaults, sizeof(g_aio_defaults));
+}
+
+int sio_bdev_aio_create(const struct sio_bdev_aio_opts *user, struct sio_bdev **out)
+{
+	struct sio_bdev_aio_opts o = g_aio_defaults;
+	struct bdev_aio_opts p;
+	char err[256];
+	int rc;
+
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_aio_opts", user->opts_size, sizeof(o)) != 0)
+		return -EINVAL;
+	BDEV_MODULE_OPTS_COPY(&o, user, name);
+	BDEV_MODULE_OPTS_COPY(&o, user, filename);
+	BDEV_MODULE_OPTS_COPY(&o, user, block_size);
+	BDEV_MODULE_OPTS_COPY(&o, user, uuid);
+	BDEV_MODULE_OPTS_COPY(&o, user, readonly);
+	BDEV_MODULE_OPTS_COPY(&o, user, fallocate);
+	BDEV_MODULE_OPTS_COPY(&o, user, nowait);
+	p = (struct bdev_aio_opts){.name = o.name, .filename = o.filename,
+				   .block_size = o.block_size, .uuid = o.uuid,
+				   .readonly = o.readonly, .fallocate = o.fallocate,
+				   .nowait = o.nowait};
+	rc = bdev_aio_create(&p, out, err, sizeof(err));
+	/* No RPC reply to carry the reason: the log is where a C caller looks. */
+	if (rc != 0)
+		SIO_ERRLOG("%s", err[0] != '\0' ? err : strerror(-rc));
+	return rc;
+}
+
+int sio_bdev_aio_delete(const char *name, sio_done_cb cb, void *cb_arg)
 {
 	return bdev_file_disk_delete(name, &sio_bdev_module_aio, cb, cb_arg);
 }
 
-int bdev_aio_rescan(const char *name)
+int sio_bdev_aio_rescan(const char *name)
 {
 	return bdev_file_disk_rescan(name, &sio_bdev_module_aio);
 }

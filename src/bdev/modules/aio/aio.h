@@ -3,8 +3,11 @@
  * @file aio.h
  * The aio bdev module: a file or block device served through Linux AIO
  * (libaio), one io_context per bdev per thread, completions reaped by a
- * channel poller. Private to the module and its RPC glue (bdev_aio_create /
- * _delete / _rescan).
+ * channel poller.
+ *
+ * Applications use the public API (spdk_io/bdev_modules.h). This header adds
+ * the module object and the create call of the RPC glue, which hands the
+ * reason of a failure back as text for the RPC's error message.
  */
 #ifndef SIO_BDEV_MODULE_AIO_H
 #define SIO_BDEV_MODULE_AIO_H
@@ -14,8 +17,13 @@
 #include <stdint.h>
 
 #include "spdk_io/bdev_module.h"
+#include "spdk_io/bdev_modules.h"
 
-/** Parameters of bdev_aio_create, named as in SPDK's RPC. */
+/**
+ * Parameters of bdev_aio_create as the RPC parses them (SPDK's names). No
+ * opts_size: internal callers build it whole; all-zero means the defaults of
+ * struct sio_bdev_aio_opts.
+ */
 struct bdev_aio_opts {
 	const char *name;     /**< bdev name (required) */
 	const char *filename; /**< file or block device (required) */
@@ -30,33 +38,14 @@ struct bdev_aio_opts {
 extern struct sio_bdev_module sio_bdev_module_aio;
 
 /**
- * bdev_aio_create() - Open @opts->filename and register a bdev over it.
+ * bdev_aio_create() - sio_bdev_aio_create() with the reason of a failure
+ * written to @err instead of the log.
  * @bdev: receives the new bdev (may be NULL).
  * @err: receives a one-line reason on failure.
  * Context: the app thread.
- * Return: 0; -EINVAL (missing name or file, bad block size or UUID, empty
- * file); -ENOENT, -EACCES and other open errors; -ENOSYS when Linux AIO is
- * unavailable; -EEXIST for a taken name or UUID; -ENOMEM.
+ * Return: as sio_bdev_aio_create().
  */
 int bdev_aio_create(const struct bdev_aio_opts *opts, struct sio_bdev **bdev, char *err,
 		      size_t errlen);
-
-/**
- * bdev_aio_delete() - Unregister the aio bdev @name; @cb(@cb_arg, rc) runs
- * once it is gone.
- * Context: a sio_thread (the app thread for the RPC).
- * Return: 0 (started); -ENODEV when no aio bdev has that name; -EBUSY when
- * already being deleted.
- */
-int bdev_aio_delete(const char *name, sio_done_cb cb, void *cb_arg);
-
-/**
- * bdev_aio_rescan() - Re-read the size of the file behind @name and resize
- * the bdev when it changed.
- * Context: the app thread.
- * Return: 0; -ENODEV for an unknown name; -EBUSY when shrinking with open
- * descriptors; the errno of reading the size.
- */
-int bdev_aio_rescan(const char *name);
 
 #endif /* SIO_BDEV_MODULE_AIO_H */

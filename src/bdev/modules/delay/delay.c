@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/delay/delay.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -318,14 +319,65 @@ static void delay_base_event(enum sio_bdev_event_type type, struct sio_bdev *bas
 		sio_bdev_unregister(&db->bdev, NULL, NULL);
 }
 
-int sio_bdev_delay_create(const char *name, const char *base_name, const char *uuid,
-			  const uint64_t latency_us[4], struct sio_bdev **out)
+/*
+ * A create that failed after registering its io_device: the device goes by
+ * message, and until then its address (inside @db) is still registered, so
+ * @db is freed only here; freed at once, a create right after could get the
+ * same memory and fail with -EEXIST.
+ */
+static void delay_io_device_gone_unused(void *io_device)
 {
+	delay_free(DB_FROM_IO_DEVICE(io_device));
+}
+
+_Static_assert(sizeof(struct sio_bdev_delay_opts) == 64,
+	       "struct sio_bdev_delay_opts changed: update g_delay_defaults and delay_opts_copy()");
+
+static const struct sio_bdev_delay_opts g_delay_defaults = {
+	.opts_size = sizeof(struct sio_bdev_delay_opts),
+};
+
+void sio_bdev_delay_opts_init(struct sio_bdev_delay_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_delay_defaults, sizeof(g_delay_defaults));
+}
+
+/* @user's fields that fit in its opts_size into @o; defaults for the rest. */
+static int delay_opts_copy(struct sio_bdev_delay_opts *o, const struct sio_bdev_delay_opts *user)
+{
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_delay_opts", user->opts_size, sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_delay_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, name);
+	BDEV_MODULE_OPTS_COPY(o, user, base_bdev_name);
+	BDEV_MODULE_OPTS_COPY(o, user, uuid);
+	BDEV_MODULE_OPTS_COPY(o, user, avg_read_latency_us);
+	BDEV_MODULE_OPTS_COPY(o, user, p99_read_latency_us);
+	BDEV_MODULE_OPTS_COPY(o, user, avg_write_latency_us);
+	BDEV_MODULE_OPTS_COPY(o, user, p99_write_latency_us);
+	return 0;
+}
+
+int sio_bdev_delay_create(const struct sio_bdev_delay_opts *opts, struct sio_bdev **out)
+{
+	struct sio_bdev_delay_opts o;
+	const char *name, *base_name, *uuid;
+	uint64_t latency_us[4];
 	struct delay_bdev *db;
 	struct sio_bdev *base;
 	int rc;
 
-	if (name == NULL || name[0] == '\0' || base_name == NULL || latency_us == NULL)
+	if (delay_opts_copy(&o, opts) != 0)
+		return -EINVAL;
+	name = o.name;
+	base_name = o.base_bdev_name;
+	uuid = o.uuid;
+	latency_us[SIO_BDEV_DELAY_AVG_READ] = o.avg_read_latency_us;
+	latency_us[SIO_BDEV_DELAY_P99_READ] = o.p99_read_latency_us;
+	latency_us[SIO_BDEV_DELAY_AVG_WRITE] = o.avg_write_latency_us;
+	latency_us[SIO_BDEV_DELAY_P99_WRITE] = o.p99_write_latency_us;
+	if (name == NULL || name[0] == '\0' || base_name == NULL)
 		return -EINVAL;
 	if (latency_us[1] < latency_us[0] || latency_us[3] < latency_us[2]) {
 		SIO_ERRLOG("delay bdev %s: p99 latencies must not be below the averages", name);
@@ -378,7 +430,10 @@ int sio_bdev_delay_create(const char *name, const char *base_name, const char *u
 	return 0;
 
 err_unregister:
-	sio_io_device_unregister(&db->io_device, NULL);
+	sio_bdev_module_release_bdev(base);
+	sio_bdev_close(db->base_desc);
+	sio_io_device_unregister(&db->io_device, delay_io_device_gone_unused);
+	return rc;
 err_release:
 	sio_bdev_module_release_bdev(base);
 err_close:

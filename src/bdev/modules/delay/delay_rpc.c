@@ -33,16 +33,24 @@ static const struct sio_rpc_param delay_create_params[] = {
 static void rpc_bdev_delay_create(struct sio_rpc_request *req, void *params)
 {
 	struct delay_create_params *p = params;
-	uint64_t lat[4] = {p->avg_read_latency, p->p99_read_latency, p->avg_write_latency,
-			   p->p99_write_latency};
+	struct sio_bdev_delay_opts opts;
 	int rc;
 
-	if (lat[1] < lat[0] || lat[3] < lat[2]) {
+	if (p->p99_read_latency < p->avg_read_latency ||
+	    p->p99_write_latency < p->avg_write_latency) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "bdev_delay_create: p99 latencies must not be below the averages");
 		return;
 	}
-	rc = sio_bdev_delay_create(p->name, p->base_bdev_name, p->uuid, lat, NULL);
+	sio_bdev_delay_opts_init(&opts, sizeof(opts));
+	opts.name = p->name;
+	opts.base_bdev_name = p->base_bdev_name;
+	opts.uuid = p->uuid;
+	opts.avg_read_latency_us = p->avg_read_latency;
+	opts.p99_read_latency_us = p->p99_read_latency;
+	opts.avg_write_latency_us = p->avg_write_latency;
+	opts.p99_write_latency_us = p->p99_write_latency;
+	rc = sio_bdev_delay_create(&opts, NULL);
 	if (rc != 0) {
 		sio_rpc_request_fail_errno(req, rc);
 		return;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/error/error.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -316,12 +317,81 @@ static void error_base_event(enum sio_bdev_event_type type, struct sio_bdev *bas
 		sio_bdev_unregister(&eb->bdev, NULL, NULL);
 }
 
-int sio_bdev_error_create(const char *base_name, const char *uuid, struct sio_bdev **out)
+/*
+ * A create that failed after registering its io_device: the device goes by
+ * message, and until then its address (inside @eb) is still registered, so
+ * @eb is freed only here; freed at once, a create right after could get the
+ * same memory and fail with -EEXIST.
+ */
+static void error_io_device_gone_unused(void *io_device)
 {
+	error_free(EB_FROM_IO_DEVICE(io_device));
+}
+
+_Static_assert(sizeof(struct sio_bdev_error_opts) == 24,
+	       "struct sio_bdev_error_opts changed: update g_error_defaults and error_opts_copy()");
+_Static_assert(sizeof(struct sio_bdev_error_inject_opts) == 40,
+	       "struct sio_bdev_error_inject_opts changed: update g_inject_defaults and inject_opts_copy()");
+
+static const struct sio_bdev_error_opts g_error_defaults = {
+	.opts_size = sizeof(struct sio_bdev_error_opts),
+};
+
+static const struct sio_bdev_error_inject_opts g_inject_defaults = {
+	.opts_size = sizeof(struct sio_bdev_error_inject_opts),
+	.error_type = SIO_BDEV_ERROR_FAILURE,
+	.num = 1,
+};
+
+void sio_bdev_error_opts_init(struct sio_bdev_error_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_error_defaults, sizeof(g_error_defaults));
+}
+
+void sio_bdev_error_inject_opts_init(struct sio_bdev_error_inject_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_inject_defaults, sizeof(g_inject_defaults));
+}
+
+/* @user's fields that fit in its opts_size into @o; defaults for the rest. */
+static int error_opts_copy(struct sio_bdev_error_opts *o, const struct sio_bdev_error_opts *user)
+{
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_error_opts", user->opts_size, sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_error_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, base_name);
+	BDEV_MODULE_OPTS_COPY(o, user, uuid);
+	return 0;
+}
+
+static int inject_opts_copy(struct sio_bdev_error_inject_opts *o,
+			    const struct sio_bdev_error_inject_opts *user)
+{
+	if (user == NULL || bdev_module_opts_check("sio_bdev_error_inject_opts", user->opts_size,
+						   sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_inject_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, io_type_mask);
+	BDEV_MODULE_OPTS_COPY(o, user, error_type);
+	BDEV_MODULE_OPTS_COPY(o, user, num);
+	BDEV_MODULE_OPTS_COPY(o, user, corrupt_offset);
+	BDEV_MODULE_OPTS_COPY(o, user, corrupt_value);
+	return 0;
+}
+
+int sio_bdev_error_create(const struct sio_bdev_error_opts *opts, struct sio_bdev **out)
+{
+	struct sio_bdev_error_opts o;
+	const char *base_name, *uuid;
 	struct error_bdev *eb;
 	struct sio_bdev *base;
 	int rc;
 
+	if (error_opts_copy(&o, opts) != 0)
+		return -EINVAL;
+	base_name = o.base_name;
+	uuid = o.uuid;
 	if (base_name == NULL || base_name[0] == '\0')
 		return -EINVAL;
 	eb = calloc(1, sizeof(*eb));
@@ -370,7 +440,10 @@ int sio_bdev_error_create(const char *base_name, const char *uuid, struct sio_bd
 	return 0;
 
 err_unregister:
-	sio_io_device_unregister(&eb->io_device, NULL);
+	sio_bdev_module_release_bdev(base);
+	sio_bdev_close(eb->base_desc);
+	sio_io_device_unregister(&eb->io_device, error_io_device_gone_unused);
+	return rc;
 err_release:
 	sio_bdev_module_release_bdev(base);
 err_close:
@@ -385,11 +458,13 @@ int sio_bdev_error_delete(const char *name, sio_done_cb cb, void *cb_arg)
 	return sio_bdev_unregister_by_name(name, &sio_bdev_module_error, cb, cb_arg);
 }
 
-int sio_bdev_error_inject(const char *name, const struct sio_bdev_error_inject *inj)
+int sio_bdev_error_inject(const char *name, const struct sio_bdev_error_inject_opts *opts)
 {
+	struct sio_bdev_error_inject_opts o;
+	const struct sio_bdev_error_inject_opts *inj = &o;
 	struct error_bdev *eb;
 
-	if (name == NULL || inj == NULL)
+	if (name == NULL || inject_opts_copy(&o, opts) != 0)
 		return -EINVAL;
 	if (inj->io_type_mask != 0 &&
 	    (inj->error_type < SIO_BDEV_ERROR_FAILURE || inj->error_type > SIO_BDEV_ERROR_NVME_FAILURE))

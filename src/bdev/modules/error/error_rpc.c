@@ -21,8 +21,14 @@ static const struct sio_rpc_param error_create_params[] = {
 static void rpc_bdev_error_create(struct sio_rpc_request *req, void *params)
 {
 	struct error_create_params *p = params;
+	struct sio_bdev_error_opts opts;
 	struct sio_bdev *bdev;
-	int rc = sio_bdev_error_create(p->base_name, p->uuid, &bdev);
+	int rc;
+
+	sio_bdev_error_opts_init(&opts, sizeof(opts));
+	opts.base_name = p->base_name;
+	opts.uuid = p->uuid;
+	rc = sio_bdev_error_create(&opts, &bdev);
 
 	if (rc != 0) {
 		sio_rpc_request_fail_errno(req, rc);
@@ -71,10 +77,13 @@ static const struct sio_rpc_param inject_params[] = {
 static void rpc_bdev_error_inject_error(struct sio_rpc_request *req, void *params)
 {
 	struct inject_params *p = params;
-	struct sio_bdev_error_inject inj = {.num = p->num ? p->num : 1,
-					    .corrupt_offset = p->corrupt_offset,
-					    .corrupt_value = p->corrupt_value};
+	struct sio_bdev_error_inject_opts inj;
 	int rc;
+
+	sio_bdev_error_inject_opts_init(&inj, sizeof(inj));
+	inj.num = p->num ? p->num : 1;
+	inj.corrupt_offset = p->corrupt_offset;
+	inj.corrupt_value = p->corrupt_value;
 
 	if (strcmp(p->io_type, "clear") == 0)
 		inj.io_type_mask = 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bdev/modules/common/bdev_fifo.h"
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/malloc/malloc.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -141,10 +142,34 @@ static const struct sio_bdev_fn_table malloc_fn_table = {
 	.write_config_json = malloc_write_config,
 };
 
-void sio_bdev_malloc_opts_init(struct sio_bdev_malloc_opts *opts)
+_Static_assert(sizeof(struct sio_bdev_malloc_opts) == 56,
+	       "struct sio_bdev_malloc_opts changed: update g_malloc_defaults and malloc_opts_copy()");
+
+static const struct sio_bdev_malloc_opts g_malloc_defaults = {
+	.opts_size = sizeof(struct sio_bdev_malloc_opts),
+	.block_size = 512,
+};
+
+void sio_bdev_malloc_opts_init(struct sio_bdev_malloc_opts *opts, size_t opts_size)
 {
-	memset(opts, 0, sizeof(*opts));
-	opts->block_size = 512;
+	bdev_module_opts_init(opts, opts_size, &g_malloc_defaults, sizeof(g_malloc_defaults));
+}
+
+/* @user's fields that fit in its opts_size into @o; defaults for the rest. */
+static int malloc_opts_copy(struct sio_bdev_malloc_opts *o, const struct sio_bdev_malloc_opts *user)
+{
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_malloc_opts", user->opts_size, sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_malloc_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, name);
+	BDEV_MODULE_OPTS_COPY(o, user, uuid);
+	BDEV_MODULE_OPTS_COPY(o, user, block_size);
+	BDEV_MODULE_OPTS_COPY(o, user, num_blocks);
+	BDEV_MODULE_OPTS_COPY(o, user, optimal_io_boundary);
+	BDEV_MODULE_OPTS_COPY(o, user, max_transfer_blocks);
+	BDEV_MODULE_OPTS_COPY(o, user, buf_align);
+	return 0;
 }
 
 static char *malloc_default_name(void)
@@ -158,12 +183,14 @@ static char *malloc_default_name(void)
 	}
 }
 
-int sio_bdev_malloc_create(const struct sio_bdev_malloc_opts *opts, struct sio_bdev **out)
+int sio_bdev_malloc_create(const struct sio_bdev_malloc_opts *user_opts, struct sio_bdev **out)
 {
+	struct sio_bdev_malloc_opts copy;
+	const struct sio_bdev_malloc_opts *opts = &copy;
 	struct malloc_bdev *mb;
 	int rc = -EINVAL;
 
-	if (opts == NULL)
+	if (malloc_opts_copy(&copy, user_opts) != 0)
 		return -EINVAL;
 	if (opts->block_size == 0 || opts->block_size % 512 != 0 || opts->num_blocks == 0 ||
 	    opts->num_blocks > SIZE_MAX / opts->block_size) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bdev/modules/common/bdev_fifo.h"
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/null/null.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -98,19 +99,45 @@ bool sio_bdev_null_get_default_zero_reads(void)
 	return __atomic_load_n(&g_default_zero_reads, __ATOMIC_RELAXED);
 }
 
-void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts)
+_Static_assert(sizeof(struct sio_bdev_null_opts) == 48,
+	       "struct sio_bdev_null_opts changed: update g_null_defaults and null_opts_copy()");
+
+static const struct sio_bdev_null_opts g_null_defaults = {
+	.opts_size = sizeof(struct sio_bdev_null_opts),
+	.block_size = 512,
+	.zero_reads = true,
+};
+
+void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts, size_t opts_size)
 {
-	memset(opts, 0, sizeof(*opts));
-	opts->block_size = 512;
-	opts->zero_reads = true;
+	bdev_module_opts_init(opts, opts_size, &g_null_defaults, sizeof(g_null_defaults));
 }
 
-int sio_bdev_null_create(const struct sio_bdev_null_opts *opts, struct sio_bdev **out)
+/* @user's fields that fit in its opts_size into @o; defaults for the rest. */
+static int null_opts_copy(struct sio_bdev_null_opts *o, const struct sio_bdev_null_opts *user)
 {
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_null_opts", user->opts_size, sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_null_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, name);
+	BDEV_MODULE_OPTS_COPY(o, user, uuid);
+	BDEV_MODULE_OPTS_COPY(o, user, block_size);
+	BDEV_MODULE_OPTS_COPY(o, user, num_blocks);
+	BDEV_MODULE_OPTS_COPY(o, user, zero_reads);
+	return 0;
+}
+
+int sio_bdev_null_create(const struct sio_bdev_null_opts *user_opts, struct sio_bdev **out)
+{
+	struct sio_bdev_null_opts copy;
+	const struct sio_bdev_null_opts *opts = &copy;
 	struct null_bdev *nb;
 	int rc;
 
-	if (opts == NULL || opts->name == NULL || opts->name[0] == '\0')
+	if (null_opts_copy(&copy, user_opts) != 0)
+		return -EINVAL;
+	if (opts->name == NULL || opts->name[0] == '\0')
 		return -EINVAL;
 	if (opts->block_size == 0 || opts->block_size % 512 != 0 || opts->num_blocks == 0) {
 		SIO_ERRLOG("null bdev %s: block_size must be a multiple of 512 and num_blocks > 0",

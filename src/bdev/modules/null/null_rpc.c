@@ -56,7 +56,7 @@ static void rpc_bdev_null_create(struct sio_rpc_request *req, void *params)
 	if (!bdev_module_rpc_check_disk(req, p->md_size, p->dif_type, p->block_size,
 					p->num_blocks))
 		return;
-	sio_bdev_null_opts_init(&opts);
+	sio_bdev_null_opts_init(&opts, sizeof(opts));
 	opts.name = p->name;
 	opts.uuid = p->uuid;
 	opts.block_size = p->block_size;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/passthru/passthru.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -249,13 +250,56 @@ static void passthru_base_event(enum sio_bdev_event_type type, struct sio_bdev *
 		sio_bdev_unregister(&pt->bdev, NULL, NULL);
 }
 
-int sio_bdev_passthru_create(const char *name, const char *base_name, const char *uuid,
-			     struct sio_bdev **out)
+/*
+ * A create that failed after registering its io_device: the device goes by
+ * message, and until then its address (inside @pt) is still registered, so
+ * @pt is freed only here; freed at once, a create right after could get the
+ * same memory and fail with -EEXIST.
+ */
+static void passthru_io_device_gone_unused(void *io_device)
 {
+	passthru_free(PT_FROM_IO_DEVICE(io_device));
+}
+
+_Static_assert(sizeof(struct sio_bdev_passthru_opts) == 32,
+	       "struct sio_bdev_passthru_opts changed: update g_passthru_defaults and passthru_opts_copy()");
+
+static const struct sio_bdev_passthru_opts g_passthru_defaults = {
+	.opts_size = sizeof(struct sio_bdev_passthru_opts),
+};
+
+void sio_bdev_passthru_opts_init(struct sio_bdev_passthru_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_passthru_defaults, sizeof(g_passthru_defaults));
+}
+
+/* @user's fields that fit in its opts_size into @o; defaults for the rest. */
+static int passthru_opts_copy(struct sio_bdev_passthru_opts *o,
+			      const struct sio_bdev_passthru_opts *user)
+{
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_passthru_opts", user->opts_size, sizeof(*o)) != 0)
+		return -EINVAL;
+	*o = g_passthru_defaults;
+	BDEV_MODULE_OPTS_COPY(o, user, name);
+	BDEV_MODULE_OPTS_COPY(o, user, base_bdev_name);
+	BDEV_MODULE_OPTS_COPY(o, user, uuid);
+	return 0;
+}
+
+int sio_bdev_passthru_create(const struct sio_bdev_passthru_opts *opts, struct sio_bdev **out)
+{
+	struct sio_bdev_passthru_opts o;
+	const char *name, *base_name, *uuid;
 	struct passthru_bdev *pt;
 	struct sio_bdev *base;
 	int rc;
 
+	if (passthru_opts_copy(&o, opts) != 0)
+		return -EINVAL;
+	name = o.name;
+	base_name = o.base_bdev_name;
+	uuid = o.uuid;
 	if (name == NULL || base_name == NULL || name[0] == '\0')
 		return -EINVAL;
 	pt = calloc(1, sizeof(*pt));
@@ -309,7 +353,10 @@ int sio_bdev_passthru_create(const char *name, const char *base_name, const char
 	return 0;
 
 err_unregister:
-	sio_io_device_unregister(&pt->io_device, NULL);
+	sio_bdev_module_release_bdev(base);
+	sio_bdev_close(pt->base_desc);
+	sio_io_device_unregister(&pt->io_device, passthru_io_device_gone_unused);
+	return rc;
 err_release:
 	sio_bdev_module_release_bdev(base);
 err_close:

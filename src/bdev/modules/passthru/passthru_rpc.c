@@ -22,7 +22,14 @@ static const struct sio_rpc_param passthru_create_params[] = {
 static void rpc_bdev_passthru_create(struct sio_rpc_request *req, void *params)
 {
 	struct passthru_create_params *p = params;
-	int rc = sio_bdev_passthru_create(p->name, p->base_bdev_name, p->uuid, NULL);
+	struct sio_bdev_passthru_opts opts;
+	int rc;
+
+	sio_bdev_passthru_opts_init(&opts, sizeof(opts));
+	opts.name = p->name;
+	opts.base_bdev_name = p->base_bdev_name;
+	opts.uuid = p->uuid;
+	rc = sio_bdev_passthru_create(&opts, NULL);
 
 	if (rc != 0) {
 		sio_rpc_request_fail_errno(req, rc);

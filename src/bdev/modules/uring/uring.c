@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/file_common/bdev_file_module.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -193,10 +194,10 @@ static const struct sio_bdev_fn_table uring_fn_table = {
 	.write_config_json = uring_write_config_json,
 };
 
-/* Opt-in: see bdev_uring_set_inline_memfs(). */
+/* Opt-in: see sio_bdev_uring_set_inline_memfs(). */
 static bool g_inline_memfs = false;
 
-void bdev_uring_set_inline_memfs(bool enable)
+void sio_bdev_uring_set_inline_memfs(bool enable)
 {
 	g_inline_memfs = enable;
 }
@@ -255,12 +256,47 @@ int bdev_uring_create(const struct bdev_uring_opts *opts, struct sio_bdev **out,
 				       &sio_bdev_module_uring, out, err, errlen);
 }
 
-int bdev_uring_delete(const char *name, sio_done_cb cb, void *cb_arg)
+_Static_assert(sizeof(struct sio_bdev_uring_opts) == 40,
+	       "struct sio_bdev_uring_opts changed: update g_uring_defaults and sio_bdev_uring_create()");
+
+static const struct sio_bdev_uring_opts g_uring_defaults = {
+	.opts_size = sizeof(struct sio_bdev_uring_opts),
+};
+
+void sio_bdev_uring_opts_init(struct sio_bdev_uring_opts *opts, size_t opts_size)
+{
+	bdev_module_opts_init(opts, opts_size, &g_uring_defaults, sizeof(g_uring_defaults));
+}
+
+int sio_bdev_uring_create(const struct sio_bdev_uring_opts *user, struct sio_bdev **out)
+{
+	struct sio_bdev_uring_opts o = g_uring_defaults;
+	struct bdev_uring_opts p;
+	char err[256];
+	int rc;
+
+	if (user == NULL ||
+	    bdev_module_opts_check("sio_bdev_uring_opts", user->opts_size, sizeof(o)) != 0)
+		return -EINVAL;
+	BDEV_MODULE_OPTS_COPY(&o, user, name);
+	BDEV_MODULE_OPTS_COPY(&o, user, filename);
+	BDEV_MODULE_OPTS_COPY(&o, user, block_size);
+	BDEV_MODULE_OPTS_COPY(&o, user, uuid);
+	p = (struct bdev_uring_opts){.name = o.name, .filename = o.filename,
+				     .block_size = o.block_size, .uuid = o.uuid};
+	rc = bdev_uring_create(&p, out, err, sizeof(err));
+	/* No RPC reply to carry the reason: the log is where a C caller looks. */
+	if (rc != 0)
+		SIO_ERRLOG("%s", err[0] != '\0' ? err : strerror(-rc));
+	return rc;
+}
+
+int sio_bdev_uring_delete(const char *name, sio_done_cb cb, void *cb_arg)
 {
 	return bdev_file_disk_delete(name, &sio_bdev_module_uring, cb, cb_arg);
 }
 
-int bdev_uring_rescan(const char *name)
+int sio_bdev_uring_rescan(const char *name)
 {
 	return bdev_file_disk_rescan(name, &sio_bdev_module_uring);
 }
