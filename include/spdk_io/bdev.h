@@ -310,9 +310,30 @@ int sio_bdev_write_zeroes_blocks(struct sio_bdev_desc *desc, struct sio_io_chann
 				 uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb,
 				 void *cb_arg);
 /**
- * sio_bdev_reset() - Reset the device through this channel (needs a writable
- * descriptor). The module decides what a reset means; I/O in flight on other
- * channels is not aborted by the core.
+ * sio_bdev_reset() - Reset the device, as SPDK's spdk_bdev_reset() does:
+ * freeze every channel of the bdev, reset through this channel, thaw.
+ * Resets of one bdev run one at a time, in submission order; a reset
+ * submitted while another runs waits for it (holding one bdev_io of @ch).
+ * When its turn comes, every channel of the bdev, on every thread, is frozen
+ * (each on its own thread): I/O the core holds there (split I/O waiting for
+ * a free bdev_io) completes with -ECANCELED, and until the reset ends every
+ * submission on the bdev completes with -ECANCELED (by callback, never inside
+ * the submit call). Channels got meanwhile start frozen. Callers waiting in
+ * sio_bdev_queue_io_wait() are left alone. Then the module gets the reset on
+ * @ch and decides what it means for the I/O it holds (the error bdev ends
+ * what its pending injections hold on that channel with -ECANCELED); I/O in
+ * flight in the module is not waited for. When the module is done, every
+ * channel thaws, then @cb runs.
+ * @cb: runs once, on the calling thread, with the module's status; with
+ * -ENODEV if the bdev started unregistering while the reset waited for its
+ * turn (a reset already at the module when that happens ends with the
+ * module's status, as in-flight I/O does). Also -ENOMEM if the freeze could
+ * not start.
+ * Context: the thread owning @ch; needs a writable descriptor.
+ * Return: 0 (queued or started); -EINVAL (NULL argument, @ch of another
+ * bdev); -ENOTSUP (the module has no reset); -EBADF (read-only descriptor);
+ * -ENODEV (the bdev is being removed); -EPERM (not @ch's thread); -ENOMEM
+ * (no free bdev_io in @ch: wait with sio_bdev_queue_io_wait(); or no memory).
  */
 int sio_bdev_reset(struct sio_bdev_desc *desc, struct sio_io_channel *ch, sio_done_cb cb,
 		   void *cb_arg);

@@ -45,6 +45,10 @@ struct bdev_internal {
 	char uuid_str[37];
 	/* Stats of channels already destroyed (under g_bdev_mutex). */
 	struct sio_bdev_io_stat retired_stat;
+	/* Resets (reset.c), all under g_bdev_mutex. */
+	struct bdev_reset *reset_active;        /* the reset being run; NULL when none */
+	struct bdev_reset *reset_head, *reset_tail; /* waiting their turn, in submission order */
+	bool reset_frozen;                      /* a reset holds the bdev: new channels start frozen */
 	/* Unregistration: who asked, where to report. */
 	struct sio_thread *unregister_thread;
 	sio_done_cb unregister_cb;
@@ -84,6 +88,12 @@ struct bdev_channel {
 	struct sio_io_channel *module_ch;
 	struct sio_bdev *bdev;
 	struct sio_thread *thread;
+	/*
+	 * The types submit accepts right now: the bdev's supported types, or 0
+	 * while a reset freezes the channel. Folding the freeze into the word
+	 * the submit path tests anyway keeps it off the fast path; the refusal
+	 * path tells "frozen" from "unsupported" by @frozen.
+	 */
 	uint32_t supported_mask;
 	uint32_t align_mask;                    /* buf_align - 1; 0 when any alignment will do */
 	uint32_t max_transfer;                  /* blocks, 0 = unlimited */
@@ -95,6 +105,9 @@ struct bdev_channel {
 	uint32_t split_parents;                 /* parents in flight; capped to avoid deadlock */
 	struct sio_bdev_io_wait_entry *wait_head, *wait_tail;
 	struct sio_bdev_io *retry_head, *retry_tail; /* split parents waiting for a child */
+	bool frozen;                            /* a reset is in progress on the bdev */
+	bool cancel_pending;                    /* bdev_cancel_drain_msg() is queued */
+	struct sio_bdev_io *cancel_head, *cancel_tail; /* submitted while frozen, to end -ECANCELED */
 	struct sio_io_channel *ch;
 	void *io_mem;
 	struct sio_bdev_io_stat stat;
@@ -118,6 +131,15 @@ void bdev_channel_kick(struct bdev_channel *bch);
 
 /* I/O (io.c). */
 void bdev_split_continue(struct bdev_channel *bch, struct sio_bdev_io *parent);
+/* End a split parent waiting in the retry queue (outstanding == 0) with @status. */
+void bdev_split_abort(struct sio_bdev_io *parent, int status);
+
+/* Resets (reset.c). Channel freeze state changes only on the channel's thread. */
+struct bdev_reset;
+void bdev_channel_freeze(struct bdev_channel *bch);
+void bdev_channel_unfreeze(struct bdev_channel *bch);
+/* A submission on a frozen channel: complete @io with -ECANCELED by message. */
+int bdev_cancel_later(struct bdev_channel *bch, struct sio_bdev_io *io);
 
 /* Stats (stats.c). */
 void bdev_stat_init(struct sio_bdev_io_stat *s);

@@ -18,9 +18,12 @@ int bdev_channel_create(void *io_device, void *ctx)
 	size_t io_size = bdev->internal->io_size;
 	uint32_t count;
 	uint8_t *mem;
+	bool frozen;
 
 	pthread_mutex_lock(&g_bdev_mutex);
 	count = g_bdev_opts.bdev_io_cache_size;
+	/* The freeze walk may have passed this thread already: start as it left the others. */
+	frozen = bdev->internal->reset_frozen;
 	pthread_mutex_unlock(&g_bdev_mutex);
 
 	bch->module_ch = bdev->fn_table->get_io_channel(bdev->ctxt);
@@ -56,6 +59,8 @@ int bdev_channel_create(void *io_device, void *ctx)
 	bch->boundary = bdev->split_on_optimal_io_boundary ? bdev->optimal_io_boundary : 0;
 	bch->needs_split = bch->max_transfer != 0 || bch->boundary != 0;
 	bdev_stat_init(&bch->stat);
+	if (frozen)
+		bdev_channel_freeze(bch);
 	return 0;
 }
 
@@ -76,6 +81,9 @@ void bdev_channel_destroy(void *io_device, void *ctx)
 	}
 	if (bch->wait_head != NULL)
 		SIO_ERRLOG("bdev %s: channel destroyed with callers still in its wait queue",
+			   bdev->name);
+	if (bch->cancel_pending)
+		SIO_ERRLOG("bdev %s: channel destroyed with cancelled I/O not yet completed",
 			   bdev->name);
 	pthread_mutex_lock(&g_bdev_mutex);
 	bdev_stat_add(&bdev->internal->retired_stat, &bch->stat);

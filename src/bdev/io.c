@@ -297,6 +297,11 @@ void bdev_split_continue(struct bdev_channel *bch, struct sio_bdev_io *parent)
 		struct sio_bdev_io *child = bch->free_list;
 		int rc;
 
+		/* A reset froze the channel: the pieces not yet sent never will be. */
+		if (bdev_unlikely(bch->frozen)) {
+			parent->internal.u.split.status = -ECANCELED;
+			break;
+		}
 		if (child == NULL) {
 			if (parent->internal.u.split.outstanding == 0) {
 				/* Nothing of ours in flight to wake us: wait for any free bdev_io. */
@@ -349,6 +354,13 @@ void bdev_split_continue(struct bdev_channel *bch, struct sio_bdev_io *parent)
 	bdev_split_maybe_finish(parent);
 }
 
+void bdev_split_abort(struct sio_bdev_io *parent, int status)
+{
+	if (parent->internal.u.split.status == 0)
+		parent->internal.u.split.status = status;
+	bdev_split_maybe_finish(parent);
+}
+
 static void bdev_split_child_done(void *cb_arg, int rc)
 {
 	struct sio_bdev_io *parent = cb_arg;
@@ -391,36 +403,29 @@ static int bdev_submit_split(struct bdev_channel *bch, struct sio_bdev_io *io)
 	return 0;
 }
 
+/*
+ * Everything after the type check. @frozen is a constant at both call sites:
+ * the fast path gets no trace of it, the frozen path no split or dispatch.
+ */
 static __attribute__((always_inline)) inline int
-bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev_io_type type,
-	    struct iovec *iovs, int iovcnt, void *buf, uint64_t offset_blocks, uint64_t num_blocks,
-	    sio_done_cb cb, void *cb_arg)
+bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool frozen,
+		 enum sio_bdev_io_type type, struct iovec *iovs, int iovcnt, void *buf,
+		 uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb, void *cb_arg)
 {
-	struct bdev_channel *bch;
-	struct sio_bdev *bdev;
+	struct sio_bdev *bdev = desc->bdev;
 	struct sio_bdev_io *io;
+	uint64_t blockcnt;
 	int rc;
 
-	if (bdev_unlikely(desc == NULL || ch == NULL || cb == NULL))
-		return -EINVAL;
-	bdev = desc->bdev;
-	bch = bdev_ch(ch);
-	if (bdev_unlikely(bch->bdev != bdev))
-		return -EINVAL;
-	if (bdev_unlikely(!((bch->supported_mask >> type) & 1u)))
-		return -ENOTSUP;
 	if (bdev_unlikely(bdev_type_writes(type) && !desc->write))
 		return -EBADF;
 	if (bdev_unlikely(__atomic_load_n(&desc->removed, __ATOMIC_RELAXED)))
 		return -ENODEV;
-	if (type != SIO_BDEV_IO_TYPE_RESET) {
-		uint64_t blockcnt = __atomic_load_n(&bdev->blockcnt, __ATOMIC_RELAXED);
-
-		if (bdev_unlikely(num_blocks == 0))
-			return -EINVAL;
-		if (bdev_unlikely(offset_blocks >= blockcnt || num_blocks > blockcnt - offset_blocks))
-			return -ERANGE;
-	}
+	blockcnt = __atomic_load_n(&bdev->blockcnt, __ATOMIC_RELAXED);
+	if (bdev_unlikely(num_blocks == 0))
+		return -EINVAL;
+	if (bdev_unlikely(offset_blocks >= blockcnt || num_blocks > blockcnt - offset_blocks))
+		return -ERANGE;
 	if (bdev_unlikely(thread_current() != bch->thread))
 		return -EPERM;
 	io = bch->free_list;
@@ -443,6 +448,9 @@ bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev
 	io->internal.cb_arg = cb_arg;
 	io->internal.submit_tsc = sio_get_ticks();
 
+	if (frozen)
+		return bdev_cancel_later(bch, io);
+
 	if (bdev_unlikely(bch->needs_split) &&
 	    bdev_io_should_split(bch, type, offset_blocks, num_blocks))
 		return bdev_submit_split(bch, io);
@@ -454,6 +462,58 @@ bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev
 	if (bdev_unlikely(rc != 0))
 		bdev_io_put(bch, io);
 	return rc;
+}
+
+/*
+ * The type check failed: the type is unsupported, or a reset froze the
+ * channel (supported_mask is 0 then). Out of line: the fast path pays
+ * nothing for resets.
+ */
+static __attribute__((noinline, cold)) int
+bdev_submit_refused(struct sio_bdev_desc *desc, struct bdev_channel *bch,
+		    enum sio_bdev_io_type type, struct iovec *iovs, int iovcnt, void *buf,
+		    uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb, void *cb_arg)
+{
+	struct bdev_internal *in = desc->bdev->internal;
+	bool frozen;
+
+	if (!bch->frozen || !((in->supported_mask >> type) & 1u))
+		return -ENOTSUP;
+	/*
+	 * A channel the unfreeze walk missed (its last put was pending while
+	 * the walk passed, then a get revived it) thaws here, on first use.
+	 */
+	pthread_mutex_lock(&g_bdev_mutex);
+	frozen = in->reset_frozen;
+	pthread_mutex_unlock(&g_bdev_mutex);
+	if (!frozen) {
+		if (thread_current() != bch->thread)
+			return -EPERM;
+		bdev_channel_unfreeze(bch);
+		return bdev_submit_tail(desc, bch, false, type, iovs, iovcnt, buf, offset_blocks,
+					num_blocks, cb, cb_arg);
+	}
+	return bdev_submit_tail(desc, bch, true, type, iovs, iovcnt, buf, offset_blocks,
+				num_blocks, cb, cb_arg);
+}
+
+static __attribute__((always_inline)) inline int
+bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev_io_type type,
+	    struct iovec *iovs, int iovcnt, void *buf, uint64_t offset_blocks, uint64_t num_blocks,
+	    sio_done_cb cb, void *cb_arg)
+{
+	struct bdev_channel *bch;
+
+	if (bdev_unlikely(desc == NULL || ch == NULL || cb == NULL))
+		return -EINVAL;
+	bch = bdev_ch(ch);
+	if (bdev_unlikely(bch->bdev != desc->bdev))
+		return -EINVAL;
+	if (bdev_unlikely(!((bch->supported_mask >> type) & 1u)))
+		return bdev_submit_refused(desc, bch, type, iovs, iovcnt, buf, offset_blocks,
+					   num_blocks, cb, cb_arg);
+	return bdev_submit_tail(desc, bch, false, type, iovs, iovcnt, buf, offset_blocks,
+				num_blocks, cb, cb_arg);
 }
 
 /* Convert a byte range to blocks; -EINVAL unless both are block multiples. */
@@ -566,11 +626,7 @@ DEFINE_RANGE_OP(flush, SIO_BDEV_IO_TYPE_FLUSH)
 DEFINE_RANGE_OP(unmap, SIO_BDEV_IO_TYPE_UNMAP)
 DEFINE_RANGE_OP(write_zeroes, SIO_BDEV_IO_TYPE_WRITE_ZEROES)
 
-int sio_bdev_reset(struct sio_bdev_desc *desc, struct sio_io_channel *ch, sio_done_cb cb,
-		   void *cb_arg)
-{
-	return bdev_submit(desc, ch, SIO_BDEV_IO_TYPE_RESET, NULL, 0, NULL, 0, 0, cb, cb_arg);
-}
+/* sio_bdev_reset() is in reset.c: it does not take this path. */
 
 /* ------------------------------------------------------------------------ */
 /* Awaitable forms                                                          */

@@ -207,8 +207,18 @@ static void test_epoll_loop(void **state)
 	assert_int_equal(atomic_load(&l.msgs), LOOP_MSGS);
 	/* The 10 ms timer kept ticking meanwhile (>= 40 ms passed). */
 	assert_true(atomic_load(&l.ticks) >= 1);
-	/* Woken by messages, not by spinning: few empty polls. */
-	assert_true(empty_polls <= polls / 2 + 10);
+	print_message("message phase: %llu polls, %llu empty\n", (unsigned long long)polls,
+		      (unsigned long long)empty_polls);
+	/*
+	 * Woken by messages, not by spinning. A wake can find nothing to do when
+	 * a sender's notification lands after the poll that already took its
+	 * message, which a loaded machine makes common (1335 of 1558 polls seen
+	 * under TSan beside the other tests), so the bound counts wake-up
+	 * sources (one per message at most, plus the timer) instead of a share
+	 * of polls: a loop spinning through the 40 one-millisecond pauses polls
+	 * empty about 100 000 times (measured with epoll_wait's timeout at 0).
+	 */
+	assert_true(empty_polls <= LOOP_MSGS + (uint64_t)atomic_load(&l.ticks) + 10);
 
 	/* Idle ~0.5 s with only the timer: ~50 wake-ups, almost no CPU. */
 	int ticks0 = atomic_load(&l.ticks);
