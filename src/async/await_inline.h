@@ -43,6 +43,16 @@ static inline void async_future_reset(struct sio_future *f, struct sio_thread *o
 	f->ts_value = NULL;
 }
 
+/* Park the running task @t until @f (its waiter from now on) is done; @f's rc. */
+static inline int async_future_wait(struct sio_future *f, struct sio_task *t)
+{
+	while (f->state != FUTURE_DONE) {
+		f->waiter = t;
+		async_task_park(t);
+	}
+	return f->rc;
+}
+
 /*
  * ASYNC_AWAIT_CALL(fn, args...) - SIO_AWAIT_CALL() for functions of the
  * library: start fn(args..., sio_future_cb, &future) and park the running
@@ -59,13 +69,8 @@ static inline void async_future_reset(struct sio_future *f, struct sio_thread *o
 		} else {                                                           \
 			async_future_reset(&_af, _at->thread);                     \
 			_arc = fn(__VA_ARGS__, sio_future_cb, &_af);               \
-			if (_arc == 0) {                                           \
-				while (_af.state != FUTURE_DONE) {                 \
-					_af.waiter = _at;                          \
-					async_task_park(_at);                      \
-				}                                                  \
-				_arc = _af.rc;                                     \
-			}                                                          \
+			if (_arc == 0)                                             \
+				_arc = async_future_wait(&_af, _at);               \
 		}                                                                  \
 		_arc;                                                              \
 	})

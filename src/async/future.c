@@ -171,13 +171,8 @@ int sio_await(struct sio_future *f)
 			return f->rc;
 		/* Common path: pending, nobody waiting. */
 		if (async_likely(f->state == FUTURE_PENDING && f->waiter == NULL &&
-				 f->then_fn == NULL)) {
-			do {
-				f->waiter = t;
-				async_task_park(t);
-			} while (f->state != FUTURE_DONE);
-			return f->rc;
-		}
+				 f->then_fn == NULL))
+			return async_future_wait(f, t);
 	}
 	if (t == NULL) {
 		ASYNC_MISUSE("sio_await() outside a task");
@@ -187,13 +182,7 @@ int sio_await(struct sio_future *f)
 	rc = async_future_add_waiter(f, t);
 	if (rc != 0)
 		return rc;
-	if (f->state == FUTURE_DONE)
-		return f->rc;
-	while (f->state != FUTURE_DONE) {
-		f->waiter = t;
-		async_task_park(t);
-	}
-	return f->rc;
+	return async_future_wait(f, t);
 }
 
 static void then_msg(void *ctx)

@@ -153,6 +153,22 @@ static inline struct bdev_channel *bdev_ch(struct sio_io_channel *ch)
 	return (struct bdev_channel *)sio_io_channel_get_ctx(ch);
 }
 
+/* Take @io, the head of @bch's free list (checked non-empty by the caller). */
+static inline void bdev_io_take(struct bdev_channel *bch, struct sio_bdev_io *io)
+{
+	bch->free_list = io->internal.next;
+	bch->free_count--;
+}
+
+/* Give @io back to @bch's free list, at the head: the next taken is the warmest. */
+static inline void bdev_io_put(struct bdev_channel *bch, struct sio_bdev_io *io)
+{
+	io->internal.flags = 0;
+	io->internal.next = bch->free_list;
+	bch->free_list = io;
+	bch->free_count++;
+}
+
 static inline bool bdev_type_writes(enum sio_bdev_io_type type)
 {
 	return type == SIO_BDEV_IO_TYPE_WRITE || type == SIO_BDEV_IO_TYPE_UNMAP ||

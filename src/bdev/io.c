@@ -88,13 +88,6 @@ static void bdev_bounce_finish(struct sio_bdev_io *io, int status)
 	io->iovcnt = io->internal.orig_iovcnt;
 }
 
-static inline void bdev_io_put(struct bdev_channel *bch, struct sio_bdev_io *io)
-{
-	io->internal.flags = 0;
-	io->internal.next = bch->free_list;
-	bch->free_list = io;
-	bch->free_count++;
-}
 
 void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 {
@@ -322,8 +315,7 @@ void bdev_split_continue(struct bdev_channel *bch, struct sio_bdev_io *parent)
 			if (num > to_boundary)
 				num = to_boundary;
 		}
-		bch->free_list = child->internal.next;
-		bch->free_count--;
+		bdev_io_take(bch, child);
 		child->type = parent->type;
 		child->offset_blocks = off;
 		num = bdev_split_fill_child(parent, child, num);
@@ -388,8 +380,7 @@ static int bdev_submit_split(struct bdev_channel *bch, struct sio_bdev_io *io)
 	 */
 	if (bch->split_parents >= bch->cache_size / 2)
 		return -ENOMEM;
-	bch->free_list = io->internal.next;
-	bch->free_count--;
+	bdev_io_take(bch, io);
 	bch->split_parents++;
 	io->internal.flags = BDEV_IO_F_INFLIGHT | BDEV_IO_F_PARENT | BDEV_IO_F_IN_SUBMIT;
 	io->internal.u.split.next_block = io->offset_blocks;
@@ -455,8 +446,7 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 	    bdev_io_should_split(bch, type, offset_blocks, num_blocks))
 		return bdev_submit_split(bch, io);
 
-	bch->free_list = io->internal.next;
-	bch->free_count--;
+	bdev_io_take(bch, io);
 	io->internal.flags = BDEV_IO_F_INFLIGHT;
 	rc = bdev_io_dispatch(bch, io);
 	if (bdev_unlikely(rc != 0))

@@ -89,8 +89,7 @@ int bdev_cancel_later(struct bdev_channel *bch, struct sio_bdev_io *io)
 			return -ECANCELED;
 		bch->cancel_pending = true;
 	}
-	bch->free_list = io->internal.next;
-	bch->free_count--;
+	bdev_io_take(bch, io);
 	io->internal.flags = BDEV_IO_F_INFLIGHT;
 	io->internal.next = NULL;
 	if (bch->cancel_tail != NULL)
@@ -289,8 +288,7 @@ int sio_bdev_reset(struct sio_bdev_desc *desc, struct sio_io_channel *ch, sio_do
 	if (r == NULL)
 		return -ENOMEM;
 	/* Taken now, so a queued reset can always reach the module when its turn comes. */
-	bch->free_list = io->internal.next;
-	bch->free_count--;
+	bdev_io_take(bch, io);
 	io->type = SIO_BDEV_IO_TYPE_RESET;
 	io->offset_blocks = 0;
 	io->num_blocks = 0;

@@ -87,6 +87,17 @@ static inline int ut_bdev_group_fini(void)
 	return 0;
 }
 
+/*
+ * Ask @thread to exit and poll it until it has, for at most 1000 polls: the
+ * async layer may keep pollers there, which process exit then takes care of.
+ */
+static inline void ut_thread_exit(struct sio_thread *thread)
+{
+	sio_thread_exit(thread);
+	for (int i = 0; i < 1000 && !sio_thread_is_exited(thread); i++)
+		sio_thread_poll(thread, 0);
+}
+
 static inline void ut_event_cb(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
 {
 	int *count = ctx;

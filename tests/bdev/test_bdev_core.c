@@ -27,10 +27,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	ut_bdev_group_fini();
-	sio_thread_exit(g_thread);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
-		sio_thread_poll(g_thread, 0);
-	/* The async layer keeps its own pollers on the thread: leave it to process exit. */
+	ut_thread_exit(g_thread);
 	return 0;
 }
 

@@ -308,8 +308,9 @@ static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, 
 	if (bp_unlikely(rc != 0)) {
 		/*
 		 * A reset cancels the I/O submitted while it runs, on every job of
-		 * the bdev (SPDK's bdevperf ignores failures in reset mode). Redo
-		 * the I/O instead: a cancelled write never reached the data, and
+		 * the bdev (SPDK's bdevperf ignores failures in reset mode). Not a
+		 * failure and not a completion: a cancelled read is read again, a
+		 * cancelled write never reached the data and the slot moves on, so
 		 * verify stays exact.
 		 */
 		if (rc == -ECANCELED && j->cfg.workload == BP_RESET)
