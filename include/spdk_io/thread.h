@@ -321,6 +321,27 @@ void sio_poller_pause(struct sio_poller *p);
  */
 void sio_poller_resume(struct sio_poller *p);
 
+/**
+ * sio_poller_set_interrupt_fd() - Let @fd, rather than @p's mere presence,
+ * keep @p's thread awake in interrupt mode.
+ * An active poller keeps its thread's interrupt fd readable for as long as it
+ * is registered (the thread cannot know when it has work). A poller whose
+ * work is announced by a file descriptor (an epoll set of sockets, an
+ * io_uring) sets that fd here: it still runs on every poll of its thread,
+ * but no longer keeps the thread awake by itself; instead the thread's
+ * interrupt fd is readable while @fd is (level-triggered, EPOLLIN). In
+ * polling mode nothing changes. @fd = -1 makes @p an ordinary active poller
+ * again. Unregistering @p drops its fd; close @fd only afterwards.
+ * While @p is paused its fd still wakes the thread: do not pause such a
+ * poller while its fd may be readable.
+ * Context: the poller's thread (configuration time: takes the thread
+ * registry mutex and may call epoll_ctl(2)).
+ * Return: 0; -EINVAL for NULL, a timed poller, an unregistered one or
+ * @fd < -1; -EPERM from another thread; -EBUSY when @p already has an fd
+ * (set -1 first); -ENOMEM; other negative errno from epoll_ctl(2).
+ */
+int sio_poller_set_interrupt_fd(struct sio_poller *p, int fd);
+
 /** Statistics of one poller. */
 struct sio_poller_stats {
 	const char *name;     /**< valid while the poller lives */

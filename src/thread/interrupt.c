@@ -71,7 +71,8 @@ static void intr_close(struct thread_intr *in)
 	free(in);
 }
 
-static int intr_open(struct thread_intr **out)
+/* Caller holds the registry lock (t->wake_fds). */
+static int intr_open(struct sio_thread *t, struct thread_intr **out)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct thread_intr *in;
@@ -91,6 +92,12 @@ static int intr_open(struct thread_intr **out)
 	ev.data.fd = in->tfd;
 	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->tfd, &ev) != 0)
 		goto err;
+	/* Pollers that set their fd before interrupt mode began. */
+	for (uint32_t i = 0; i < t->n_wake_fds; i++) {
+		ev.data.fd = t->wake_fds[i];
+		if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, t->wake_fds[i], &ev) != 0)
+			goto err;
+	}
 	/* sio_thread_get_interrupt_fd() writes efd once published; the first
 	 * poll drains it. Not armed: `sleeping` is still false, and counting
 	 * that as a producer's flip would leave owed stuck above zero. */
@@ -147,7 +154,7 @@ int sio_thread_get_interrupt_fd(struct sio_thread *thread)
 	thread_registry_lock(); /* serialises two first callers */
 	in = atomic_load_explicit(&thread->intr, memory_order_acquire);
 	if (in == NULL) {
-		rc = intr_open(&in);
+		rc = intr_open(thread, &in);
 		if (rc != 0) {
 			thread_registry_unlock();
 			SIO_ERRLOG("thread %s: cannot set up its interrupt fd: %d", thread->name, rc);
@@ -222,7 +229,8 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t
 
 	if (next != in->timer_at)
 		timer_arm(in, next, now);
-	work = t->n_active != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
+	/* Fd-woken pollers are not work: their fd wakes the epoll set itself. */
+	work = thread_n_awake(t) != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
 	if (in->armed) {
 		/*
 		 * Armed through the whole poll (see thread_intr_poll_begin()):
@@ -273,6 +281,58 @@ void thread_intr_fini(struct sio_thread *t)
 		atomic_store(&t->intr, NULL);
 		intr_close(in);
 	}
+	free(t->wake_fds);
+	t->wake_fds = NULL;
+	t->n_wake_fds = 0;
+}
+
+int thread_intr_fd_add(struct sio_thread *t, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct thread_intr *in;
+	int rc = 0;
+
+	thread_registry_lock();
+	if (t->n_wake_fds == t->cap_wake_fds) {
+		uint32_t cap = t->cap_wake_fds != 0 ? t->cap_wake_fds * 2 : 4;
+		int *fds = realloc(t->wake_fds, cap * sizeof(*fds));
+
+		if (fds == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		t->wake_fds = fds;
+		t->cap_wake_fds = cap;
+	}
+	/* Under the lock, intr cannot appear between this load and the add:
+	 * sio_thread_get_interrupt_fd() creates it under the same lock and
+	 * then joins every fd of the list. */
+	in = atomic_load_explicit(&t->intr, memory_order_acquire);
+	if (in != NULL && epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	t->wake_fds[t->n_wake_fds++] = fd;
+out:
+	thread_registry_unlock();
+	return rc;
+}
+
+void thread_intr_fd_del(struct sio_thread *t, int fd)
+{
+	struct thread_intr *in;
+
+	thread_registry_lock();
+	for (uint32_t i = 0; i < t->n_wake_fds; i++) {
+		if (t->wake_fds[i] == fd) {
+			t->wake_fds[i] = t->wake_fds[--t->n_wake_fds];
+			break;
+		}
+	}
+	in = atomic_load_explicit(&t->intr, memory_order_acquire);
+	if (in != NULL)
+		epoll_ctl(in->epfd, EPOLL_CTL_DEL, fd, NULL);
+	thread_registry_unlock();
 }
 
 uint64_t sio_thread_next_timeout_us(struct sio_thread *thread)
@@ -281,7 +341,7 @@ uint64_t sio_thread_next_timeout_us(struct sio_thread *thread)
 
 	if (thread == NULL)
 		return UINT64_MAX;
-	if (thread->n_active != 0 || thread_has_msgs(thread))
+	if (thread_n_awake(thread) != 0 || thread_has_msgs(thread))
 		return 0;
 	next = thread_next_timed(thread);
 	if (next == 0)

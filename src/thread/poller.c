@@ -241,22 +241,28 @@ static bool poller_owned(struct sio_poller *p, const char *op)
 
 static void count_out(struct sio_thread *t, struct sio_poller *p)
 {
-	if (p->state == POLLER_STATE_PAUSED)
+	if (p->state == POLLER_STATE_PAUSED) {
 		t->n_paused--;
-	else if (p->period_ticks != 0)
+	} else if (p->period_ticks != 0) {
 		t->n_timed--;
-	else
+	} else {
 		t->n_active--;
+		if (p->has_intr_fd)
+			t->n_fd_active--;
+	}
 }
 
 static void count_in(struct sio_thread *t, struct sio_poller *p)
 {
-	if (p->state == POLLER_STATE_PAUSED)
+	if (p->state == POLLER_STATE_PAUSED) {
 		t->n_paused++;
-	else if (p->period_ticks != 0)
+	} else if (p->period_ticks != 0) {
 		t->n_timed++;
-	else
+	} else {
 		t->n_active++;
+		if (p->has_intr_fd)
+			t->n_fd_active++;
+	}
 }
 
 /* Applies a state change now when safe, else leaves it for the walker. */
@@ -288,9 +294,46 @@ void sio_poller_unregister(struct sio_poller **pp)
 		return;
 	}
 	count_out(t, p);
+	if (p->has_intr_fd) {
+		thread_intr_fd_del(t, p->intr_fd);
+		p->has_intr_fd = false;
+	}
 	p->state = POLLER_STATE_UNREGISTERED;
 	poller_apply(t, p);
 	thread_check_exited(t);
+}
+
+int sio_poller_set_interrupt_fd(struct sio_poller *p, int fd)
+{
+	struct sio_thread *t;
+	int rc;
+
+	if (p == NULL || fd < -1 || p->period_ticks != 0 || p->state == POLLER_STATE_UNREGISTERED)
+		return -EINVAL;
+	if (!poller_owned(p, "set_interrupt_fd"))
+		return -EPERM;
+	t = p->thread;
+	if (fd == -1) {
+		if (!p->has_intr_fd)
+			return 0;
+		/* Counted awake again before its fd leaves the epoll set: a
+		 * thread in interrupt mode never misses its work in between. */
+		count_out(t, p);
+		p->has_intr_fd = false;
+		count_in(t, p);
+		thread_intr_fd_del(t, p->intr_fd);
+		return 0;
+	}
+	if (p->has_intr_fd)
+		return -EBUSY;
+	rc = thread_intr_fd_add(t, fd);
+	if (rc != 0)
+		return rc;
+	count_out(t, p);
+	p->has_intr_fd = true;
+	p->intr_fd = fd;
+	count_in(t, p);
+	return 0;
 }
 
 void sio_poller_pause(struct sio_poller *p)

@@ -87,6 +87,11 @@ struct sio_poller {
 	enum poller_state state;
 	enum poller_list list;
 	bool running;          /* its callback is on the stack right now */
+	/* sio_poller_set_interrupt_fd(): in interrupt mode, @intr_fd (in the
+	 * thread's epoll set) wakes the thread instead of the poller keeping
+	 * it awake; counted in n_fd_active. */
+	bool has_intr_fd;
+	int intr_fd;
 	char name[POLLER_NAME_MAX];
 };
 
@@ -136,6 +141,7 @@ struct sio_thread {
 	uint32_t n_active;            /* live pollers per kind (not counting unregistered) */
 	uint32_t n_timed;
 	uint32_t n_paused;
+	uint32_t n_fd_active;         /* of n_active, those woken by an fd (has_intr_fd) */
 	bool iterating_active;        /* walking the active list: defer list edits */
 	bool sweep_active;            /* an edit was deferred */
 	bool last_active_busy;
@@ -146,6 +152,13 @@ struct sio_thread {
 
 	pthread_mutex_t overflow_lock;
 	struct overflow_tailq overflow;
+
+	/* Fds of pollers with has_intr_fd, joined to intr->epfd whenever it
+	 * exists. Under the registry lock: sio_thread_get_interrupt_fd() may
+	 * create intr from any OS thread and adds them then. */
+	int *wake_fds;
+	uint32_t n_wake_fds;
+	uint32_t cap_wake_fds;
 
 	/* Identity and registry. */
 	uint64_t id;
@@ -201,6 +214,15 @@ void thread_intr_poll_begin(struct sio_thread *t, struct thread_intr *in);
 /* @now: the tick at the end of the poll's work. */
 void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t now);
 void thread_intr_fini(struct sio_thread *t);
+/* Joins @fd to the thread's wake set (and its epoll fd if it exists). */
+int thread_intr_fd_add(struct sio_thread *t, int fd);
+/* Takes @fd out again. */
+void thread_intr_fd_del(struct sio_thread *t, int fd);
+/* Pollers that keep the thread awake by being active (not fd-woken). */
+static inline uint32_t thread_n_awake(const struct sio_thread *t)
+{
+	return t->n_active - t->n_fd_active;
+}
 
 /* ---- test hooks ---- */
 /*

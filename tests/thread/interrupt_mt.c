@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +140,105 @@ static void test_fd_readiness(void **state)
 	close(ep);
 	sio_poller_unregister(&p);
 
+	sio_thread_exit(t);
+	assert_int_equal(sio_thread_destroy(t), 0);
+}
+
+/* ---- sio_poller_set_interrupt_fd(): an fd, not the poller, wakes the thread ---- */
+
+struct fd_poller {
+	int efd;
+	int runs;
+	int drained;
+};
+
+/* Drains its eventfd: the work the fd announced is done. */
+static int fd_poller_fn(void *ctx)
+{
+	struct fd_poller *fp = ctx;
+	uint64_t v;
+
+	fp->runs++;
+	if (read(fp->efd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+		fp->drained++;
+		return SIO_POLLER_BUSY;
+	}
+	return SIO_POLLER_IDLE;
+}
+
+static void check_fd_poller(struct sio_thread *t, int fd, struct fd_poller *fp)
+{
+	/* Registered but its fd quiet: the thread sleeps. */
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+	assert_int_equal(sio_thread_next_timeout_us(t), UINT64_MAX);
+	/* Its fd fires: the thread's fd is readable; polling runs it. */
+	assert_int_equal(eventfd_write(fp->efd, 1), 0);
+	assert_true(readable(fd));
+	int drained = fp->drained;
+	sio_thread_poll(t, 0);
+	assert_int_equal(fp->drained, drained + 1);
+	assert_false(readable(fd));
+}
+
+static void test_poller_interrupt_fd(void **state)
+{
+	struct fd_poller fp = {0}, fp2 = {0};
+	struct sio_poller *p, *p2;
+	struct sio_thread *t;
+	int fd;
+
+	sio_thread_set_current(NULL);
+	t = sio_thread_attach("intr-fd");
+	assert_non_null(t);
+	fp.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fp2.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(fp.efd >= 0 && fp2.efd >= 0);
+
+	/* Set before interrupt mode: joined when the interrupt fd is made. */
+	p = sio_poller_register(fd_poller_fn, &fp, 0);
+	assert_non_null(p);
+	assert_int_equal(sio_poller_set_interrupt_fd(p, fp.efd), 0);
+	assert_int_equal(sio_poller_set_interrupt_fd(p, fp.efd), -EBUSY);
+	assert_int_equal(sio_poller_set_interrupt_fd(NULL, fp.efd), -EINVAL);
+	assert_int_equal(sio_poller_set_interrupt_fd(p, -2), -EINVAL);
+	/* Polling mode: it still runs on every poll. */
+	sio_thread_poll(t, 0);
+	sio_thread_poll(t, 0);
+	assert_int_equal(fp.runs, 2);
+	assert_true(sio_thread_has_active_pollers(t));
+
+	fd = sio_thread_get_interrupt_fd(t);
+	assert_true(fd >= 0);
+	check_fd_poller(t, fd, &fp);
+
+	/* Set after interrupt mode began. */
+	p2 = sio_poller_register(fd_poller_fn, &fp2, 0);
+	assert_non_null(p2);
+	sio_thread_poll(t, 0);
+	assert_true(readable(fd)); /* an ordinary active poller keeps it awake */
+	assert_int_equal(sio_poller_set_interrupt_fd(p2, fp2.efd), 0);
+	sio_thread_poll(t, 0);
+	check_fd_poller(t, fd, &fp2);
+	check_fd_poller(t, fd, &fp);
+
+	/* Back to an ordinary poller: awake again. */
+	assert_int_equal(sio_poller_set_interrupt_fd(p2, -1), 0);
+	sio_thread_poll(t, 0);
+	assert_true(readable(fd));
+	assert_int_equal(sio_thread_next_timeout_us(t), 0);
+	sio_poller_unregister(&p2);
+	sio_thread_poll(t, 0);
+	assert_false(readable(fd));
+
+	/* Unregistered: its fd no longer wakes the thread. */
+	sio_poller_unregister(&p);
+	sio_thread_poll(t, 0);
+	assert_int_equal(eventfd_write(fp.efd, 1), 0);
+	assert_false(readable(fd));
+
+	close(fp.efd);
+	close(fp2.efd);
 	sio_thread_exit(t);
 	assert_int_equal(sio_thread_destroy(t), 0);
 }
@@ -306,6 +406,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fd_readiness),
+		cmocka_unit_test(test_poller_interrupt_fd),
 		cmocka_unit_test(test_epoll_loop),
 		cmocka_unit_test(test_no_lost_wakeup),
 	};
