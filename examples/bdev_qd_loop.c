@@ -6,7 +6,7 @@
  * queue slot awaiting each read; prints IOPS (and MiB/s) for each style.
  *
  *   bdev_qd_loop [-b null|malloc] [-q QD] [-o IO_SIZE] [-t SECONDS] [-s SIZE_MB]
- *                [-w randread|read] [-z]
+ *                [-w randread|read] [-S callback|task|both]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +25,6 @@ struct cfg {
 	uint32_t io_size;
 	uint32_t seconds;
 	uint64_t size_mb;
-	bool zero_reads;
 	bool sequential;
 	int styles;            /* bit 0 callback, bit 1 task */
 	int rc;
@@ -215,7 +214,6 @@ static int bench_main(void *arg)
 		o.name = "Null0";
 		o.block_size = 512;
 		o.num_blocks = c->size_mb * 2048;
-		o.zero_reads = c->zero_reads;
 		rc = sio_bdev_null_create(&o, &bdev);
 	} else {
 		struct sio_bdev_malloc_opts o;
@@ -284,7 +282,6 @@ static void usage(const char *prog)
 	       "  -s MB       bdev size in MiB (default 1024 null, 256 malloc)\n"
 	       "  -w PATTERN  randread (default) or read (sequential)\n"
 	       "  -S STYLE    callback, task or both (default)\n"
-	       "  -z          null: zero-fill read buffers (default: leave them, as SPDK's null)\n"
 	       "  -h, --help  this text\n"
 	       "Runs the random-read loop with callbacks, then with one task per slot\n"
 	       "awaiting each read, and prints IOPS for each.\n",
@@ -298,14 +295,13 @@ int main(int argc, char **argv)
 	struct sio_app_opts opts;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:w:S:zh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:q:o:t:s:w:S:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': c.type = optarg; break;
 		case 'q': c.qd = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'o': c.io_size = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': c.seconds = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 's': c.size_mb = strtoull(optarg, NULL, 0); break;
-		case 'z': c.zero_reads = true; break;
 		case 'S':
 			c.styles = strcmp(optarg, "callback") == 0 ? 1 :
 				   strcmp(optarg, "task") == 0	   ? 2 :

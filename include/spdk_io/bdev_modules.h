@@ -90,28 +90,27 @@ int sio_bdev_malloc_create(const struct sio_bdev_malloc_opts *opts, struct sio_b
 int sio_bdev_malloc_delete(const char *name, sio_done_cb cb, void *cb_arg);
 
 /* ------------------------------------------------------------------------ */
-/* null: writes discarded, reads return zeroes                              */
+/* null: stores nothing (SPDK's semantics)                                  */
 /* ------------------------------------------------------------------------ */
 
-/** Parameters of a null bdev (bdev_null_create's, plus zero_reads). */
+/**
+ * Parameters of a null bdev (bdev_null_create's). A null bdev stores
+ * nothing, as SPDK's does: writes, unmap, write_zeroes and flush succeed and
+ * are discarded; a read succeeds without touching the caller's buffer, which
+ * keeps whatever it held (zeroes when it is a freshly allocated zeroed DMA
+ * buffer, from sio_dma_zmalloc()). It measures the layers above it.
+ */
 struct sio_bdev_null_opts {
 	size_t opts_size;    /**< set by sio_bdev_null_opts_init() */
 	const char *name;    /**< required; default NULL */
 	const char *uuid;    /**< text UUID, or NULL for a random one; default NULL */
 	uint32_t block_size; /**< bytes, a multiple of 512; default 512 */
 	uint64_t num_blocks; /**< > 0; default 0 (must be set) */
-	/**
-	 * Reads fill the buffer with zeroes; default true. Off, a read leaves
-	 * the buffer as it is: the pure cost of the bdev layer, as SPDK's null
-	 * bdev does (zero-filling 4 KiB costs more than the rest of the I/O).
-	 */
-	bool zero_reads;
 };
 
 /**
  * sio_bdev_null_opts_init() - Fill @opts with the defaults listed in struct
- * sio_bdev_null_opts (zero_reads is true here, whatever
- * sio_bdev_null_set_default_zero_reads() says: that one is for the RPC).
+ * sio_bdev_null_opts.
  * @opts_size: sizeof(*opts) as the caller was compiled with; only that many
  *             bytes are written. Nothing is written when @opts is NULL or
  *             @opts_size cannot hold opts_size itself.
@@ -137,19 +136,6 @@ int sio_bdev_null_create(const struct sio_bdev_null_opts *opts, struct sio_bdev 
  * name); -EBUSY (already being deleted).
  */
 int sio_bdev_null_delete(const char *name, sio_done_cb cb, void *cb_arg);
-
-/**
- * sio_bdev_null_set_default_zero_reads() - zero_reads of the null bdevs that
- * bdev_null_create (RPC or JSON config) creates from now on: that method has
- * no such parameter. Default true; a benchmark tool turns it off to measure
- * the layer alone. Bdevs created with sio_bdev_null_create() take
- * opts->zero_reads instead.
- * Context: any thread; applies to bdevs created afterwards.
- */
-void sio_bdev_null_set_default_zero_reads(bool zero_reads);
-
-/** sio_bdev_null_get_default_zero_reads() - The current default (see above). Context: any thread. */
-bool sio_bdev_null_get_default_zero_reads(void);
 
 /* ------------------------------------------------------------------------ */
 /* aio and uring: a file or block device                                    */

@@ -222,14 +222,23 @@ static void test_validation(void **state)
 	sio_dma_free(buf);
 }
 
+/*
+ * SPDK's null semantics: writes are discarded and a read leaves the buffer
+ * as it was. So a read into a freshly allocated zeroed DMA buffer returns
+ * zeroes (what the seed promises), and a read into a buffer holding a pattern
+ * returns that pattern, not what was written.
+ */
 static void test_null_rw(void **state)
 {
 	struct sio_bdev_null_opts o;
 	struct sio_bdev_desc *d;
 	struct sio_io_channel *ch;
 	struct ut_cpl c = {0};
-	uint8_t buf[4096];
+	uint8_t *buf = sio_dma_malloc(4096, 4096);
+	uint8_t *fresh = sio_dma_zmalloc(4096, 4096);
 
+	assert_non_null(buf);
+	assert_non_null(fresh);
 	sio_bdev_null_opts_init(&o, sizeof(o));
 	o.name = "N0";
 	o.block_size = 4096;
@@ -237,15 +246,40 @@ static void test_null_rw(void **state)
 	assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
 	assert_int_equal(sio_bdev_open("N0", true, ut_event_cb, NULL, &d), 0);
 	ch = sio_bdev_desc_get_io_channel(d);
-	memset(buf, 0x5a, sizeof(buf));
+	memset(buf, 0x5a, 4096);
 	assert_int_equal(sio_bdev_write(d, ch, buf, 4096, 4096, ut_cpl_cb, &c), 0);
 	WAIT(c);
 	assert_int_equal(c.rc, 0);
 	c.calls = 0;
+	assert_int_equal(sio_bdev_read(d, ch, fresh, 4096, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(fresh[i], 0);
+	/* The pattern stays: the read neither zeroes nor returns the write. */
+	for (size_t i = 0; i < 4096; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	c.calls = 0;
 	assert_int_equal(sio_bdev_read(d, ch, buf, 4096, 4096, ut_cpl_cb, &c), 0);
 	WAIT(c);
-	for (size_t i = 0; i < sizeof(buf); i++)
-		assert_int_equal(buf[i], 0);
+	assert_int_equal(c.rc, 0);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(buf[i], (uint8_t)(i * 7 + 3));
+	/* Every other operation succeeds and touches nothing either. */
+	c.calls = 0;
+	assert_int_equal(sio_bdev_write_zeroes(d, ch, 0, 8192, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_unmap(d, ch, 0, 8192, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	c.calls = 0;
+	assert_int_equal(sio_bdev_read(d, ch, buf, 0, 4096, ut_cpl_cb, &c), 0);
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	assert_int_equal(buf[0], 3);
+	assert_int_equal(buf[4095], (uint8_t)(4095 * 7 + 3));
 	c.calls = 0;
 	assert_int_equal(sio_bdev_reset(d, ch, ut_cpl_cb, &c), 0);
 	WAIT(c);
@@ -253,6 +287,8 @@ static void test_null_rw(void **state)
 	sio_io_channel_put(ch);
 	sio_bdev_close(d);
 	delete_bdev("N0");
+	sio_dma_free(buf);
+	sio_dma_free(fresh);
 }
 
 /* Write a pattern, read it back, compare; over random ranges and buffer shapes. */

@@ -180,7 +180,6 @@ static void test_opts_init(void **state)
 	assert_null(n.uuid);
 	assert_int_equal(n.block_size, 512);
 	assert_int_equal(n.num_blocks, 0);
-	assert_true(n.zero_reads);
 
 	memset(&a, 0xa5, sizeof(a));
 	sio_bdev_aio_opts_init(&a, sizeof(a));
@@ -346,7 +345,6 @@ static void test_null(void **state)
 {
 	struct sio_bdev_null_opts o;
 	struct sio_bdev *b = NULL;
-	bool saved = sio_bdev_null_get_default_zero_reads();
 
 	sio_bdev_null_opts_init(&o, sizeof(o));
 	o.num_blocks = 1024;
@@ -364,6 +362,8 @@ static void test_null(void **state)
 	o.block_size = 512;
 	o.opts_size = 4;
 	assert_int_equal(sio_bdev_null_create(&o, &b), -EINVAL);
+	o.opts_size = sizeof(o) + 8; /* a newer header than the library */
+	assert_int_equal(sio_bdev_null_create(&o, &b), -EINVAL);
 	o.opts_size = sizeof(o);
 	assert_null(b);
 
@@ -371,34 +371,20 @@ static void test_null(void **state)
 	assert_string_equal(sio_bdev_get_name(b), "NU0");
 	assert_string_equal(sio_bdev_get_module_name(b), "null");
 	assert_int_equal(sio_bdev_get_num_blocks(b), 1024);
-	assert_int_equal(read_zero_bytes("NU0"), 512); /* zero_reads by default */
+	assert_int_equal(read_zero_bytes("NU0"), 0); /* the 0xaa it held: a read moves no data */
 	assert_int_equal(sio_bdev_null_create(&o, NULL), -EEXIST);
 
-	/* zero_reads off leaves the read buffer alone ... */
+	/* A caller's struct that ends before num_blocks gets its default (0): refused. */
 	o.name = "NU1";
-	o.zero_reads = false;
+	o.opts_size = offsetof(struct sio_bdev_null_opts, num_blocks);
+	assert_int_equal(sio_bdev_null_create(&o, NULL), -EINVAL);
+	o.opts_size = sizeof(o);
 	assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
-	assert_int_equal(read_zero_bytes("NU1"), 0);
-	/* ... unless the caller's struct ends before zero_reads: then the default (on). */
-	o.name = "NU2";
-	o.opts_size = offsetof(struct sio_bdev_null_opts, zero_reads);
-	assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
-	assert_int_equal(read_zero_bytes("NU2"), 512);
-
-	/* The RPC's default is a separate setting; it does not touch the C API's. */
-	sio_bdev_null_set_default_zero_reads(false);
-	assert_false(sio_bdev_null_get_default_zero_reads());
-	sio_bdev_null_opts_init(&o, sizeof(o));
-	assert_true(o.zero_reads);
-	sio_bdev_null_set_default_zero_reads(true);
-	assert_true(sio_bdev_null_get_default_zero_reads());
-	sio_bdev_null_set_default_zero_reads(saved);
 
 	delete_unknown(sio_bdev_null_delete);
 	assert_int_equal(sio_bdev_malloc_delete("NU0", NULL, NULL), -ENODEV);
 	delete_sync(sio_bdev_null_delete, "NU0");
 	delete_sync(sio_bdev_null_delete, "NU1");
-	delete_sync(sio_bdev_null_delete, "NU2");
 	assert_int_equal(sio_bdev_null_delete("NU0", NULL, NULL), -ENODEV);
 }
 

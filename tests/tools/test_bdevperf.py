@@ -131,6 +131,28 @@ class Bdevperf(unittest.TestCase):
                              '--quiet')
         self.assertEqual(res['results'][0]['job'], 'Null0')
 
+    def test_null_is_one_bdev_with_one_behaviour(self):
+        """--default-bdev null and a config's bdev_null_create make the same bdev."""
+        cfg = self.write_config('null.json', bdev_config(
+            ('bdev_null_create', {'name': 'Null0', 'num_blocks': 2097152, 'block_size': 512})))
+        for w in ('randread', 'randwrite', 'rw', 'unmap', 'write_zeroes', 'flush'):
+            with self.subTest(workload=w):
+                a, _ = self.run_ok('--default-bdev', 'null', '-w', w, '-t', '0.2', '--quiet')
+                b, _ = self.run_ok('-c', cfg, '-w', w, '-t', '0.2', '--quiet')
+                self.assertEqual(a['results'][0]['job'], b['results'][0]['job'])
+
+    def test_verify_on_null_is_a_clear_error(self):
+        """A null bdev stores nothing: verify and reset refuse it up front, with the reason,
+        instead of reporting a mismatch that would read as data corruption."""
+        for w in ('verify', 'reset'):
+            for api in ('callback', 'task'):
+                with self.subTest(workload=w, api=api):
+                    p = self.run_bp('--default-bdev', 'null', '-w', w, '--api', api, '-t', '0.3')
+                    self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+                    self.assertIn('%s needs a bdev that stores data: Null0 is a null bdev' % w,
+                                  p.stderr)
+                    self.assertNotIn('verify failed', p.stderr)
+
     def test_job_per_core_per_bdev(self):
         if NCORES < 2:
             self.skipTest('needs 2 cores')

@@ -515,6 +515,19 @@ void bp_job_setup(void *arg)
 			 c->io_size, j->block_size);
 		return;
 	}
+	/*
+	 * A null bdev stores nothing (a read leaves the buffer as it was), so a
+	 * read-back can never match: say so instead of reporting a mismatch that
+	 * would read as corruption. SPDK's bdevperf runs it and fails with
+	 * "Buffer mismatch".
+	 */
+	if (workload_is_verify(c->workload) && strcmp(sio_bdev_get_module_name(bdev), "null") == 0) {
+		job_fail(j, -EINVAL, false,
+			 "%s needs a bdev that stores data: %s is a null bdev (writes are discarded, "
+			 "reads leave the buffer as it was)", bp_workload_name(c->workload),
+			 j->bdev_name);
+		return;
+	}
 	if (c->workload == BP_RESET && !sio_bdev_io_type_supported(bdev, SIO_BDEV_IO_TYPE_RESET)) {
 		job_fail(j, -ENOTSUP, false, "the bdev does not support reset");
 		return;

@@ -18,21 +18,21 @@
 
 #include "bdevperf.h"
 #include "spdk_io/app.h"
-#include "spdk_io/bdev_modules.h"
 #include "spdk_io/env.h"
 #include "spdk_io/rpc.h"
 
-/* What runs when no -c/--json config is given (see docs/bdevperf.md). */
+/*
+ * What runs when no -c/--json config is given (see docs/bdevperf.md): an
+ * ordinary config, the same bdev a user's bdev_null_create or
+ * bdev_malloc_create makes.
+ */
 static const char g_default_malloc[] =
 	"{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[{\"method\":\"bdev_malloc_create\","
 	"\"params\":{\"name\":\"Malloc0\",\"num_blocks\":262144,\"block_size\":512}}]}]}";
-/*
- * Null0 is created in-process rather than by config: spdk-io's
- * bdev_null_create zero-fills read buffers, while SPDK's null bdev leaves
- * them alone, and the default is there to measure the bdev path, not memset.
- */
-#define DEFAULT_NULL_NAME "Null0"
-#define DEFAULT_NULL_BLOCKS 2097152 /* 1 GiB of 512-byte blocks */
+/* Null0: 1 GiB of 512-byte blocks. */
+static const char g_default_null[] =
+	"{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[{\"method\":\"bdev_null_create\","
+	"\"params\":{\"name\":\"Null0\",\"num_blocks\":2097152,\"block_size\":512}}]}]}";
 
 enum {
 	OPT_API = 0x2000,
@@ -71,7 +71,6 @@ static struct {
 	struct sio_rpc_request *req;
 	struct perform_params req_params;
 	int rc;
-	bool create_null;              /* make the default Null0 before the first run */
 } g;
 
 /* ------------------------------------------------------------------------ */
@@ -582,21 +581,6 @@ static int bp_main(void *arg)
 	rc = sio_task_spawn(NULL, watch_shutdown, NULL, NULL);
 	if (rc != 0)
 		return rc;
-	if (g.create_null) {
-		struct sio_bdev_null_opts o;
-		struct sio_bdev *bdev;
-
-		sio_bdev_null_opts_init(&o, sizeof(o));
-		o.name = DEFAULT_NULL_NAME;
-		o.block_size = 512;
-		o.num_blocks = DEFAULT_NULL_BLOCKS;
-		o.zero_reads = false;
-		rc = sio_bdev_null_create(&o, &bdev);
-		if (rc != 0) {
-			fprintf(stderr, "sio_bdevperf: cannot create %s: %s\n", o.name, strerror(-rc));
-			return rc;
-		}
-	}
 	if (!g.cfg.wait_rpc) {
 		rc = run_tests(&g.cfg, &results);
 		if (rc == 0)
@@ -646,12 +630,9 @@ int main(int argc, char **argv)
 	/* The RPC server only when asked for (-z or -r): runs side by side must not collide. */
 	if (!g.cfg.wait_rpc && opts.rpc_addr == default_rpc)
 		opts.rpc_addr = NULL;
-	if (opts.json_config_file == NULL) {
-		if (strcmp(g.cfg.default_bdev, "null") == 0)
-			g.create_null = true;
-		else
-			opts.json_config_text = g_default_malloc;
-	}
+	if (opts.json_config_file == NULL)
+		opts.json_config_text = strcmp(g.cfg.default_bdev, "null") == 0 ? g_default_null
+										 : g_default_malloc;
 	rc = sio_rpc_register_table(&g_table);
 	if (rc != 0) {
 		fprintf(stderr, "sio_bdevperf: cannot register perform_tests: %s\n", strerror(-rc));

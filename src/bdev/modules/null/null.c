@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The null bdev. Every channel of the module (one per thread, shared by all
- * null bdevs) is a bdev_fifo: submit_request() queues the I/O, and the
- * channel's poller completes it (see bdev_fifo.h for why not at once).
+ * The null bdev, with SPDK's semantics: a device that stores nothing. Writes
+ * (and unmap, write_zeroes, flush) are discarded; a read completes without
+ * touching the caller's buffer, so it holds whatever it held (zeroes for a
+ * freshly allocated zeroed DMA buffer). That is what makes it a measure of
+ * the stack above it: filling 4 KiB per read would cost more than the rest of
+ * the I/O path.
+ *
+ * Every channel of the module (one per thread, shared by all null bdevs) is a
+ * bdev_fifo: submit_request() queues the I/O, and the channel's poller
+ * completes it (see bdev_fifo.h for why not at once).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,11 +23,10 @@
 
 struct null_bdev {
 	struct sio_bdev bdev;
-	bool zero_reads;
 	char *name;
 };
 
-/* Reads were zeroed (or not) at submission; nothing else has anything to do. */
+/* Nothing to do for any type: every I/O succeeds and moves no data. */
 static int null_execute(struct sio_bdev_io *io)
 {
 	return 0;
@@ -35,8 +41,6 @@ static struct bdev_fifo_device g_null_fifo = {.name = "bdev_null", .poll = null_
 
 static void null_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	if (io->type == SIO_BDEV_IO_TYPE_READ && ((struct null_bdev *)io->bdev->ctxt)->zero_reads)
-		sio_iovs_memset(io->iovs, io->iovcnt, 0, io->num_blocks * io->bdev->blocklen);
 	bdev_fifo_push(ch, io);
 }
 
@@ -87,25 +91,12 @@ static const struct sio_bdev_fn_table null_fn_table = {
 	.write_config_json = null_write_config,
 };
 
-static bool g_default_zero_reads = true;
-
-void sio_bdev_null_set_default_zero_reads(bool zero_reads)
-{
-	__atomic_store_n(&g_default_zero_reads, zero_reads, __ATOMIC_RELAXED);
-}
-
-bool sio_bdev_null_get_default_zero_reads(void)
-{
-	return __atomic_load_n(&g_default_zero_reads, __ATOMIC_RELAXED);
-}
-
-_Static_assert(sizeof(struct sio_bdev_null_opts) == 48,
+_Static_assert(sizeof(struct sio_bdev_null_opts) == 40,
 	       "struct sio_bdev_null_opts changed: update g_null_defaults and null_opts_copy()");
 
 static const struct sio_bdev_null_opts g_null_defaults = {
 	.opts_size = sizeof(struct sio_bdev_null_opts),
 	.block_size = 512,
-	.zero_reads = true,
 };
 
 void sio_bdev_null_opts_init(struct sio_bdev_null_opts *opts, size_t opts_size)
@@ -124,7 +115,6 @@ static int null_opts_copy(struct sio_bdev_null_opts *o, const struct sio_bdev_nu
 	BDEV_MODULE_OPTS_COPY(o, user, uuid);
 	BDEV_MODULE_OPTS_COPY(o, user, block_size);
 	BDEV_MODULE_OPTS_COPY(o, user, num_blocks);
-	BDEV_MODULE_OPTS_COPY(o, user, zero_reads);
 	return 0;
 }
 
@@ -157,7 +147,6 @@ int sio_bdev_null_create(const struct sio_bdev_null_opts *user_opts, struct sio_
 		rc = -EINVAL;
 		goto err;
 	}
-	nb->zero_reads = opts->zero_reads;
 	nb->bdev.name = nb->name;
 	nb->bdev.product_name = "Null disk";
 	nb->bdev.blocklen = opts->block_size;

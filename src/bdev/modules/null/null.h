@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file null.h
- * The null bdev: writes are discarded, reads return zeroes (or, with
- * zero_reads off, leave the buffer untouched, for benchmarks of the layer
- * itself). Completions are deferred to a per-thread poller.
+ * The null bdev, SPDK's semantics: writes are discarded, reads complete
+ * without touching the buffer. Completions are deferred to a per-thread
+ * poller.
  *
  * The create/delete API is public (spdk_io/bdev_modules.h); this header adds
  * what only the module, its RPC glue and the module table see.

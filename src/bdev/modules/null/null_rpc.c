@@ -61,7 +61,6 @@ static void rpc_bdev_null_create(struct sio_rpc_request *req, void *params)
 	opts.uuid = p->uuid;
 	opts.block_size = p->block_size;
 	opts.num_blocks = p->num_blocks;
-	opts.zero_reads = sio_bdev_null_get_default_zero_reads();
 	rc = sio_bdev_null_create(&opts, &bdev);
 	if (rc != 0) {
 		sio_rpc_request_fail_errno(req, rc);
