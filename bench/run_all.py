@@ -4,9 +4,11 @@
 
 Runs every configuration RUNS times, interleaved (one pass over all of them,
 then the next) so machine noise spreads over all figures alike, and reports
-medians. References: fio on the same file for the file bdevs, SPDK v26.05
-bdevperf's published figures (issue 6) for null and malloc, and single-core
-memcpy measured in the same run for 128 KiB malloc reads.
+medians. References: fio on the same file for the file bdevs; SPDK's bdevperf
+for null and malloc, run side by side from an SPDK build with --spdk DIR
+(same JSON configs, interleaved), else the side-by-side figures of issue 18
+quoted with their version and date; and single-core memcpy measured in the
+same run for the malloc reads.
 
 Every figure comes twice: per wall-clock second, and per second of CPU the
 measuring thread really got (sio_bdevperf's cpu_time, fio's usr+sys CPU,
@@ -27,11 +29,85 @@ import subprocess
 import sys
 import tempfile
 
-# SPDK v26.05 bdevperf, one core of this machine class, medians of 6 runs (issue 6).
-SPDK_NULL_4K_QD128 = 12.3e6
-SPDK_NULL_4K_QD1 = 7.3e6
-SPDK_MALLOC_4K_QD128 = 1.42e6
-SPDK_MALLOC_128K_QD32_GBPS = 18.4
+# Without --spdk: SPDK v26.09-pre bdevperf and sio_bdevperf run side by side on
+# this machine class (one core each, -m 0x1, runs of 3 s interleaved, medians of
+# 5; hugepages for both malloc rows), 2026-12-06, issue 18. Quoted, not measured
+# in the run that prints them: the table says so.
+SPDK_QUOTED = 'SPDK v26.09-pre bdevperf, side by side 2026-12-06 (issue 18)'
+SPDK_NULL_4K_QD128 = 21.3e6
+SPDK_NULL_4K_QD1 = 10.9e6
+SPDK_MALLOC_4K_QD128 = 1.78e6
+SPDK_MALLOC_128K_QD32_GBPS = 31.8
+
+
+def parse_spdk_bdevperf(text):
+    """The figures of SPDK bdevperf's output @text, exactly as it prints them
+    (progress lines joined by carriage returns, table rows starting with one).
+
+    Returns {'version': str or None, 'jobs': [{'name', 'core_mask', 'workload',
+    'depth', 'io_size', 'runtime', 'iops', 'mibps', 'fail_per_s', 'to_per_s',
+    'avg_us', 'min_us', 'max_us'}], 'total': {same figures, no runtime},
+    'progress': [(iops, mibps), ...]}. The columns are mapped by the names of
+    the table's header line, so versions without TO/s or runtime parse too.
+    Raises ValueError when there is no result table (a run that failed).
+    """
+    names = {'runtime(s)': 'runtime', 'IOPS': 'iops', 'MiB/s': 'mibps', 'Fail/s': 'fail_per_s',
+             'TO/s': 'to_per_s', 'Average': 'avg_us', 'min': 'min_us', 'max': 'max_us'}
+    out = {'version': None, 'jobs': [], 'total': None, 'progress': []}
+    cols = None
+    job = None
+    for line in re.split(r'[\r\n]+', text):
+        m = re.search(r'Starting SPDK (v\S+)', line)
+        if m:
+            out['version'] = m.group(1)
+            continue
+        m = re.match(r'\s*([0-9.]+) IOPS, ([0-9.]+) MiB/s\s*$', line)
+        if m:
+            out['progress'].append((float(m.group(1)), float(m.group(2))))
+            continue
+        head, sep, rest = line.partition(':')
+        if not sep:
+            continue
+        head = head.strip()
+        if head == 'Device Information':
+            cols = [names.get(c, c) for c in rest.split()]
+            continue
+        m = re.match(r'Job: (\S+) \(Core Mask (\S+), workload: (\w+),(?: percentage: \d+,)? '
+                     r'depth: (\d+), IO size: (\d+)\)', line.strip())
+        if m:
+            job = {'name': m.group(1), 'core_mask': m.group(2), 'workload': m.group(3),
+                   'depth': int(m.group(4)), 'io_size': int(m.group(5))}
+            continue
+        if cols is None:
+            continue
+        try:
+            vals = [float(v) for v in rest.split()]
+        except ValueError:
+            continue
+        if not vals or len(vals) > len(cols):
+            continue
+        # Right-aligned under the header: the Total row has no runtime.
+        row = dict(zip(cols[len(cols) - len(vals):], vals))
+        if head == 'Total':
+            out['total'] = row
+        elif job is not None and head == job['name']:
+            job.update(row)
+            out['jobs'].append(job)
+            job = None
+    if out['total'] is None or 'iops' not in out['total']:
+        raise ValueError('no result table in the output of SPDK bdevperf')
+    return out
+
+
+def find_spdk_bdevperf(path):
+    """SPDK's bdevperf binary under @path: an SPDK checkout or build directory,
+    or the binary itself. None when there is none."""
+    for cand in (path, os.path.join(path, 'build', 'examples', 'bdevperf'),
+                 os.path.join(path, 'examples', 'bdevperf'),
+                 os.path.join(path, 'examples', 'bdev', 'bdevperf', 'bdevperf')):
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    return None
 
 
 def log(msg):
@@ -105,6 +181,14 @@ class Suite:
         # The malloc bdev on hugepages, as SPDK's always is, when the machine has
         # enough free ones for it and the memcpy reference (which then uses them too).
         self.huge = [] if args.no_huge or free_hugepage_mib() < 320 else ['--huge']
+        self.spdk = None
+        self.spdk_version = None
+        if args.spdk:
+            self.spdk = find_spdk_bdevperf(args.spdk)
+            if self.spdk is None:
+                raise SystemExit('--spdk %s: no bdevperf there (looked for build/examples/'
+                                 'bdevperf, examples/bdevperf, examples/bdev/bdevperf/bdevperf)'
+                                 % args.spdk)
 
     def bdevperf(self, extra, qd, size, workload, api='callback', seconds=None):
         out = os.path.join(self.tmp, 'r.json')
@@ -116,6 +200,25 @@ class Suite:
             raise RuntimeError('%s failed:\n%s%s' % (' '.join(cmd), p.stdout, p.stderr))
         with open(out) as f:
             return json.load(f)
+
+    def spdk_bdevperf(self, cfg, qd, size, workload, huge):
+        """(IOPS, MiB/s) of SPDK's bdevperf with the JSON config @cfg, one core. Without
+        hugepages it runs on ordinary memory (--no-huge, 1 GiB), as ours then does."""
+        cmd = [self.spdk, '--json', cfg, '-m', '0x1', '-q', str(qd), '-o', str(size),
+               '-w', workload, '-t', '%d' % max(1, round(self.a.seconds))]
+        if not huge:
+            cmd += ['--no-huge', '-s', '1024']
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        try:
+            r = parse_spdk_bdevperf(p.stdout)
+        except ValueError:
+            raise RuntimeError('%s failed (exit %d):\n%s%s' % (' '.join(cmd), p.returncode,
+                                                              p.stdout[-3000:], p.stderr[-3000:]))
+        if p.returncode != 0 or r['total']['fail_per_s'] != 0:
+            raise RuntimeError('%s: exit %d, %s failed I/O per second' % (
+                ' '.join(cmd), p.returncode, r['total']['fail_per_s']))
+        self.spdk_version = r['version'] or self.spdk_version
+        return r['total']['iops'], r['total']['mibps']
 
     def fio(self, engine, qd, size):
         """(IOPS, IOPS per CPU-second) of fio's randread on the suite's file."""
@@ -164,6 +267,15 @@ class Suite:
         """(key, thunk) pairs; each thunk measures one sample."""
         null = ['--default-bdev', 'null']
         malloc = ['--default-bdev', 'malloc'] + self.huge
+        if self.spdk:
+            # The same JSON configs for both tools (the defaults' bdevs, written out).
+            null_cfg = self.config('null', 'bdev_null_create',
+                                   {'name': 'Null0', 'num_blocks': 2097152, 'block_size': 512})
+            malloc_cfg = self.config('malloc', 'bdev_malloc_create',
+                                     {'name': 'Malloc0', 'num_blocks': 262144,
+                                      'block_size': 512})
+            null = ['-c', null_cfg]
+            malloc = ['-c', malloc_cfg] + self.huge
         uring = ['-c', self.config('uring', 'bdev_uring_create',
                                    {'name': 'Uring0', 'filename': self.a.file})]
         aio = ['-c', self.config('aio', 'bdev_aio_create',
@@ -176,17 +288,29 @@ class Suite:
         iops = lambda r: (r['total']['iops'], per_cpu(r, r['total']['iops']))
         gbps = lambda r: (r['total']['mibps'] * 1048576 / 1e9,
                           per_cpu(r, r['total']['mibps'] * 1048576 / 1e9))
+        # SPDK's figure right after ours, in every pass: interleaved like the rest.
+        spdk_iops = lambda r: (r[0], r[0])
+        spdk_gbps = lambda r: (r[1] * 1048576 / 1e9, r[1] * 1048576 / 1e9)
         p = []
         for size in (4096, 512):
             for qd in (128, 1):
                 for api in ('callback', 'task'):
                     p.append((('null', size, qd, api), lambda s=size, q=qd, a=api:
                               iops(self.bdevperf(null, q, s, 'randread', a))))
+                if self.spdk:
+                    p.append((('spdk', 'null', size, qd), lambda s=size, q=qd: spdk_iops(
+                        self.spdk_bdevperf(null_cfg, q, s, 'randread', False))))
         for api in ('callback', 'task'):
             p.append((('malloc', 4096, 128, api), lambda a=api:
                       iops(self.bdevperf(malloc, 128, 4096, 'randread', a))))
+        if self.spdk:
+            p.append((('spdk', 'malloc', 4096, 128), lambda: spdk_iops(
+                self.spdk_bdevperf(malloc_cfg, 128, 4096, 'randread', bool(self.huge)))))
         p.append((('malloc', 131072, 32, 'callback'), lambda:
                   gbps(self.bdevperf(malloc, 32, 131072, 'read'))))
+        if self.spdk:
+            p.append((('spdk', 'malloc', 131072, 32), lambda: spdk_gbps(
+                self.spdk_bdevperf(malloc_cfg, 32, 131072, 'read', bool(self.huge)))))
         p.append((('memcpy',), self.memcpy_gbps))
         p.append((('memcpy', 'random'), self.memcpy_random_4k))
         p.append((('uring', 4096, 128), lambda:
@@ -274,26 +398,34 @@ class Suite:
                 name, fmt_rate(v, unit), self.spread(key, unit), fmt_rate(vc, unit), ref_name,
                 fmt_rate(r, unit), fmt_rate(rc, unit), v / r, vc / rc))
 
+        def spdk_ref(key, quoted):
+            """(name, reference) of SPDK's figure: measured in this run, or quoted."""
+            if self.spdk:
+                return 'SPDK bdevperf %s (same run)' % (self.spdk_version or ''), \
+                    self.med(('spdk',) + key)
+            if quoted is None:
+                return 'no SPDK figure', None
+            return SPDK_QUOTED, quoted
+
         for size in (4096, 512):
             for qd in (128, 1):
-                ref = {(4096, 128): SPDK_NULL_4K_QD128, (4096, 1): SPDK_NULL_4K_QD1}.get(
-                    (size, qd))
+                name, ref = spdk_ref(('null', size, qd), {
+                    (4096, 128): SPDK_NULL_4K_QD128, (4096, 1): SPDK_NULL_4K_QD1}.get((size, qd)))
                 for api in ('callback', 'task'):
                     row('null %s randread QD%d, %s' % (kib(size), qd, api),
-                        ('null', size, qd, api), 'SPDK bdevperf' if ref else 'no SPDK figure',
-                        ref)
+                        ('null', size, qd, api), name, ref)
                 k = ('null', size, qd)
                 w('| null %s QD%d: task / callback | | | | | %.2f | %.2f |' % (
                     kib(size), qd, self.med(k + ('task',)) / self.med(k + ('callback',)),
                     self.med(k + ('task',), 1) / self.med(k + ('callback',), 1)))
         for api in ('callback', 'task'):
             row('malloc 4 KiB randread QD128, %s' % api, ('malloc', 4096, 128, api),
-                'SPDK bdevperf', SPDK_MALLOC_4K_QD128)
+                *spdk_ref(('malloc', 4096, 128), SPDK_MALLOC_4K_QD128))
         row('malloc 4 KiB randread QD128 vs memcpy', ('malloc', 4096, 128, 'callback'),
             'random 4 KiB memcpy (same run, copies/s)',
             (self.med(('memcpy', 'random')), self.med(('memcpy', 'random'), 1)))
-        row('malloc 128 KiB read QD32', ('malloc', 131072, 32, 'callback'), 'SPDK bdevperf',
-            SPDK_MALLOC_128K_QD32_GBPS, 'GB/s')
+        row('malloc 128 KiB read QD32', ('malloc', 131072, 32, 'callback'),
+            *spdk_ref(('malloc', 131072, 32), SPDK_MALLOC_128K_QD32_GBPS), 'GB/s')
         row('malloc 128 KiB read QD32 vs memcpy', ('malloc', 131072, 32, 'callback'),
             'memcpy (same run)', (self.med(('memcpy',)), self.med(('memcpy',), 1)), 'GB/s')
         row('memcpy 128 KiB, 1 core', ('memcpy',), '–', None, 'GB/s')
@@ -309,7 +441,36 @@ class Suite:
         for api, ir in self.ir.items():
             w('| instructions per I/O, null 4 KiB QD128, %s (callgrind) | %.0f | exact | | – | – '
               '| – |' % (api, ir))
+        if self.spdk:
+            w('')
+            w(self.side_by_side())
         return '\n'.join(lines) + '\n'
+
+    def side_by_side(self):
+        """Both tools and their ratio, the same JSON config for both, medians of this run."""
+        a = self.a
+        lines = ['SPDK %s bdevperf (%s) and sio_bdevperf side by side, interleaved: the same '
+                 'JSON configs (bdev_null_create, bdev_malloc_create), one core each (-m 0x1), '
+                 'median of %d run(s) of %s s; malloc on %s.' % (
+                     self.spdk_version or '(version not printed)', self.spdk, a.runs, a.seconds,
+                     '2 MiB hugepages for both' if self.huge else 'ordinary pages for both'),
+                 '',
+                 '| workload | SPDK bdevperf | sio_bdevperf | ratio | sio_bdevperf, task API | '
+                 'ratio |',
+                 '|---|---:|---:|---:|---:|---:|']
+        rows = [('null %s randread QD%d' % (kib(size), qd), ('null', size, qd), 'IOPS')
+                for size in (4096, 512) for qd in (128, 1)]
+        rows += [('malloc 4 KiB randread QD128', ('malloc', 4096, 128), 'IOPS'),
+                 ('malloc 128 KiB read QD32', ('malloc', 131072, 32), 'GB/s')]
+        for name, key, unit in rows:
+            ref = self.med(('spdk',) + key)
+            cb = self.med(key + ('callback',))
+            task = ('task',) if key + ('task',) in self.samples else None
+            lines.append('| %s | %s | %s | %.2f | %s | %s |' % (
+                name, fmt_rate(ref, unit), fmt_rate(cb, unit), cb / ref,
+                fmt_rate(self.med(key + task), unit) if task else '–',
+                '%.2f' % (self.med(key + task) / ref) if task else '–'))
+        return '\n'.join(lines)
 
 
 def kib(size):
@@ -335,6 +496,9 @@ def main():
     ap.add_argument('--file-size', type=int, default=None, help='MiB (default 2048)')
     ap.add_argument('--out', help='also write the table to this file')
     ap.add_argument('--no-callgrind', action='store_true')
+    ap.add_argument('--spdk', metavar='DIR',
+                    help="an SPDK checkout or build directory: run its bdevperf beside ours "
+                    "with the same JSON configs, interleaved, for the null and malloc figures")
     ap.add_argument('--no-huge', action='store_true',
                     help='malloc bdev and memcpy on ordinary pages even when 320 MiB of '
                     'hugepages are free')
