@@ -839,6 +839,1734 @@ SIO_NVME_STATIC_SIZE(struct sio_nvmf_disconnect_cmd, 64);
 SIO_NVME_STATIC_OFFSET(struct sio_nvmf_disconnect_cmd, recfmt, 40);
 
 /* ------------------------------------------------------------------------- */
+/* Controller registers = Fabrics properties (Base 2.0 section 3.1.3)        */
+/* ------------------------------------------------------------------------- */
+
+/** Register (property) offsets (Base 2.0 Figure 33). */
+enum sio_nvme_reg {
+	SIO_NVME_REG_CAP = 0x00,     /**< Controller Capabilities (8 bytes) */
+	SIO_NVME_REG_VS = 0x08,      /**< Version */
+	SIO_NVME_REG_INTMS = 0x0c,   /**< Interrupt Mask Set (PCIe) */
+	SIO_NVME_REG_INTMC = 0x10,   /**< Interrupt Mask Clear (PCIe) */
+	SIO_NVME_REG_CC = 0x14,      /**< Controller Configuration */
+	SIO_NVME_REG_CSTS = 0x1c,    /**< Controller Status */
+	SIO_NVME_REG_NSSR = 0x20,    /**< NVM Subsystem Reset */
+	SIO_NVME_REG_AQA = 0x24,     /**< Admin Queue Attributes (PCIe) */
+	SIO_NVME_REG_ASQ = 0x28,     /**< Admin Submission Queue Base Address (8 bytes, PCIe) */
+	SIO_NVME_REG_ACQ = 0x30,     /**< Admin Completion Queue Base Address (8 bytes, PCIe) */
+	SIO_NVME_REG_CMBLOC = 0x38,  /**< Controller Memory Buffer Location */
+	SIO_NVME_REG_CMBSZ = 0x3c,   /**< Controller Memory Buffer Size */
+	SIO_NVME_REG_BPINFO = 0x40,  /**< Boot Partition Information */
+	SIO_NVME_REG_BPRSEL = 0x44,  /**< Boot Partition Read Select */
+	SIO_NVME_REG_BPMBL = 0x48,   /**< Boot Partition Memory Buffer Location (8 bytes) */
+	SIO_NVME_REG_CMBMSC = 0x50,  /**< Controller Memory Buffer Memory Space Control (8 bytes) */
+	SIO_NVME_REG_CMBSTS = 0x58,  /**< Controller Memory Buffer Status */
+	SIO_NVME_REG_CRTO = 0x68,    /**< Controller Ready Timeouts */
+	SIO_NVME_REG_PMRCAP = 0xe00, /**< Persistent Memory Region Capabilities */
+	SIO_NVME_REG_DBS = 0x1000,   /**< first doorbell (SQ 0 tail, PCIe) */
+};
+
+/** The value to write to NSSR to reset the NVM subsystem ("NVMe"). */
+#define SIO_NVME_NSSR_RESET UINT32_C(0x4e564d65)
+
+/** CAP.CSS bit: the NVM command set. */
+#define SIO_NVME_CAP_CSS_NVM (1u << 0)
+/** CAP.CSS bit: one or more I/O command sets (Identify I/O Command Set data). */
+#define SIO_NVME_CAP_CSS_IOCS (1u << 6)
+/** CAP.CSS bit: no I/O command set (admin only controller, e.g. discovery). */
+#define SIO_NVME_CAP_CSS_NOIO (1u << 7)
+
+/**
+ * union sio_nvme_cap_register - CAP, offset 0h (Base 2.0 Figure 36).
+ *
+ * @raw: the 64 bits.
+ * @bits: the fields:
+ *	@bits.mqes: maximum queue entries supported, 0's based;
+ *	@bits.cqr: contiguous queues required;
+ *	@bits.ams: arbitration mechanisms supported (bit 0 weighted round robin, bit 1 vendor);
+ *	@bits.to: timeout for CSTS.RDY to change, in 500 ms units;
+ *	@bits.dstrd: doorbell stride, 2^(2+DSTRD) bytes;
+ *	@bits.nssrs: NVM subsystem reset supported;
+ *	@bits.css: command sets supported (SIO_NVME_CAP_CSS_*);
+ *	@bits.bps: boot partition support;
+ *	@bits.cps: controller power scope;
+ *	@bits.mpsmin: minimum memory page size, 2^(12+MPSMIN);
+ *	@bits.mpsmax: maximum memory page size, 2^(12+MPSMAX);
+ *	@bits.pmrs: persistent memory region supported;
+ *	@bits.cmbs: controller memory buffer supported;
+ *	@bits.nsss: NVM subsystem shutdown supported;
+ *	@bits.crms: controller ready modes supported (bit 0 with media, bit 1 independent of media).
+ */
+union sio_nvme_cap_register {
+	uint64_t raw;
+	struct {
+		uint64_t mqes : 16;
+		uint64_t cqr : 1;
+		uint64_t ams : 2;
+		uint64_t rsvd1 : 5;
+		uint64_t to : 8;
+		uint64_t dstrd : 4;
+		uint64_t nssrs : 1;
+		uint64_t css : 8;
+		uint64_t bps : 1;
+		uint64_t cps : 2;
+		uint64_t mpsmin : 4;
+		uint64_t mpsmax : 4;
+		uint64_t pmrs : 1;
+		uint64_t cmbs : 1;
+		uint64_t nsss : 1;
+		uint64_t crms : 2;
+		uint64_t rsvd2 : 3;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_cap_register, 8);
+
+/** A VS value from major, minor, tertiary numbers: SIO_NVME_VERSION(2, 0, 0). */
+#define SIO_NVME_VERSION(mjr, mnr, ter) \
+	((uint32_t)(((uint32_t)(mjr) << 16) | ((uint32_t)(mnr) << 8) | (uint32_t)(ter)))
+
+/**
+ * union sio_nvme_vs_register - VS, offset 8h (Base 2.0 Figure 37).
+ *
+ * @raw: the 32 bits (SIO_NVME_VERSION()).
+ * @bits: @bits.ter tertiary, @bits.mnr minor, @bits.mjr major version.
+ */
+union sio_nvme_vs_register {
+	uint32_t raw;
+	struct {
+		uint32_t ter : 8;
+		uint32_t mnr : 8;
+		uint32_t mjr : 16;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_vs_register, 4);
+
+/** CC.CSS values (Base 2.0 Figure 41). */
+enum sio_nvme_cc_css {
+	SIO_NVME_CC_CSS_NVM = 0x0,  /**< the NVM command set */
+	SIO_NVME_CC_CSS_IOCS = 0x6, /**< all supported I/O command sets (CAP.CSS bit 6) */
+	SIO_NVME_CC_CSS_NOIO = 0x7, /**< admin command set only */
+};
+
+/** CC.SHN and CSTS.SHST values (Base 2.0 Figure 41, 42). */
+enum sio_nvme_shn {
+	SIO_NVME_SHN_NONE = 0x0,     /**< CC: no notification; CSTS: normal operation */
+	SIO_NVME_SHN_NORMAL = 0x1,   /**< CC: normal shutdown; CSTS: shutdown processing occurring */
+	SIO_NVME_SHN_ABRUPT = 0x2,   /**< CC: abrupt shutdown; CSTS: shutdown processing complete */
+};
+
+/**
+ * union sio_nvme_cc_register - CC, offset 14h (Base 2.0 Figure 41).
+ *
+ * @raw: the 32 bits.
+ * @bits: the fields:
+ *	@bits.en: enable;
+ *	@bits.css: I/O command set selected (enum sio_nvme_cc_css);
+ *	@bits.mps: memory page size, 2^(12+MPS);
+ *	@bits.ams: arbitration mechanism selected (0 round robin);
+ *	@bits.shn: shutdown notification (enum sio_nvme_shn);
+ *	@bits.iosqes: I/O submission queue entry size, 2^n (6 for 64 bytes);
+ *	@bits.iocqes: I/O completion queue entry size, 2^n (4 for 16 bytes);
+ *	@bits.crime: controller ready independent of media enable.
+ */
+union sio_nvme_cc_register {
+	uint32_t raw;
+	struct {
+		uint32_t en : 1;
+		uint32_t rsvd1 : 3;
+		uint32_t css : 3;
+		uint32_t mps : 4;
+		uint32_t ams : 3;
+		uint32_t shn : 2;
+		uint32_t iosqes : 4;
+		uint32_t iocqes : 4;
+		uint32_t crime : 1;
+		uint32_t rsvd2 : 7;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_cc_register, 4);
+
+/**
+ * union sio_nvme_csts_register - CSTS, offset 1Ch (Base 2.0 Figure 42).
+ *
+ * @raw: the 32 bits.
+ * @bits: the fields:
+ *	@bits.rdy: ready;
+ *	@bits.cfs: controller fatal status;
+ *	@bits.shst: shutdown status (enum sio_nvme_shn: 0 normal, 1 occurring, 2 complete);
+ *	@bits.nssro: NVM subsystem reset occurred;
+ *	@bits.pp: processing paused;
+ *	@bits.st: shutdown type (1: NVM subsystem shutdown).
+ */
+union sio_nvme_csts_register {
+	uint32_t raw;
+	struct {
+		uint32_t rdy : 1;
+		uint32_t cfs : 1;
+		uint32_t shst : 2;
+		uint32_t nssro : 1;
+		uint32_t pp : 1;
+		uint32_t st : 1;
+		uint32_t rsvd1 : 25;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_csts_register, 4);
+
+/**
+ * union sio_nvme_aqa_register - AQA, offset 24h (Base 2.0 Figure 44).
+ *
+ * @raw: the 32 bits.
+ * @bits: @bits.asqs admin submission queue size, @bits.acqs admin completion
+ *	queue size, both 0's based.
+ */
+union sio_nvme_aqa_register {
+	uint32_t raw;
+	struct {
+		uint32_t asqs : 12;
+		uint32_t rsvd1 : 4;
+		uint32_t acqs : 12;
+		uint32_t rsvd2 : 4;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_aqa_register, 4);
+
+/**
+ * union sio_nvme_asq_register - ASQ, offset 28h: admin SQ base address (Base 2.0 Figure 45).
+ *
+ * @raw: the 64 bits.
+ * @bits: @bits.asqb the page-aligned address >> 12.
+ */
+union sio_nvme_asq_register {
+	uint64_t raw;
+	struct {
+		uint64_t rsvd1 : 12;
+		uint64_t asqb : 52;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_asq_register, 8);
+
+/**
+ * union sio_nvme_acq_register - ACQ, offset 30h: admin CQ base address (Base 2.0 Figure 46).
+ *
+ * @raw: the 64 bits.
+ * @bits: @bits.acqb the page-aligned address >> 12.
+ */
+union sio_nvme_acq_register {
+	uint64_t raw;
+	struct {
+		uint64_t rsvd1 : 12;
+		uint64_t acqb : 52;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_acq_register, 8);
+
+/**
+ * struct sio_nvme_registers - The controller register block from CAP to
+ * CRTO, as mapped in PCIe BAR0 (Base 2.0 Figure 33). Doorbells follow at
+ * SIO_NVME_REG_DBS with stride CAP.DSTRD.
+ *
+ * @cap: CAP.
+ * @vs: VS.
+ * @intms: interrupt mask set.
+ * @intmc: interrupt mask clear.
+ * @cc: CC.
+ * @rsvd1: reserved.
+ * @csts: CSTS.
+ * @nssr: NVM subsystem reset.
+ * @aqa: AQA.
+ * @asq: ASQ.
+ * @acq: ACQ.
+ * @cmbloc: controller memory buffer location.
+ * @cmbsz: controller memory buffer size.
+ * @bpinfo: boot partition information.
+ * @bprsel: boot partition read select.
+ * @bpmbl: boot partition memory buffer location.
+ * @cmbmsc: controller memory buffer memory space control.
+ * @cmbsts: controller memory buffer status.
+ * @cmbebs: controller memory buffer elasticity buffer size.
+ * @cmbswtp: controller memory buffer sustained write throughput.
+ * @nssd: NVM subsystem shutdown.
+ * @crto: controller ready timeouts.
+ */
+struct sio_nvme_registers {
+	union sio_nvme_cap_register cap;
+	union sio_nvme_vs_register vs;
+	uint32_t intms;
+	uint32_t intmc;
+	union sio_nvme_cc_register cc;
+	uint32_t rsvd1;
+	union sio_nvme_csts_register csts;
+	uint32_t nssr;
+	union sio_nvme_aqa_register aqa;
+	union sio_nvme_asq_register asq;
+	union sio_nvme_acq_register acq;
+	uint32_t cmbloc;
+	uint32_t cmbsz;
+	uint32_t bpinfo;
+	uint32_t bprsel;
+	uint64_t bpmbl;
+	uint64_t cmbmsc;
+	uint32_t cmbsts;
+	uint32_t cmbebs;
+	uint32_t cmbswtp;
+	uint32_t nssd;
+	uint32_t crto;
+};
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, vs, SIO_NVME_REG_VS);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, cc, SIO_NVME_REG_CC);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, csts, SIO_NVME_REG_CSTS);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, nssr, SIO_NVME_REG_NSSR);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, aqa, SIO_NVME_REG_AQA);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, asq, SIO_NVME_REG_ASQ);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, acq, SIO_NVME_REG_ACQ);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, cmbloc, SIO_NVME_REG_CMBLOC);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, bpmbl, SIO_NVME_REG_BPMBL);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, cmbmsc, SIO_NVME_REG_CMBMSC);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, cmbsts, SIO_NVME_REG_CMBSTS);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_registers, crto, SIO_NVME_REG_CRTO);
+
+/* ------------------------------------------------------------------------- */
+/* Identify (Base 2.0 section 5.17; NVM Command Set 1.0 section 4.1.5)       */
+/* ------------------------------------------------------------------------- */
+
+/** Every Identify data structure is 4096 bytes. */
+#define SIO_NVME_IDENTIFY_DATA_SIZE 4096
+
+/** Controller or Namespace Structure values, CDW10 bits 7:0 (Base 2.0 Figure 273). */
+enum sio_nvme_identify_cns {
+	SIO_NVME_CNS_NS = 0x00,                      /**< Identify Namespace (NVM command set) for NSID */
+	SIO_NVME_CNS_CTRLR = 0x01,                   /**< Identify Controller */
+	SIO_NVME_CNS_ACTIVE_NS_LIST = 0x02,          /**< active NSIDs greater than NSID (up to 1024) */
+	SIO_NVME_CNS_NS_ID_DESCRIPTOR_LIST = 0x03,   /**< namespace identification descriptors of NSID */
+	SIO_NVME_CNS_NVM_SET_LIST = 0x04,            /**< NVM set list */
+	SIO_NVME_CNS_IOCS_NS = 0x05,                 /**< I/O command set specific Identify Namespace (CSI) */
+	SIO_NVME_CNS_IOCS_CTRLR = 0x06,              /**< I/O command set specific Identify Controller (CSI) */
+	SIO_NVME_CNS_IOCS_ACTIVE_NS_LIST = 0x07,     /**< active NSIDs of one I/O command set (CSI) */
+	SIO_NVME_CNS_IOCS_INDEPENDENT_NS = 0x08,     /**< I/O command set independent Identify Namespace */
+	SIO_NVME_CNS_ALLOCATED_NS_LIST = 0x10,       /**< allocated NSIDs */
+	SIO_NVME_CNS_ALLOCATED_NS = 0x11,            /**< Identify Namespace of an allocated NSID */
+	SIO_NVME_CNS_NS_ATTACHED_CTRLR_LIST = 0x12,  /**< controllers attached to NSID */
+	SIO_NVME_CNS_CTRLR_LIST = 0x13,              /**< controllers in the NVM subsystem */
+	SIO_NVME_CNS_PRIMARY_CTRLR_CAP = 0x14,       /**< primary controller capabilities */
+	SIO_NVME_CNS_SECONDARY_CTRLR_LIST = 0x15,    /**< secondary controller list */
+	SIO_NVME_CNS_NS_GRANULARITY_LIST = 0x16,     /**< namespace granularity list */
+	SIO_NVME_CNS_UUID_LIST = 0x17,               /**< UUID list */
+	SIO_NVME_CNS_DOMAIN_LIST = 0x18,             /**< domain list */
+	SIO_NVME_CNS_ENDURANCE_GROUP_LIST = 0x19,    /**< endurance group list */
+	SIO_NVME_CNS_IOCS_ALLOCATED_NS_LIST = 0x1a,  /**< allocated NSIDs of one I/O command set */
+	SIO_NVME_CNS_IOCS_ALLOCATED_NS = 0x1b,       /**< I/O command set specific data of an allocated NSID */
+	SIO_NVME_CNS_IOCS = 0x1c,                    /**< Identify I/O Command Set data structure */
+};
+
+/** Command Set Identifiers (Base 2.0 Figure 285). */
+enum sio_nvme_csi {
+	SIO_NVME_CSI_NVM = 0x0, /**< NVM command set */
+	SIO_NVME_CSI_KV = 0x1,  /**< Key Value command set */
+	SIO_NVME_CSI_ZNS = 0x2, /**< Zoned Namespace command set */
+};
+
+/** Identify CDW10 from CNS and CNTID (controller ID, for CNS 12h/13h). */
+#define SIO_NVME_IDENTIFY_CDW10(cns, cntid) ((uint32_t)(cns) | ((uint32_t)(cntid) << 16))
+/** Identify CDW11 from the CNS specific identifier (NVM set / domain ID) and CSI. */
+#define SIO_NVME_IDENTIFY_CDW11(cnssid, csi) ((uint32_t)(cnssid) | ((uint32_t)(csi) << 24))
+
+/**
+ * struct sio_nvme_power_state - One 32-byte power state descriptor (Base 2.0 Figure 276).
+ *
+ * @mp: maximum power, in 0.01 W or 0.0001 W (@flags bit 0 MXPS).
+ * @rsvd2: reserved.
+ * @flags: bit 0 MXPS (max power scale), bit 1 NOPS (non-operational state).
+ * @enlat: entry latency in microseconds.
+ * @exlat: exit latency in microseconds.
+ * @rrt: relative read throughput (bits 4:0).
+ * @rrl: relative read latency (bits 4:0).
+ * @rwt: relative write throughput (bits 4:0).
+ * @rwl: relative write latency (bits 4:0).
+ * @idlp: idle power.
+ * @ips: bits 7:6 idle power scale.
+ * @rsvd19: reserved.
+ * @actp: active power.
+ * @apw_aps: bits 2:0 active power workload, bits 7:6 active power scale.
+ * @rsvd23: reserved.
+ */
+struct sio_nvme_power_state {
+	uint16_t mp;
+	uint8_t rsvd2;
+	uint8_t flags;
+	uint32_t enlat;
+	uint32_t exlat;
+	uint8_t rrt;
+	uint8_t rrl;
+	uint8_t rwt;
+	uint8_t rwl;
+	uint16_t idlp;
+	uint8_t ips;
+	uint8_t rsvd19;
+	uint16_t actp;
+	uint8_t apw_aps;
+	uint8_t rsvd23[9];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_power_state, 32);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_power_state, enlat, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_power_state, idlp, 16);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_power_state, actp, 20);
+
+/** Identify Controller CNTRLTYPE (Base 2.0 Figure 275, byte 111). */
+enum sio_nvme_cntrltype {
+	SIO_NVME_CNTRLTYPE_NOT_REPORTED = 0, /**< not reported (pre-1.4 controller) */
+	SIO_NVME_CNTRLTYPE_IO = 1,           /**< I/O controller */
+	SIO_NVME_CNTRLTYPE_DISCOVERY = 2,    /**< discovery controller */
+	SIO_NVME_CNTRLTYPE_ADMIN = 3,        /**< administrative controller */
+};
+
+/* Identify Controller bit fields the host and target use (Base 2.0 Figure 275). */
+/** CMIC bit 0: the NVM subsystem may have more than one port. */
+#define SIO_NVME_CMIC_MULTI_PORT (1u << 0)
+/** CMIC bit 1: the NVM subsystem may have more than one controller. */
+#define SIO_NVME_CMIC_MULTI_CTRLR (1u << 1)
+/** CMIC bit 3: asymmetric namespace access reporting. */
+#define SIO_NVME_CMIC_ANA (1u << 3)
+/** OAES bit 8: Namespace Attribute Notices supported. */
+#define SIO_NVME_OAES_NS_ATTR (1u << 8)
+/** OAES bit 9: Firmware Activation Notices supported. */
+#define SIO_NVME_OAES_FW_ACTIVATION (1u << 9)
+/** OAES bit 11: ANA Change Notices supported. */
+#define SIO_NVME_OAES_ANA_CHANGE (1u << 11)
+/** OAES bit 31: Discovery Log Page Change Notification supported (discovery controllers). */
+#define SIO_NVME_OAES_DISCOVERY_LOG_CHANGE (1u << 31)
+/** CTRATT bit 0: 128-bit host identifier supported. */
+#define SIO_NVME_CTRATT_HOSTID_128 (1u << 0)
+/** CTRATT bit 15: extended LBA formats supported. */
+#define SIO_NVME_CTRATT_ELBAS (1u << 15)
+/** OACS bit 0: Security Send/Receive supported. */
+#define SIO_NVME_OACS_SECURITY (1u << 0)
+/** OACS bit 1: Format NVM supported. */
+#define SIO_NVME_OACS_FORMAT (1u << 1)
+/** OACS bit 2: Firmware Commit and Image Download supported. */
+#define SIO_NVME_OACS_FIRMWARE (1u << 2)
+/** OACS bit 3: Namespace Management supported. */
+#define SIO_NVME_OACS_NS_MANAGEMENT (1u << 3)
+/** OACS bit 5: Directives supported. */
+#define SIO_NVME_OACS_DIRECTIVES (1u << 5)
+/** OACS bit 8: Doorbell Buffer Config supported. */
+#define SIO_NVME_OACS_DOORBELL_BUFFER (1u << 8)
+/** LPA bit 0: SMART / Health log per namespace. */
+#define SIO_NVME_LPA_SMART_PER_NS (1u << 0)
+/** LPA bit 1: Commands Supported and Effects log page supported. */
+#define SIO_NVME_LPA_CMD_EFFECTS (1u << 1)
+/** LPA bit 2: extended data for Get Log Page (NUMDU, LPOU). */
+#define SIO_NVME_LPA_EXTENDED_DATA (1u << 2)
+/** ONCS bit 0: Compare supported. */
+#define SIO_NVME_ONCS_COMPARE (1u << 0)
+/** ONCS bit 1: Write Uncorrectable supported. */
+#define SIO_NVME_ONCS_WRITE_UNCORRECTABLE (1u << 1)
+/** ONCS bit 2: Dataset Management supported. */
+#define SIO_NVME_ONCS_DSM (1u << 2)
+/** ONCS bit 3: Write Zeroes supported. */
+#define SIO_NVME_ONCS_WRITE_ZEROES (1u << 3)
+/** ONCS bit 4: the Save field of Set/Get Features supported. */
+#define SIO_NVME_ONCS_SAVE_FEATURES (1u << 4)
+/** ONCS bit 5: reservations supported. */
+#define SIO_NVME_ONCS_RESERVATIONS (1u << 5)
+/** ONCS bit 6: Timestamp feature supported. */
+#define SIO_NVME_ONCS_TIMESTAMP (1u << 6)
+/** ONCS bit 7: Verify supported. */
+#define SIO_NVME_ONCS_VERIFY (1u << 7)
+/** ONCS bit 8: Copy supported. */
+#define SIO_NVME_ONCS_COPY (1u << 8)
+/** FUSES bit 0: Compare and Write fused operation supported. */
+#define SIO_NVME_FUSES_COMPARE_AND_WRITE (1u << 0)
+/** VWC bit 0: a volatile write cache is present. */
+#define SIO_NVME_VWC_PRESENT (1u << 0)
+/** VWC bits 2:1 = 2h: Flush with NSID FFFFFFFFh is not supported. */
+#define SIO_NVME_VWC_NSID_ALL_FLUSH_UNSUPPORTED (2u << 1)
+/** VWC bits 2:1 = 3h: Flush with NSID FFFFFFFFh is supported. */
+#define SIO_NVME_VWC_NSID_ALL_FLUSH_SUPPORTED (3u << 1)
+/** SGLS bits 1:0 = 1h: SGLs supported, no alignment requirement. */
+#define SIO_NVME_SGLS_SUPPORTED (1u << 0)
+/** SGLS bits 1:0 = 2h: SGLs supported, dword alignment required. */
+#define SIO_NVME_SGLS_SUPPORTED_DWORD_ALIGNED (2u << 0)
+/** SGLS bit 2: Keyed SGL Data Block descriptor supported. */
+#define SIO_NVME_SGLS_KEYED (1u << 2)
+/** SGLS bit 16: Bit Bucket descriptor supported. */
+#define SIO_NVME_SGLS_BIT_BUCKET (1u << 16)
+/** SGLS bit 19: MPTR with an SGL of exactly one descriptor supported. */
+#define SIO_NVME_SGLS_MPTR_SGL (1u << 19)
+/** SGLS bit 20: address field may be an offset (in-capsule data; Fabrics). */
+#define SIO_NVME_SGLS_OFFSET (1u << 20)
+/** SGLS bit 21: Transport SGL Data Block descriptor supported (NVMe/TCP). */
+#define SIO_NVME_SGLS_TRANSPORT_DATA_BLOCK (1u << 21)
+/** FCATT bit 0: dynamic controller model (0: static). */
+#define SIO_NVME_FCATT_STATIC (1u << 0)
+
+/**
+ * struct sio_nvme_ctrlr_data - Identify Controller data, CNS 01h (Base 2.0
+ * Figure 275). Strings (@sn, @mn, @fr) are ASCII padded with spaces, not NUL
+ * terminated; @subnqn is NUL terminated.
+ *
+ * @vid: PCI vendor ID.
+ * @ssvid: PCI subsystem vendor ID.
+ * @sn: serial number.
+ * @mn: model number.
+ * @fr: firmware revision.
+ * @rab: recommended arbitration burst.
+ * @ieee: IEEE OUI identifier.
+ * @cmic: controller multi-path I/O and namespace sharing (SIO_NVME_CMIC_*).
+ * @mdts: maximum data transfer size, 2^n units of CAP.MPSMIN (0: no limit).
+ * @cntlid: controller ID.
+ * @ver: version (as VS).
+ * @rtd3r: RTD3 resume latency, microseconds.
+ * @rtd3e: RTD3 entry latency, microseconds.
+ * @oaes: optional asynchronous events supported (SIO_NVME_OAES_*).
+ * @ctratt: controller attributes (SIO_NVME_CTRATT_*).
+ * @rrls: read recovery levels supported.
+ * @rsvd102: reserved.
+ * @cntrltype: controller type (enum sio_nvme_cntrltype).
+ * @fguid: FRU globally unique identifier.
+ * @crdt1: command retry delay time 1, in 100 ms.
+ * @crdt2: command retry delay time 2, in 100 ms.
+ * @crdt3: command retry delay time 3, in 100 ms.
+ * @rsvd134: reserved.
+ * @nvmsr: NVM subsystem report (NVMe-MI).
+ * @vwci: VPD write cycle information (NVMe-MI).
+ * @mec: management endpoint capabilities (NVMe-MI).
+ * @oacs: optional admin command support (SIO_NVME_OACS_*).
+ * @acl: abort command limit, 0's based.
+ * @aerl: asynchronous event request limit, 0's based.
+ * @frmw: firmware updates.
+ * @lpa: log page attributes (SIO_NVME_LPA_*).
+ * @elpe: error log page entries, 0's based.
+ * @npss: number of power states supported, 0's based.
+ * @avscc: admin vendor specific command configuration.
+ * @apsta: autonomous power state transition attributes.
+ * @wctemp: warning composite temperature threshold, kelvin.
+ * @cctemp: critical composite temperature threshold, kelvin.
+ * @mtfa: maximum time for firmware activation, 100 ms.
+ * @hmpre: host memory buffer preferred size, 4 KiB units.
+ * @hmmin: host memory buffer minimum size, 4 KiB units.
+ * @tnvmcap: total NVM capacity in bytes (128-bit).
+ * @unvmcap: unallocated NVM capacity in bytes (128-bit).
+ * @rpmbs: replay protected memory block support.
+ * @edstt: extended device self-test time, minutes.
+ * @dsto: device self-test options.
+ * @fwug: firmware update granularity, 4 KiB units.
+ * @kas: keep alive support: granularity in 100 ms (0: unsupported).
+ * @hctma: host controlled thermal management attributes.
+ * @mntmt: minimum thermal management temperature.
+ * @mxtmt: maximum thermal management temperature.
+ * @sanicap: sanitize capabilities.
+ * @hmminds: host memory buffer minimum descriptor entry size.
+ * @hmmaxd: host memory maximum descriptors entries.
+ * @nsetidmax: NVM set identifier maximum.
+ * @endgidmax: endurance group identifier maximum.
+ * @anatt: ANA transition time, seconds.
+ * @anacap: asymmetric namespace access capabilities.
+ * @anagrpmax: ANA group identifier maximum.
+ * @nanagrpid: number of ANA group identifiers.
+ * @pels: persistent event log size, 64 KiB units.
+ * @domainid: domain identifier.
+ * @rsvd358: reserved.
+ * @megcap: maximum endurance group capacity (128-bit).
+ * @rsvd384: reserved.
+ * @sqes: submission queue entry size: bits 3:0 required, 7:4 maximum (2^n).
+ * @cqes: completion queue entry size: bits 3:0 required, 7:4 maximum (2^n).
+ * @maxcmd: maximum outstanding commands (Fabrics).
+ * @nn: number of namespaces (highest valid NSID).
+ * @oncs: optional NVM command support (SIO_NVME_ONCS_*).
+ * @fuses: fused operation support (SIO_NVME_FUSES_*).
+ * @fna: format NVM attributes.
+ * @vwc: volatile write cache (SIO_NVME_VWC_*).
+ * @awun: atomic write unit normal, 0's based, logical blocks.
+ * @awupf: atomic write unit power fail, 0's based, logical blocks.
+ * @icsvscc: I/O command set vendor specific command configuration.
+ * @nwpc: namespace write protection capabilities.
+ * @acwu: atomic compare & write unit, 0's based.
+ * @ocfs: optional copy formats supported.
+ * @sgls: SGL support (SIO_NVME_SGLS_*).
+ * @mnan: maximum number of allowed namespaces.
+ * @maxdna: maximum domain namespace attachments (128-bit).
+ * @maxcna: maximum I/O controller namespace attachments.
+ * @rsvd564: reserved.
+ * @subnqn: NVM subsystem NQN, NUL terminated.
+ * @rsvd1024: reserved.
+ * @ioccsz: I/O queue command capsule supported size, 16-byte units (Fabrics).
+ * @iorcsz: I/O queue response capsule supported size, 16-byte units (Fabrics).
+ * @icdoff: in-capsule data offset, 16-byte units (Fabrics).
+ * @fcatt: fabrics controller attributes (SIO_NVME_FCATT_*).
+ * @msdbd: maximum SGL data block descriptors in a command (Fabrics).
+ * @ofcs: optional fabric commands supported (bit 0: Disconnect).
+ * @dctype: discovery controller type (0 not reported, 1 direct, 2 central).
+ * @rsvd1807: reserved.
+ * @psd: power state descriptors 0-31.
+ * @vs: vendor specific.
+ */
+struct sio_nvme_ctrlr_data {
+	uint16_t vid;
+	uint16_t ssvid;
+	char sn[20];
+	char mn[40];
+	char fr[8];
+	uint8_t rab;
+	uint8_t ieee[3];
+	uint8_t cmic;
+	uint8_t mdts;
+	uint16_t cntlid;
+	uint32_t ver;
+	uint32_t rtd3r;
+	uint32_t rtd3e;
+	uint32_t oaes;
+	uint32_t ctratt;
+	uint16_t rrls;
+	uint8_t rsvd102[9];
+	uint8_t cntrltype;
+	uint8_t fguid[16];
+	uint16_t crdt1;
+	uint16_t crdt2;
+	uint16_t crdt3;
+	uint8_t rsvd134[119];
+	uint8_t nvmsr;
+	uint8_t vwci;
+	uint8_t mec;
+	uint16_t oacs;
+	uint8_t acl;
+	uint8_t aerl;
+	uint8_t frmw;
+	uint8_t lpa;
+	uint8_t elpe;
+	uint8_t npss;
+	uint8_t avscc;
+	uint8_t apsta;
+	uint16_t wctemp;
+	uint16_t cctemp;
+	uint16_t mtfa;
+	uint32_t hmpre;
+	uint32_t hmmin;
+	uint8_t tnvmcap[16];
+	uint8_t unvmcap[16];
+	uint32_t rpmbs;
+	uint16_t edstt;
+	uint8_t dsto;
+	uint8_t fwug;
+	uint16_t kas;
+	uint16_t hctma;
+	uint16_t mntmt;
+	uint16_t mxtmt;
+	uint32_t sanicap;
+	uint32_t hmminds;
+	uint16_t hmmaxd;
+	uint16_t nsetidmax;
+	uint16_t endgidmax;
+	uint8_t anatt;
+	uint8_t anacap;
+	uint32_t anagrpmax;
+	uint32_t nanagrpid;
+	uint32_t pels;
+	uint16_t domainid;
+	uint8_t rsvd358[10];
+	uint8_t megcap[16];
+	uint8_t rsvd384[128];
+	uint8_t sqes;
+	uint8_t cqes;
+	uint16_t maxcmd;
+	uint32_t nn;
+	uint16_t oncs;
+	uint16_t fuses;
+	uint8_t fna;
+	uint8_t vwc;
+	uint16_t awun;
+	uint16_t awupf;
+	uint8_t icsvscc;
+	uint8_t nwpc;
+	uint16_t acwu;
+	uint16_t ocfs;
+	uint32_t sgls;
+	uint32_t mnan;
+	uint8_t maxdna[16];
+	uint32_t maxcna;
+	uint8_t rsvd564[204];
+	char subnqn[SIO_NVMF_NQN_FIELD_LEN];
+	uint8_t rsvd1024[768];
+	uint32_t ioccsz;
+	uint32_t iorcsz;
+	uint16_t icdoff;
+	uint8_t fcatt;
+	uint8_t msdbd;
+	uint16_t ofcs;
+	uint8_t dctype;
+	uint8_t rsvd1807[241];
+	struct sio_nvme_power_state psd[32];
+	uint8_t vs[1024];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ctrlr_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, sn, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, mn, 24);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, fr, 64);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, rab, 72);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, mdts, 77);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, cntlid, 78);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, ver, 80);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, oaes, 92);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, ctratt, 96);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, cntrltype, 111);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, fguid, 112);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, crdt1, 128);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, nvmsr, 253);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, oacs, 256);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, lpa, 261);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, npss, 263);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, wctemp, 266);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, tnvmcap, 280);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, rpmbs, 312);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, kas, 320);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, sanicap, 328);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, anatt, 342);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, anagrpmax, 344);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, pels, 352);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, domainid, 356);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, megcap, 368);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, sqes, 512);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, maxcmd, 514);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, nn, 516);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, oncs, 520);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, vwc, 525);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, acwu, 532);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, sgls, 536);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, mnan, 540);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, maxcna, 560);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, subnqn, 768);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, ioccsz, 1792);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, iorcsz, 1796);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, icdoff, 1800);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, fcatt, 1802);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, msdbd, 1803);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, ofcs, 1804);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, dctype, 1806);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, psd, 2048);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ctrlr_data, vs, 3072);
+
+/**
+ * struct sio_nvme_lbaf - LBA format descriptor (NVM Command Set Figure 98).
+ *
+ * @ms: metadata bytes per logical block.
+ * @lbads: LBA data size, 2^n bytes (9 = 512, 12 = 4096); 0 = format unsupported.
+ * @rp: bits 1:0 relative performance (0 best ... 3 degraded).
+ */
+struct sio_nvme_lbaf {
+	uint16_t ms;
+	uint8_t lbads;
+	uint8_t rp;
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_lbaf, 4);
+
+/** NSFEAT bit 0: thin provisioning. */
+#define SIO_NVME_NSFEAT_THIN (1u << 0)
+/** NSFEAT bit 1: NAWUN/NAWUPF/NACWU are namespace specific. */
+#define SIO_NVME_NSFEAT_NS_ATOMICS (1u << 1)
+/** NSFEAT bit 2: Deallocated or Unwritten Logical Block error supported. */
+#define SIO_NVME_NSFEAT_DULBE (1u << 2)
+/** NSFEAT bit 3: NGUID and EUI64 are never reused. */
+#define SIO_NVME_NSFEAT_UIDREUSE (1u << 3)
+/** NSFEAT bit 4: NPWG/NPWA/NPDG/NPDA/NOWS are defined (optimal I/O). */
+#define SIO_NVME_NSFEAT_OPTPERF (1u << 4)
+/** FLBAS bits 3:0: low four bits of the LBA format index in use. */
+#define SIO_NVME_FLBAS_INDEX_LO_MASK 0x0fu
+/** FLBAS bit 4: metadata at the end of each LBA (extended LBA). */
+#define SIO_NVME_FLBAS_EXTENDED (1u << 4)
+/** FLBAS bits 6:5: high two bits of the LBA format index (formats 16-63). */
+#define SIO_NVME_FLBAS_INDEX_HI_MASK 0x60u
+/** NMIC bit 0: the namespace may be attached to two or more controllers. */
+#define SIO_NVME_NMIC_SHARED (1u << 0)
+/** NSATTR bit 0: the namespace is write protected. */
+#define SIO_NVME_NSATTR_WRITE_PROTECTED (1u << 0)
+/** DLFEAT bits 2:0 = 1h: deallocated blocks read as zeroes. */
+#define SIO_NVME_DLFEAT_READ_ZEROES 0x1u
+/** DLFEAT bit 3: Write Zeroes with DEAC deallocates. */
+#define SIO_NVME_DLFEAT_WRITE_ZEROES_DEALLOCATES (1u << 3)
+
+/**
+ * struct sio_nvme_ns_data - Identify Namespace data for the NVM command set,
+ * CNS 00h (NVM Command Set 1.0 Figure 97).
+ *
+ * @nsze: namespace size in logical blocks.
+ * @ncap: namespace capacity in logical blocks.
+ * @nuse: namespace utilization in logical blocks.
+ * @nsfeat: namespace features (SIO_NVME_NSFEAT_*).
+ * @nlbaf: number of LBA formats, 0's based.
+ * @flbas: formatted LBA size (SIO_NVME_FLBAS_*; sio_nvme_ns_lbaf_index()).
+ * @mc: metadata capabilities.
+ * @dpc: end-to-end data protection capabilities.
+ * @dps: end-to-end data protection type settings.
+ * @nmic: namespace multi-path I/O and sharing (SIO_NVME_NMIC_*).
+ * @rescap: reservation capabilities.
+ * @fpi: format progress indicator.
+ * @dlfeat: deallocate logical block features (SIO_NVME_DLFEAT_*).
+ * @nawun: namespace atomic write unit normal, 0's based.
+ * @nawupf: namespace atomic write unit power fail, 0's based.
+ * @nacwu: namespace atomic compare & write unit, 0's based.
+ * @nabsn: namespace atomic boundary size normal.
+ * @nabo: namespace atomic boundary offset.
+ * @nabspf: namespace atomic boundary size power fail.
+ * @noiob: namespace optimal I/O boundary, logical blocks.
+ * @nvmcap: NVM capacity in bytes (128-bit).
+ * @npwg: preferred write granularity, 0's based.
+ * @npwa: preferred write alignment, 0's based.
+ * @npdg: preferred deallocate granularity, 0's based.
+ * @npda: preferred deallocate alignment, 0's based.
+ * @nows: optimal write size, 0's based.
+ * @mssrl: maximum single source range length (Copy).
+ * @mcl: maximum copy length.
+ * @msrc: maximum source range count, 0's based.
+ * @rsvd81: reserved.
+ * @nulbaf: number of unique capability LBA formats.
+ * @rsvd83: reserved.
+ * @anagrpid: ANA group identifier.
+ * @rsvd96: reserved.
+ * @nsattr: namespace attributes (SIO_NVME_NSATTR_*).
+ * @nvmsetid: NVM set identifier.
+ * @endgid: endurance group identifier.
+ * @nguid: namespace globally unique identifier.
+ * @eui64: IEEE extended unique identifier.
+ * @lbaf: LBA formats 0-63.
+ * @rsvd384: reserved.
+ * @vs: vendor specific.
+ */
+struct sio_nvme_ns_data {
+	uint64_t nsze;
+	uint64_t ncap;
+	uint64_t nuse;
+	uint8_t nsfeat;
+	uint8_t nlbaf;
+	uint8_t flbas;
+	uint8_t mc;
+	uint8_t dpc;
+	uint8_t dps;
+	uint8_t nmic;
+	uint8_t rescap;
+	uint8_t fpi;
+	uint8_t dlfeat;
+	uint16_t nawun;
+	uint16_t nawupf;
+	uint16_t nacwu;
+	uint16_t nabsn;
+	uint16_t nabo;
+	uint16_t nabspf;
+	uint16_t noiob;
+	uint8_t nvmcap[16];
+	uint16_t npwg;
+	uint16_t npwa;
+	uint16_t npdg;
+	uint16_t npda;
+	uint16_t nows;
+	uint16_t mssrl;
+	uint32_t mcl;
+	uint8_t msrc;
+	uint8_t rsvd81;
+	uint8_t nulbaf;
+	uint8_t rsvd83[9];
+	uint32_t anagrpid;
+	uint8_t rsvd96[3];
+	uint8_t nsattr;
+	uint16_t nvmsetid;
+	uint16_t endgid;
+	uint8_t nguid[16];
+	uint8_t eui64[8];
+	struct sio_nvme_lbaf lbaf[64];
+	uint8_t rsvd384[3328];
+	uint8_t vs[384];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ns_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, ncap, 8);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nuse, 16);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nsfeat, 24);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, flbas, 26);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, dlfeat, 33);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nawun, 34);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, noiob, 46);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nvmcap, 48);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, npwg, 64);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nows, 72);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, mssrl, 74);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, mcl, 76);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, msrc, 80);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nulbaf, 82);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, anagrpid, 92);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nsattr, 99);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nvmsetid, 100);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, endgid, 102);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, nguid, 104);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, eui64, 120);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, lbaf, 128);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_data, vs, 3712);
+
+/**
+ * sio_nvme_ns_lbaf_index() - The index into lbaf[] of the format in use.
+ * @ns: Identify Namespace data.
+ *
+ * Context: any thread.
+ * Return: 0-63, from FLBAS bits 3:0 and 6:5.
+ */
+static inline unsigned int sio_nvme_ns_lbaf_index(const struct sio_nvme_ns_data *ns)
+{
+	return (ns->flbas & SIO_NVME_FLBAS_INDEX_LO_MASK) | ((ns->flbas & SIO_NVME_FLBAS_INDEX_HI_MASK) >> 1);
+}
+
+/** NSTAT bit 0: namespace ready. */
+#define SIO_NVME_NSTAT_READY (1u << 0)
+
+/**
+ * struct sio_nvme_ns_independent_data - I/O Command Set Independent Identify
+ * Namespace data, CNS 08h (Base 2.0 Figure 280). Linux asks for it before
+ * the command set specific data on controllers of version 2.0 and later.
+ *
+ * @nsfeat: common namespace features.
+ * @nmic: namespace multi-path I/O and sharing.
+ * @rescap: reservation capabilities.
+ * @fpi: format progress indicator.
+ * @anagrpid: ANA group identifier.
+ * @nsattr: namespace attributes.
+ * @rsvd9: reserved.
+ * @nvmsetid: NVM set identifier.
+ * @endgid: endurance group identifier.
+ * @nstat: namespace status (SIO_NVME_NSTAT_*).
+ * @rsvd15: reserved.
+ */
+struct sio_nvme_ns_independent_data {
+	uint8_t nsfeat;
+	uint8_t nmic;
+	uint8_t rescap;
+	uint8_t fpi;
+	uint32_t anagrpid;
+	uint8_t nsattr;
+	uint8_t rsvd9;
+	uint16_t nvmsetid;
+	uint16_t endgid;
+	uint8_t nstat;
+	uint8_t rsvd15[4081];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ns_independent_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_independent_data, anagrpid, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_independent_data, nvmsetid, 10);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_independent_data, nstat, 14);
+
+/**
+ * struct sio_nvme_nvm_ns_data - NVM command set specific Identify Namespace
+ * data, CNS 05h CSI 00h (NVM Command Set 1.0 Figure 100): protection
+ * information formats per LBA format.
+ *
+ * @lbstm: logical block storage tag mask.
+ * @pic: protection information capabilities.
+ * @rsvd9: reserved.
+ * @elbaf: extended LBA formats 0-63: bits 6:0 storage tag size, 8:7 protection
+ *	information format.
+ * @rsvd268: reserved.
+ */
+struct sio_nvme_nvm_ns_data {
+	uint64_t lbstm;
+	uint8_t pic;
+	uint8_t rsvd9[3];
+	uint32_t elbaf[64];
+	uint8_t rsvd268[3828];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_nvm_ns_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_nvm_ns_data, pic, 8);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_nvm_ns_data, elbaf, 12);
+
+/**
+ * struct sio_nvme_nvm_ctrlr_data - NVM command set specific Identify
+ * Controller data, CNS 06h CSI 00h (NVM Command Set 1.0 Figure 101): the
+ * size limits of non-read/write commands, which Linux reads to size
+ * discard and write-zeroes requests.
+ *
+ * @vsl: Verify size limit, 2^n units of CAP.MPSMIN (0: none).
+ * @wzsl: Write Zeroes size limit, same units.
+ * @wusl: Write Uncorrectable size limit, same units.
+ * @dmrl: Dataset Management ranges limit (0: none).
+ * @dmrsl: Dataset Management range size limit, logical blocks.
+ * @dmsl: Dataset Management size limit, logical blocks.
+ * @rsvd16: reserved.
+ */
+struct sio_nvme_nvm_ctrlr_data {
+	uint8_t vsl;
+	uint8_t wzsl;
+	uint8_t wusl;
+	uint8_t dmrl;
+	uint32_t dmrsl;
+	uint64_t dmsl;
+	uint8_t rsvd16[4080];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_nvm_ctrlr_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_nvm_ctrlr_data, dmrsl, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_nvm_ctrlr_data, dmsl, 8);
+
+/**
+ * struct sio_nvme_iocs_vector_data - Identify I/O Command Set data
+ * structure, CNS 1Ch (Base 2.0 Figure 290): 512 command set combinations,
+ * each a 64-bit vector of CSI bits.
+ *
+ * @iocsc: I/O command set combinations.
+ */
+struct sio_nvme_iocs_vector_data {
+	uint64_t iocsc[512];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_iocs_vector_data, SIO_NVME_IDENTIFY_DATA_SIZE);
+
+/** Entries of an Active Namespace ID list (CNS 02h/07h). */
+#define SIO_NVME_NS_LIST_MAX 1024
+
+/**
+ * struct sio_nvme_ns_list - Namespace ID list, CNS 02h (Base 2.0 section
+ * 4.4.3): active NSIDs in increasing order, zero-filled after the last.
+ *
+ * @ns_list: the NSIDs.
+ */
+struct sio_nvme_ns_list {
+	uint32_t ns_list[SIO_NVME_NS_LIST_MAX];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ns_list, SIO_NVME_IDENTIFY_DATA_SIZE);
+
+/** Namespace Identifier Types (Base 2.0 Figure 279). */
+enum sio_nvme_nidt {
+	SIO_NVME_NIDT_EUI64 = 0x1, /**< IEEE EUI-64, 8 bytes */
+	SIO_NVME_NIDT_NGUID = 0x2, /**< namespace GUID, 16 bytes */
+	SIO_NVME_NIDT_UUID = 0x3,  /**< namespace UUID (RFC 4122), 16 bytes */
+	SIO_NVME_NIDT_CSI = 0x4,   /**< command set identifier, 1 byte */
+};
+
+/** NIDL for each type. */
+enum sio_nvme_nidl {
+	SIO_NVME_NIDL_EUI64 = 8,  /**< length of an EUI64 */
+	SIO_NVME_NIDL_NGUID = 16, /**< length of an NGUID */
+	SIO_NVME_NIDL_UUID = 16,  /**< length of a UUID */
+	SIO_NVME_NIDL_CSI = 1,    /**< length of a CSI */
+};
+
+/**
+ * struct sio_nvme_ns_id_desc - Header of one namespace identification
+ * descriptor, CNS 03h (Base 2.0 Figure 278). The 4096-byte list is a run of
+ * these, each followed by @nidl bytes of identifier, ended by a zero @nidt.
+ *
+ * @nidt: namespace identifier type (enum sio_nvme_nidt).
+ * @nidl: namespace identifier length (enum sio_nvme_nidl).
+ * @rsvd2: reserved.
+ * @nid: the identifier.
+ */
+struct sio_nvme_ns_id_desc {
+	uint8_t nidt;
+	uint8_t nidl;
+	uint16_t rsvd2;
+	uint8_t nid[];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ns_id_desc, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ns_id_desc, nid, 4);
+
+/* ------------------------------------------------------------------------- */
+/* Log pages (Base 2.0 section 5.16)                                         */
+/* ------------------------------------------------------------------------- */
+
+/** Log page identifiers (Base 2.0 Figure 202). */
+enum sio_nvme_log_page {
+	SIO_NVME_LOG_SUPPORTED_LOG_PAGES = 0x00,     /**< Supported Log Pages */
+	SIO_NVME_LOG_ERROR = 0x01,                   /**< Error Information */
+	SIO_NVME_LOG_HEALTH_INFORMATION = 0x02,      /**< SMART / Health Information */
+	SIO_NVME_LOG_FIRMWARE_SLOT = 0x03,           /**< Firmware Slot Information */
+	SIO_NVME_LOG_CHANGED_NS_LIST = 0x04,         /**< Changed Namespace List */
+	SIO_NVME_LOG_COMMAND_EFFECTS = 0x05,         /**< Commands Supported and Effects */
+	SIO_NVME_LOG_DEVICE_SELF_TEST = 0x06,        /**< Device Self-test */
+	SIO_NVME_LOG_TELEMETRY_HOST = 0x07,          /**< Telemetry Host-Initiated */
+	SIO_NVME_LOG_TELEMETRY_CTRLR = 0x08,         /**< Telemetry Controller-Initiated */
+	SIO_NVME_LOG_ENDURANCE_GROUP = 0x09,         /**< Endurance Group Information */
+	SIO_NVME_LOG_PREDICTABLE_LATENCY = 0x0a,     /**< Predictable Latency Per NVM Set */
+	SIO_NVME_LOG_PREDICTABLE_LATENCY_EVENT = 0x0b, /**< Predictable Latency Event Aggregate */
+	SIO_NVME_LOG_ANA = 0x0c,                     /**< Asymmetric Namespace Access */
+	SIO_NVME_LOG_PERSISTENT_EVENT = 0x0d,        /**< Persistent Event Log */
+	SIO_NVME_LOG_ENDURANCE_GROUP_EVENT = 0x0f,   /**< Endurance Group Event Aggregate */
+	SIO_NVME_LOG_MEDIA_UNIT_STATUS = 0x10,       /**< Media Unit Status */
+	SIO_NVME_LOG_CAPACITY_CONFIG_LIST = 0x11,    /**< Supported Capacity Configuration List */
+	SIO_NVME_LOG_FEATURE_IDS_EFFECTS = 0x12,     /**< Feature Identifiers Supported and Effects */
+	SIO_NVME_LOG_NVME_MI_EFFECTS = 0x13,         /**< NVMe-MI Commands Supported and Effects */
+	SIO_NVME_LOG_LOCKDOWN = 0x14,                /**< Command and Feature Lockdown */
+	SIO_NVME_LOG_BOOT_PARTITION = 0x15,          /**< Boot Partition */
+	SIO_NVME_LOG_ROTATIONAL_MEDIA = 0x16,        /**< Rotational Media Information */
+	SIO_NVME_LOG_DISCOVERY = 0x70,               /**< Discovery (Fabrics discovery controllers) */
+	SIO_NVME_LOG_RESERVATION_NOTIFICATION = 0x80, /**< Reservation Notification */
+	SIO_NVME_LOG_SANITIZE_STATUS = 0x81,         /**< Sanitize Status */
+};
+
+/** Get Log Page CDW10 from LID, LSP, RAE and the low 16 bits of NUMD (0's based dwords). */
+#define SIO_NVME_GET_LOG_CDW10(lid, lsp, rae, numdl) \
+	((uint32_t)(lid) | ((uint32_t)(lsp) << 8) | ((uint32_t)!!(rae) << 15) | ((uint32_t)(numdl) << 16))
+/** Get Log Page CDW11 from the high 16 bits of NUMD and the log specific identifier. */
+#define SIO_NVME_GET_LOG_CDW11(numdu, lsi) ((uint32_t)(numdu) | ((uint32_t)(lsi) << 16))
+
+/**
+ * struct sio_nvme_error_info_entry - One 64-byte Error Information log entry
+ * (Base 2.0 Figure 205).
+ *
+ * @error_count: unique, increasing error number (0: entry empty).
+ * @sqid: submission queue of the failed command.
+ * @cid: command identifier of the failed command.
+ * @status: status field of its completion (union sio_nvme_status; bit 0 phase).
+ * @error_location: byte (bits 7:0) and bit (10:8) of the command parameter in error.
+ * @lba: first LBA that saw the error.
+ * @nsid: namespace of the error.
+ * @vendor_specific: vendor specific information available (log page ID).
+ * @trtype: transport type of the command (enum sio_nvmf_trtype).
+ * @rsvd30: reserved.
+ * @command_specific: command specific information.
+ * @trtype_specific: transport type specific information.
+ * @rsvd42: reserved.
+ */
+struct sio_nvme_error_info_entry {
+	uint64_t error_count;
+	uint16_t sqid;
+	uint16_t cid;
+	union sio_nvme_status status;
+	uint16_t error_location;
+	uint64_t lba;
+	uint32_t nsid;
+	uint8_t vendor_specific;
+	uint8_t trtype;
+	uint8_t rsvd30[2];
+	uint64_t command_specific;
+	uint16_t trtype_specific;
+	uint8_t rsvd42[22];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_error_info_entry, 64);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, status, 12);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, lba, 16);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, nsid, 24);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, trtype, 29);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, command_specific, 32);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_error_info_entry, trtype_specific, 40);
+
+/** SMART critical warning bits (Base 2.0 Figure 207, byte 0). */
+enum sio_nvme_critical_warning {
+	SIO_NVME_CW_SPARE = 1u << 0,           /**< available spare below threshold */
+	SIO_NVME_CW_TEMPERATURE = 1u << 1,     /**< temperature outside a threshold */
+	SIO_NVME_CW_RELIABILITY = 1u << 2,     /**< reliability degraded by media errors */
+	SIO_NVME_CW_READ_ONLY = 1u << 3,       /**< media placed in read-only mode */
+	SIO_NVME_CW_VOLATILE_BACKUP = 1u << 4, /**< volatile memory backup device failed */
+	SIO_NVME_CW_PMR_READ_ONLY = 1u << 5,   /**< persistent memory region read-only or unreliable */
+};
+
+/**
+ * struct sio_nvme_health_information_page - SMART / Health Information log,
+ * 512 bytes (Base 2.0 Figure 207). 128-bit counters are little-endian byte
+ * arrays; data units are thousands of 512-byte units.
+ *
+ * @critical_warning: enum sio_nvme_critical_warning bits.
+ * @temperature: composite temperature, kelvin (unaligned, bytes 1-2).
+ * @available_spare: percent.
+ * @available_spare_threshold: percent.
+ * @percentage_used: percent of life used (may exceed 100).
+ * @endurance_group_critical_warning: endurance group critical warning summary.
+ * @rsvd7: reserved.
+ * @data_units_read: data units read.
+ * @data_units_written: data units written.
+ * @host_read_commands: host read commands.
+ * @host_write_commands: host write commands.
+ * @controller_busy_time: minutes busy with I/O.
+ * @power_cycles: power cycles.
+ * @power_on_hours: power-on hours.
+ * @unsafe_shutdowns: unsafe shutdowns.
+ * @media_errors: unrecovered data integrity errors.
+ * @num_error_info_log_entries: error information log entries over the life.
+ * @warning_temp_time: minutes above the warning threshold.
+ * @critical_temp_time: minutes above the critical threshold.
+ * @temp_sensor: temperature sensors 1-8, kelvin.
+ * @thm_temp1_trans_count: thermal management temperature 1 transition count.
+ * @thm_temp2_trans_count: thermal management temperature 2 transition count.
+ * @thm_temp1_total_time: total time in thermal management temperature 1, seconds.
+ * @thm_temp2_total_time: total time in thermal management temperature 2, seconds.
+ * @rsvd232: reserved.
+ */
+struct sio_nvme_health_information_page {
+	uint8_t critical_warning;
+	uint16_t temperature;
+	uint8_t available_spare;
+	uint8_t available_spare_threshold;
+	uint8_t percentage_used;
+	uint8_t endurance_group_critical_warning;
+	uint8_t rsvd7[25];
+	uint8_t data_units_read[16];
+	uint8_t data_units_written[16];
+	uint8_t host_read_commands[16];
+	uint8_t host_write_commands[16];
+	uint8_t controller_busy_time[16];
+	uint8_t power_cycles[16];
+	uint8_t power_on_hours[16];
+	uint8_t unsafe_shutdowns[16];
+	uint8_t media_errors[16];
+	uint8_t num_error_info_log_entries[16];
+	uint32_t warning_temp_time;
+	uint32_t critical_temp_time;
+	uint16_t temp_sensor[8];
+	uint32_t thm_temp1_trans_count;
+	uint32_t thm_temp2_trans_count;
+	uint32_t thm_temp1_total_time;
+	uint32_t thm_temp2_total_time;
+	uint8_t rsvd232[280];
+} __attribute__((packed));
+SIO_NVME_STATIC_SIZE(struct sio_nvme_health_information_page, 512);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, temperature, 1);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, available_spare, 3);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, endurance_group_critical_warning, 6);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, data_units_read, 32);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, power_on_hours, 128);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, num_error_info_log_entries, 176);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, warning_temp_time, 192);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, temp_sensor, 200);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, thm_temp1_trans_count, 216);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_health_information_page, thm_temp2_total_time, 228);
+
+/**
+ * struct sio_nvme_firmware_page - Firmware Slot Information log, 512 bytes
+ * (Base 2.0 Figure 208).
+ *
+ * @afi: active firmware info: bits 2:0 active slot, 6:4 slot at next reset.
+ * @rsvd1: reserved.
+ * @frs: firmware revision of slots 1-7 (8 ASCII characters each).
+ * @rsvd64: reserved.
+ */
+struct sio_nvme_firmware_page {
+	uint8_t afi;
+	uint8_t rsvd1[7];
+	char frs[7][8];
+	uint8_t rsvd64[448];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_firmware_page, 512);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_firmware_page, frs, 8);
+
+/** Entries of the Changed Namespace List log; a first entry FFFFFFFFh means more than that changed. */
+#define SIO_NVME_MAX_CHANGED_NAMESPACES 1024
+
+/**
+ * struct sio_nvme_ns_list_log - Changed Namespace List log, 4096 bytes
+ * (Base 2.0 Figure 209).
+ *
+ * @ns_list: changed NSIDs in increasing order, zero-filled after the last.
+ */
+struct sio_nvme_ns_list_log {
+	uint32_t ns_list[SIO_NVME_MAX_CHANGED_NAMESPACES];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ns_list_log, 4096);
+
+/** Commands Supported and Effects entry bits (Base 2.0 Figure 211). */
+enum sio_nvme_cmd_effects {
+	SIO_NVME_CMD_EFFECTS_CSUPP = 1u << 0,  /**< command supported */
+	SIO_NVME_CMD_EFFECTS_LBCC = 1u << 1,   /**< logical block content change */
+	SIO_NVME_CMD_EFFECTS_NCC = 1u << 2,    /**< namespace capability change */
+	SIO_NVME_CMD_EFFECTS_NIC = 1u << 3,    /**< namespace inventory change */
+	SIO_NVME_CMD_EFFECTS_CCC = 1u << 4,    /**< controller capability change */
+	SIO_NVME_CMD_EFFECTS_CSE_MASK = 7u << 16, /**< command submission and execution (bits 18:16) */
+	SIO_NVME_CMD_EFFECTS_UUID_SEL = 1u << 19, /**< UUID selection supported */
+};
+
+/**
+ * struct sio_nvme_cmds_and_effect_log_page - Commands Supported and Effects
+ * log, 4096 bytes (Base 2.0 Figure 210).
+ *
+ * @admin_cmds_supported: one entry per admin opcode (enum sio_nvme_cmd_effects).
+ * @io_cmds_supported: one entry per I/O opcode.
+ * @rsvd2048: reserved.
+ */
+struct sio_nvme_cmds_and_effect_log_page {
+	uint32_t admin_cmds_supported[256];
+	uint32_t io_cmds_supported[256];
+	uint8_t rsvd2048[2048];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_cmds_and_effect_log_page, 4096);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_cmds_and_effect_log_page, io_cmds_supported, 1024);
+
+/* ------------------------------------------------------------------------- */
+/* Discovery log page (Base 2.0 section 5.16.1.23 / NVMe-oF 1.1 5.3)         */
+/* ------------------------------------------------------------------------- */
+
+/** Transport types, TRTYPE (NVMe-oF 1.1 Figure 38). */
+enum sio_nvmf_trtype {
+	SIO_NVMF_TRTYPE_RDMA = 0x1,       /**< RDMA */
+	SIO_NVMF_TRTYPE_FC = 0x2,         /**< Fibre Channel */
+	SIO_NVMF_TRTYPE_TCP = 0x3,        /**< TCP */
+	SIO_NVMF_TRTYPE_INTRA_HOST = 0xfe, /**< intra-host transport (loopback) */
+};
+
+/** Address families, ADRFAM (NVMe-oF 1.1 Figure 38). */
+enum sio_nvmf_adrfam {
+	SIO_NVMF_ADRFAM_IPV4 = 0x1,       /**< AF_INET */
+	SIO_NVMF_ADRFAM_IPV6 = 0x2,       /**< AF_INET6 */
+	SIO_NVMF_ADRFAM_IB = 0x3,         /**< InfiniBand */
+	SIO_NVMF_ADRFAM_FC = 0x4,         /**< Fibre Channel */
+	SIO_NVMF_ADRFAM_INTRA_HOST = 0xfe, /**< intra-host transport */
+};
+
+/** Subsystem types, SUBTYPE (NVMe-oF 1.1 Figure 38; TP 8013). */
+enum sio_nvmf_subtype {
+	SIO_NVMF_SUBTYPE_DISCOVERY = 0x1,         /**< referral to a discovery subsystem */
+	SIO_NVMF_SUBTYPE_NVME = 0x2,              /**< an NVM subsystem */
+	SIO_NVMF_SUBTYPE_DISCOVERY_CURRENT = 0x3, /**< the discovery subsystem being queried */
+};
+
+/** TREQ bits 1:0: secure channel (NVMe-oF 1.1 Figure 38). */
+enum sio_nvmf_treq_secure_channel {
+	SIO_NVMF_TREQ_SECURE_CHANNEL_NOT_SPECIFIED = 0x0, /**< not specified */
+	SIO_NVMF_TREQ_SECURE_CHANNEL_REQUIRED = 0x1,      /**< required */
+	SIO_NVMF_TREQ_SECURE_CHANNEL_NOT_REQUIRED = 0x2,  /**< not required */
+};
+/** TREQ bit 2: the controller supports disabling SQ flow control. */
+#define SIO_NVMF_TREQ_DISABLE_SQ_FLOW (1u << 2)
+
+/** EFLAGS bit 0: duplicate returned information. */
+#define SIO_NVMF_DISC_EFLAGS_DUPRETINFO (1u << 0)
+/** EFLAGS bit 1: explicit persistent connection support for discovery. */
+#define SIO_NVMF_DISC_EFLAGS_EPCSD (1u << 1)
+
+/** TSAS.tcp.sectype for NVMe/TCP (NVMe/TCP 1.0 Figure 4). */
+enum sio_nvmf_tcp_sectype {
+	SIO_NVMF_TCP_SECTYPE_NONE = 0x0,  /**< no security */
+	SIO_NVMF_TCP_SECTYPE_TLS12 = 0x1, /**< TLS 1.2 */
+	SIO_NVMF_TCP_SECTYPE_TLS13 = 0x2, /**< TLS 1.3 */
+};
+
+/** TRSVCID field length: ASCII, space padded (NVMe-oF 1.1 Figure 38). */
+#define SIO_NVMF_TRSVCID_MAX_LEN 32
+/** TRADDR field length: ASCII, space padded. */
+#define SIO_NVMF_TRADDR_MAX_LEN 256
+/** TSAS field length. */
+#define SIO_NVMF_TSAS_LEN 256
+
+/**
+ * union sio_nvmf_tsas - Transport specific address subtype (NVMe-oF 1.1 Figure 38, 39).
+ *
+ * @raw: the 256 bytes.
+ * @rdma: RDMA: @rdma.rdma_qptype, @rdma.rdma_prtype, @rdma.rdma_cms,
+ *	@rdma.rdma_pkey.
+ * @tcp: TCP: @tcp.sectype (enum sio_nvmf_tcp_sectype).
+ */
+union sio_nvmf_tsas {
+	uint8_t raw[SIO_NVMF_TSAS_LEN];
+	struct {
+		uint8_t rdma_qptype;
+		uint8_t rdma_prtype;
+		uint8_t rdma_cms;
+		uint8_t rsvd3[5];
+		uint16_t rdma_pkey;
+		uint8_t rsvd10[246];
+	} rdma;
+	struct {
+		uint8_t sectype;
+		uint8_t rsvd1[255];
+	} tcp;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvmf_tsas, 256);
+
+/**
+ * struct sio_nvmf_discovery_log_page_entry - One 1024-byte discovery log
+ * entry (NVMe-oF 1.1 Figure 38).
+ *
+ * @trtype: transport type (enum sio_nvmf_trtype).
+ * @adrfam: address family (enum sio_nvmf_adrfam).
+ * @subtype: subsystem type (enum sio_nvmf_subtype).
+ * @treq: transport requirements (enum sio_nvmf_treq_secure_channel,
+ *	SIO_NVMF_TREQ_DISABLE_SQ_FLOW).
+ * @portid: NVM subsystem port ID.
+ * @cntlid: controller ID (SIO_NVMF_CNTLID_DYNAMIC for dynamic controllers).
+ * @asqsz: admin maximum SQ size (at least 32).
+ * @eflags: entry flags (SIO_NVMF_DISC_EFLAGS_*).
+ * @rsvd12: reserved.
+ * @trsvcid: transport service ID (TCP port as decimal ASCII), space padded.
+ * @rsvd64: reserved.
+ * @subnqn: subsystem NQN, NUL terminated.
+ * @traddr: transport address (IP address in ASCII), space padded.
+ * @tsas: transport specific address subtype.
+ */
+struct sio_nvmf_discovery_log_page_entry {
+	uint8_t trtype;
+	uint8_t adrfam;
+	uint8_t subtype;
+	uint8_t treq;
+	uint16_t portid;
+	uint16_t cntlid;
+	uint16_t asqsz;
+	uint16_t eflags;
+	uint8_t rsvd12[20];
+	char trsvcid[SIO_NVMF_TRSVCID_MAX_LEN];
+	uint8_t rsvd64[192];
+	char subnqn[SIO_NVMF_NQN_FIELD_LEN];
+	char traddr[SIO_NVMF_TRADDR_MAX_LEN];
+	union sio_nvmf_tsas tsas;
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvmf_discovery_log_page_entry, 1024);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, portid, 4);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, cntlid, 6);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, asqsz, 8);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, eflags, 10);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, trsvcid, 32);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, subnqn, 256);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, traddr, 512);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page_entry, tsas, 768);
+
+/**
+ * struct sio_nvmf_discovery_log_page - Discovery log page: a 1024-byte
+ * header and @numrec entries (NVMe-oF 1.1 Figure 37).
+ *
+ * @genctr: generation counter, incremented whenever the log changes; a host
+ *	reading in pieces rereads it last and restarts on a change.
+ * @numrec: number of records.
+ * @recfmt: record format, 0.
+ * @rsvd14: reserved.
+ * @entries: the records.
+ */
+struct sio_nvmf_discovery_log_page {
+	uint64_t genctr;
+	uint64_t numrec;
+	uint16_t recfmt;
+	uint8_t rsvd14[1006];
+	struct sio_nvmf_discovery_log_page_entry entries[];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvmf_discovery_log_page, 1024);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page, numrec, 8);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page, recfmt, 16);
+SIO_NVME_STATIC_OFFSET(struct sio_nvmf_discovery_log_page, entries, 1024);
+
+/* ------------------------------------------------------------------------- */
+/* Features (Base 2.0 section 5.27.1)                                        */
+/* ------------------------------------------------------------------------- */
+
+/** Feature identifiers (Base 2.0 Figure 317; NVM Command Set Figure 86). */
+enum sio_nvme_feat {
+	SIO_NVME_FEAT_ARBITRATION = 0x01,              /**< Arbitration */
+	SIO_NVME_FEAT_POWER_MANAGEMENT = 0x02,         /**< Power Management */
+	SIO_NVME_FEAT_LBA_RANGE_TYPE = 0x03,           /**< LBA Range Type */
+	SIO_NVME_FEAT_TEMPERATURE_THRESHOLD = 0x04,    /**< Temperature Threshold */
+	SIO_NVME_FEAT_ERROR_RECOVERY = 0x05,           /**< Error Recovery */
+	SIO_NVME_FEAT_VOLATILE_WRITE_CACHE = 0x06,     /**< Volatile Write Cache */
+	SIO_NVME_FEAT_NUMBER_OF_QUEUES = 0x07,         /**< Number of Queues */
+	SIO_NVME_FEAT_INTERRUPT_COALESCING = 0x08,     /**< Interrupt Coalescing */
+	SIO_NVME_FEAT_INTERRUPT_VECTOR_CONFIGURATION = 0x09, /**< Interrupt Vector Configuration */
+	SIO_NVME_FEAT_WRITE_ATOMICITY = 0x0a,          /**< Write Atomicity Normal */
+	SIO_NVME_FEAT_ASYNC_EVENT_CONFIGURATION = 0x0b, /**< Asynchronous Event Configuration */
+	SIO_NVME_FEAT_AUTONOMOUS_POWER_STATE_TRANSITION = 0x0c, /**< Autonomous Power State Transition */
+	SIO_NVME_FEAT_HOST_MEM_BUFFER = 0x0d,          /**< Host Memory Buffer */
+	SIO_NVME_FEAT_TIMESTAMP = 0x0e,                /**< Timestamp */
+	SIO_NVME_FEAT_KEEP_ALIVE_TIMER = 0x0f,         /**< Keep Alive Timer */
+	SIO_NVME_FEAT_HOST_CONTROLLED_THERMAL_MANAGEMENT = 0x10, /**< Host Controlled Thermal Management */
+	SIO_NVME_FEAT_NON_OPERATIONAL_POWER_STATE_CONFIG = 0x11, /**< Non-Operational Power State Config */
+	SIO_NVME_FEAT_READ_RECOVERY_LEVEL_CONFIG = 0x12, /**< Read Recovery Level Config */
+	SIO_NVME_FEAT_PREDICTABLE_LATENCY_MODE_CONFIG = 0x13, /**< Predictable Latency Mode Config */
+	SIO_NVME_FEAT_PREDICTABLE_LATENCY_MODE_WINDOW = 0x14, /**< Predictable Latency Mode Window */
+	SIO_NVME_FEAT_HOST_BEHAVIOR_SUPPORT = 0x16,    /**< Host Behavior Support */
+	SIO_NVME_FEAT_SANITIZE_CONFIG = 0x17,          /**< Sanitize Config */
+	SIO_NVME_FEAT_ENDURANCE_GROUP_EVENT = 0x18,    /**< Endurance Group Event Configuration */
+	SIO_NVME_FEAT_IO_COMMAND_SET_PROFILE = 0x19,   /**< I/O Command Set Profile */
+	SIO_NVME_FEAT_SPINUP_CONTROL = 0x1a,           /**< Spinup Control */
+	SIO_NVME_FEAT_ENHANCED_CTRLR_METADATA = 0x7d,  /**< Enhanced Controller Metadata */
+	SIO_NVME_FEAT_CTRLR_METADATA = 0x7e,           /**< Controller Metadata */
+	SIO_NVME_FEAT_NS_METADATA = 0x7f,              /**< Namespace Metadata */
+	SIO_NVME_FEAT_SOFTWARE_PROGRESS_MARKER = 0x80, /**< Software Progress Marker */
+	SIO_NVME_FEAT_HOST_IDENTIFIER = 0x81,          /**< Host Identifier */
+	SIO_NVME_FEAT_HOST_RESERVE_MASK = 0x82,        /**< Reservation Notification Mask */
+	SIO_NVME_FEAT_HOST_RESERVE_PERSIST = 0x83,     /**< Reservation Persistence */
+	SIO_NVME_FEAT_NS_WRITE_PROTECTION_CONFIG = 0x84, /**< Namespace Write Protection Config */
+};
+
+/** Get Features SEL, CDW10 bits 10:8 (Base 2.0 Figure 191). */
+enum sio_nvme_feat_sel {
+	SIO_NVME_FEAT_SEL_CURRENT = 0x0,   /**< current value */
+	SIO_NVME_FEAT_SEL_DEFAULT = 0x1,   /**< default value */
+	SIO_NVME_FEAT_SEL_SAVED = 0x2,     /**< saved value */
+	SIO_NVME_FEAT_SEL_SUPPORTED = 0x3, /**< capabilities (saveable, namespace specific, changeable) */
+};
+
+/** Get Features CDW10 from FID and SEL. */
+#define SIO_NVME_GET_FEATURES_CDW10(fid, sel) ((uint32_t)(fid) | ((uint32_t)(sel) << 8))
+/** Set Features CDW10 from FID and SV (save across resets). */
+#define SIO_NVME_SET_FEATURES_CDW10(fid, sv) ((uint32_t)(fid) | ((uint32_t)!!(sv) << 31))
+
+/**
+ * union sio_nvme_feat_arbitration - Arbitration, FID 01h, CDW11 (Base 2.0 Figure 320).
+ *
+ * @raw: the dword.
+ * @bits: @bits.ab arbitration burst (2^n, 7 = no limit), @bits.lpw, @bits.mpw,
+ *	@bits.hpw low/medium/high priority weights, 0's based.
+ */
+union sio_nvme_feat_arbitration {
+	uint32_t raw;
+	struct {
+		uint32_t ab : 3;
+		uint32_t rsvd1 : 5;
+		uint32_t lpw : 8;
+		uint32_t mpw : 8;
+		uint32_t hpw : 8;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_arbitration, 4);
+
+/**
+ * union sio_nvme_feat_power_management - Power Management, FID 02h, CDW11 (Base 2.0 Figure 322).
+ *
+ * @raw: the dword.
+ * @bits: @bits.ps power state, @bits.wh workload hint.
+ */
+union sio_nvme_feat_power_management {
+	uint32_t raw;
+	struct {
+		uint32_t ps : 5;
+		uint32_t wh : 3;
+		uint32_t rsvd1 : 24;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_power_management, 4);
+
+/**
+ * union sio_nvme_feat_temperature_threshold - Temperature Threshold, FID
+ * 04h, CDW11 (Base 2.0 Figure 326).
+ *
+ * @raw: the dword.
+ * @bits: @bits.tmpth threshold in kelvin, @bits.tmpsel sensor (0 composite,
+ *	1-8 sensors, Fh all), @bits.thsel 0 over-temperature, 1 under-temperature.
+ */
+union sio_nvme_feat_temperature_threshold {
+	uint32_t raw;
+	struct {
+		uint32_t tmpth : 16;
+		uint32_t tmpsel : 4;
+		uint32_t thsel : 2;
+		uint32_t rsvd1 : 10;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_temperature_threshold, 4);
+
+/**
+ * union sio_nvme_feat_error_recovery - Error Recovery, FID 05h, CDW11 (Base 2.0 Figure 328).
+ *
+ * @raw: the dword.
+ * @bits: @bits.tler time limited error recovery in 100 ms (0: none),
+ *	@bits.dulbe deallocated or unwritten logical block error enable.
+ */
+union sio_nvme_feat_error_recovery {
+	uint32_t raw;
+	struct {
+		uint32_t tler : 16;
+		uint32_t dulbe : 1;
+		uint32_t rsvd1 : 15;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_error_recovery, 4);
+
+/**
+ * union sio_nvme_feat_volatile_write_cache - Volatile Write Cache, FID 06h,
+ * CDW11 (Base 2.0 Figure 330).
+ *
+ * @raw: the dword.
+ * @bits: @bits.wce write cache enable.
+ */
+union sio_nvme_feat_volatile_write_cache {
+	uint32_t raw;
+	struct {
+		uint32_t wce : 1;
+		uint32_t rsvd1 : 31;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_volatile_write_cache, 4);
+
+/**
+ * union sio_nvme_feat_number_of_queues - Number of Queues, FID 07h (Base
+ * 2.0 Figure 332, 333): CDW11 as requested and completion dword 0 as
+ * allocated, both 0's based.
+ *
+ * @raw: the dword.
+ * @bits: @bits.nsqr I/O submission queues, @bits.ncqr I/O completion queues.
+ */
+union sio_nvme_feat_number_of_queues {
+	uint32_t raw;
+	struct {
+		uint32_t nsqr : 16;
+		uint32_t ncqr : 16;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_number_of_queues, 4);
+
+/**
+ * union sio_nvme_feat_async_event_configuration - Asynchronous Event
+ * Configuration, FID 0Bh, CDW11 (Base 2.0 Figure 340): which events raise an
+ * Asynchronous Event Request completion.
+ *
+ * @raw: the dword.
+ * @bits: the enables:
+ *	@bits.crit_warn: SMART / health critical warnings (enum sio_nvme_critical_warning bits);
+ *	@bits.ns_attr: namespace attribute notices;
+ *	@bits.fw_activation: firmware activation notices;
+ *	@bits.telemetry_log: telemetry log notices;
+ *	@bits.ana_change: ANA change notices;
+ *	@bits.pred_lat_aggregate: predictable latency event aggregate log change;
+ *	@bits.lba_status: LBA status information notices;
+ *	@bits.endurance_aggregate: endurance group event aggregate log change;
+ *	@bits.nvm_shutdown: normal NVM subsystem shutdown notices;
+ *	@bits.discovery_log_change: discovery log page change (discovery controllers).
+ */
+union sio_nvme_feat_async_event_configuration {
+	uint32_t raw;
+	struct {
+		uint32_t crit_warn : 8;
+		uint32_t ns_attr : 1;
+		uint32_t fw_activation : 1;
+		uint32_t telemetry_log : 1;
+		uint32_t ana_change : 1;
+		uint32_t pred_lat_aggregate : 1;
+		uint32_t lba_status : 1;
+		uint32_t endurance_aggregate : 1;
+		uint32_t nvm_shutdown : 1;
+		uint32_t rsvd1 : 15;
+		uint32_t discovery_log_change : 1;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_async_event_configuration, 4);
+
+/**
+ * union sio_nvme_feat_keep_alive_timer - Keep Alive Timer, FID 0Fh, CDW11
+ * (Base 2.0 Figure 348).
+ *
+ * @raw: the dword.
+ * @bits: @bits.kato keep alive timeout in milliseconds (0: disabled).
+ */
+union sio_nvme_feat_keep_alive_timer {
+	uint32_t raw;
+	struct {
+		uint32_t kato;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_keep_alive_timer, 4);
+
+/**
+ * union sio_nvme_feat_host_identifier - Host Identifier, FID 81h, CDW11
+ * (Base 2.0 Figure 370). The identifier itself is the command's data (8 or
+ * 16 bytes); on Fabrics it is the Connect data's HOSTID and cannot be set.
+ *
+ * @raw: the dword.
+ * @bits: @bits.exhid extended (128-bit) host identifier.
+ */
+union sio_nvme_feat_host_identifier {
+	uint32_t raw;
+	struct {
+		uint32_t exhid : 1;
+		uint32_t rsvd1 : 31;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_feat_host_identifier, 4);
+
+/* ------------------------------------------------------------------------- */
+/* Asynchronous events (Base 2.0 section 5.2)                                */
+/* ------------------------------------------------------------------------- */
+
+/** Asynchronous event types (Base 2.0 Figure 146). */
+enum sio_nvme_async_event_type {
+	SIO_NVME_ASYNC_EVENT_TYPE_ERROR = 0x0,  /**< error status */
+	SIO_NVME_ASYNC_EVENT_TYPE_SMART = 0x1,  /**< SMART / health status */
+	SIO_NVME_ASYNC_EVENT_TYPE_NOTICE = 0x2, /**< notice */
+	SIO_NVME_ASYNC_EVENT_TYPE_IO = 0x6,     /**< I/O command set specific status */
+	SIO_NVME_ASYNC_EVENT_TYPE_VENDOR = 0x7, /**< vendor specific */
+};
+
+/** Asynchronous event information for type Error (Base 2.0 Figure 147). */
+enum sio_nvme_async_event_info_error {
+	SIO_NVME_ASYNC_EVENT_WRITE_INVALID_DB = 0x0,       /**< write to invalid doorbell register */
+	SIO_NVME_ASYNC_EVENT_INVALID_DB_WRITE = 0x1,       /**< invalid doorbell write value */
+	SIO_NVME_ASYNC_EVENT_DIAGNOSTIC_FAILURE = 0x2,     /**< diagnostic failure */
+	SIO_NVME_ASYNC_EVENT_PERSISTENT_INTERNAL = 0x3,    /**< persistent internal error */
+	SIO_NVME_ASYNC_EVENT_TRANSIENT_INTERNAL = 0x4,     /**< transient internal error */
+	SIO_NVME_ASYNC_EVENT_FW_IMAGE_LOAD = 0x5,          /**< firmware image load error */
+};
+
+/** Asynchronous event information for type SMART / Health (Base 2.0 Figure 148). */
+enum sio_nvme_async_event_info_smart {
+	SIO_NVME_ASYNC_EVENT_SUBSYSTEM_RELIABILITY = 0x0, /**< NVM subsystem reliability */
+	SIO_NVME_ASYNC_EVENT_TEMPERATURE_THRESHOLD = 0x1, /**< temperature threshold */
+	SIO_NVME_ASYNC_EVENT_SPARE_BELOW_THRESHOLD = 0x2, /**< spare below threshold */
+};
+
+/** Asynchronous event information for type Notice (Base 2.0 Figure 149). */
+enum sio_nvme_async_event_info_notice {
+	SIO_NVME_ASYNC_EVENT_NS_ATTR_CHANGED = 0x0,        /**< namespace attribute changed (log 04h) */
+	SIO_NVME_ASYNC_EVENT_FW_ACTIVATION_START = 0x1,    /**< firmware activation starting */
+	SIO_NVME_ASYNC_EVENT_TELEMETRY_LOG_CHANGED = 0x2,  /**< telemetry log changed */
+	SIO_NVME_ASYNC_EVENT_ANA_CHANGE = 0x3,             /**< asymmetric namespace access change */
+	SIO_NVME_ASYNC_EVENT_PRED_LAT_AGGREGATE = 0x4,     /**< predictable latency event aggregate log change */
+	SIO_NVME_ASYNC_EVENT_LBA_STATUS_ALERT = 0x5,       /**< LBA status information alert */
+	SIO_NVME_ASYNC_EVENT_ENDURANCE_AGGREGATE = 0x6,    /**< endurance group event aggregate log change */
+	SIO_NVME_ASYNC_EVENT_NVM_SHUTDOWN = 0x7,           /**< normal NVM subsystem shutdown */
+	SIO_NVME_ASYNC_EVENT_DISCOVERY_LOG_CHANGE = 0xf0,  /**< discovery log page change (log 70h) */
+};
+
+/** Asynchronous event information for type I/O command set specific (Base 2.0 Figure 150). */
+enum sio_nvme_async_event_info_io {
+	SIO_NVME_ASYNC_EVENT_RESERVATION_LOG_AVAIL = 0x0,   /**< reservation log page available */
+	SIO_NVME_ASYNC_EVENT_SANITIZE_COMPLETED = 0x1,      /**< sanitize operation completed */
+	SIO_NVME_ASYNC_EVENT_SANITIZE_UNEXPECTED_DEALLOC = 0x2, /**< sanitize completed with unexpected deallocation */
+};
+
+/**
+ * union sio_nvme_async_event_completion - Completion dword 0 of an
+ * Asynchronous Event Request (Base 2.0 Figure 145).
+ *
+ * @raw: the dword.
+ * @bits: @bits.async_event_type (enum sio_nvme_async_event_type),
+ *	@bits.async_event_info (per type), @bits.log_page_identifier (the log to
+ *	read to clear the event).
+ */
+union sio_nvme_async_event_completion {
+	uint32_t raw;
+	struct {
+		uint32_t async_event_type : 3;
+		uint32_t rsvd1 : 5;
+		uint32_t async_event_info : 8;
+		uint32_t log_page_identifier : 8;
+		uint32_t rsvd2 : 8;
+	} bits;
+};
+SIO_NVME_STATIC_SIZE(union sio_nvme_async_event_completion, 4);
+
+/* ------------------------------------------------------------------------- */
+/* NVM command dwords (NVM Command Set 1.0 section 3)                        */
+/* ------------------------------------------------------------------------- */
+
+/** Read/Write/Compare/Write Zeroes CDW12 bit 31: Limited Retry. */
+#define SIO_NVME_IO_FLAGS_LIMITED_RETRY (1u << 31)
+/** CDW12 bit 30: Force Unit Access. */
+#define SIO_NVME_IO_FLAGS_FORCE_UNIT_ACCESS (1u << 30)
+/** CDW12 bits 29:26: protection information field (PRINFO). */
+#define SIO_NVME_IO_FLAGS_PRINFO_MASK (0xfu << 26)
+/** Write Zeroes CDW12 bit 25: deallocate (DEAC). */
+#define SIO_NVME_IO_FLAGS_DEALLOCATE (1u << 25)
+/** CDW12 bits 15:0: number of logical blocks, 0's based. */
+#define SIO_NVME_IO_NLB_MASK 0xffffu
+
+/** Dataset Management attributes, CDW11 (NVM Command Set Figure 38). */
+enum sio_nvme_dsm_attribute {
+	SIO_NVME_DSM_ATTR_INTEGRAL_READ = 1u << 0,  /**< IDR: optimize for integral reads */
+	SIO_NVME_DSM_ATTR_INTEGRAL_WRITE = 1u << 1, /**< IDW: optimize for integral writes */
+	SIO_NVME_DSM_ATTR_DEALLOCATE = 1u << 2,     /**< AD: deallocate the ranges (unmap) */
+};
+
+/** Most ranges one Dataset Management command carries (CDW10 NR is 0's based, 8 bits). */
+#define SIO_NVME_DATASET_MANAGEMENT_MAX_RANGES 256
+
+/**
+ * struct sio_nvme_dsm_range - One 16-byte Dataset Management range (NVM
+ * Command Set Figure 39).
+ *
+ * @attributes: context attributes (access frequency, latency...).
+ * @length: length in logical blocks.
+ * @starting_lba: first LBA.
+ */
+struct sio_nvme_dsm_range {
+	uint32_t attributes;
+	uint32_t length;
+	uint64_t starting_lba;
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_dsm_range, 16);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_dsm_range, starting_lba, 8);
+
+/* ------------------------------------------------------------------------- */
 /* Names and the status <-> errno mapping (src/nvme/spec/)                   */
 /* ------------------------------------------------------------------------- */
 
