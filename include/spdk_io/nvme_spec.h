@@ -36,12 +36,17 @@
 extern "C" {
 #endif
 
+#ifdef __cplusplus
+#define SIO_NVME_STATIC_ASSERT_ static_assert
+#else
+#define SIO_NVME_STATIC_ASSERT_ _Static_assert
+#endif
 /** Pin a structure's size to the specification's number. */
 #define SIO_NVME_STATIC_SIZE(type, size) \
-	_Static_assert(sizeof(type) == (size), #type " is " #size " bytes in the specification")
+	SIO_NVME_STATIC_ASSERT_(sizeof(type) == (size), #type " is " #size " bytes in the specification")
 /** Pin a field's byte offset to the specification's number. */
 #define SIO_NVME_STATIC_OFFSET(type, field, off) \
-	_Static_assert(offsetof(type, field) == (off), #type "." #field " is at byte " #off)
+	SIO_NVME_STATIC_ASSERT_(offsetof(type, field) == (off), #type "." #field " is at byte " #off)
 
 /* ------------------------------------------------------------------------- */
 /* SGL descriptors (Base 2.0 section 4.1.2)                                  */
@@ -348,7 +353,7 @@ enum sio_nvme_generic_sc {
 	SIO_NVME_SC_INVALID_NAMESPACE_OR_FORMAT = 0x0b,   /**< Invalid Namespace or Format */
 	SIO_NVME_SC_COMMAND_SEQUENCE_ERROR = 0x0c,        /**< Command Sequence Error */
 	SIO_NVME_SC_INVALID_SGL_SEG_DESCRIPTOR = 0x0d,    /**< Invalid SGL Segment Descriptor */
-	SIO_NVME_SC_INVALID_NUM_SGL_DESCIRPTORS = 0x0e,   /**< Invalid Number of SGL Descriptors */
+	SIO_NVME_SC_INVALID_NUM_SGL_DESCRIPTORS = 0x0e,   /**< Invalid Number of SGL Descriptors */
 	SIO_NVME_SC_DATA_SGL_LENGTH_INVALID = 0x0f,       /**< Data SGL Length Invalid */
 	SIO_NVME_SC_METADATA_SGL_LENGTH_INVALID = 0x10,   /**< Metadata SGL Length Invalid */
 	SIO_NVME_SC_SGL_DESCRIPTOR_TYPE_INVALID = 0x11,   /**< SGL Descriptor Type Invalid */
