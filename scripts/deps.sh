@@ -7,6 +7,7 @@ pkgs=(
 	build-essential meson ninja-build pkg-config python3
 	liburing-dev libaio-dev libjansson-dev libcmocka-dev libuv1-dev libisal-dev
 	valgrind fio util-linux
+	tshark
 )
 
 missing=()
