@@ -2083,6 +2083,65 @@ struct sio_nvme_cmds_and_effect_log_page {
 SIO_NVME_STATIC_SIZE(struct sio_nvme_cmds_and_effect_log_page, 4096);
 SIO_NVME_STATIC_OFFSET(struct sio_nvme_cmds_and_effect_log_page, io_cmds_supported, 1024);
 
+/**
+ * struct sio_nvme_supported_log_pages - Supported Log Pages log, LID 00h,
+ * 1024 bytes (Base 2.0 Figure 204).
+ *
+ * @lids: one dword per log page identifier; bit 0 (LSUPP) set when supported,
+ *	bit 1 (IOS) when the index offset is supported.
+ */
+struct sio_nvme_supported_log_pages {
+	uint32_t lids[256];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_supported_log_pages, 1024);
+
+/** ANA states (Base 2.0 Figure 224). */
+enum sio_nvme_ana_state {
+	SIO_NVME_ANA_OPTIMIZED = 0x1,       /**< optimized */
+	SIO_NVME_ANA_NON_OPTIMIZED = 0x2,   /**< non-optimized */
+	SIO_NVME_ANA_INACCESSIBLE = 0x3,    /**< inaccessible */
+	SIO_NVME_ANA_PERSISTENT_LOSS = 0x4, /**< persistent loss */
+	SIO_NVME_ANA_CHANGE = 0xf,          /**< change in progress */
+};
+
+/**
+ * struct sio_nvme_ana_page - Header of the Asymmetric Namespace Access log,
+ * LID 0Ch (Base 2.0 Figure 222); @num_ana_group_desc group descriptors
+ * follow.
+ *
+ * @change_count: incremented when the log changes.
+ * @num_ana_group_desc: number of group descriptors.
+ * @rsvd10: reserved.
+ */
+struct sio_nvme_ana_page {
+	uint64_t change_count;
+	uint16_t num_ana_group_desc;
+	uint8_t rsvd10[6];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ana_page, 16);
+
+/**
+ * struct sio_nvme_ana_group_descriptor - One ANA group descriptor (Base 2.0
+ * Figure 223), followed by @num_of_nsid NSIDs.
+ *
+ * @ana_group_id: ANA group ID.
+ * @num_of_nsid: number of NSIDs that follow (0 when RGO is set).
+ * @change_count: change count of the group.
+ * @ana_state: bits 3:0 enum sio_nvme_ana_state.
+ * @rsvd17: reserved.
+ * @nsid: the NSIDs.
+ */
+struct sio_nvme_ana_group_descriptor {
+	uint32_t ana_group_id;
+	uint32_t num_of_nsid;
+	uint64_t change_count;
+	uint8_t ana_state;
+	uint8_t rsvd17[15];
+	uint32_t nsid[];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_ana_group_descriptor, 32);
+SIO_NVME_STATIC_OFFSET(struct sio_nvme_ana_group_descriptor, ana_state, 16);
+
 /* ------------------------------------------------------------------------- */
 /* Discovery log page (Base 2.0 section 5.16.1.23 / NVMe-oF 1.1 5.3)         */
 /* ------------------------------------------------------------------------- */
@@ -2458,6 +2517,39 @@ union sio_nvme_feat_host_identifier {
 	} bits;
 };
 SIO_NVME_STATIC_SIZE(union sio_nvme_feat_host_identifier, 4);
+
+/**
+ * struct sio_nvme_host_behavior - Host Behavior Support, FID 16h: the
+ * 512-byte data of Set/Get Features (Base 2.0 Figure 357). Linux sets ACRE
+ * when Identify Controller reports command retry delay times.
+ *
+ * @acre: advanced command retry enable (CRD in completions is honored).
+ * @etdas: extended telemetry data area 4 supported.
+ * @lbafee: LBA format extension enable.
+ * @rsvd3: reserved.
+ */
+struct sio_nvme_host_behavior {
+	uint8_t acre;
+	uint8_t etdas;
+	uint8_t lbafee;
+	uint8_t rsvd3[509];
+};
+SIO_NVME_STATIC_SIZE(struct sio_nvme_host_behavior, 512);
+
+/* ------------------------------------------------------------------------- */
+/* Admin command dwords for queue management (Base 2.0 section 5)            */
+/* ------------------------------------------------------------------------- */
+
+/** Create I/O CQ / SQ CDW10 from the queue ID and its 0's based size. */
+#define SIO_NVME_CREATE_QUEUE_CDW10(qid, qsize) ((uint32_t)(qid) | ((uint32_t)(qsize) << 16))
+/** Create I/O CQ CDW11 bit 0 and Create I/O SQ CDW11 bit 0: physically contiguous. */
+#define SIO_NVME_QUEUE_PHYS_CONTIG (1u << 0)
+/** Create I/O CQ CDW11 bit 1: interrupts enabled; bits 31:16 the interrupt vector. */
+#define SIO_NVME_CQ_IRQ_ENABLED (1u << 1)
+/** Create I/O SQ CDW11 bits 2:1: queue priority (0 urgent ... 3 low); bits 31:16 the CQ ID. */
+#define SIO_NVME_SQ_QPRIO_SHIFT 1
+/** Abort CDW10 from the SQ ID and the CID of the command to abort. */
+#define SIO_NVME_ABORT_CDW10(sqid, cid) ((uint32_t)(sqid) | ((uint32_t)(cid) << 16))
 
 /* ------------------------------------------------------------------------- */
 /* Asynchronous events (Base 2.0 section 5.2)                                */
