@@ -667,6 +667,10 @@ static void test_status_to_errno(void **state)
 	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_ABORTED_SQ_DELETION), -ECANCELED);
 	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_COMMAND_INTERRUPTED), -EAGAIN);
 	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_KEEP_ALIVE_EXPIRED), -ETIMEDOUT);
+	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_INVALID_SGL_SEG_DESCRIPTOR), -EINVAL);
+	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_DATA_SGL_LENGTH_INVALID), -EMSGSIZE);
+	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_DATA_TRANSFER_ERROR), -EIO);
+	assert_int_equal(sio_nvme_status_to_errno(0, SIO_NVME_SC_FORMAT_IN_PROGRESS), -EAGAIN);
 	assert_int_equal(sio_nvme_status_to_errno(2, SIO_NVME_SC_COMPARE_FAILURE), -EILSEQ);
 	assert_int_equal(sio_nvme_status_to_errno(2, SIO_NVME_SC_UNRECOVERED_READ_ERROR), -EIO);
 	assert_int_equal(sio_nvme_status_to_errno(2, SIO_NVME_SC_GUARD_CHECK_ERROR), -EBADMSG);
