@@ -1301,7 +1301,7 @@ enum sio_nvme_cntrltype {
 #define SIO_NVME_SGLS_OFFSET (1u << 20)
 /** SGLS bit 21: Transport SGL Data Block descriptor supported (NVMe/TCP). */
 #define SIO_NVME_SGLS_TRANSPORT_DATA_BLOCK (1u << 21)
-/** FCATT bit 0: dynamic controller model (0: static). */
+/** FCATT bit 0: the subsystem uses the static controller model (clear: dynamic). */
 #define SIO_NVME_FCATT_STATIC (1u << 0)
 
 /**
