@@ -36,6 +36,7 @@
 extern "C" {
 #endif
 
+/* C11 and C++ spell the static assertion differently. */
 #ifdef __cplusplus
 #define SIO_NVME_STATIC_ASSERT_ static_assert
 #else
