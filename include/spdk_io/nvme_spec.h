@@ -954,11 +954,18 @@ enum sio_nvme_cc_css {
 	SIO_NVME_CC_CSS_NOIO = 0x7, /**< admin command set only */
 };
 
-/** CC.SHN and CSTS.SHST values (Base 2.0 Figure 41, 42). */
+/** CC.SHN values: shutdown notification (Base 2.0 Figure 41). */
 enum sio_nvme_shn {
-	SIO_NVME_SHN_NONE = 0x0,     /**< CC: no notification; CSTS: normal operation */
-	SIO_NVME_SHN_NORMAL = 0x1,   /**< CC: normal shutdown; CSTS: shutdown processing occurring */
-	SIO_NVME_SHN_ABRUPT = 0x2,   /**< CC: abrupt shutdown; CSTS: shutdown processing complete */
+	SIO_NVME_SHN_NONE = 0x0,   /**< no notification */
+	SIO_NVME_SHN_NORMAL = 0x1, /**< normal shutdown */
+	SIO_NVME_SHN_ABRUPT = 0x2, /**< abrupt shutdown */
+};
+
+/** CSTS.SHST values: shutdown status (Base 2.0 Figure 42). */
+enum sio_nvme_shst {
+	SIO_NVME_SHST_NORMAL = 0x0,    /**< normal operation, no shutdown requested */
+	SIO_NVME_SHST_OCCURRING = 0x1, /**< shutdown processing occurring */
+	SIO_NVME_SHST_COMPLETE = 0x2,  /**< shutdown processing complete */
 };
 
 /**
@@ -999,7 +1006,7 @@ SIO_NVME_STATIC_SIZE(union sio_nvme_cc_register, 4);
  * @bits: the fields:
  *	@bits.rdy: ready;
  *	@bits.cfs: controller fatal status;
- *	@bits.shst: shutdown status (enum sio_nvme_shn: 0 normal, 1 occurring, 2 complete);
+ *	@bits.shst: shutdown status (enum sio_nvme_shst);
  *	@bits.nssro: NVM subsystem reset occurred;
  *	@bits.pp: processing paused;
  *	@bits.st: shutdown type (1: NVM subsystem shutdown).
@@ -2450,6 +2457,27 @@ union sio_nvme_feat_number_of_queues {
 	} bits;
 };
 SIO_NVME_STATIC_SIZE(union sio_nvme_feat_number_of_queues, 4);
+
+/** Asynchronous Event Configuration bits 7:0: SMART / health critical warnings (enum sio_nvme_critical_warning). */
+#define SIO_NVME_AEC_CRIT_WARN_MASK 0xffu
+/** Asynchronous Event Configuration bit 8: namespace attribute notices. */
+#define SIO_NVME_AEC_NS_ATTR_NOTICES (1u << 8)
+/** Asynchronous Event Configuration bit 9: firmware activation notices. */
+#define SIO_NVME_AEC_FW_ACTIVATION_NOTICES (1u << 9)
+/** Asynchronous Event Configuration bit 10: telemetry log notices. */
+#define SIO_NVME_AEC_TELEMETRY_LOG_NOTICES (1u << 10)
+/** Asynchronous Event Configuration bit 11: ANA change notices. */
+#define SIO_NVME_AEC_ANA_CHANGE_NOTICES (1u << 11)
+/** Asynchronous Event Configuration bit 12: predictable latency event aggregate log change notices. */
+#define SIO_NVME_AEC_PRED_LAT_NOTICES (1u << 12)
+/** Asynchronous Event Configuration bit 13: LBA status information notices. */
+#define SIO_NVME_AEC_LBA_STATUS_NOTICES (1u << 13)
+/** Asynchronous Event Configuration bit 14: endurance group event aggregate log change notices. */
+#define SIO_NVME_AEC_ENDURANCE_NOTICES (1u << 14)
+/** Asynchronous Event Configuration bit 15: normal NVM subsystem shutdown notices. */
+#define SIO_NVME_AEC_NVM_SHUTDOWN_NOTICES (1u << 15)
+/** Asynchronous Event Configuration bit 31: discovery log page change notices (discovery controllers). */
+#define SIO_NVME_AEC_DISCOVERY_LOG_CHANGE_NOTICES (1u << 31)
 
 /**
  * union sio_nvme_feat_async_event_configuration - Asynchronous Event

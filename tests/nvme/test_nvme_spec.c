@@ -243,7 +243,7 @@ static void test_registers(void **state)
 
 	csts.raw = 0x9;
 	assert_int_equal(csts.bits.rdy, 1);
-	assert_int_equal(csts.bits.shst, SIO_NVME_SHN_ABRUPT);
+	assert_int_equal(csts.bits.shst, SIO_NVME_SHST_COMPLETE);
 
 	aqa.bits.asqs = 31;
 	aqa.bits.acqs = 31;
@@ -429,6 +429,8 @@ static void test_features_and_events(void **state)
 	aec.bits.ns_attr = 1;
 	aec.bits.discovery_log_change = 1;
 	assert_int_equal(aec.raw, 0x800001ffu);
+	assert_int_equal(aec.raw, SIO_NVME_AEC_CRIT_WARN_MASK | SIO_NVME_AEC_NS_ATTR_NOTICES |
+				  SIO_NVME_AEC_DISCOVERY_LOG_CHANGE_NOTICES);
 
 	aer.bits.async_event_type = SIO_NVME_ASYNC_EVENT_TYPE_NOTICE;
 	aer.bits.async_event_info = SIO_NVME_ASYNC_EVENT_DISCOVERY_LOG_CHANGE;
