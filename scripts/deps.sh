@@ -8,6 +8,7 @@ pkgs=(
 	liburing-dev libaio-dev libjansson-dev libcmocka-dev libuv1-dev libisal-dev
 	valgrind fio util-linux
 	tshark
+	libnvme-dev	# tests/nvme: libnvme's header judges nvme_spec.h
 	qemu-system-x86 busybox-static kmod nvme-cli xz-utils	# tests/vm: the QEMU guest (run-in-vm)
 )
 

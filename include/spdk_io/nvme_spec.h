@@ -2191,6 +2191,8 @@ enum sio_nvmf_treq_secure_channel {
 #define SIO_NVMF_DISC_EFLAGS_DUPRETINFO (1u << 0)
 /** EFLAGS bit 1: explicit persistent connection support for discovery. */
 #define SIO_NVMF_DISC_EFLAGS_EPCSD (1u << 1)
+/** EFLAGS bit 2: no centralized discovery controller connectivity (NCC). */
+#define SIO_NVMF_DISC_EFLAGS_NCC (1u << 2)
 
 /** TSAS.tcp.sectype for NVMe/TCP (NVMe/TCP 1.0 Figure 4). */
 enum sio_nvmf_tcp_sectype {
