@@ -58,95 +58,132 @@ static inline void tpdu_cqe(const struct tpdu *p, struct sio_nvme_cpl *cqe)
 	cqe->cid = p->cccid;
 }
 
-/*
- * Encode @p through nvme_tcp_pdu_*_init() and nvme_tcp_pdu_build(), with the
- * data split over iovecs of a few shapes, and append the bytes to @out.
- * Return: bytes appended, or a negative errno from build.
- */
-static inline long tpdu_encode(const struct tpdu *p, const struct nvme_tcp_params *params,
-			       uint8_t *out, size_t room)
-{
+/* A PDU being sent: its header, data and the iovecs for one writev. */
+struct tpdu_tx {
 	struct nvme_tcp_pdu pdu;
+	uint8_t *buf;           /* the data, behind data[] */
+	struct iovec data[4];
+	struct iovec iov[16];
+	int n;                  /* entries of iov */
+	size_t len;             /* bytes of iov (PLEN) */
+};
+
+static inline void tpdu_tx_free(struct tpdu_tx *x)
+{
+	free(x->buf);
+	x->buf = NULL;
+}
+
+/*
+ * Build @p through nvme_tcp_pdu_*_init() and nvme_tcp_pdu_build(), its data
+ * split over iovecs of a few shapes (an empty one among them).
+ * Return: 0, or a negative errno from build.
+ */
+static inline int tpdu_tx_build(struct tpdu_tx *x, const struct tpdu *p,
+				const struct nvme_tcp_params *params)
+{
+	struct nvme_tcp_pdu *pdu = &x->pdu;
 	struct sio_nvme_cmd sqe;
 	struct sio_nvme_cpl cqe;
-	struct iovec data[5], iov[16];
 	uint8_t quote[NVME_TCP_TERM_REQ_DATA_MAX];
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int n, nd = 0;
+	int nd = 0;
 
+	x->buf = NULL;
 	if (p->data_len) {
 		size_t a, b;
 
-		buf = malloc(p->data_len);
-		if (buf == NULL)
+		x->buf = malloc(p->data_len);
+		if (x->buf == NULL)
 			return -ENOMEM;
 		for (size_t i = 0; i < p->data_len; i++)
-			buf[i] = tpdu_byte(p, i);
+			x->buf[i] = tpdu_byte(p, i);
 		/* three pieces (and an empty one), cut at points the seed picks */
 		a = p->data_len > 2 ? 1 + p->seed % (p->data_len - 1) : p->data_len;
 		b = a < p->data_len ? a + (p->data_len - a) / 2 : a;
-		data[nd].iov_base = buf;
-		data[nd++].iov_len = a;
-		data[nd].iov_base = buf + a;
-		data[nd++].iov_len = 0;
-		data[nd].iov_base = buf + a;
-		data[nd++].iov_len = b - a;
-		data[nd].iov_base = buf + b;
-		data[nd++].iov_len = p->data_len - b;
+		x->data[nd].iov_base = x->buf;
+		x->data[nd++].iov_len = a;
+		x->data[nd].iov_base = x->buf + a;
+		x->data[nd++].iov_len = 0;
+		x->data[nd].iov_base = x->buf + a;
+		x->data[nd++].iov_len = b - a;
+		x->data[nd].iov_base = x->buf + b;
+		x->data[nd++].iov_len = p->data_len - b;
 	}
 	switch (p->type) {
 	case NVME_TCP_PDU_IC_REQ:
-		nvme_tcp_pdu_ic_req_init(&pdu, p->pda, p->dgst & 1, p->dgst & 2, p->limit);
+		nvme_tcp_pdu_ic_req_init(pdu, p->pda, p->dgst & 1, p->dgst & 2, p->limit);
 		break;
 	case NVME_TCP_PDU_IC_RESP:
-		nvme_tcp_pdu_ic_resp_init(&pdu, p->pda, p->dgst & 1, p->dgst & 2, p->limit);
+		nvme_tcp_pdu_ic_resp_init(pdu, p->pda, p->dgst & 1, p->dgst & 2, p->limit);
 		break;
 	case NVME_TCP_PDU_H2C_TERM_REQ:
 	case NVME_TCP_PDU_C2H_TERM_REQ:
 		for (size_t i = 0; i < sizeof(quote); i++)
 			quote[i] = tpdu_byte(p, i);
-		nvme_tcp_pdu_term_req_init(&pdu, p->type == NVME_TCP_PDU_H2C_TERM_REQ ?
+		nvme_tcp_pdu_term_req_init(pdu, p->type == NVME_TCP_PDU_H2C_TERM_REQ ?
 					   NVME_TCP_ROLE_HOST : NVME_TCP_ROLE_TARGET,
 					   p->fes, p->fei, quote, p->quote_len);
 		break;
 	case NVME_TCP_PDU_CAPSULE_CMD:
 		tpdu_sqe(p, &sqe);
-		nvme_tcp_pdu_capsule_cmd_init(&pdu, &sqe);
+		nvme_tcp_pdu_capsule_cmd_init(pdu, &sqe);
 		break;
 	case NVME_TCP_PDU_CAPSULE_RESP:
 		tpdu_cqe(p, &cqe);
-		nvme_tcp_pdu_capsule_resp_init(&pdu, &cqe);
+		nvme_tcp_pdu_capsule_resp_init(pdu, &cqe);
 		break;
 	case NVME_TCP_PDU_H2C_DATA:
-		nvme_tcp_pdu_h2c_data_init(&pdu, p->cccid, p->ttag, p->off, p->last);
+		nvme_tcp_pdu_h2c_data_init(pdu, p->cccid, p->ttag, p->off, p->last);
 		break;
 	case NVME_TCP_PDU_C2H_DATA:
-		nvme_tcp_pdu_c2h_data_init(&pdu, p->cccid, p->off, p->last, p->success);
+		nvme_tcp_pdu_c2h_data_init(pdu, p->cccid, p->off, p->last, p->success);
 		break;
 	case NVME_TCP_PDU_R2T:
-		nvme_tcp_pdu_r2t_init(&pdu, p->cccid, p->ttag, p->off, p->len);
+		nvme_tcp_pdu_r2t_init(pdu, p->cccid, p->ttag, p->off, p->len);
 		break;
 	default:
-		free(buf);
+		tpdu_tx_free(x);
 		return -EINVAL;
 	}
-	n = nvme_tcp_pdu_build(&pdu, params, nd ? data : NULL, nd, p->data_len, iov, 16);
-	if (n < 0) {
-		free(buf);
-		return n;
+	x->n = nvme_tcp_pdu_build(pdu, params, nd ? x->data : NULL, nd, p->data_len, x->iov, 16);
+	if (x->n < 0) {
+		int rc = x->n;
+
+		tpdu_tx_free(x);
+		return rc;
 	}
-	for (int i = 0; i < n; i++) {
-		if (len + iov[i].iov_len > room) {
-			free(buf);
-			return -ENOSPC;
-		}
-		memcpy(out + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
-	}
-	free(buf);
-	if (len != nvme_tcp_pdu_plen(&pdu))
+	x->len = 0;
+	for (int i = 0; i < x->n; i++)
+		x->len += x->iov[i].iov_len;
+	if (x->len != nvme_tcp_pdu_plen(pdu)) {
+		tpdu_tx_free(x);
 		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Encode @p and append its bytes to @out.
+ * Return: bytes appended, or a negative errno from build.
+ */
+static inline long tpdu_encode(const struct tpdu *p, const struct nvme_tcp_params *params,
+			       uint8_t *out, size_t room)
+{
+	struct tpdu_tx x;
+	size_t len = 0;
+	int rc = tpdu_tx_build(&x, p, params);
+
+	if (rc < 0)
+		return rc;
+	if (x.len > room) {
+		tpdu_tx_free(&x);
+		return -ENOSPC;
+	}
+	for (int i = 0; i < x.n; i++) {
+		memcpy(out + len, x.iov[i].iov_base, x.iov[i].iov_len);
+		len += x.iov[i].iov_len;
+	}
+	tpdu_tx_free(&x);
 	return (long)len;
 }
 
