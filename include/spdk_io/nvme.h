@@ -12,6 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
+
+#include "spdk_io/async.h"
+#include "spdk_io/nvme_spec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -158,6 +162,505 @@ const char *sio_nvme_adrfam_str(enum sio_nvme_adrfam a);
  * Return: 0 with *@a set; -EINVAL for NULL or an unknown name.
  */
 int sio_nvme_adrfam_parse(const char *s, enum sio_nvme_adrfam *a);
+
+
+/* ------------------------------------------------------------------------ */
+/* Controllers, namespaces, queue pairs                                     */
+/* ------------------------------------------------------------------------ */
+
+struct sio_nvme_ctrlr;
+struct sio_nvme_ns;
+struct sio_nvme_qpair;
+struct sio_nvme_ctrlr_data;
+struct sio_nvme_ns_data;
+struct sio_nvmf_discovery_log_page;
+
+/**
+ * Completion of one NVMe command (admin, I/O or passthrough).
+ * @cb_arg: the caller's argument.
+ * @rc: 0 for a successful completion, else a negative errno: the status
+ *	mapped by sio_nvme_status_to_errno() when the controller answered with
+ *	an error; -ETIMEDOUT for a command that timed out; -ECONNRESET when the
+ *	connection failed or the queue pair was reset before the answer came;
+ *	-ECANCELED when the queue pair or controller was freed first.
+ * @cpl: the completion queue entry, never NULL: the controller's when it
+ *	answered, else one the driver made (SCT Path, SC Host Pathing Error for
+ *	a lost connection or a reset; SCT Path, SC Command Aborted By Host for a
+ *	timeout or a free), so the status is always there to read.
+ * Runs on the queue pair's thread (admin: the controller's thread), exactly
+ * once per command that was accepted, never inside the submitting call.
+ */
+typedef void (*sio_nvme_cmd_cb)(void *cb_arg, int rc, const struct sio_nvme_cpl *cpl);
+
+/**
+ * Options of a controller connection. Fill with sio_nvme_ctrlr_opts_init();
+ * the library reads the first @opts_size bytes (the rest take defaults).
+ */
+struct sio_nvme_ctrlr_opts {
+	size_t opts_size;              /**< set by sio_nvme_ctrlr_opts_init() */
+	/** I/O queues asked for with Set Features Number of Queues; default 64. */
+	uint32_t num_io_queues;
+	/** Entries of each I/O submission queue (2..65536, capped by CAP.MQES+1); default 128. */
+	uint32_t io_queue_size;
+	/**
+	 * Requests each I/O queue pair can hold: up to io_queue_size - 1 are on
+	 * the wire, the rest wait in the queue pair in submission order; beyond
+	 * this, submissions fail with -ENOMEM. Default 512.
+	 */
+	uint32_t io_queue_requests;
+	/** Entries of the admin queue (2..4096); default 32. */
+	uint32_t admin_queue_size;
+	/**
+	 * Keep Alive Timeout given to the controller in the Connect command;
+	 * the driver sends Keep Alive every half of it. 0 disables keep-alive.
+	 * Default 10000.
+	 */
+	uint32_t keep_alive_timeout_ms;
+	/** Host NQN; "" (default) means "nqn.2014-08.org.nvmexpress:uuid:<hostid>". */
+	char hostnqn[SIO_NVME_NQN_MAX_LEN + 1];
+	/** Host identifier for Connect; all zero (default) means one random ID per process. */
+	uint8_t hostid[16];
+	/** Ask for header digests (CRC32C over each PDU header); default false. */
+	bool header_digest;
+	/** Ask for data digests (CRC32C over each PDU's data); default false. */
+	bool data_digest;
+	/**
+	 * A command outstanding longer than this is aborted (Abort command);
+	 * still there after the same time again, its queue pair is failed and
+	 * the controller reset. 0 disables. Default 30000 (the kernel's).
+	 */
+	uint32_t command_timeout_ms;
+	/** Time allowed for the whole connection (socket, handshake, Connect, enable, identify); default 10000. */
+	uint32_t connect_timeout_ms;
+	/** Socket implementation ("posix", "uring"); NULL for the sock layer's default. Not copied. */
+	const char *sock_impl;
+};
+
+/**
+ * sio_nvme_ctrlr_opts_init() - Fill @opts with the defaults listed above.
+ * @opts_size: sizeof(*opts) as the caller was compiled with.
+ * Context: any thread.
+ */
+void sio_nvme_ctrlr_opts_init(struct sio_nvme_ctrlr_opts *opts, size_t opts_size);
+
+/** Completion of sio_nvme_ctrlr_connect(): @ctrlr is set when @rc is 0, else NULL. */
+typedef void (*sio_nvme_connect_cb)(void *cb_arg, int rc, struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_connect() - Connect to the controller at @trid: transport
+ * connection, Fabrics Connect of the admin queue, controller enable,
+ * Identify Controller, number of queues, the active namespaces and their
+ * Identify data, async event configuration, keep-alive. For a discovery
+ * controller (@trid's subnqn is the discovery NQN or empty) the namespace
+ * and queue steps are skipped.
+ * The controller belongs to the calling thread from then on: its admin
+ * queue is polled there by a poller, keep-alive and timeouts are checked
+ * there, admin callbacks run there, and detach runs there.
+ * @trid: copied.
+ * @opts: NULL for defaults; copied.
+ * @cb: called once, on this thread, never inside this call.
+ * Context: a sio_thread. Does not park.
+ * Return: 0 (started); -EINVAL for NULL @trid/@cb, a bad option or a
+ * transport ID missing traddr/trsvcid; -EPROTONOSUPPORT for a transport
+ * that is not built in; -EPERM with no current thread; -ENOMEM.
+ * Errors passed to @cb: the socket's (-ECONNREFUSED...), -ETIMEDOUT past
+ * connect_timeout_ms, -EPROTO for a peer that breaks the protocol, the
+ * Connect status mapped (-EACCES for an unknown host, -ENOENT for an
+ * unknown subsystem...).
+ */
+int sio_nvme_ctrlr_connect(const struct sio_nvme_transport_id *trid,
+			   const struct sio_nvme_ctrlr_opts *opts, sio_nvme_connect_cb cb, void *cb_arg);
+
+/**
+ * sio_nvme_ctrlr_connect_await() - sio_nvme_ctrlr_connect() from a task.
+ * Context: inside a task (parks it).
+ * Return: 0 and *@out set; the errors of sio_nvme_ctrlr_connect() and of its
+ * callback; -EPERM outside a task.
+ */
+int sio_nvme_ctrlr_connect_await(const struct sio_nvme_transport_id *trid,
+				 const struct sio_nvme_ctrlr_opts *opts, struct sio_nvme_ctrlr **out);
+
+/**
+ * sio_nvme_ctrlr_connect_blocking() - sio_nvme_ctrlr_connect(), polling the
+ * current thread until it is done (sio_block_on()).
+ * Context: a plain OS thread with a sio_thread attached, not inside a task
+ * nor a callback of that thread.
+ * Return: as sio_nvme_ctrlr_connect_await(), -EPERM inside a task.
+ */
+int sio_nvme_ctrlr_connect_blocking(const struct sio_nvme_transport_id *trid,
+				    const struct sio_nvme_ctrlr_opts *opts,
+				    struct sio_nvme_ctrlr **out);
+
+/**
+ * sio_nvme_ctrlr_detach() - Disconnect and free @ctrlr: outstanding admin
+ * commands complete with -ECANCELED, pending reset and connect callbacks
+ * get -ECANCELED, the connection is closed, namespaces are freed.
+ * Every I/O queue pair must have been freed before (sio_nvme_qpair_free()).
+ * @cb: may be NULL; runs once on this thread after @ctrlr is gone.
+ * Context: the controller's thread. Does not park.
+ * Return: 0 (started; @ctrlr is unusable now); -EINVAL for NULL; -EBUSY
+ * while I/O queue pairs remain; -EALREADY when a detach is under way;
+ * -EPERM from another thread.
+ */
+int sio_nvme_ctrlr_detach(struct sio_nvme_ctrlr *ctrlr, sio_done_cb cb, void *cb_arg);
+
+/** sio_nvme_ctrlr_detach_await() - sio_nvme_ctrlr_detach() from a task (parks it). */
+int sio_nvme_ctrlr_detach_await(struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_detach_blocking() - sio_nvme_ctrlr_detach() polled to its end (see connect_blocking). */
+int sio_nvme_ctrlr_detach_blocking(struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_reset() - Reset the controller: every queue pair is
+ * disconnected (their outstanding commands complete with -ECONNRESET),
+ * the admin connection is made again, the controller enabled and
+ * identified, the namespace list refreshed, and every I/O queue pair
+ * reconnected (each on its own thread). Commands submitted while a queue
+ * pair is disconnected wait in it and go out after the reconnection.
+ * If the controller cannot be reached, @cb gets the error and the
+ * controller stays failed (sio_nvme_ctrlr_is_failed()) until a later reset
+ * succeeds; its queue pairs then fail submissions with -ENXIO.
+ * @cb: runs once on the controller's thread; may be NULL.
+ * Context: the controller's thread. Does not park.
+ * Return: 0 (started); -EINVAL; -EPERM from another thread; -EBUSY while a
+ * reset is already in progress; -ENODEV while detaching.
+ */
+int sio_nvme_ctrlr_reset(struct sio_nvme_ctrlr *ctrlr, sio_done_cb cb, void *cb_arg);
+
+/** sio_nvme_ctrlr_reset_await() - sio_nvme_ctrlr_reset() from a task (parks it). */
+int sio_nvme_ctrlr_reset_await(struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_is_failed() - Whether the controller's connection is down
+ * (lost and not yet reset, or the last reset failed). Context: any thread.
+ */
+bool sio_nvme_ctrlr_is_failed(const struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * Controller events for sio_nvme_ctrlr_set_event_cb(): what happened, with
+ * the async event's completion where there is one.
+ */
+enum sio_nvme_ctrlr_event {
+	/** An Asynchronous Event Request completed (@cpl is it); already handled by the driver. */
+	SIO_NVME_CTRLR_EVENT_AER = 1,
+	/** The namespace list was refreshed: namespaces may have appeared, gone or changed size. */
+	SIO_NVME_CTRLR_EVENT_NS_CHANGED = 2,
+	/** The connection was lost (keep-alive failed, socket closed, timeout). */
+	SIO_NVME_CTRLR_EVENT_FAILED = 3,
+	/** A reset finished and the controller is usable again. */
+	SIO_NVME_CTRLR_EVENT_RESET_DONE = 4,
+};
+
+/** Callback of sio_nvme_ctrlr_set_event_cb(); @cpl is non-NULL for AER only. Runs on the controller's thread. */
+typedef void (*sio_nvme_ctrlr_event_cb)(void *cb_arg, struct sio_nvme_ctrlr *ctrlr,
+					enum sio_nvme_ctrlr_event event,
+					const struct sio_nvme_cpl *cpl);
+
+/**
+ * sio_nvme_ctrlr_set_event_cb() - Be told about @ctrlr's events (one callback;
+ * NULL @cb removes it). A lost connection is not reset by the driver on its
+ * own: the owner decides (sio_nvme_ctrlr_reset()), as the nvme bdev does with
+ * its reconnect policy.
+ * Context: the controller's thread.
+ * Return: 0; -EINVAL for NULL @ctrlr.
+ */
+int sio_nvme_ctrlr_set_event_cb(struct sio_nvme_ctrlr *ctrlr, sio_nvme_ctrlr_event_cb cb,
+				void *cb_arg);
+
+/** sio_nvme_ctrlr_get_trid() - The transport ID it was connected with. Context: any thread. */
+const struct sio_nvme_transport_id *sio_nvme_ctrlr_get_trid(const struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_get_data() - The Identify Controller data (4096 bytes),
+ * valid while @ctrlr lives; refreshed by a reset. Context: any thread.
+ */
+const struct sio_nvme_ctrlr_data *sio_nvme_ctrlr_get_data(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_cntlid() - The controller ID the target gave at Connect. Context: any thread. */
+uint16_t sio_nvme_ctrlr_get_cntlid(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_cap() - The CAP register (Property Get / BAR0) read at connect. Context: any thread. */
+uint64_t sio_nvme_ctrlr_get_cap(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_vs() - The VS register read at connect. Context: any thread. */
+uint32_t sio_nvme_ctrlr_get_vs(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_is_discovery() - Whether this is a discovery controller. Context: any thread. */
+bool sio_nvme_ctrlr_is_discovery(const struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_get_max_xfer_size() - Largest data transfer of one command
+ * in bytes (MDTS, with the transport's own limit). Context: any thread.
+ */
+uint32_t sio_nvme_ctrlr_get_max_xfer_size(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_num_io_queues() - I/O queues the controller granted. Context: any thread. */
+uint32_t sio_nvme_ctrlr_get_num_io_queues(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_num_ns() - Number of namespace IDs (Identify NN). Context: any thread. */
+uint32_t sio_nvme_ctrlr_get_num_ns(const struct sio_nvme_ctrlr *ctrlr);
+
+/**
+ * sio_nvme_ctrlr_get_first_active_ns() - Lowest active namespace ID, 0 if none.
+ * Context: the controller's thread (the list changes there on events).
+ */
+uint32_t sio_nvme_ctrlr_get_first_active_ns(const struct sio_nvme_ctrlr *ctrlr);
+
+/** sio_nvme_ctrlr_get_next_active_ns() - Next active ID after @nsid, 0 at the end. Context: as above. */
+uint32_t sio_nvme_ctrlr_get_next_active_ns(const struct sio_nvme_ctrlr *ctrlr, uint32_t nsid);
+
+/**
+ * sio_nvme_ctrlr_get_ns() - The namespace @nsid (active or not; NULL when
+ * @nsid is 0 or above NN). The object lives as long as @ctrlr; whether it
+ * is usable now is sio_nvme_ns_is_active(). Context: any thread.
+ */
+struct sio_nvme_ns *sio_nvme_ctrlr_get_ns(struct sio_nvme_ctrlr *ctrlr, uint32_t nsid);
+
+/**
+ * sio_nvme_ctrlr_admin_raw() - Send an admin command as given (raw
+ * passthrough). @cmd's CID is replaced; for data, the driver builds the
+ * data pointer (SGL): @buf of @len bytes in the direction of the opcode.
+ * @cb: runs on the controller's thread.
+ * Context: the controller's thread. Does not park.
+ * Return: 0 (submitted or queued); -EINVAL for NULL @ctrlr/@cmd/@cb, a
+ * @len without @buf, a bidirectional opcode; -EPERM from another thread;
+ * -ENOMEM when every admin request is in use; -ENXIO when the controller is
+ * failed; -ENODEV while detaching.
+ */
+int sio_nvme_ctrlr_admin_raw(struct sio_nvme_ctrlr *ctrlr, const struct sio_nvme_cmd *cmd,
+			     void *buf, uint32_t len, sio_nvme_cmd_cb cb, void *cb_arg);
+
+/**
+ * sio_nvme_ctrlr_admin_raw_await() - sio_nvme_ctrlr_admin_raw() from a task.
+ * @cpl: if not NULL, receives the completion entry.
+ * Context: inside a task on the controller's thread (parks it).
+ * Return: the callback's rc, or the submission's error.
+ */
+int sio_nvme_ctrlr_admin_raw_await(struct sio_nvme_ctrlr *ctrlr, const struct sio_nvme_cmd *cmd,
+				   void *buf, uint32_t len, struct sio_nvme_cpl *cpl);
+
+/**
+ * sio_nvme_ctrlr_get_log_page() - Get Log Page @lid for @nsid into @buf,
+ * @len bytes from byte @offset (split into commands the transfer size allows).
+ * Context: the controller's thread. Does not park.
+ * Return: as sio_nvme_ctrlr_admin_raw(); -EINVAL also for @len 0 or not a
+ * multiple of 4.
+ */
+int sio_nvme_ctrlr_get_log_page(struct sio_nvme_ctrlr *ctrlr, uint8_t lid, uint32_t nsid,
+				void *buf, uint32_t len, uint64_t offset, sio_nvme_cmd_cb cb,
+				void *cb_arg);
+
+/**
+ * sio_nvme_ctrlr_process_admin_completions() - Poll the admin queue now
+ * (the controller's poller does it anyway; this is for callers that want
+ * the answer sooner). Also checks keep-alive and timeouts.
+ * Context: the controller's thread, not from inside an admin callback.
+ * Return: completions processed (>= 0); -EINVAL; -ENXIO when failed.
+ */
+int sio_nvme_ctrlr_process_admin_completions(struct sio_nvme_ctrlr *ctrlr);
+
+/** Completion of sio_nvme_ctrlr_get_discovery_log(); @log is NULL unless @rc is 0, and valid only during the call. */
+typedef void (*sio_nvme_discovery_cb)(void *cb_arg, int rc,
+				      const struct sio_nvmf_discovery_log_page *log);
+
+/**
+ * sio_nvme_ctrlr_get_discovery_log() - Read the whole discovery log page of
+ * a discovery controller: the header, then every entry, again if the
+ * generation counter changed meanwhile (up to 10 times). The memory is the
+ * driver's, freed after @cb returns.
+ * Context: the controller's thread. Does not park.
+ * Return: 0 (started); -EINVAL; -ENOTSUP on a controller that is not a
+ * discovery controller; -EPERM; -ENOMEM.
+ * Errors passed to @cb: the Get Log Page's; -EAGAIN if the log kept changing.
+ */
+int sio_nvme_ctrlr_get_discovery_log(struct sio_nvme_ctrlr *ctrlr, sio_nvme_discovery_cb cb,
+				     void *cb_arg);
+
+/* ---- namespaces ---- */
+
+/** sio_nvme_ns_get_id() - The namespace ID. Context: any thread. */
+uint32_t sio_nvme_ns_get_id(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_ctrlr() - The controller it belongs to. Context: any thread. */
+struct sio_nvme_ctrlr *sio_nvme_ns_get_ctrlr(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_is_active() - Whether the namespace exists now (it may come and go with AERs). */
+bool sio_nvme_ns_is_active(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_sector_size() - Bytes per logical block of the current format (0 when inactive). */
+uint32_t sio_nvme_ns_get_sector_size(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_num_sectors() - Logical blocks (NSZE). */
+uint64_t sio_nvme_ns_get_num_sectors(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_size() - Bytes: sectors times sector size. */
+uint64_t sio_nvme_ns_get_size(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_max_io_xfer_size() - Largest I/O in bytes (the controller's, a multiple of the sector size). */
+uint32_t sio_nvme_ns_get_max_io_xfer_size(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_uuid() - The 16-byte UUID from the identification descriptors, or NULL. */
+const uint8_t *sio_nvme_ns_get_uuid(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_nguid() - The 16-byte NGUID, or NULL when all zero. */
+const uint8_t *sio_nvme_ns_get_nguid(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_eui64() - The 8-byte EUI64, or NULL when all zero. */
+const uint8_t *sio_nvme_ns_get_eui64(const struct sio_nvme_ns *ns);
+/** sio_nvme_ns_get_data() - The Identify Namespace data (4096 bytes). */
+const struct sio_nvme_ns_data *sio_nvme_ns_get_data(const struct sio_nvme_ns *ns);
+
+/* ---- I/O queue pairs ---- */
+
+/** Options of one I/O queue pair; NULL takes the controller's options. */
+struct sio_nvme_io_qpair_opts {
+	size_t opts_size;            /**< set by sio_nvme_io_qpair_opts_init() */
+	uint32_t io_queue_size;      /**< 0: the controller's io_queue_size */
+	uint32_t io_queue_requests;  /**< 0: the controller's io_queue_requests */
+};
+
+/** sio_nvme_io_qpair_opts_init() - Defaults (0, 0: the controller's). Context: any thread. */
+void sio_nvme_io_qpair_opts_init(struct sio_nvme_io_qpair_opts *opts, size_t opts_size);
+
+/** Completion of sio_nvme_ctrlr_alloc_io_qpair(): @qpair set when @rc is 0. */
+typedef void (*sio_nvme_qpair_cb)(void *cb_arg, int rc, struct sio_nvme_qpair *qpair);
+
+/**
+ * sio_nvme_ctrlr_alloc_io_qpair() - Create and connect an I/O queue pair
+ * owned by the calling thread: only that thread submits on it, processes
+ * its completions and frees it. Its connection is polled by a poller of
+ * that thread (which also wakes a thread in interrupt mode); the caller may
+ * poll harder with sio_nvme_qpair_process_completions(). Its memory (requests, PDU headers) is
+ * allocated here once; commands allocate nothing.
+ * @opts: NULL for the controller's defaults.
+ * @cb: runs once on this thread, never inside this call.
+ * Context: any sio_thread (not only the controller's). Does not park.
+ * Return: 0 (started); -EINVAL for NULL @ctrlr/@cb or bad options; -EBUSY
+ * when every queue ID the controller granted is in use; -ENOTSUP on a
+ * discovery controller; -ENXIO when the controller is failed; -EPERM;
+ * -ENOMEM. Errors passed to @cb: as for a connection.
+ */
+int sio_nvme_ctrlr_alloc_io_qpair(struct sio_nvme_ctrlr *ctrlr,
+				  const struct sio_nvme_io_qpair_opts *opts, sio_nvme_qpair_cb cb,
+				  void *cb_arg);
+
+/** sio_nvme_ctrlr_alloc_io_qpair_await() - From a task (parks it); *@out set on success. */
+int sio_nvme_ctrlr_alloc_io_qpair_await(struct sio_nvme_ctrlr *ctrlr,
+					const struct sio_nvme_io_qpair_opts *opts,
+					struct sio_nvme_qpair **out);
+
+/** sio_nvme_ctrlr_alloc_io_qpair_blocking() - Polled to its end (see sio_nvme_ctrlr_connect_blocking()). */
+int sio_nvme_ctrlr_alloc_io_qpair_blocking(struct sio_nvme_ctrlr *ctrlr,
+					   const struct sio_nvme_io_qpair_opts *opts,
+					   struct sio_nvme_qpair **out);
+
+/**
+ * sio_nvme_qpair_free() - Disconnect and free @qpair: every command not yet
+ * completed completes with -ECANCELED (inside this call), the connection is
+ * closed and the queue ID released. Allowed from inside one of its own
+ * completion callbacks (a task awaiting a command resumes there): the
+ * memory then goes at the thread's next turn.
+ * Context: the queue pair's thread.
+ * Return: 0; -EINVAL for NULL; -EPERM from another thread; -EALREADY when
+ * already freed from inside a callback.
+ */
+int sio_nvme_qpair_free(struct sio_nvme_qpair *qpair);
+
+/**
+ * sio_nvme_qpair_process_completions() - Receive what arrived on @qpair,
+ * run the callbacks of completed commands (at most @max, 0 = no limit),
+ * send what is queued, and check timeouts.
+ * Context: the queue pair's thread, not from inside one of its callbacks.
+ * Return: callbacks run (>= 0); -EINVAL; -EBUSY from inside its callbacks;
+ * -ENXIO when the queue pair is disconnected (its commands have completed
+ * with errors, new ones wait for a reset).
+ */
+int sio_nvme_qpair_process_completions(struct sio_nvme_qpair *qpair, uint32_t max);
+
+/** sio_nvme_qpair_get_id() - The queue ID (1..). Context: any thread. */
+uint16_t sio_nvme_qpair_get_id(const struct sio_nvme_qpair *qpair);
+
+/** sio_nvme_qpair_get_num_outstanding() - Commands accepted and not yet completed. Context: its thread. */
+uint32_t sio_nvme_qpair_get_num_outstanding(const struct sio_nvme_qpair *qpair);
+
+/*
+ * The NVM I/O commands. Common rules:
+ * - @io_flags: SIO_NVME_IO_FLAGS_* of nvme_spec.h (FUA, limited retry;
+ *   Write Zeroes also DEALLOCATE), placed in CDW12.
+ * - @ns and @qpair of the same controller; @lba_count >= 1; data size
+ *   @lba_count * sector size at most the namespace's max transfer.
+ * - Buffers (and @iov arrays) are the caller's and must stay untouched until
+ *   @cb ran; data moves straight between them and the socket.
+ * - Nothing is allocated; a command beyond the queue depth waits in the
+ *   queue pair. @cb runs once, on the queue pair's thread, from
+ *   sio_nvme_qpair_process_completions() (or its poller), never inside the
+ *   submitting call.
+ * Context: the queue pair's thread. Does not park.
+ * Return: 0 (accepted); -EINVAL for NULL arguments, a zero or too large
+ * count, a range past the end, @ns of another controller, an inactive
+ * namespace, too many iovecs (> 64) or iovecs shorter than the data;
+ * -ENOMEM when io_queue_requests commands are already held; -EPERM from
+ * another thread; -ENXIO when the queue pair's controller is failed and not
+ * being reset.
+ * The _await forms run the command from a task and return the callback's
+ * rc; @cpl, if not NULL, receives the completion entry.
+ */
+
+/** sio_nvme_ns_read() - Read @lba_count blocks from @lba into @buf. */
+int sio_nvme_ns_read(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, void *buf,
+		     uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
+		     void *cb_arg);
+/** sio_nvme_ns_write() - Write @lba_count blocks at @lba from @buf. */
+int sio_nvme_ns_write(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, const void *buf,
+		      uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
+		      void *cb_arg);
+/** sio_nvme_ns_readv() - Read into @iov[0..@iovcnt) (scattered: one Transport SGL descriptor, data placed per iovec). */
+int sio_nvme_ns_readv(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+		      const struct iovec *iov, int iovcnt, uint64_t lba, uint32_t lba_count,
+		      uint32_t io_flags, sio_nvme_cmd_cb cb, void *cb_arg);
+/** sio_nvme_ns_writev() - Write from @iov[0..@iovcnt). */
+int sio_nvme_ns_writev(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+		       const struct iovec *iov, int iovcnt, uint64_t lba, uint32_t lba_count,
+		       uint32_t io_flags, sio_nvme_cmd_cb cb, void *cb_arg);
+/** sio_nvme_ns_compare() - Compare @lba_count blocks at @lba with @buf (a mismatch: rc -EILSEQ, SCT Media SC Compare Failure). */
+int sio_nvme_ns_compare(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, const void *buf,
+			uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
+			void *cb_arg);
+/** sio_nvme_ns_write_zeroes() - Zero @lba_count blocks at @lba (no data moves). */
+int sio_nvme_ns_write_zeroes(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, uint64_t lba,
+			     uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
+			     void *cb_arg);
+/** sio_nvme_ns_deallocate() - Deallocate (trim) @lba_count blocks at @lba: Dataset Management with one range. */
+int sio_nvme_ns_deallocate(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, uint64_t lba,
+			   uint32_t lba_count, sio_nvme_cmd_cb cb, void *cb_arg);
+/** sio_nvme_ns_flush() - Flush the namespace's volatile write cache. */
+int sio_nvme_ns_flush(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, sio_nvme_cmd_cb cb,
+		      void *cb_arg);
+/**
+ * sio_nvme_ctrlr_io_raw() - Send an I/O command as given on @qpair (raw
+ * passthrough); @cmd's CID and data pointer are the driver's; @buf of @len
+ * bytes moves in the direction of the opcode.
+ */
+int sio_nvme_ctrlr_io_raw(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_qpair *qpair,
+			  const struct sio_nvme_cmd *cmd, void *buf, uint32_t len,
+			  sio_nvme_cmd_cb cb, void *cb_arg);
+
+int sio_nvme_ns_read_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, void *buf,
+			   uint64_t lba, uint32_t lba_count, uint32_t io_flags,
+			   struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_write_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+			    const void *buf, uint64_t lba, uint32_t lba_count, uint32_t io_flags,
+			    struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_readv_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+			    const struct iovec *iov, int iovcnt, uint64_t lba, uint32_t lba_count,
+			    uint32_t io_flags, struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_writev_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+			     const struct iovec *iov, int iovcnt, uint64_t lba, uint32_t lba_count,
+			     uint32_t io_flags, struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_compare_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+			      const void *buf, uint64_t lba, uint32_t lba_count, uint32_t io_flags,
+			      struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_write_zeroes_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+				   uint64_t lba, uint32_t lba_count, uint32_t io_flags,
+				   struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_deallocate_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+				 uint64_t lba, uint32_t lba_count, struct sio_nvme_cpl *cpl);
+int sio_nvme_ns_flush_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
+			    struct sio_nvme_cpl *cpl);
+int sio_nvme_ctrlr_io_raw_await(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_qpair *qpair,
+				const struct sio_nvme_cmd *cmd, void *buf, uint32_t len,
+				struct sio_nvme_cpl *cpl);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Our NVMe/TCP host (the driver's test program tests/nvme/test_nvme_host_tcp)
+# judged by the Linux kernel's nvmet-tcp target, in the QEMU guest: connect,
+# identify, two namespaces (a file and a memory-backed null_blk), verified I/O
+# of every kind, errors, admin commands, discovery, reset; once without and
+# once with header and data digests. The host's tshark then decodes the
+# capture of our traffic: every PDU type of the exchange, nothing malformed.
+. "$(dirname "$0")/lib.sh"
+
+HOST_TEST=$SIO_BUILD_ROOT/tests/nvme/test_nvme_host_tcp
+[[ -x $HOST_TEST ]] || vm_skip "$HOST_TEST is not built"
+vm_require dumpcap tshark
+
+vm_host_after() {
+	# ICReq, ICResp, CapsuleCmd, CapsuleResp, H2CData, C2HData, R2T from our host's sessions.
+	vm_pcap_nvme_tcp "$VM_LOG_DIR/tcp.pcap" 0 1 4 5 6 7 9
+}
+
+vm_main --timeout 240 -- "$@"
+
+NQN=nqn.2016-06.io.spdk-io:host-test
+PORT=4420
+TRID="trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT subnqn:$NQN"
+
+start_target() {
+	truncate -s 64M "$VM_TMP/ns1.img"
+	modprobe null_blk nr_devices=1 gb=1 memory_backed=1
+	knvmet_start "$NQN" "$PORT" "$VM_TMP/ns1.img" /dev/nullb0
+}
+vm_step "kernel target: $NQN on 127.0.0.1:$PORT (ns 1 a file, ns 2 null_blk)" start_target
+vm_step "capture the loopback (port $PORT)" vm_capture_start tcp "tcp port $PORT"
+vm_step "our host, no digests: connect, identify, I/O verified, errors, discovery, reset" \
+	"$HOST_TEST" --min-ns=2 "$TRID"
+vm_step "our host, header and data digests: the same" "$HOST_TEST" --digest --min-ns=2 "$TRID"
+vm_step "stop the capture" vm_capture_stop tcp
