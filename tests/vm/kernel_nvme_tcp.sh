@@ -9,19 +9,10 @@
 # guest (app_hello serving RPC) the way those tests will start sio_tgt.
 . "$(dirname "$0")/lib.sh"
 
-# Runs on the host once the guest has passed: decode the guest's capture with
-# the host's tshark and check that the NVMe/TCP PDUs of a whole session are in it.
-vm_host_after() {
-	local types
-	types=$(tshark -r "$VM_LOG_DIR/tcp.pcapng" -Y nvme-tcp -T fields -e nvme-tcp.type 2>/dev/null \
-		| tr ',' '\n' | sort -n | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
-	echo "   NVMe/TCP PDU type:count in the capture: $types"
-	local t
-	# ICReq 0, ICResp 1, CapsuleCmd 4, CapsuleResp 5, H2CData 6, C2HData 7, R2T 9
-	for t in 0 1 4 5 7; do
-		[[ " $types" == *" $t:"* ]] || vm_fail "no PDU of type $t in $VM_LOG_DIR/tcp.pcapng"
-	done
-}
+# Runs on the host once the guest has passed: the host's tshark judges the
+# capture (tshark takes ~9 s to start in the guest, 0.5 s here): a session's PDU
+# types, nothing malformed.
+vm_host_after() { vm_pcap_nvme_tcp "$VM_LOG_DIR/tcp.pcap" 0 1 4 5 6 7 9; }
 vm_require tshark dumpcap nvme
 vm_main --nvme 64 -- "$@"
 

@@ -42,6 +42,8 @@ VM_TEST_NAME=${VM_TEST_NAME:-$(basename "$0" .sh)}
 : "${SIO_BUILD_ROOT:=$PWD}"
 : "${VM_LOG_DIR:=$SIO_BUILD_ROOT/meson-logs/vm/$VM_TEST_NAME}"
 : "${VM_TIMEOUT:=150}"
+# run-in-vm caches the kernel under $HOME/.cache: give it a home where there is none.
+[[ -n ${HOME:-} || -n ${RUN_IN_VM_CACHE:-} ]] || export RUN_IN_VM_CACHE=/var/tmp/run-in-vm
 export SIO_SOURCE_ROOT SIO_BUILD_ROOT VM_LOG_DIR VM_TEST_NAME
 
 # Time in microseconds, with bash alone: each program started in the guest
@@ -182,6 +184,8 @@ _vm_guest_exit() {
 	done
 	if [[ $rc -eq 0 ]]; then
 		vm_log "PASS: $VM_NSTEPS step(s) in $(_vm_since "$VM_T0") s"
+	elif [[ -e $VM_LOG_DIR/TIMEOUT ]]; then
+		echo "FAIL: $VM_TEST_NAME: step '$VM_STEP' killed by the watchdog (status $rc)" >&2
 	elif [[ $rc -ne 77 ]]; then
 		echo "FAIL: $VM_TEST_NAME: step '$VM_STEP' (exit status $rc)" >&2
 		_vm_diagnose >&2
@@ -339,26 +343,54 @@ vm_rpc() {
 # -------------------------------------------------------------- capturing --
 
 # vm_capture_start NAME [BPF FILTER]: capture the guest's loopback with
-# dumpcap into $VM_LOG_DIR/NAME.pcapng (on the host afterwards).  Decode it
-# in vm_host_after with the host's tshark: tshark itself takes ~9 s to start
-# under TCG, dumpcap about 1 s.
+# dumpcap (classic pcap format); vm_capture_stop copies it to
+# $VM_LOG_DIR/NAME.pcap.  Decode it in vm_host_after with the host's tshark
+# (vm_pcap_nvme_tcp): tshark itself takes ~9 s to start under TCG.
 vm_capture_start() {
-	local name=$1 filter=${2:-}
-	vm_daemon "capture-$name" dumpcap -i lo -w "$VM_LOG_DIR/$name.pcapng" ${filter:+-f "$filter"}
-	# dumpcap says "Capturing on" once the interface is open; traffic before
-	# that would be lost, so wait for it.
+	local name=$1 filter=${2:-} file=$VM_TMP/$1.pcap
+	rm -f "$file"
+	# Into the guest's tmpfs with a 32 MiB buffer: written straight to the
+	# 9p share, dumpcap fell behind and the kernel dropped packets.
+	vm_daemon "capture-$name" dumpcap -q -P -B 32 -i lo -w "$file" ${filter:+-f "$filter"}
+	# dumpcap writes the file header once the interface is open: traffic
+	# from then on is captured.  Measured: the first dumpcap of a guest
+	# takes 1-10 s to get there (later ones about 1 s).
 	_vm_capturing() {
-		grep -q 'Capturing on' "$VM_LOG_DIR/capture-$name.log" && return 0
+		[[ -s $file ]] && return 0
 		kill -0 "${VM_DAEMON_PIDS[capture-$name]}" 2>/dev/null || { cat "$VM_LOG_DIR/capture-$name.log" >&2; exit 1; }
 		return 1
 	}
-	vm_wait_for "dumpcap to start" 30 _vm_capturing
+	vm_wait_for "dumpcap to start" 60 _vm_capturing
 }
 
-# vm_capture_stop NAME: stop the capture, print how many packets it holds.
+# vm_pcap_nvme_tcp FILE [PDU TYPE...]: on the host (vm_host_after), judge an
+# NVMe/TCP capture with tshark's dissector: print the count of each PDU type,
+# fail if a packet is malformed or carries an error-severity expert note, or
+# if a listed PDU type (0 ICReq, 1 ICResp, 4 CapsuleCmd, 5 CapsuleResp,
+# 6 H2CData, 7 C2HData, 9 R2T) is absent.  Assumes the dissector's port 4420.
+vm_pcap_nvme_tcp() {
+	local file=$1 counts bad t
+	shift
+	[[ -s $file ]] || vm_fail "no capture $file"
+	counts=$(tshark -r "$file" -Y nvme-tcp -T fields -e nvme-tcp.type 2>/dev/null \
+		| tr ',' '\n' | sort -n | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+	echo "   NVMe/TCP PDU type:count in ${file##*/}: ${counts:-none}"
+	bad=$(tshark -r "$file" -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null)
+	[[ -z $bad ]] || { echo "$bad" | head -n 20 >&2; vm_fail "tshark flags packets in $file"; }
+	for t in "$@"; do
+		[[ " $counts" == *" $t:"* ]] || vm_fail "no NVMe/TCP PDU of type $t in $file"
+	done
+}
+
+# vm_capture_stop NAME: stop the capture, copy it to $VM_LOG_DIR/NAME.pcap,
+# print its packet counts; fail if the kernel dropped any.
 vm_capture_stop() {
 	vm_daemon_stop "capture-$1" INT
-	tr '\r' '\n' <"$VM_LOG_DIR/capture-$1.log" | grep -h 'Packets captured' | sed 's/^/   /' || true
+	cp "$VM_TMP/$1.pcap" "$VM_LOG_DIR/$1.pcap"
+	grep -h 'Packets' "$VM_LOG_DIR/capture-$1.log" | sed 's/^/   /'
+	# Packets the kernel dropped would make the decode lie: none allowed.
+	grep -q "dropped on interface 'Loopback: lo': [0-9]*/0 " "$VM_LOG_DIR/capture-$1.log" \
+		|| { echo "vm: the capture dropped packets" >&2; return 1; }
 }
 
 # -------------------------------------------------- the kernel NVMe target --
