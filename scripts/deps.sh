@@ -7,6 +7,7 @@ pkgs=(
 	build-essential meson ninja-build pkg-config python3
 	liburing-dev libaio-dev libjansson-dev libcmocka-dev libuv1-dev libisal-dev
 	valgrind fio util-linux
+	iperf3  # bench_sock's loopback reference
 	tshark
 	libnvme-dev	# tests/nvme: libnvme's header judges nvme_spec.h
 	qemu-system-x86 busybox-static kmod nvme-cli xz-utils	# tests/vm: the QEMU guest (run-in-vm)
