@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sio_nvme_perf: I/O load on NVMe namespaces through the host driver, with
+ * spdk_nvme_perf's flags where they overlap: -r transport ID (repeatable),
+ * -q depth, -o size, -w pattern, -M read percentage, -t seconds, -c core
+ * mask, -P queue pairs per namespace, -L / -LL latency summary / histogram,
+ * -H / -I digests; a progress line each second and --results-json.
+ *
+ * Layout: the main thread owns the controllers (admin queue, keep-alive) and
+ * prints; one OS thread per core of the mask runs a sio_thread with its
+ * queue pairs and keeps every slot busy from completion callbacks (no task,
+ * no allocation per I/O).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "spdk_io/env.h"
+#include "spdk_io/log.h"
+#include "spdk_io/nvme.h"
+#include "spdk_io/thread.h"
+
+#define MAX_TRIDS 16
+#define MAX_CORES 64
+/* Latency histogram: 2^HIST_SUB sub-buckets per power of two of ticks. */
+#define HIST_SUB 4
+#define HIST_BUCKETS (64 << HIST_SUB)
+
+struct hist {
+	uint64_t b[HIST_BUCKETS];
+};
+
+static inline unsigned hist_idx(uint64_t v)
+{
+	unsigned msb;
+
+	if (v < (1u << HIST_SUB))
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	return ((msb - HIST_SUB + 1) << HIST_SUB) | (unsigned)((v >> (msb - HIST_SUB)) & ((1u << HIST_SUB) - 1));
+}
+
+/* Lower bound of bucket @i in ticks. */
+static uint64_t hist_lo(unsigned i)
+{
+	unsigned grp = i >> HIST_SUB, sub = i & ((1u << HIST_SUB) - 1);
+
+	if (grp == 0)
+		return sub;
+	return ((uint64_t)(1u << HIST_SUB) | sub) << (grp - 1);
+}
+
+struct ns_entry {
+	struct sio_nvme_ctrlr *ctrlr;
+	struct sio_nvme_ns *ns;
+	int trid_idx;
+	uint64_t num_blocks;
+	uint32_t block_size;
+};
+
+struct worker;
+
+struct slot {
+	struct qp_ctx *qc;
+	void *buf;
+	uint64_t start;
+	uint64_t seq_next;
+};
+
+struct qp_ctx {
+	struct worker *w;
+	struct ns_entry *ne;
+	struct sio_nvme_qpair *qp;
+	struct slot *slots;
+	uint64_t seq_lba;
+	/* Results, written by the worker only; read by main with relaxed loads. */
+	uint64_t ios, bytes, errors;
+	uint64_t lat_sum, lat_min, lat_max;
+	struct hist hist;
+	int inflight;
+};
+
+struct worker {
+	int core;
+	pthread_t tid;
+	struct sio_thread *thread;
+	struct qp_ctx *qcs;
+	int nqc;
+	volatile int stop;
+	volatile int ready;   /* 1 ready, < 0 error */
+	volatile int done;
+	uint64_t rng;
+};
+
+static struct {
+	int qd;
+	uint32_t io_size;
+	const char *pattern;
+	int read_pct;
+	bool random;
+	int time_s;
+	int qpairs_per_ns;
+	int latency; /* 1 -L, 2 -LL */
+	const char *json_path;
+	struct sio_nvme_ctrlr_opts copts;
+} g;
+
+static struct ns_entry g_ns[MAX_TRIDS * 64];
+static int g_nns;
+static struct worker g_workers[MAX_CORES];
+static int g_nworkers;
+static struct sio_nvme_transport_id g_trids[MAX_TRIDS];
+static struct sio_nvme_ctrlr *g_ctrlrs[MAX_TRIDS];
+static int g_ntrids;
+
+static inline uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+static int submit(struct slot *s);
+
+static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
+{
+	struct slot *s = arg;
+	struct qp_ctx *qc = s->qc;
+	uint64_t lat = sio_get_ticks() - s->start;
+
+	qc->inflight--;
+	if (rc != 0) {
+		qc->errors++;
+	} else {
+		/* One writer; main reads for the progress line (relaxed, no lock). */
+		__atomic_store_n(&qc->ios, qc->ios + 1, __ATOMIC_RELAXED);
+		qc->bytes += g.io_size;
+	}
+	qc->lat_sum += lat;
+	if (lat < qc->lat_min)
+		qc->lat_min = lat;
+	if (lat > qc->lat_max)
+		qc->lat_max = lat;
+	if (g.latency)
+		qc->hist.b[hist_idx(lat)]++;
+	if (!qc->w->stop && submit(s) != 0)
+		qc->errors++;
+}
+
+static int submit(struct slot *s)
+{
+	struct qp_ctx *qc = s->qc;
+	struct ns_entry *ne = qc->ne;
+	uint32_t nblk = g.io_size / ne->block_size;
+	uint64_t span = ne->num_blocks / nblk, lba;
+	bool is_read;
+	int rc;
+
+	if (g.random) {
+		lba = (xorshift(&qc->w->rng) % span) * nblk;
+	} else {
+		lba = qc->seq_lba;
+		qc->seq_lba += nblk;
+		if (qc->seq_lba + nblk > ne->num_blocks)
+			qc->seq_lba = 0;
+	}
+	is_read = g.read_pct == 100 ? true : g.read_pct == 0 ? false :
+		  (int)(xorshift(&qc->w->rng) % 100) < g.read_pct;
+	s->start = sio_get_ticks();
+	if (is_read)
+		rc = sio_nvme_ns_read(ne->ns, qc->qp, s->buf, lba, nblk, 0, io_done, s);
+	else
+		rc = sio_nvme_ns_write(ne->ns, qc->qp, s->buf, lba, nblk, 0, io_done, s);
+	if (rc == 0)
+		qc->inflight++;
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	cpu_set_t set;
+	int rc = 0;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->core, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set); /* best effort */
+	w->thread = sio_thread_attach("nvme_perf_worker");
+	if (w->thread == NULL) {
+		w->ready = -1;
+		return NULL;
+	}
+	w->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)w->core << 32) ^ (uint64_t)time(NULL);
+	for (int i = 0; i < w->nqc && rc == 0; i++) {
+		struct qp_ctx *qc = &w->qcs[i];
+		struct sio_nvme_io_qpair_opts o;
+
+		sio_nvme_io_qpair_opts_init(&o, sizeof(o));
+		/* Room for every slot on the wire (one entry stays empty by the spec). */
+		o.io_queue_size = (uint32_t)g.qd + 1;
+		o.io_queue_requests = (uint32_t)g.qd;
+		rc = sio_nvme_ctrlr_alloc_io_qpair_blocking(qc->ne->ctrlr, &o, &qc->qp);
+		if (rc != 0) {
+			fprintf(stderr, "sio_nvme_perf: core %d: queue pair: %s\n", w->core, strerror(-rc));
+			break;
+		}
+		qc->slots = calloc((size_t)g.qd, sizeof(*qc->slots));
+		qc->lat_min = UINT64_MAX;
+		for (int j = 0; j < g.qd; j++) {
+			qc->slots[j].qc = qc;
+			qc->slots[j].buf = sio_dma_zmalloc(g.io_size, 4096);
+			if (qc->slots[j].buf == NULL)
+				rc = -ENOMEM;
+		}
+	}
+	w->ready = rc == 0 ? 1 : -1;
+	while (rc == 0 && w->ready == 1 && !w->stop) {
+		/* Wait for the start signal (ready == 2) from main. */
+		sio_thread_poll(w->thread, 0);
+		if (__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE) == 2)
+			break;
+	}
+	if (rc == 0 && !w->stop) {
+		for (int i = 0; i < w->nqc; i++)
+			for (int j = 0; j < g.qd; j++)
+				if (submit(&w->qcs[i].slots[j]) != 0)
+					w->qcs[i].errors++;
+		while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
+			sio_thread_poll(w->thread, 0);
+		/* Drain what is in flight. */
+		for (uint64_t end = sio_get_ticks() + sio_us_to_ticks(10000000); sio_get_ticks() < end;) {
+			int left = 0;
+
+			for (int i = 0; i < w->nqc; i++)
+				left += w->qcs[i].inflight;
+			if (left == 0)
+				break;
+			sio_thread_poll(w->thread, 0);
+		}
+	}
+	for (int i = 0; i < w->nqc; i++) {
+		struct qp_ctx *qc = &w->qcs[i];
+
+		if (qc->qp != NULL)
+			sio_nvme_qpair_free(qc->qp);
+		for (int j = 0; qc->slots != NULL && j < g.qd; j++)
+			sio_dma_free(qc->slots[j].buf);
+		free(qc->slots);
+	}
+	sio_thread_exit(w->thread);
+	for (int i = 0; i < 1000000 && !sio_thread_is_exited(w->thread); i++)
+		sio_thread_poll(w->thread, 0);
+	sio_thread_destroy(w->thread);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sio_nvme_perf -r TRID [-r TRID...] -q DEPTH -o BYTES -w PATTERN -t SECONDS\n"
+		"                     [-M READ%%] [-c CORE_MASK] [-P QPAIRS] [-L|-LL] [-H] [-I]\n"
+		"                     [--results-json FILE]\n"
+		"  -w read, write, randread, randwrite, rw, randrw (rw/randrw take -M)\n"
+		"  -c mask of cores, one worker thread each (default 0x1)\n"
+		"  -P queue pairs per namespace per worker (default 1)\n"
+		"  -L latency summary (percentiles), -LL also the histogram\n"
+		"  -H header digest, -I data digest\n");
+}
+
+static double ticks_us(double t)
+{
+	return t * 1e6 / (double)sio_get_ticks_hz();
+}
+
+static void pct_print(const struct hist *h, uint64_t n, json_t *o)
+{
+	static const double pcts[] = { 1, 10, 25, 50, 75, 90, 99, 99.9, 99.99 };
+	uint64_t cum = 0;
+	size_t p = 0;
+
+	for (unsigned i = 0; i < HIST_BUCKETS && p < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		cum += h->b[i];
+		while (p < sizeof(pcts) / sizeof(pcts[0]) && (double)cum >= pcts[p] / 100.0 * (double)n &&
+		       n > 0) {
+			double us = ticks_us((double)hist_lo(i + 1));
+			char key[32];
+
+			if (o != NULL) {
+				snprintf(key, sizeof(key), "p%.2f_us", pcts[p]);
+				json_object_set_new(o, key, json_real(us));
+			} else {
+				printf("  %8.4f%% : %10.3f us\n", pcts[p], us);
+			}
+			p++;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "results-json", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *mask = "0x1";
+	struct sio_thread *main_thread;
+	struct sio_cpuset cpus;
+	char err[256];
+	int c, rc = 0, core;
+	uint64_t start, last, prev_ios = 0;
+
+	g.qd = 1;
+	g.io_size = 4096;
+	g.pattern = NULL;
+	g.read_pct = -1;
+	g.time_s = 0;
+	g.qpairs_per_ns = 1;
+	sio_nvme_ctrlr_opts_init(&g.copts, sizeof(g.copts));
+	while ((c = getopt_long(argc, argv, "r:q:o:w:M:t:c:P:LHIh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (g_ntrids == MAX_TRIDS) {
+				fprintf(stderr, "sio_nvme_perf: at most %d -r\n", MAX_TRIDS);
+				return 1;
+			}
+			if (sio_nvme_transport_id_parse(&g_trids[g_ntrids], optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "sio_nvme_perf: -r '%s': %s\n", optarg, err);
+				return 1;
+			}
+			g_ntrids++;
+			break;
+		case 'q': g.qd = atoi(optarg); break;
+		case 'o': g.io_size = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'w': g.pattern = optarg; break;
+		case 'M': g.read_pct = atoi(optarg); break;
+		case 't': g.time_s = atoi(optarg); break;
+		case 'c': mask = optarg; break;
+		case 'P': g.qpairs_per_ns = atoi(optarg); break;
+		case 'L': g.latency++; break;
+		case 'H': g.copts.header_digest = true; break;
+		case 'I': g.copts.data_digest = true; break;
+		case 'J': g.json_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (g_ntrids == 0 || g.pattern == NULL || g.time_s <= 0 || g.qd < 1 || g.io_size == 0 ||
+	    g.qpairs_per_ns < 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (strcmp(g.pattern, "read") == 0 || strcmp(g.pattern, "randread") == 0)
+		g.read_pct = 100;
+	else if (strcmp(g.pattern, "write") == 0 || strcmp(g.pattern, "randwrite") == 0)
+		g.read_pct = 0;
+	else if (strcmp(g.pattern, "rw") == 0 || strcmp(g.pattern, "randrw") == 0) {
+		if (g.read_pct < 0 || g.read_pct > 100) {
+			fprintf(stderr, "sio_nvme_perf: -w %s needs -M 0..100\n", g.pattern);
+			return 1;
+		}
+	} else {
+		fprintf(stderr, "sio_nvme_perf: unknown -w '%s'\n", g.pattern);
+		return 1;
+	}
+	g.random = strncmp(g.pattern, "rand", 4) == 0;
+	if (sio_cpuset_parse(&cpus, mask) != 0) {
+		fprintf(stderr, "sio_nvme_perf: bad core mask '%s'\n", mask);
+		return 1;
+	}
+	main_thread = sio_thread_attach("nvme_perf");
+	if (main_thread == NULL)
+		return 1;
+
+	/* Controllers and their namespaces. */
+	for (int i = 0; i < g_ntrids; i++) {
+		struct sio_nvme_ctrlr *ctrlr;
+		struct sio_nvme_ctrlr_opts o = g.copts;
+
+		if (g_trids[i].hostnqn[0] != '\0')
+			snprintf(o.hostnqn, sizeof(o.hostnqn), "%s", g_trids[i].hostnqn);
+		rc = sio_nvme_ctrlr_connect_blocking(&g_trids[i], &o, &ctrlr);
+		if (rc != 0) {
+			fprintf(stderr, "sio_nvme_perf: connect to %s:%s %s: %s\n", g_trids[i].traddr,
+				g_trids[i].trsvcid, g_trids[i].subnqn, strerror(-rc));
+			return 1;
+		}
+		g_ctrlrs[i] = ctrlr;
+		for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ctrlr); id != 0;
+		     id = sio_nvme_ctrlr_get_next_active_ns(ctrlr, id)) {
+			struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ctrlr, id);
+			struct ns_entry *ne = &g_ns[g_nns];
+
+			if (g_nns == (int)(sizeof(g_ns) / sizeof(g_ns[0])))
+				break;
+			if (g.io_size % sio_nvme_ns_get_sector_size(ns) != 0 ||
+			    g.io_size > sio_nvme_ns_get_max_io_xfer_size(ns)) {
+				fprintf(stderr, "sio_nvme_perf: ns %u: -o %u is not a multiple of %u bytes or above %u: skipped\n",
+					id, g.io_size, sio_nvme_ns_get_sector_size(ns),
+					sio_nvme_ns_get_max_io_xfer_size(ns));
+				continue;
+			}
+			ne->ctrlr = ctrlr;
+			ne->ns = ns;
+			ne->trid_idx = i;
+			ne->block_size = sio_nvme_ns_get_sector_size(ns);
+			ne->num_blocks = sio_nvme_ns_get_num_sectors(ns);
+			g_nns++;
+		}
+	}
+	if (g_nns == 0) {
+		fprintf(stderr, "sio_nvme_perf: no namespace to run on\n");
+		return 1;
+	}
+	/* Workers: namespaces round-robin over the cores, every core at least one. */
+	for (core = sio_cpuset_next(&cpus, -1); core >= 0 && g_nworkers < MAX_CORES;
+	     core = sio_cpuset_next(&cpus, core))
+		g_workers[g_nworkers++].core = core;
+	for (int wi = 0; wi < g_nworkers; wi++) {
+		struct worker *w = &g_workers[wi];
+		int mine = 0;
+
+		for (int n = 0; n < g_nns; n++)
+			if (n % g_nworkers == wi || (g_nns < g_nworkers && wi % g_nns == n))
+				mine++;
+		w->qcs = calloc((size_t)mine * g.qpairs_per_ns, sizeof(*w->qcs));
+		for (int n = 0; n < g_nns; n++) {
+			if (!(n % g_nworkers == wi || (g_nns < g_nworkers && wi % g_nns == n)))
+				continue;
+			for (int p = 0; p < g.qpairs_per_ns; p++) {
+				w->qcs[w->nqc].w = w;
+				w->qcs[w->nqc].ne = &g_ns[n];
+				w->nqc++;
+			}
+		}
+		pthread_create(&w->tid, NULL, worker_main, w);
+	}
+	/* The admin queues live here: keep polling while the workers set up. */
+	for (int wi = 0; wi < g_nworkers; wi++) {
+		while (__atomic_load_n(&g_workers[wi].ready, __ATOMIC_ACQUIRE) == 0)
+			sio_thread_poll(main_thread, 0);
+		if (g_workers[wi].ready < 0)
+			rc = -EIO;
+	}
+	for (int wi = 0; wi < g_nworkers; wi++) {
+		if (rc != 0)
+			__atomic_store_n(&g_workers[wi].stop, 1, __ATOMIC_RELEASE);
+		else
+			__atomic_store_n(&g_workers[wi].ready, 2, __ATOMIC_RELEASE);
+	}
+	printf("Running %s of %u bytes, queue depth %d, %d s, %d namespace(s), %d core(s), %d qpair(s) per ns\n",
+	       g.pattern, g.io_size, g.qd, g.time_s, g_nns, g_nworkers, g.qpairs_per_ns);
+	fflush(stdout);
+	start = last = sio_get_ticks();
+	while (rc == 0) {
+		uint64_t now = sio_get_ticks();
+
+		sio_thread_poll(main_thread, 0);
+		if (now - last >= sio_get_ticks_hz()) {
+			uint64_t ios = 0;
+
+			for (int wi = 0; wi < g_nworkers; wi++)
+				for (int i = 0; i < g_workers[wi].nqc; i++)
+					ios += __atomic_load_n(&g_workers[wi].qcs[i].ios, __ATOMIC_RELAXED);
+			printf("[%3.0f s] %10.2f IOPS, %10.2f MiB/s\n",
+			       (double)(now - start) / (double)sio_get_ticks_hz(),
+			       (double)(ios - prev_ios) * (double)sio_get_ticks_hz() / (double)(now - last),
+			       (double)(ios - prev_ios) * g.io_size / 1048576.0 * (double)sio_get_ticks_hz() /
+				       (double)(now - last));
+			fflush(stdout);
+			prev_ios = ios;
+			last = now;
+		}
+		if (now - start >= (uint64_t)g.time_s * sio_get_ticks_hz())
+			break;
+	}
+	{
+		double secs = (double)(sio_get_ticks() - start) / (double)sio_get_ticks_hz();
+		double tot_iops = 0, tot_mib = 0, tot_lat = 0;
+		uint64_t tot_ios = 0, tot_err = 0, tot_min = UINT64_MAX, tot_max = 0;
+		struct hist *tot_hist = calloc(1, sizeof(*tot_hist));
+		json_t *root = json_object(), *arr = json_array();
+
+		for (int wi = 0; wi < g_nworkers; wi++)
+			__atomic_store_n(&g_workers[wi].stop, 1, __ATOMIC_RELEASE);
+		for (int wi = 0; wi < g_nworkers; wi++) {
+			while (!__atomic_load_n(&g_workers[wi].done, __ATOMIC_ACQUIRE))
+				sio_thread_poll(main_thread, 0);
+			pthread_join(g_workers[wi].tid, NULL);
+		}
+		printf("========================================================\n");
+		printf("%-56s %10s %10s %10s %10s %10s\n", "", "", "", "Latency(us)", "", "");
+		printf("%-56s:%10s %10s %10s %10s %10s\n", "Device Information", "IOPS", "MiB/s",
+		       "Average", "min", "max");
+		for (int wi = 0; wi < g_nworkers; wi++) {
+			for (int i = 0; i < g_workers[wi].nqc; i++) {
+				struct qp_ctx *qc = &g_workers[wi].qcs[i];
+				const struct sio_nvme_transport_id *t = &g_trids[qc->ne->trid_idx];
+				uint64_t n = qc->ios + qc->errors;
+				double iops = (double)qc->ios / secs, mib = (double)qc->bytes / 1048576.0 / secs;
+				double avg = n ? ticks_us((double)qc->lat_sum / (double)n) : 0;
+				char name[160];
+				json_t *o = json_object();
+
+				snprintf(name, sizeof(name), "%s (%s:%s %.20s) NSID %u from core %d",
+					 sio_nvme_transport_type_str(t->trtype), t->traddr, t->trsvcid,
+					 t->subnqn, sio_nvme_ns_get_id(qc->ne->ns), g_workers[wi].core);
+				printf("%-56s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", name, iops, mib, avg,
+				       n ? ticks_us((double)qc->lat_min) : 0, ticks_us((double)qc->lat_max));
+				tot_iops += iops;
+				tot_mib += mib;
+				tot_ios += qc->ios;
+				tot_err += qc->errors;
+				tot_lat += (double)qc->lat_sum;
+				if (n && qc->lat_min < tot_min)
+					tot_min = qc->lat_min;
+				if (qc->lat_max > tot_max)
+					tot_max = qc->lat_max;
+				for (unsigned b = 0; b < HIST_BUCKETS; b++)
+					tot_hist->b[b] += qc->hist.b[b];
+				json_object_set_new(o, "name", json_string(name));
+				json_object_set_new(o, "nsid", json_integer(sio_nvme_ns_get_id(qc->ne->ns)));
+				json_object_set_new(o, "core", json_integer(g_workers[wi].core));
+				json_object_set_new(o, "iops", json_real(iops));
+				json_object_set_new(o, "mibps", json_real(mib));
+				json_object_set_new(o, "avg_lat_us", json_real(avg));
+				json_object_set_new(o, "min_lat_us", json_real(n ? ticks_us((double)qc->lat_min) : 0));
+				json_object_set_new(o, "max_lat_us", json_real(ticks_us((double)qc->lat_max)));
+				json_object_set_new(o, "io_errors", json_integer((json_int_t)qc->errors));
+				json_array_append_new(arr, o);
+			}
+		}
+		printf("========================================================\n");
+		printf("%-56s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", "Total", tot_iops, tot_mib,
+		       tot_ios + tot_err ? ticks_us(tot_lat / (double)(tot_ios + tot_err)) : 0,
+		       tot_min == UINT64_MAX ? 0 : ticks_us((double)tot_min), ticks_us((double)tot_max));
+		if (tot_err)
+			printf("%" PRIu64 " I/O errors\n", tot_err);
+		if (g.latency) {
+			printf("\nSummary latency data (all namespaces):\n");
+			pct_print(tot_hist, tot_ios + tot_err, NULL);
+		}
+		if (g.latency > 1) {
+			uint64_t cum = 0, n = tot_ios + tot_err;
+
+			printf("\nLatency histogram (all namespaces):\n       Range in us     Cumulative    IO count\n");
+			for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+				if (tot_hist->b[b] == 0)
+					continue;
+				cum += tot_hist->b[b];
+				printf("%10.3f - %10.3f: %9.4f%%  (%" PRIu64 ")\n", ticks_us((double)hist_lo(b)),
+				       ticks_us((double)hist_lo(b + 1)), 100.0 * (double)cum / (double)n,
+				       tot_hist->b[b]);
+			}
+		}
+		if (g.json_path != NULL) {
+			json_t *tot = json_object();
+			FILE *f;
+
+			json_object_set_new(root, "workload", json_string(g.pattern));
+			json_object_set_new(root, "io_size", json_integer(g.io_size));
+			json_object_set_new(root, "queue_depth", json_integer(g.qd));
+			json_object_set_new(root, "rwmixread", json_integer(g.read_pct));
+			json_object_set_new(root, "time_s", json_real(secs));
+			json_object_set_new(root, "cores", json_integer(g_nworkers));
+			json_object_set_new(root, "qpairs_per_ns", json_integer(g.qpairs_per_ns));
+			json_object_set_new(root, "namespaces", arr);
+			json_object_set_new(tot, "iops", json_real(tot_iops));
+			json_object_set_new(tot, "mibps", json_real(tot_mib));
+			json_object_set_new(tot, "avg_lat_us",
+					    json_real(tot_ios + tot_err ? ticks_us(tot_lat / (double)(tot_ios + tot_err)) : 0));
+			json_object_set_new(tot, "min_lat_us", json_real(tot_min == UINT64_MAX ? 0 : ticks_us((double)tot_min)));
+			json_object_set_new(tot, "max_lat_us", json_real(ticks_us((double)tot_max)));
+			json_object_set_new(tot, "io_errors", json_integer((json_int_t)tot_err));
+			if (g.latency)
+				pct_print(tot_hist, tot_ios + tot_err, tot);
+			json_object_set_new(root, "total", tot);
+			f = fopen(g.json_path, "w");
+			if (f == NULL || json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+				fprintf(stderr, "sio_nvme_perf: cannot write %s\n", g.json_path);
+				rc = -EIO;
+			}
+			if (f != NULL)
+				fclose(f);
+		} else {
+			json_decref(arr);
+		}
+		json_decref(root);
+		free(tot_hist);
+		if (tot_err)
+			rc = -EIO;
+	}
+	for (int i = 0; i < g_ntrids; i++)
+		sio_nvme_ctrlr_detach_blocking(g_ctrlrs[i]);
+	for (int wi = 0; wi < g_nworkers; wi++)
+		free(g_workers[wi].qcs);
+	sio_thread_exit(main_thread);
+	for (int i = 0; i < 1000000 && !sio_thread_is_exited(main_thread); i++)
+		sio_thread_poll(main_thread, 0);
+	sio_thread_destroy(main_thread);
+	return rc == 0 ? 0 : 1;
+}
