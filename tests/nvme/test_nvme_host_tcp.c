@@ -313,7 +313,7 @@ static void test_queue_depth(void **state)
 	fill(buf, (size_t)N * g_ss, 77);
 	memset(recs, 0, sizeof(recs));
 	for (int i = 0; i < N; i++)
-		assert_int_equal(sio_nvme_ns_write(g_ns, qp, buf + (size_t)i * g_ss, 5000 + i, 1, 0,
+		assert_int_equal(sio_nvme_ns_write(g_ns, qp, buf + (size_t)i * g_ss, 3000 + i, 1, 0,
 						   io_cb, &recs[i]), 0);
 	assert_int_equal(sio_nvme_qpair_get_num_outstanding(qp), N);
 	/* One more than the pool: refused, not queued. */
@@ -339,7 +339,7 @@ static void test_queue_depth(void **state)
 		for (uint32_t i = 0; i < N; i += per) {
 			uint32_t n = N - i < per ? N - i : per;
 
-			RUN_IO(r, sio_nvme_ns_read(g_ns, qp, rd + (size_t)i * g_ss, 5000 + i, n, 0,
+			RUN_IO(r, sio_nvme_ns_read(g_ns, qp, rd + (size_t)i * g_ss, 3000 + i, n, 0,
 						   io_cb, &r));
 			assert_int_equal(r.rc, 0);
 		}
@@ -363,9 +363,9 @@ static int await_task(void *arg)
 	if (rc != 0)
 		return rc;
 	fill(w, 4 * g_ss, 3);
-	rc = sio_nvme_ns_write_await(g_ns, qp, w, 9000, 4, 0, &cpl);
+	rc = sio_nvme_ns_write_await(g_ns, qp, w, 3500, 4, 0, &cpl);
 	if (rc == 0)
-		rc = sio_nvme_ns_readv_await(g_ns, qp, iov, 2, 9000, 4, 0, NULL);
+		rc = sio_nvme_ns_readv_await(g_ns, qp, iov, 2, 3500, 4, 0, NULL);
 	if (rc == 0 && memcmp(w, rd, 4 * g_ss) != 0)
 		rc = -EILSEQ;
 	if (rc == 0)
@@ -449,12 +449,12 @@ static void test_reset(void **state)
 	fill(buf, (size_t)N * g_ss, 11);
 	memset(recs, 0, sizeof(recs));
 	for (int i = 0; i < N / 2; i++)
-		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * g_ss, 7000 + i, 1, 0,
+		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * g_ss, 3700 + i, 1, 0,
 						   io_cb, &recs[i]), 0);
 	assert_int_equal(sio_nvme_ctrlr_reset(g_ctrlr, reset_cb, &reset), 0);
 	assert_int_equal(sio_nvme_ctrlr_reset(g_ctrlr, reset_cb, &reset), -EBUSY);
 	for (int i = N / 2; i < N; i++)
-		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * g_ss, 7000 + i, 1, 0,
+		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * g_ss, 3700 + i, 1, 0,
 						   io_cb, &recs[i]), 0);
 	for (uint64_t end = now_ms() + 20000; now_ms() < end;) {
 		sio_thread_poll(sio_thread_get_current(), 0);
@@ -480,9 +480,9 @@ static void test_reset(void **state)
 	{
 		struct io_rec r;
 
-		RUN_IO(r, sio_nvme_ns_write(g_ns, g_qp, buf, 7000, N, 0, io_cb, &r));
+		RUN_IO(r, sio_nvme_ns_write(g_ns, g_qp, buf, 3700, N, 0, io_cb, &r));
 		assert_int_equal(r.rc, 0);
-		RUN_IO(r, sio_nvme_ns_read(g_ns, g_qp, rd, 7000, N, 0, io_cb, &r));
+		RUN_IO(r, sio_nvme_ns_read(g_ns, g_qp, rd, 3700, N, 0, io_cb, &r));
 		assert_int_equal(r.rc, 0);
 		assert_memory_equal(buf, rd, (size_t)N * g_ss);
 	}

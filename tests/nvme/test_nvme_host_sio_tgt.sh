@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The NVMe host driver and its tools against our own target, sio_tgt, in
+# another process over real loopback TCP: the host test program (connect,
+# identify, I/O of every kind verified, errors, admin, discovery, reset)
+# without and with digests, sio_nvme_identify (text and --json), and a short
+# sio_nvme_perf run whose JSON is checked for completed I/O without errors.
+# usage: test_nvme_host_sio_tgt.sh BUILD_ROOT
+set -euo pipefail
+B=${1:?build root}
+TGT=$B/tools/sio_tgt/sio_tgt
+HOST=$B/tests/nvme/test_nvme_host_tcp
+[[ -x $TGT ]] || { echo "SKIP: $TGT not built"; exit 77; }
+T=$(mktemp -d /tmp/sio_host_tgt.XXXXXX)
+PID=""
+cleanup() {
+	[[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+NQN=nqn.2016-06.io.spdk-io:host-test
+
+start_tgt() {  # a free port: try a few random ones
+	local port
+	for _ in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + RANDOM % 20000))
+		cat >"$T/tgt.json" <<JSON
+{"subsystems":[{"subsystem":"bdev","config":[
+ {"method":"bdev_malloc_create","params":{"name":"Malloc0","num_blocks":8192,"block_size":4096}},
+ {"method":"bdev_malloc_create","params":{"name":"Malloc1","num_blocks":65536,"block_size":512}}]},
+ {"subsystem":"nvmf","config":[
+ {"method":"nvmf_create_transport","params":{"trtype":"TCP"}},
+ {"method":"nvmf_create_subsystem","params":{"nqn":"$NQN","allow_any_host":true,"serial_number":"SIO0001"}},
+ {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Malloc0"}}},
+ {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Malloc1"}}},
+ {"method":"nvmf_subsystem_add_listener","params":{"nqn":"$NQN","listen_address":{"trtype":"TCP","adrfam":"IPv4","traddr":"127.0.0.1","trsvcid":"$port"}}}]}]}
+JSON
+		"$TGT" -m 0x1 -c "$T/tgt.json" -r "$T/tgt.sock" >"$T/tgt.log" 2>&1 &
+		PID=$!
+		for _ in $(seq 100); do
+			grep -q "listening on 127.0.0.1 port $port" "$T/tgt.log" && { PORT=$port; return 0; }
+			kill -0 "$PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+		PID=""
+	done
+	echo "could not start sio_tgt"; cat "$T/tgt.log"; return 1
+}
+start_tgt
+TRID="trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT subnqn:$NQN"
+echo "== sio_tgt on 127.0.0.1:$PORT"
+
+echo "== host test, no digests"
+"$HOST" --min-ns=2 "$TRID"
+echo "== host test, header and data digests"
+"$HOST" --digest --min-ns=2 "$TRID"
+
+echo "== sio_nvme_identify"
+"$B/tools/nvme_identify/sio_nvme_identify" -r "$TRID" >"$T/id.txt"
+grep -q "^subnqn    : $NQN\$" "$T/id.txt"
+grep -q "^nsze      : 8192\$" "$T/id.txt"
+"$B/tools/nvme_identify/sio_nvme_identify" -r "$TRID" --json >"$T/id.json"
+python3 -c "
+import json, sys
+d = json.load(open('$T/id.json'))
+assert d['controller']['subnqn'] == '$NQN', d['controller']['subnqn']
+assert [n['nsid'] for n in d['namespaces']] == [1, 2]
+assert d['namespaces'][1]['sector_size'] == 512
+"
+"$B/tools/nvme_identify/sio_nvme_identify" -r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT" |
+	grep -q "^subnqn    : $NQN\$"
+
+echo "== sio_nvme_perf, 1 s of 4 KiB random 70/30 read/write at QD 8, digests on"
+"$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4096 -w randrw -M 70 -t 1 -H -I -L \
+	--results-json "$T/perf.json"
+python3 -c "
+import json
+d = json.load(open('$T/perf.json'))
+t = d['total']
+assert t['iops'] > 0 and t['io_errors'] == 0, t
+assert len(d['namespaces']) == 2
+"
+echo "== sio_tgt stops cleanly"
+kill "$PID"; wait "$PID"; PID=""
+echo PASS
