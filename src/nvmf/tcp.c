@@ -488,6 +488,12 @@ static int conn_send_ctrl(struct tcp_conn *conn)
 	return n;
 }
 
+/*
+ * A send of @tr is done (or cancelled by the close). The request goes back
+ * when nothing of it is on the wire and nobody else will finish it: its
+ * response went out, or the connection is closing and the request is not
+ * with the controller (waiting for H2C data that will never come).
+ */
 static void req_sent(void *arg, int rc)
 {
 	struct tcp_req *tr = arg;
@@ -495,19 +501,8 @@ static void req_sent(void *arg, int rc)
 
 	tr->sends--;
 	conn->sends--;
-	if (tr->sends == 0 && tr->tstate == TCP_REQ_SEND)
-		req_release(tr);
-	conn_maybe_finish(conn);
-}
-
-static void r2t_sent(void *arg, int rc)
-{
-	struct tcp_req *tr = arg;
-	struct tcp_conn *conn = tr->conn;
-
-	tr->sends--;
-	conn->sends--;
-	if (tr->sends == 0 && tr->tstate == TCP_REQ_SEND)
+	if (tr->sends == 0 && (tr->tstate == TCP_REQ_SEND ||
+			       (conn->state == TCP_CONN_CLOSING && tr->tstate != TCP_REQ_EXEC)))
 		req_release(tr);
 	conn_maybe_finish(conn);
 }
@@ -640,7 +635,7 @@ static void req_start(struct tcp_req *tr)
 	}
 	tr->r2t_sreq.iov = tr->r2t_iov;
 	tr->r2t_sreq.iovcnt = n;
-	tr->r2t_sreq.cb = r2t_sent;
+	tr->r2t_sreq.cb = req_sent;
 	tr->r2t_sreq.cb_arg = tr;
 	tr->sends++;
 	conn->sends++;
@@ -941,17 +936,14 @@ static void conn_close(struct tcp_conn *conn, bool term)
 	conn->state = TCP_CONN_CLOSING;
 	nvmf_qpair_disconnecting(&conn->qp);
 	/* Requests that wait on the host or on buffers will get nothing more. */
-	for (uint32_t i = 0; i < conn->num_reqs; i++) {
-		struct tcp_req *tr = &conn->reqs[i];
+	for (uint32_t i = 0; i <= conn->num_reqs; i++) {
+		struct tcp_req *tr = i < conn->num_reqs ? &conn->reqs[i] : &conn->first_req;
 
-		if (tr->tstate == TCP_REQ_H2C || tr->tstate == TCP_REQ_NEED_BUF ||
-		    tr->tstate == TCP_REQ_ICD)
-			if (tr->sends == 0)
-				req_release(tr);
+		/* Those with a send in flight go back from req_sent(). */
+		if ((tr->tstate == TCP_REQ_H2C || tr->tstate == TCP_REQ_NEED_BUF ||
+		     tr->tstate == TCP_REQ_ICD) && tr->sends == 0)
+			req_release(tr);
 	}
-	if (conn->first_req.tstate == TCP_REQ_ICD || conn->first_req.tstate == TCP_REQ_NEED_BUF ||
-	    conn->first_req.tstate == TCP_REQ_H2C)
-		req_release(&conn->first_req);
 	/* Queued sends complete with -ECANCELED inside the close. */
 	sio_sock_close(&conn->sock);
 	conn_maybe_finish(conn);

@@ -31,7 +31,7 @@ void bdev_modules_fini(void);
 #define NQN_LOCKED "nqn.2016-06.io.spdk:locked"
 #define HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555"
 #define BS 512u
-#define NBLOCKS 2048u
+#define NBLOCKS 16384u
 
 static struct sio_thread *g_thread;
 static struct sio_nvmf_tgt *g_tgt;
@@ -683,6 +683,72 @@ static void test_disconnect_mid_r2t(void **state)
 	poll_n(200);
 }
 
+/* Two I/O queues, each with many 128 KiB R2T writes and reads in flight at once. */
+static void test_parallel_queues(void **state)
+{
+	struct th adm, io[2];
+	struct sio_nvme_cpl cpl;
+	static uint8_t wbuf[2][16][131072], rbuf[2][16][131072];
+	int cids[2][16];
+	int cntlid = th_admin_up(&adm, g_port, g_thread, NQN, HOSTNQN, false);
+
+	assert_true(cntlid > 0);
+	cpl = admin_cmd(&adm, SIO_NVME_OPC_SET_FEATURES, 0, SIO_NVME_FEAT_NUMBER_OF_QUEUES,
+			0x00030003, NULL, 0);
+	for (int q = 0; q < 2; q++) {
+		assert_int_equal(th_open(&io[q], g_port, g_thread), 0);
+		assert_int_equal(th_icreq(&io[q], false, false), 0);
+		assert_int_equal(th_connect(&io[q], NQN, HOSTNQN, (uint16_t)(q + 1), 31,
+					    (uint16_t)cntlid, 0, false, &cpl), 0);
+		assert_false(sio_nvme_cpl_is_error(&cpl));
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int q = 0; q < 2; q++) {
+			for (int i = 0; i < 16; i++) {
+				struct sio_nvme_cmd cmd;
+
+				fill(wbuf[q][i], sizeof(wbuf[q][i]), (unsigned int)(round * 100 + q * 16 + i));
+				memset(&cmd, 0, sizeof(cmd));
+				cmd.opc = SIO_NVME_OPC_WRITE;
+				cmd.nsid = 1;
+				cmd.cdw10 = (uint32_t)((q * 16 + i) * 256);
+				cmd.cdw12 = 255;
+				cids[q][i] = th_submit(&io[q], &cmd, wbuf[q][i], 131072, false, NULL, 0);
+				assert_true(cids[q][i] > 0);
+			}
+		}
+		for (int q = 0; q < 2; q++)
+			for (int i = 0; i < 16; i++) {
+				assert_int_equal(th_wait_cpl(&io[q], (uint16_t)cids[q][i], &cpl, 5000000), 0);
+				assert_false(sio_nvme_cpl_is_error(&cpl));
+			}
+		for (int q = 0; q < 2; q++) {
+			for (int i = 0; i < 16; i++) {
+				struct sio_nvme_cmd cmd;
+
+				memset(&cmd, 0, sizeof(cmd));
+				cmd.opc = SIO_NVME_OPC_READ;
+				cmd.nsid = 1;
+				cmd.cdw10 = (uint32_t)((q * 16 + i) * 256);
+				cmd.cdw12 = 255;
+				cids[q][i] = th_submit(&io[q], &cmd, NULL, 0, false, rbuf[q][i], 131072);
+			}
+		}
+		for (int q = 0; q < 2; q++)
+			for (int i = 0; i < 16; i++) {
+				assert_int_equal(th_wait_cpl(&io[q], (uint16_t)cids[q][i], &cpl, 5000000), 0);
+				assert_false(sio_nvme_cpl_is_error(&cpl));
+			}
+	}
+	for (int q = 0; q < 2; q++)
+		for (int i = 0; i < 16; i++)
+			assert_memory_equal(wbuf[q][i], rbuf[q][i], 131072);
+	th_close(&io[0]);
+	th_close(&io[1]);
+	th_close(&adm);
+	poll_n(200);
+}
+
 static void test_keep_alive_expiry(void **state)
 {
 	struct th h;
@@ -779,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_pdus),
 		cmocka_unit_test(test_queue_overrun),
 		cmocka_unit_test(test_disconnect_mid_r2t),
+		cmocka_unit_test(test_parallel_queues),
 		cmocka_unit_test(test_keep_alive_expiry),
 		cmocka_unit_test(test_ns_removal_aer),
 	};
