@@ -113,3 +113,119 @@ STREAMS = [
 for i, s in enumerate(STREAMS):
     for j, (seed, chunk) in enumerate([(0, 255), (7, 0), (42, 6)]):
         write('rpc_server', '%02d-%d' % (i, j), bytes([seed, chunk]) + s.encode())
+
+
+# nvme_tcp_pdu: byte 0 the setup (bit 0 target role, bit 1 header digests, bit 2
+# data digests, bit 3 staging buffer, bits 4-5 PDA index into [0, 1, 7, 31], bit 6
+# short iovecs), byte 1 the split seed, byte 2 the piece bound; then the stream
+# from the peer: an IC PDU and PDUs of every type that role receives, encoded
+# here independently of the C codec (NVMe/TCP 1.0 layouts, CRC32C digests).
+def _crc32c_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+_CRC = _crc32c_table()
+
+
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c = (c >> 8) ^ _CRC[(c ^ x) & 0xFF]
+    return c ^ 0xFFFFFFFF
+
+
+def _le(v, n):
+    return v.to_bytes(n, 'little')
+
+
+def tcp_pdu(ptype, psh, data=b'', hd=False, dd=False, pda=0, flags=0):
+    """One PDU: CH + PDU-specific header, digests and padding as negotiated."""
+    hlen = 8 + len(psh)
+    hdl = 4 if hd else 0
+    ddl = 4 if dd and data else 0
+    if data:
+        align = (pda + 1) * 4
+        pdo = (hlen + hdl + align - 1) // align * align
+        plen = pdo + len(data) + ddl
+    else:
+        pdo = 0
+        plen = hlen + hdl
+    flags |= (1 if hd else 0) | (2 if ddl else 0)
+    hdr = bytes([ptype, flags, hlen, pdo]) + _le(plen, 4) + psh
+    out = hdr + (_le(crc32c(hdr), 4) if hd else b'')
+    if data:
+        out += bytes(pdo - len(out)) + data + (_le(crc32c(data), 4) if ddl else b'')
+    return out
+
+
+def ic(ptype, pda=0, dgst=0, limit=0):
+    return tcp_pdu(ptype, _le(0, 2) + bytes([pda, dgst]) + _le(limit, 4) + bytes(112))
+
+
+def term(ptype, fes, fei, quote):
+    hdr = bytes([ptype, 0, 24, 0]) + _le(24 + len(quote), 4) + _le(fes, 2) + _le(fei, 4) + bytes(10)
+    return hdr + quote
+
+
+def sqe(opc, cid, length):
+    sgl = _le(0, 8) + _le(length, 4) + bytes(3) + bytes([0x01 if opc == 0x7f else 0x5a])
+    return bytes([opc, 0]) + _le(cid, 2) + _le(1, 4) + bytes(16) + sgl + bytes(24)
+
+
+def cqe(cid):
+    return _le(0, 4) + _le(0, 4) + _le(1, 2) + _le(1, 2) + _le(cid, 2) + _le(0, 2)
+
+
+def xfer(cccid, ttag, off, length):
+    return _le(cccid, 2) + _le(ttag, 2) + _le(off, 4) + _le(length, 4) + bytes(4)
+
+
+def pattern(n, s):
+    return bytes((s * 31 + i * 7) & 0xFF for i in range(n))
+
+
+PDAS = [0, 1, 7, 31]
+n = 0
+for setup in list(range(0, 64)) + [0x40, 0x41, 0x4e, 0x4f]:
+    target = setup & 1
+    hd, dd, pda = bool(setup & 2), bool(setup & 4), PDAS[(setup >> 4) & 3]
+    dg = (1 if hd else 0) | (2 if dd else 0)
+    if target:
+        pdus = [ic(0x00, 0, dg, 3),
+                tcp_pdu(0x04, sqe(0x02, 1, 4096), hd=hd, dd=dd, pda=pda),
+                tcp_pdu(0x04, sqe(0x01, 2, 100), pattern(100, setup), hd, dd, pda),
+                tcp_pdu(0x06, xfer(3, 7, 0, 3000), pattern(3000, 3), hd, dd, pda),
+                tcp_pdu(0x06, xfer(3, 7, 3000, 1), b'\x55', hd, dd, pda, flags=0x04),
+                term(0x02, 1, 4, bytes(24))]
+    else:
+        pdus = [ic(0x01, 0, dg, 65536),
+                tcp_pdu(0x05, cqe(1), hd=hd),
+                tcp_pdu(0x07, xfer(2, 0, 0, 4096), pattern(4096, 2), hd, dd, pda, flags=0x0c),
+                tcp_pdu(0x07, xfer(3, 0, 0, 5), pattern(5, 5), hd, dd, pda),
+                tcp_pdu(0x09, xfer(4, 9, 0, 65536), hd=hd),
+                term(0x03, 2, 0, bytes(8))]
+    # the whole session, and each PDU alone after the IC PDU, at a few settings only
+    chunk = [0, 1, 7, 64][setup % 4]
+    write('nvme_tcp_pdu', '%03d' % n, bytes([setup, setup * 5 & 0xFF, chunk]) + b''.join(pdus))
+    n += 1
+    if setup in (0, 1, 6, 7, 0x36, 0x37):
+        for k in range(1, len(pdus)):
+            write('nvme_tcp_pdu', '%03d' % n, bytes([setup, k, 0]) + pdus[0] + pdus[k])
+            n += 1
+# a few wrong ones: bad header digest, bad HLEN, PDO inside the header, two ICs
+bad_hd = bytearray(tcp_pdu(0x05, cqe(1), hd=True))
+bad_hd[25] ^= 1
+for setup, s in [(2, ic(0x01, 0, 1, 65536) + bytes(bad_hd)),
+                 (0, ic(0x01, 0, 0, 65536) + bytes([0x05, 0, 23, 0]) + _le(24, 4) + cqe(1)),
+                 (0, ic(0x01, 0, 0, 65536) + bytes([0x07, 0, 24, 20]) + _le(40, 4) +
+                  xfer(1, 0, 0, 16) + bytes(16)),
+                 (0, ic(0x01, 0, 0, 65536) + ic(0x01, 0, 0, 65536)),
+                 (0, tcp_pdu(0x05, cqe(1)))]:
+    write('nvme_tcp_pdu', '%03d' % n, bytes([setup, 3, 0]) + s)
+    n += 1

@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"rpc_server config rpc_params cpuset args"}
+targets=${*:-"rpc_server config rpc_params cpuset args nvme_tcp_pdu"}
 build=${FUZZ_BUILD:-build-fuzz}
 
 if [ ! -f "$build/build.ninja" ]; then
