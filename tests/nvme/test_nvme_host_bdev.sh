@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The nvme bdev module against sio_tgt in another process over loopback:
+#  1. sio_bdevperf -w verify on the namespaces of an attached controller
+#     (bdev_nvme_attach_controller in the JSON config), two namespaces;
+#  2. the target killed (SIGKILL) under verify I/O and started again on the
+#     same backing file: the controller reconnects (reconnect_delay_sec 1),
+#     waiting I/O goes out again, verify finds every acknowledged write;
+#  3. save_config of the host app replays the attach; bdev_nvme_get_controllers,
+#     bdev_nvme_reset_controller and bdev_nvme_detach_controller over RPC.
+# usage: test_nvme_host_bdev.sh BUILD_ROOT SOURCE_ROOT
+set -euo pipefail
+B=${1:?build root}
+S=${2:?source root}
+TGT=$B/tools/sio_tgt/sio_tgt
+BPERF=$B/tools/bdevperf/sio_bdevperf
+RPC="python3 $S/tools/sio_rpc.py"
+[[ -x $TGT && -x $BPERF ]] || { echo "SKIP: sio_tgt or sio_bdevperf not built"; exit 77; }
+T=$(mktemp -d /tmp/sio_host_bdev.XXXXXX)
+TPID="" HPID=""
+cleanup() {
+	for p in $HPID $TPID; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+NQN=nqn.2016-06.io.spdk-io:bdev-test
+truncate -s 32M "$T/ns1.img"
+
+start_tgt() {  # $1: port (empty: pick one)
+	local want=${1:-} port
+	for _ in 1 2 3 4 5 6 7 8; do
+		port=${want:-$((20000 + RANDOM % 20000))}
+		cat >"$T/tgt.json" <<JSON
+{"subsystems":[{"subsystem":"bdev","config":[
+ {"method":"bdev_aio_create","params":{"name":"Aio0","filename":"$T/ns1.img","block_size":512}},
+ {"method":"bdev_malloc_create","params":{"name":"Malloc1","num_blocks":16384,"block_size":4096}}]},
+ {"subsystem":"nvmf","config":[
+ {"method":"nvmf_create_transport","params":{"trtype":"TCP"}},
+ {"method":"nvmf_create_subsystem","params":{"nqn":"$NQN","allow_any_host":true,"serial_number":"SIO0002"}},
+ {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Aio0"}}},
+ {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Malloc1"}}},
+ {"method":"nvmf_subsystem_add_listener","params":{"nqn":"$NQN","listen_address":{"trtype":"TCP","adrfam":"IPv4","traddr":"127.0.0.1","trsvcid":"$port"}}}]}]}
+JSON
+		"$TGT" -m 0x1 -c "$T/tgt.json" -r "$T/tgt.sock" >>"$T/tgt.log" 2>&1 &
+		TPID=$!
+		for _ in $(seq 150); do
+			grep -q "listening on 127.0.0.1 port $port" "$T/tgt.log" && { PORT=$port; return 0; }
+			kill -0 "$TPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$TPID" 2>/dev/null || true
+		wait "$TPID" 2>/dev/null || true
+		TPID=""
+		[[ -n $want ]] && sleep 0.5
+	done
+	echo "could not start sio_tgt"; tail "$T/tgt.log"; return 1
+}
+
+host_config() {  # $1: extra attach params
+	cat >"$T/host.json" <<JSON
+{"subsystems":[{"subsystem":"bdev","config":[
+ {"method":"bdev_nvme_attach_controller","params":{"name":"Nvme0","trtype":"TCP","adrfam":"IPv4",
+  "traddr":"127.0.0.1","trsvcid":"$PORT","subnqn":"$NQN"$1}}]}]}
+JSON
+}
+
+start_tgt ""
+echo "== sio_tgt on 127.0.0.1:$PORT"
+
+echo "== 1. sio_bdevperf -w verify on Nvme0n1 and Nvme0n2"
+host_config ""
+"$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -q 16 -o 4096 -w verify -t 2 --quiet \
+	--results-json "$T/v1.json"
+python3 - "$T/v1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+jobs = d.get("jobs", d.get("results", []))
+names = sorted(j["job"] for j in jobs)
+assert names[:2] == ["Nvme0n1", "Nvme0n2"], names
+for j in jobs:
+    assert j["io_failed"] == 0 and j["status"] == "finished", j
+print("   verify passed on", names)
+PY
+
+echo "== 2. target killed and restarted under verify I/O"
+host_config ', "ctrlr_loss_timeout_sec": 30, "reconnect_delay_sec": 1, "fast_io_fail_timeout_sec": 0'
+"$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -q 16 -o 4096 -w verify -t 8 -T Nvme0n1 \
+	--results-json "$T/v2.json" >"$T/bperf2.log" 2>&1 &
+HPID=$!
+sleep 3
+kill -9 "$TPID"; wait "$TPID" 2>/dev/null || true; TPID=""
+echo "   target killed"
+sleep 1
+start_tgt "$PORT"
+echo "   target restarted"
+wait "$HPID"; rc=$?; HPID=""
+grep -E "reconnect|lost|Nvme0n1 " "$T/bperf2.log" | head -5 || true
+[[ $rc == 0 ]] || { cat "$T/bperf2.log"; exit 1; }
+python3 - "$T/v2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+jobs = d.get("jobs", d.get("results", []))
+j = [j for j in jobs if j["job"] == "Nvme0n1"][0]
+assert j["io_failed"] == 0 and j["status"] == "finished", j
+print("   verify passed across the restart:", j)
+PY
+grep -q "reconnected" "$T/bperf2.log"
+
+echo "== 3. RPC: get_controllers, reset, save_config replays the attach, detach"
+host_config ""
+"$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -z >"$T/bperf3.log" 2>&1 &
+HPID=$!
+# The RPC socket comes up before the config's attach has finished: wait for the controller.
+for _ in $(seq 200); do
+	[[ -S $T/host.sock ]] && $RPC -s "$T/host.sock" bdev_nvme_get_controllers >"$T/ctrlrs.json" 2>/dev/null &&
+		grep -q Nvme0 "$T/ctrlrs.json" && break
+	sleep 0.1
+done
+python3 -c "
+import json
+c = json.load(open('$T/ctrlrs.json'))
+assert c[0]['name'] == 'Nvme0' and c[0]['ctrlrs'][0]['trid']['subnqn'] == '$NQN', c
+assert c[0]['ctrlrs'][0]['state'] == 'enabled'
+"
+$RPC -s "$T/host.sock" bdev_nvme_reset_controller name=Nvme0
+$RPC -s "$T/host.sock" save_config >"$T/saved.json"
+python3 -c "
+import json
+d = json.load(open('$T/saved.json'))
+calls = [c for s in d['subsystems'] if s['subsystem'] == 'bdev' for c in s['config']]
+a = [c for c in calls if c['method'] == 'bdev_nvme_attach_controller']
+assert len(a) == 1 and a[0]['params']['name'] == 'Nvme0' and a[0]['params']['trsvcid'] == '$PORT', a
+assert not [c for c in calls if c['method'] == 'bdev_nvme_get_controllers']
+"
+$RPC -s "$T/host.sock" bdev_nvme_detach_controller name=Nvme0
+$RPC -s "$T/host.sock" bdev_get_bdevs >"$T/bdevs.json"
+python3 -c "
+import json
+assert not [b for b in json.load(open('$T/bdevs.json')) if b['name'].startswith('Nvme0')]
+"
+kill "$HPID"; wait "$HPID" || true; HPID=""
+echo "== saved config starts a host with the same bdevs"
+"$BPERF" -c "$T/saved.json" -m 0x2 -r "$T/host.sock" -q 8 -o 4096 -w verify -t 1 --quiet -T Nvme0n2
+echo PASS
