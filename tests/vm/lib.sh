@@ -114,13 +114,23 @@ vm_main() {
 	for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS DEBUG; do
 		if [[ -n ${!v:-} ]]; then envs+=(-e "$v=${!v}"); fi
 	done
-	vm_log "$VM_TEST_NAME: booting the guest (logs in $VM_LOG_DIR)"
-	t0=$(_vm_us)
-	# The current directory is what run-in-vm shares read-write: the build root.
-	(cd "$SIO_BUILD_ROOT" && exec "$VM_RUN_IN_VM" --mem 1024 --timeout $((VM_TIMEOUT + 60)) \
-		--console-log "$VM_LOG_DIR/console.log" "${envs[@]}" "${opts[@]}" \
-		-- bash "$VM_SCRIPT" "$@") || rc=$?
-	vm_log "$VM_TEST_NAME: guest finished with status $rc after $(_vm_since "$t0") s (boot included)"
+	local try
+	for try in 1 2; do
+		vm_log "$VM_TEST_NAME: booting the guest (logs in $VM_LOG_DIR)"
+		t0=$(_vm_us)
+		rc=0
+		# The current directory is what run-in-vm shares read-write: the build root.
+		(cd "$SIO_BUILD_ROOT" && exec "$VM_RUN_IN_VM" --mem 1024 --timeout $((VM_TIMEOUT + 60)) \
+			--console-log "$VM_LOG_DIR/console.log" "${envs[@]}" "${opts[@]}" \
+			-- bash "$VM_SCRIPT" "$@") || rc=$?
+		vm_log "$VM_TEST_NAME: guest finished with status $rc after $(_vm_since "$t0") s (boot included)"
+		# A guest that never reached the test (a kernel that did not boot on
+		# a starved host) is retried once, visibly; any failure after the
+		# test started counts.
+		[[ $rc -eq 125 && ! -e $VM_LOG_DIR/guest-started && $try -eq 1 ]] || break
+		mv "$VM_LOG_DIR/console.log" "$VM_LOG_DIR/console-boot-failed.log" 2>/dev/null || true
+		vm_log "$VM_TEST_NAME: the guest did not boot (console above); one more try"
+	done
 	case $rc in
 	0)
 		if declare -F vm_host_after >/dev/null; then
@@ -151,6 +161,7 @@ _vm_guest_init() {
 	[[ ${DEBUG:-0} == 1 ]] && set -x
 	VM_T0=$(_vm_us)
 	mkdir -p "$VM_TMP" "$VM_LOG_DIR"
+	: >"$VM_LOG_DIR/guest-started"
 	echo "(start)" >"$VM_TMP/step"
 	trap '_vm_guest_exit $?' EXIT
 	# Watchdog: a hang (a kernel call that never returns, a daemon that never
