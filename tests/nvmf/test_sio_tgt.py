@@ -192,6 +192,27 @@ class SioTgt(unittest.TestCase):
             pass
         self.stop(p)
 
+    def test_spdk_format_config(self):
+        """A config in the shape SPDK's nvmf_tgt saves loads unchanged."""
+        port = free_port()
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data',
+                           'spdk_nvmf_tgt.json')
+        with open(src) as f:
+            text = f.read().replace('"PORT"', '"%d"' % port)
+        cfg = os.path.join(self.tmp.name, 'spdk.json')
+        with open(cfg, 'w') as f:
+            f.write(text)
+        p = self.start('-m', '0x1', '-c', cfg)
+        s = self.rpc('nvmf_get_subsystems', 'nqn=' + NQN)[0]
+        self.assertEqual(s['serial_number'], 'SPDK00000000000001')
+        self.assertEqual(s['model_number'], 'SPDK_Controller1')
+        self.assertEqual(s['namespaces'][0]['uuid'], '5e8a0c3c-1e2b-4d7a-9f16-c0b8a4d3e2f1')
+        self.assertEqual([n['nsid'] for n in s['namespaces']], [1, 2])
+        self.assertEqual(len(s['hosts']), 1)
+        with socket.create_connection(('127.0.0.1', port), timeout=5):
+            pass
+        self.stop(p)
+
     def test_wait_for_rpc_max_subsystems(self):
         p = self.start('-m', '0x1', '--wait-for-rpc')
         self.assertTrue(self.rpc('nvmf_set_max_subsystems', 'max_subsystems=3'))
