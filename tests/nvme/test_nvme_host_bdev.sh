@@ -123,6 +123,25 @@ assert c[0]['name'] == 'Nvme0' and c[0]['ctrlrs'][0]['trid']['subnqn'] == '$NQN'
 assert c[0]['ctrlrs'][0]['state'] == 'enabled'
 "
 $RPC -s "$T/host.sock" bdev_nvme_reset_controller name=Nvme0
+
+host_has() {  # $1: bdev name; $2: 1 present, 0 absent
+	local i
+	for i in $(seq 100); do
+		$RPC -s "$T/host.sock" bdev_get_bdevs >"$T/bdevs.json"
+		if python3 -c "
+import json, sys
+names = [b['name'] for b in json.load(open('$T/bdevs.json'))]
+sys.exit(0 if ('$1' in names) == bool($2) else 1)"; then return 0; fi
+		sleep 0.1
+	done
+	echo "host bdev $1 present=$2 not reached"; cat "$T/bdevs.json"; return 1
+}
+echo "== namespace 2 removed on the target: async event, Nvme0n2 goes; added back: it returns"
+$RPC -s "$T/tgt.sock" nvmf_subsystem_remove_ns nqn=$NQN nsid=2
+host_has Nvme0n2 0
+host_has Nvme0n1 1
+$RPC -s "$T/tgt.sock" nvmf_subsystem_add_ns "{\"nqn\": \"$NQN\", \"namespace\": {\"bdev_name\": \"Malloc1\", \"nsid\": 2}}"
+host_has Nvme0n2 1
 $RPC -s "$T/host.sock" save_config >"$T/saved.json"
 python3 -c "
 import json
