@@ -40,9 +40,10 @@
 
 /* What a completion is for: the low bits of its user_data (sockets are 8-byte aligned). */
 enum uring_op {
-	URING_OP_NONE = 0, /* cancellations: nothing to do */
+	URING_OP_NONE = 0, /* nothing to do */
 	URING_OP_POLL = 1,
 	URING_OP_SEND = 2,
+	URING_OP_CANCEL = 3, /* a poll removal's own result */
 };
 #define URING_OP_MASK 3ull
 
@@ -66,6 +67,7 @@ struct uring_sock {
 	bool send_done;           /* on rg->done, send_res valid */
 	bool on_inflight;         /* on rg->inflight */
 	bool removing;            /* leaving its group: its poll must not be re-armed */
+	bool cancel_pending;      /* a poll removal in the ring */
 	int send_res;
 	TAILQ_ENTRY(uring_sock) readable_link;
 	TAILQ_ENTRY(uring_sock) done_link;
@@ -100,7 +102,7 @@ static inline struct uring_sock *us_of(struct sio_sock *s)
 
 static void inflight_update(struct uring_sock *us)
 {
-	bool want = us->poll_armed || us->send_inflight || us->send_done;
+	bool want = us->poll_armed || us->send_inflight || us->send_done || us->cancel_pending;
 
 	if (want == us->on_inflight)
 		return;
@@ -186,6 +188,12 @@ static void cqe_record(struct uring_group *rg, struct io_uring_cqe *cqe)
 		}
 		if (cqe->res > 0 && us->base.group != NULL && !us->base.closed)
 			readable_set(us, true);
+		break;
+	case URING_OP_CANCEL:
+		/* -ENOENT: the poll was between a wake-up and its re-arm;
+		 * the remover asks again while the poll is still armed. */
+		us->cancel_pending = false;
+		inflight_update(us);
 		break;
 	case URING_OP_SEND:
 		us->send_inflight = false;
@@ -285,7 +293,7 @@ static bool uring_busy(struct sio_sock *sock)
 
 	if (!sock_req_list_empty(&sock->held) && !us->send_inflight && !us->send_done)
 		sock_zcopy_reap(sock); /* sent outside a group with MSG_ZEROCOPY */
-	return us->poll_armed || us->send_inflight || us->send_done ||
+	return us->poll_armed || us->send_inflight || us->send_done || us->cancel_pending ||
 	       !sock_req_list_empty(&sock->held);
 }
 
@@ -346,36 +354,50 @@ static int uring_group_add(struct sock_group_impl *g, struct sio_sock *sock)
 	return 0;
 }
 
+/* Asks the kernel to end @us's poll; the result comes as URING_OP_CANCEL. */
+static void poll_cancel(struct uring_group *rg, struct uring_sock *us)
+{
+	struct io_uring_sqe *sqe = sqe_get(rg);
+
+	if (sqe == NULL)
+		return;
+	io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)us | URING_OP_POLL);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)us | URING_OP_CANCEL);
+	us->cancel_pending = true;
+}
+
 static int uring_group_remove(struct sock_group_impl *g, struct sio_sock *sock)
 {
 	struct uring_group *rg = (struct uring_group *)g;
 	struct uring_sock *us = us_of(sock);
-	struct io_uring_sqe *sqe;
 
 	readable_set(us, false);
 	us->removing = true;
-	if (us->poll_armed) {
-		/*
-		 * Wait for the poll's end here: the socket may go to another
-		 * group (another thread) right after. Cancelling a poll is
-		 * done inline by the kernel, so this is one io_uring_enter().
-		 */
-		sqe = sqe_get(rg);
-		if (sqe != NULL) {
-			io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)us | URING_OP_POLL);
-			io_uring_sqe_set_data64(sqe, URING_OP_NONE);
-		}
-		for (int i = 0; us->poll_armed && i < 1000; i++) {
-			io_uring_submit_and_wait(&rg->ring, 1);
-			rg->to_submit = 0;
-			ring_reap(rg);
-		}
-		/* Recorded on the way: the socket no longer reports to us. */
-		readable_set(us, false);
+	/*
+	 * Wait for the poll's end here: the socket may go to another group
+	 * (another thread) right after. The kernel cancels a poll inline, but
+	 * one caught between a wake-up and its re-arm is not found (-ENOENT):
+	 * then ask again. Entering the kernel to wait also runs the task work
+	 * that posts the poll's last completion. Bounded; a poll that still
+	 * does not end leaves the socket to this group (home) until it does.
+	 */
+	for (int i = 0; us->poll_armed && i < 50; i++) {
+		struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 1000000};
+		struct io_uring_cqe *cqe;
+
+		if (!us->cancel_pending)
+			poll_cancel(rg, us);
+		ring_submit(rg);
+		io_uring_wait_cqe_timeout(&rg->ring, &cqe, &ts);
+		ring_reap(rg);
 	}
+	if (us->poll_armed)
+		SIO_WARNLOG("uring sock %p: its poll did not end at removal", (void *)us);
+	/* Recorded on the way: the socket no longer reports to us. */
+	readable_set(us, false);
 	us->removing = false;
 	if (us->on_inflight)
-		sock->home = g->group; /* a send still in the ring */
+		sock->home = g->group; /* requests still in the ring */
 	else
 		us->rg = NULL;
 	return 0;
@@ -433,6 +455,7 @@ static void uring_group_fini(struct sock_group_impl *g)
 		if (us->send_done)
 			TAILQ_REMOVE(&rg->done, us, done_link);
 		us->send_done = false;
+		us->cancel_pending = false;
 		us->rg = NULL;
 		us->base.home = NULL;
 		if (!us->base.closed)
