@@ -81,6 +81,15 @@ t = d['total']
 assert t['iops'] > 0 and t['io_errors'] == 0, t
 assert len(d['namespaces']) == 2
 "
+echo "== the target stops answering (SIGSTOP): timeouts, abort, every command completed once; SIGCONT and reset"
+"$HOST" --stall="$T/stall" "$TRID" &
+SPID=$!
+for _ in $(seq 300); do [[ -e $T/stall.ready ]] && break; sleep 0.1; done
+kill -STOP "$PID"; touch "$T/stall.stopped"
+for _ in $(seq 400); do [[ -e $T/stall.done ]] && break; kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+kill -CONT "$PID"; touch "$T/stall.resumed"
+wait "$SPID"
+
 echo "== sio_tgt stops cleanly"
 kill "$PID"; wait "$PID"; PID=""
 echo PASS

@@ -498,6 +498,121 @@ static void test_detach(void **state)
 	g_ctrlr = NULL;
 }
 
+
+/*
+ * --stall=PREFIX: the target stops answering (the calling script SIGSTOPs
+ * it when PREFIX.ready appears and touches PREFIX.stopped). Commands in
+ * flight must complete exactly once with the driver's timeout or path
+ * error, the controller must be failed, and a reset once the target runs
+ * again (PREFIX.resumed) must bring everything back.
+ */
+static bool file_exists(const char *prefix, const char *ext)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%s", prefix, ext);
+	f = fopen(path, "r");
+	if (f != NULL)
+		fclose(f);
+	return f != NULL;
+}
+
+static void touch(const char *prefix, const char *ext)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%s", prefix, ext);
+	f = fopen(path, "w");
+	if (f != NULL)
+		fclose(f);
+}
+
+#define CHECK(c)                                                                   \
+	do {                                                                       \
+		if (!(c)) {                                                        \
+			fprintf(stderr, "stall test: %s failed at line %d\n", #c, __LINE__); \
+			return 1;                                                  \
+		}                                                                  \
+	} while (0)
+
+static int stall_test(const char *prefix)
+{
+	enum { N = 8 };
+	struct io_rec recs[N], r;
+	uint8_t *buf = calloc(N, 4096);
+	int reset = 0, done, rc;
+	uint64_t t0, t1;
+
+	g_opts.command_timeout_ms = 1000;
+	g_opts.connect_timeout_ms = 2000;
+	CHECK(sio_nvme_ctrlr_connect_blocking(&g_trid, &g_opts, &g_ctrlr) == 0);
+	CHECK(sio_nvme_ctrlr_alloc_io_qpair_blocking(g_ctrlr, NULL, &g_qp) == 0);
+	g_ns = sio_nvme_ctrlr_get_ns(g_ctrlr, sio_nvme_ctrlr_get_first_active_ns(g_ctrlr));
+	g_ss = sio_nvme_ns_get_sector_size(g_ns);
+	memset(&r, 0, sizeof(r));
+	CHECK(sio_nvme_ns_write(g_ns, g_qp, buf, 0, 1, 0, io_cb, &r) == 0);
+	CHECK(poll_until(&r.calls, 1) && r.rc == 0);
+	touch(prefix, "ready");
+	for (uint64_t end = now_ms() + 20000; !file_exists(prefix, "stopped") && now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	CHECK(file_exists(prefix, "stopped"));
+	memset(recs, 0, sizeof(recs));
+	t0 = now_ms();
+	for (int i = 0; i < N; i++)
+		CHECK(sio_nvme_ns_read(g_ns, g_qp, buf + (size_t)i * g_ss, i, 1, 0, io_cb, &recs[i]) == 0);
+	for (uint64_t end = now_ms() + 15000; now_ms() < end;) {
+		sio_thread_poll(sio_thread_get_current(), 0);
+		done = 0;
+		for (int i = 0; i < N; i++)
+			done += recs[i].calls;
+		if (done == N)
+			break;
+	}
+	t1 = now_ms();
+	/* A little longer: nothing may complete twice. */
+	for (uint64_t end = now_ms() + 500; now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	for (int i = 0; i < N; i++) {
+		CHECK(recs[i].calls == 1);
+		CHECK(recs[i].rc == -ETIMEDOUT || recs[i].rc == -ECONNRESET);
+		CHECK(recs[i].cpl.status.sct == SIO_NVME_SCT_PATH);
+	}
+	printf("# %d reads against a stopped target completed (timeout/abort path) in %lu ms, rc %d\n", N,
+	       (unsigned long)(t1 - t0), recs[0].rc);
+	CHECK(t1 - t0 >= 1000); /* not before the timeout */
+	/* The driver's own reset attempt fails while the target is stopped. */
+	for (uint64_t end = now_ms() + 15000; !sio_nvme_ctrlr_is_failed(g_ctrlr) && now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	CHECK(sio_nvme_ctrlr_is_failed(g_ctrlr));
+	/* The queue pair hears of the failed reset by message: then it refuses. */
+	for (uint64_t end = now_ms() + 200; now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	memset(&r, 0, sizeof(r));
+	rc = sio_nvme_ns_read(g_ns, g_qp, buf, 0, 1, 0, io_cb, &r);
+	if (rc == 0)
+		poll_until(&r.calls, 1); /* never leave a callback pointing at this frame */
+	CHECK(rc == -ENXIO);
+	touch(prefix, "done");
+	for (uint64_t end = now_ms() + 20000; !file_exists(prefix, "resumed") && now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	CHECK(file_exists(prefix, "resumed"));
+	rc = sio_nvme_ctrlr_reset(g_ctrlr, reset_cb, &reset);
+	CHECK(rc == 0);
+	CHECK(poll_until(&reset, 1) && reset == 1);
+	memset(&r, 0, sizeof(r));
+	CHECK(sio_nvme_ns_read(g_ns, g_qp, buf, 0, 1, 0, io_cb, &r) == 0);
+	CHECK(poll_until(&r.calls, 1) && r.rc == 0);
+	printf("# reset after the target resumed: I/O works again\n");
+	CHECK(sio_nvme_qpair_free(g_qp) == 0);
+	g_qp = NULL;
+	CHECK(sio_nvme_ctrlr_detach_blocking(g_ctrlr) == 0);
+	g_ctrlr = NULL;
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +631,7 @@ int main(int argc, char **argv)
 	const char *trid = getenv("SIO_NVME_TEST_TRID");
 	char err[256];
 	struct sio_thread *t;
+	const char *stall = NULL;
 	int rc;
 
 	sio_nvme_ctrlr_opts_init(&g_opts, sizeof(g_opts));
@@ -523,6 +639,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--digest") == 0) {
 			g_opts.header_digest = true;
 			g_opts.data_digest = true;
+		} else if (strncmp(argv[i], "--stall=", 8) == 0) {
+			stall = argv[i] + 8;
 		} else if (strncmp(argv[i], "--min-ns=", 9) == 0) {
 			g_min_ns = atoi(argv[i] + 9);
 		} else {
@@ -540,7 +658,7 @@ int main(int argc, char **argv)
 	t = sio_thread_attach("nvme_host_test");
 	if (t == NULL)
 		return 2;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rc = stall != NULL ? stall_test(stall) : cmocka_run_group_tests(tests, NULL, NULL);
 	if (g_ctrlr != NULL) {
 		if (g_qp != NULL)
 			sio_nvme_qpair_free(g_qp);
