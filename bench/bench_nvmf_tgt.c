@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	double secs = 3, t0, t1;
 	uint32_t qd = 32, len = 4096;
 	bool digests = false;
-	uint64_t ios = 0, seed = 0x9e3779b97f4a7c15ull;
+	uint64_t ios = 0, checked = 0, seed = 0x9e3779b97f4a7c15ull;
 	int cids[1024], ch, cntlid, rc;
 	uint8_t *bufs;
 
@@ -199,8 +199,10 @@ int main(int argc, char **argv)
 			ios++;
 			cids[i] = submit_read(&io, bufs + (size_t)i * len, len, &seed);
 		}
-		if ((ios & 1023) == 0)
+		if (ios - checked >= 256) {
+			checked = ios;
 			t1 = now_s();
+		}
 	}
 	t1 = now_s();
 	for (uint32_t i = 0; i < qd; i++)
