@@ -726,7 +726,8 @@ int nvme_tcp_pdu_term_req_init_rx(struct nvme_tcp_pdu *pdu, const struct nvme_tc
  * nvme_tcp_pdu_build() - Complete @pdu and lay it out for one writev.
  * @pdu: filled by one of the _init() calls above.
  * @params: the connection's parameters (digests, the peer's data alignment);
- *          ignored for ICReq/ICResp/TermReq, which never carry digests.
+ *          ignored for ICReq/ICResp/TermReq, which never carry digests;
+ *          NULL means none of either (what IC PDUs use anyway).
  * @data: the PDU's data (CapsuleCmd in-capsule data, H2CData, C2HData), or NULL.
  * @data_iovcnt: entries in @data.
  * @data_len: bytes of @data to send (the first @data_len of the array).
@@ -742,8 +743,9 @@ int nvme_tcp_pdu_term_req_init_rx(struct nvme_tcp_pdu *pdu, const struct nvme_tc
  * Context: the thread that owns @pdu; no allocation.
  * Return: the number of iovecs in @out (their bytes add up to PLEN);
  * -EINVAL for data on a PDU type that has none, no data on H2CData/C2HData,
- * @data holding fewer than @data_len bytes, a PLEN above 4 GiB, or an
- * unknown type; -ENOSPC if @out_max is too small.
+ * @data holding fewer than @data_len bytes, a PLEN above 4 GiB, a tx_pda
+ * above NVME_TCP_PDA_MAX, or an unknown type; -ENOSPC if @out_max is too
+ * small. On failure @pdu's header is left as the _init() call made it.
  */
 int nvme_tcp_pdu_build(struct nvme_tcp_pdu *pdu, const struct nvme_tcp_params *params,
 		       const struct iovec *data, int data_iovcnt, uint32_t data_len,
