@@ -12,6 +12,7 @@
 #include "spdk_io/async.h"
 #include "spdk_io/rpc.h"
 #include "spdk_io/app.h"
+#include "spdk_io/sock.h"
 #include "spdk_io/nvme_spec.h"
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_modules.h"
