@@ -462,6 +462,12 @@ static void test_build_errors(void **state)
 	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 3, 30, iov, 4), -ENOSPC);
 	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 3, 30, iov, 0), -ENOSPC);
 	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 3, 30, iov, 5), 5);
+	/* padding needs an entry of its own: PDA 3 puts PDO at 32 */
+	p.tx_pda = 3;
+	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 1, 10, iov, 1), -ENOSPC);
+	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 1, 10, iov, 4), 4);
+	assert_int_equal(pdu.hdr.ch.pdo, 32);
+	p.tx_pda = 0;
 	/* data_len below the iovecs' total: only that much is sent */
 	assert_int_equal(nvme_tcp_pdu_build(&pdu, &p, d, 3, 15, iov, 8), 4);
 	assert_int_equal(iov[2].iov_len, 5);
@@ -681,6 +687,10 @@ static void test_check_common_header(void **state)
 	len = encode2(&g_icresp, &(struct tpdu){ .type = NVME_TCP_PDU_R2T, .len = 1 }, &none, b, &icl);
 	b[icl + 3] = 24;
 	EXPECT_PROTO(H, &none, b, len, NVME_TCP_ERR_PDO, INV, 3, 1);
+	len = encode2(NULL, &(struct tpdu){ .type = NVME_TCP_PDU_C2H_TERM_REQ, .fes = 1, .quote_len = 8 },
+		      &none, b, &icl);
+	b[3] = 24;
+	EXPECT_PROTO(H, &none, b, len, NVME_TCP_ERR_PDO, INV, 3, 0);
 	len = encode2(&g_icresp, &(struct tpdu){ .type = NVME_TCP_PDU_C2H_DATA, .data_len = 9 }, &none, b, &icl);
 	b[icl + 3] = 0;
 	EXPECT_PROTO(H, &none, b, len, NVME_TCP_ERR_PDO, INV, 3, 1);
@@ -1008,6 +1018,8 @@ static void test_args(void **state)
 	assert_string_equal(nvme_tcp_pdu_type_name(8), "?");
 	assert_string_equal(nvme_tcp_fes_name(NVME_TCP_FES_HDGST_ERROR), "Header Digest Error");
 	assert_string_equal(nvme_tcp_fes_name(0), "?");
+	for (int f = 1; f <= 6; f++)
+		assert_string_not_equal(nvme_tcp_fes_name((uint16_t)f), "?");
 	assert_string_equal(nvme_tcp_err_name(NVME_TCP_ERR_COUNT), "?");
 	for (int i = 0; i < NVME_TCP_ERR_COUNT; i++)
 		assert_string_not_equal(nvme_tcp_err_name((enum nvme_tcp_err)i), "?");
