@@ -137,7 +137,7 @@ static void ctrlr_put(struct nvmf_ctrlr *ctrlr, struct nvmf_qpair *qp)
 	if (qp->qid == 0)
 		ctrlr->admin_qpair = NULL;
 	else
-		ctrlr->num_io_qpairs--;
+		__atomic_fetch_sub(&ctrlr->num_io_qpairs, 1, __ATOMIC_RELAXED);
 	last = --ctrlr->refs == 0;
 	if (last)
 		TAILQ_REMOVE(&ss->ctrlrs, ctrlr, link);
@@ -314,7 +314,7 @@ static int connect_io_locked(struct nvmf_req *req, struct sio_nvmf_subsystem *ss
 	}
 	granted = (__atomic_load_n(&ctrlr->feat.num_queues, __ATOMIC_ACQUIRE) & 0xffff) + 1;
 	if (cc->qid > granted || cc->qid >= ctrlr->max_qpairs ||
-	    ctrlr->num_io_qpairs + 1 >= ctrlr->max_qpairs) {
+	    __atomic_load_n(&ctrlr->num_io_qpairs, __ATOMIC_RELAXED) + 1 >= ctrlr->max_qpairs) {
 		connect_invalid(req, SIO_NVMF_CONNECT_IATTR_CMD,
 				offsetof(struct sio_nvmf_connect_cmd, qid));
 		return -EINVAL;
@@ -325,7 +325,8 @@ static int connect_io_locked(struct nvmf_req *req, struct sio_nvmf_subsystem *ss
 		return -EINVAL;
 	}
 	ctrlr->refs++;
-	ctrlr->num_io_qpairs++;
+	/* Atomic: Set Features on the admin queue's thread reads it without the mutex. */
+	__atomic_fetch_add(&ctrlr->num_io_qpairs, 1, __ATOMIC_RELAXED);
 	qp->ctrlr = ctrlr;
 	return 0;
 }

@@ -942,7 +942,9 @@ static void rpc_nvmf_subsystem_get_controllers(struct sio_rpc_request *req, void
 		fmt_uuid(hostid, sizeof(hostid), c->hostid);
 		json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:i}", "cntlid", (int)c->cntlid,
 						     "hostnqn", c->hostnqn, "hostid", hostid,
-						     "num_io_qpairs", (int)c->num_io_qpairs));
+						     "num_io_qpairs",
+						     (int)__atomic_load_n(&c->num_io_qpairs,
+									  __ATOMIC_RELAXED)));
 	}
 	pthread_mutex_unlock(&ss->mutex);
 	sio_rpc_request_complete(req, arr);
