@@ -365,13 +365,13 @@ vm_capture_start() {
 	vm_daemon "capture-$name" dumpcap -q -P -B 32 -i lo -w "$file" ${filter:+-f "$filter"}
 	# dumpcap writes the file header once the interface is open: traffic
 	# from then on is captured.  Measured: the first dumpcap of a guest
-	# takes 1-10 s to get there (later ones about 1 s).
+	# takes 1-10 s to get there (later ones about 1 s), 44 s at load 20.
 	_vm_capturing() {
 		[[ -s $file ]] && return 0
 		kill -0 "${VM_DAEMON_PIDS[capture-$name]}" 2>/dev/null || { cat "$VM_LOG_DIR/capture-$name.log" >&2; exit 1; }
 		return 1
 	}
-	vm_wait_for "dumpcap to start" 60 _vm_capturing
+	vm_wait_for "dumpcap to start" 120 _vm_capturing
 }
 
 # vm_pcap_nvme_tcp FILE [PDU TYPE...]: on the host (vm_host_after), judge an
