@@ -444,6 +444,29 @@ int sio_nvmf_subsystem_remove_listener(struct sio_nvmf_subsystem *ss,
 int sio_nvmf_subsystem_listener_port(struct sio_nvmf_subsystem *ss,
 				     const struct sio_nvmf_listen_addr *addr);
 
+struct sio_nvme_transport_id;
+
+/**
+ * sio_nvmf_subsystem_add_listener_trid() - sio_nvmf_subsystem_add_listener()
+ * from a transport ID (spdk_io/nvme.h, e.g. parsed from SPDK's
+ * "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420"); its subnqn and
+ * host fields are ignored.
+ * Context: the app thread.
+ * Return: as sio_nvmf_subsystem_add_listener(); -EINVAL also for a NULL
+ * @trid or one without a transport type or address.
+ */
+int sio_nvmf_subsystem_add_listener_trid(struct sio_nvmf_subsystem *ss,
+					 const struct sio_nvme_transport_id *trid);
+
+/**
+ * sio_nvmf_subsystem_remove_listener_trid() - sio_nvmf_subsystem_remove_listener()
+ * from a transport ID.
+ * Context: the app thread.
+ * Return: as sio_nvmf_subsystem_remove_listener().
+ */
+int sio_nvmf_subsystem_remove_listener_trid(struct sio_nvmf_subsystem *ss,
+					    const struct sio_nvme_transport_id *trid);
+
 #ifdef __cplusplus
 }
 #endif

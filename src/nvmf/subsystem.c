@@ -21,6 +21,7 @@
 
 #include "nvmf/nvmf_ctrlr.h"
 #include "nvmf/nvmf_internal.h"
+#include "spdk_io/nvme.h"
 
 /* ------------------------------------------------------------------------ */
 /* Names and identifiers                                                    */
@@ -1068,4 +1069,35 @@ int sio_nvmf_subsystem_listener_port(struct sio_nvmf_subsystem *ss,
 		return -ENOENT;
 	l = ss_listener_find(ss, &trid);
 	return l ? l->tl->trid.port : -ENOENT;
+}
+
+/* A transport ID's fabric fields as the listen address the RPC object carries. */
+static int addr_from_trid(const struct sio_nvme_transport_id *trid,
+			  struct sio_nvmf_listen_addr *a)
+{
+	if (trid == NULL || trid->trtype == SIO_NVME_TRANSPORT_NONE || trid->traddr[0] == '\0')
+		return -EINVAL;
+	a->trtype = sio_nvme_transport_type_str(trid->trtype);
+	a->adrfam = trid->adrfam == SIO_NVME_ADRFAM_NONE ? NULL : sio_nvme_adrfam_str(trid->adrfam);
+	a->traddr = trid->traddr;
+	a->trsvcid = trid->trsvcid[0] ? trid->trsvcid : NULL;
+	return 0;
+}
+
+int sio_nvmf_subsystem_add_listener_trid(struct sio_nvmf_subsystem *ss,
+					 const struct sio_nvme_transport_id *trid)
+{
+	struct sio_nvmf_listen_addr a;
+	int rc = addr_from_trid(trid, &a);
+
+	return rc ? rc : sio_nvmf_subsystem_add_listener(ss, &a);
+}
+
+int sio_nvmf_subsystem_remove_listener_trid(struct sio_nvmf_subsystem *ss,
+					    const struct sio_nvme_transport_id *trid)
+{
+	struct sio_nvmf_listen_addr a;
+	int rc = addr_from_trid(trid, &a);
+
+	return rc ? rc : sio_nvmf_subsystem_remove_listener(ss, &a);
 }

@@ -17,11 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "tcp_host.h"
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_modules.h"
+#include "spdk_io/nvme.h"
 #include "spdk_io/nvmf.h"
 
 int bdev_modules_init(void);
@@ -535,6 +540,48 @@ static void test_connect_refused(void **state)
 	poll_n(100);
 }
 
+/* A free loopback port (bound then released: racy only against other binders). */
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Listeners from SPDK transport ID strings (spdk_io/nvme.h). */
+static void test_listener_trid(void **state)
+{
+	struct sio_nvme_transport_id trid;
+	struct sio_nvme_cpl cpl;
+	char str[128];
+	struct th h;
+	int port = free_port();
+
+	snprintf(str, sizeof(str), "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d", port);
+	assert_int_equal(sio_nvme_transport_id_parse(&trid, str, NULL, 0), 0);
+	assert_int_equal(sio_nvmf_subsystem_add_listener_trid(g_ss, &trid), 0);
+	assert_int_equal(sio_nvmf_subsystem_add_listener_trid(g_ss, &trid), -EEXIST);
+	assert_int_equal(th_open(&h, port, g_thread), 0);
+	assert_int_equal(th_icreq(&h, false, false), 0);
+	assert_int_equal(th_connect(&h, NQN, HOSTNQN, 0, 31, 0xffff, 0, false, &cpl), 0);
+	assert_false(sio_nvme_cpl_is_error(&cpl));
+	th_close(&h);
+	poll_n(50);
+	assert_int_equal(sio_nvmf_subsystem_remove_listener_trid(g_ss, &trid), 0);
+	assert_int_equal(sio_nvmf_subsystem_remove_listener_trid(g_ss, &trid), -ENOENT);
+	/* Nobody listens there any more. */
+	assert_int_not_equal(th_open(&h, port, g_thread), 0);
+	memset(&trid, 0, sizeof(trid));
+	assert_int_equal(sio_nvmf_subsystem_add_listener_trid(g_ss, &trid), -EINVAL);
+}
+
 static void test_discovery(void **state)
 {
 	struct th h;
@@ -841,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_io_digests_sqflow_off),
 		cmocka_unit_test(test_io_errors),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_listener_trid),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_malformed_pdus),
 		cmocka_unit_test(test_queue_overrun),
