@@ -131,13 +131,15 @@ int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events)
 	if (!TAILQ_EMPTY(&group->zombies))
 		zombies_reap(group);
 	group->polling = false;
-	/* Work no fd will announce: stay awake through the flush poller. */
-	TAILQ_FOREACH(gi, &group->impls, link) {
-		if (gi->ops->group_pending != NULL && gi->ops->group_pending(gi)) {
-			sio_poller_resume(group->flush_poller);
-			break;
-		}
-	}
+	/* Work no fd will announce: stay awake through the flush poller.
+	 * Every part is asked: the question also ends its poll (submits). */
+	bool pending = false;
+
+	TAILQ_FOREACH(gi, &group->impls, link)
+		if (gi->ops->group_pending != NULL && gi->ops->group_pending(gi))
+			pending = true;
+	if (pending)
+		sio_poller_resume(group->flush_poller);
 	return calls;
 }
 

@@ -170,8 +170,10 @@ struct sio_sock_impl_ops {
 	 * ev[i].sock->dispatching = g->group for each (see struct sio_sock).
 	 */
 	int (*group_poll)(struct sock_group_impl *g, int max, struct sock_event *ev);
-	/* Work left that no fd announces (sockets still readable after their
-	 * callback, submissions): the group stays awake. May be NULL. */
+	/* Called at the end of every group poll (outside its callbacks): end
+	 * the poll (submit what it prepared) and tell whether work is left
+	 * that no fd announces (sockets still readable after their callback,
+	 * completions to process): the group then stays awake. May be NULL. */
 	bool (*group_pending)(struct sock_group_impl *g);
 	void (*group_fini)(struct sock_group_impl *g);
 };

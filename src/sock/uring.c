@@ -432,10 +432,16 @@ static int uring_group_poll(struct sock_group_impl *g, int max, struct sock_even
 	return n;
 }
 
+/*
+ * End of a group poll: submit what the poll's callbacks and flushes
+ * prepared (every socket's send, in one io_uring_enter()) now rather than
+ * at the next poll, then say whether work remains that no fd announces.
+ */
 static bool uring_group_pending(struct sock_group_impl *g)
 {
 	struct uring_group *rg = (struct uring_group *)g;
 
+	ring_submit(rg);
 	return rg->to_submit != 0 || !TAILQ_EMPTY(&rg->readable) || !TAILQ_EMPTY(&rg->done);
 }
 
