@@ -19,10 +19,13 @@
  * - A task runs on the sio_thread that spawned it, never elsewhere; it starts
  *   at that thread's next poll and runs until it awaits, yields or returns.
  * - A future completed outside any task (a poller, a message, a completion
- *   callback: the I/O path) resumes its waiting task at once, inside the
- *   completing call, exactly where the callback form would have run its
- *   callback. Completed from inside a task, it queues the waiter for the
- *   thread's next poll. Yielded and new tasks also wait for the next poll.
+ *   callback) resumes its waiting task at once, inside the completing call,
+ *   exactly where the callback form would have run its callback. Completed
+ *   from inside a task, it queues the waiter for the thread's next poll.
+ *   Yielded and new tasks also wait for the next poll. One exception: a bdev
+ *   I/O awaited by a task (the bdev _await forms, SIO_AWAIT_CALL() on a bdev
+ *   operation) queues the task too, so the tasks a batch of I/O completions
+ *   readied run back to back, one stack switch each (docs/async.md).
  * - Cancellation: there is none; a parked task resumes only when what it
  *   waits on happens. Bound waits with sio_await_timeout(); ask tasks to stop
  *   through your own flag or future (sio_thread_is_running() is false once

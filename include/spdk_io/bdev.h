@@ -13,7 +13,12 @@
  * - the awaitable form `sio_bdev_<op>_await(...)` runs inside a task, parks
  *   it until the I/O completes and returns the completion status. It waits on
  *   the channel's wait queue by itself when the channel's bdev_io cache is
- *   exhausted, so it never returns -ENOMEM for that reason.
+ *   exhausted, so it never returns -ENOMEM for that reason. The completion
+ *   queues the task rather than resuming it inside the completing call (the
+ *   same holds for SIO_AWAIT_CALL() on a callback form): the tasks one batch
+ *   of completions readied run at the thread's next run-queue poll, in
+ *   completion order, each parking straight into the next. docs/async.md,
+ *   "Awaited bdev I/O", says why and what it costs.
  *
  * Offsets and lengths come in bytes (`sio_bdev_read()`) or in blocks
  * (`sio_bdev_read_blocks()`); byte values must be multiples of the block

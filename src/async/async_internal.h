@@ -59,6 +59,21 @@ enum task_wake {
 struct async_thread;
 
 /*
+ * Chained resumes (rq_poll(), async_task_switch_out()): a task that parks
+ * while the run-queue poller still has tasks of its batch to run switches
+ * straight into the next one, instead of back to the poller and from there
+ * into the next: one switch per resume instead of two. Hand-written switch
+ * only: a ucontext_t cannot be copied (it points into itself), and the
+ * sanitizers' fiber hooks describe a switch out to the resumer's known stack
+ * and back; those builds run the same batches with two switches each.
+ */
+#if ASYNC_SWITCH_UCONTEXT || ASYNC_ASAN || ASYNC_TSAN
+#define ASYNC_CHAIN 0
+#else
+#define ASYNC_CHAIN 1
+#endif
+
+/*
  * A task control block. It lives at the top of the task's own stack mapping,
  * just below the stack descriptor, so spawning allocates nothing: the pooled
  * stack is the pooled control block.
@@ -109,6 +124,12 @@ struct async_thread {
 	uint64_t thread_id;
 	struct task_tailq runq;
 	uint32_t nready;
+	/* Tasks at the head of runq that rq_poll() runs in this poll and that a
+	 * parking task may chain into; 0 outside rq_poll(). */
+	uint32_t chain_left;
+	/* The task that last switched back to its resumer: after a chain, not
+	 * the one the resumer switched into (async_task_resume()). */
+	struct sio_task *back;
 	uint32_t ntasks;              /* spawned and not yet reaped */
 	uint64_t spawned;             /* lifetime count, also the linger activity mark */
 	uint64_t linger_mark;         /* spawned at the previous linger check */
@@ -142,8 +163,20 @@ extern ASYNC_TLS struct sio_task *tls_async_task;
 struct async_thread *async_thread_get(bool create, int *rc);
 /* Make @t ready (from PARKED) and queue it; no-op in any other state. */
 void async_task_wake(struct sio_task *t, enum task_wake why);
-/* Queue a new or yielding task at the tail of the run queue. */
-void async_task_enqueue(struct sio_task *t);
+
+/* Queue a ready task (new, yielding or woken) at the tail of the run queue;
+ * inline: a queued I/O completion calls it once per I/O. */
+static inline void async_task_enqueue(struct sio_task *t)
+{
+	struct async_thread *at = t->at;
+
+	TAILQ_INSERT_TAIL(&at->runq, t, rq_link);
+	at->nready++;
+	if (async_unlikely(at->rq_paused)) {
+		sio_poller_resume(at->rq_poller);
+		at->rq_paused = false;
+	}
+}
 /* Switch from the running task back to its resumer for the last time. */
 void async_task_exit(struct sio_task *t) __attribute__((noreturn));
 /* Recycle a finished task's stack and account for it. */
@@ -180,6 +213,9 @@ static inline void async_task_resume(struct sio_task *t)
 	__sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
 #endif
 	tls_async_task = prev;
+#if ASYNC_CHAIN
+	t = t->at->back; /* the last of the chain @t started (@t itself without one) */
+#endif
 	if (async_unlikely(t->state == TASK_DONE))
 		async_task_reap(t);
 }
@@ -195,14 +231,37 @@ static inline void async_task_resume_from_cb(struct sio_task *t)
 	tls_async_task = t;
 	async_ctx_switch(&t->caller, &t->ctx);
 	tls_async_task = NULL;
+	/* No chain here: chain_left is 0 outside rq_poll(), so @t came back itself. */
 	if (async_unlikely(t->state == TASK_DONE))
 		async_task_reap(t);
 #endif
 }
 
-/* Task side: go back to the resumer; returns when resumed again. */
+/*
+ * Task side: go back to the resumer; returns when resumed again. Inside a
+ * batch of rq_poll() (chain_left != 0) it goes to the next task of the batch
+ * instead, which inherits the resumer to go back to: the batch's last task
+ * switches to rq_poll(), the others each to their successor.
+ */
 static inline void async_task_switch_out(struct sio_task *t)
 {
+#if ASYNC_CHAIN
+	struct async_thread *at = t->at;
+
+	if (at->chain_left != 0) {
+		struct sio_task *n = TAILQ_FIRST(&at->runq);
+
+		TAILQ_REMOVE(&at->runq, n, rq_link);
+		at->nready--;
+		at->chain_left--;
+		n->state = TASK_RUNNING;
+		n->caller = t->caller; /* a saved stack pointer: rq_poll()'s frame */
+		tls_async_task = n;
+		async_ctx_switch(&t->ctx, &n->ctx);
+		return; /* resumed: the resumer set tls_async_task to @t */
+	}
+	at->back = t;
+#endif
 #if ASYNC_ASAN
 	void *fake_stack = NULL;
 

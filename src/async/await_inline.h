@@ -111,4 +111,36 @@ static inline int async_future_complete(struct sio_future *f, int rc, void *valu
 	return async_future_complete_slow(f, rc, value);
 }
 
+/*
+ * async_future_complete_queued() - For I/O completions: complete @f, whose
+ * task is parked on it in ASYNC_AWAIT_CALL (a future on that task's own
+ * stack), and queue the task instead of resuming it here. It runs at the
+ * thread's next run-queue poll, with the other tasks the same batch of
+ * completions readied, each parking straight into the next (one stack switch
+ * per I/O instead of two: see rq_poll()). The owner check stays: queueing a
+ * task on another thread's run queue would corrupt it. Anything else takes
+ * async_future_complete_slow(), as async_future_complete() does. Only for
+ * futures nobody but their waiting task can see: the completer returns before
+ * the waiter runs.
+ */
+static inline int async_future_complete_queued(struct sio_future *f, int rc, void *value)
+{
+	struct sio_task *w;
+
+	if (async_likely(f != NULL && f->state == FUTURE_PENDING && f->waiter != NULL)) {
+		w = f->waiter;
+		if (async_likely(w->state == TASK_PARKED && f->owner == thread_current())) {
+			f->rc = rc;
+			f->value = value;
+			f->state = FUTURE_DONE;
+			f->waiter = NULL;
+			w->wake = TASK_WAKE_FUTURE;
+			w->state = TASK_READY;
+			async_task_enqueue(w);
+			return 0;
+		}
+	}
+	return async_future_complete_slow(f, rc, value);
+}
+
 #endif /* SIO_ASYNC_AWAIT_INLINE_H */

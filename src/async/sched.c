@@ -165,21 +165,12 @@ void async_task_exit(struct sio_task *t)
 	__tsan_switch_to_fiber(t->tsan_caller_fiber, 0);
 #endif
 	t->state = TASK_DONE;
+#if ASYNC_CHAIN
+	t->at->back = t; /* an ending task never chains: its resumer reaps it */
+#endif
 	async_ctx_switch(&t->ctx, &t->caller);
 	/* A finished task is never resumed. */
 	abort();
-}
-
-void async_task_enqueue(struct sio_task *t)
-{
-	struct async_thread *at = t->at;
-
-	TAILQ_INSERT_TAIL(&at->runq, t, rq_link);
-	at->nready++;
-	if (at->rq_paused) {
-		sio_poller_resume(at->rq_poller);
-		at->rq_paused = false;
-	}
 }
 
 /*
@@ -222,6 +213,9 @@ int sio_yield(void)
  * Run the tasks that were ready when this poll reached us; tasks made ready
  * meanwhile (woken, yielding, new) wait for the next poll, so a task that
  * yields in a loop cannot starve the thread's other pollers and messages.
+ * They run back to back: each task that parks switches straight into the
+ * next of the batch (async_task_switch_out()), so this loop only runs again
+ * when a task ended (an ending task goes back to its resumer).
  */
 static int rq_poll(void *ctx)
 {
@@ -233,11 +227,13 @@ static int rq_poll(void *ctx)
 		at->rq_paused = true;
 		return SIO_POLLER_IDLE;
 	}
-	while (n-- > 0) {
+	at->chain_left = n;
+	while (at->chain_left != 0) {
 		struct sio_task *t = TAILQ_FIRST(&at->runq);
 
 		TAILQ_REMOVE(&at->runq, t, rq_link);
 		at->nready--;
+		at->chain_left--;
 		async_task_resume(t);
 	}
 	if (at->ntasks == 0 && !sio_thread_is_running(at->thread))

@@ -13,7 +13,15 @@
 
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_module.h"
+#include "spdk_io/env.h"
 #include "spdk_io/log.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define BDEV_HAVE_TSC 1
+#else
+#define BDEV_HAVE_TSC 0
+#endif
 
 #define BDEV_LOG "bdev"
 
@@ -95,6 +103,7 @@ struct bdev_channel {
 	 * path tells "frozen" from "unsupported" by @frozen.
 	 */
 	uint32_t supported_mask;
+	bool tsc;                               /* sio_ticks_are_tsc(): bdev_ticks() reads the TSC */
 	uint32_t align_mask;                    /* buf_align - 1; 0 when any alignment will do */
 	uint32_t max_transfer;                  /* blocks, 0 = unlimited */
 	uint32_t boundary;                      /* blocks, 0 = do not split on boundaries */
@@ -147,6 +156,20 @@ void bdev_stat_add(struct sio_bdev_io_stat *to, const struct sio_bdev_io_stat *f
 void bdev_stat_reset(struct sio_bdev_io_stat *s, enum sio_bdev_reset_stat_mode mode);
 /* Turn internal sentinels (min = UINT64_MAX while nothing completed) into 0. */
 void bdev_stat_export(struct sio_bdev_io_stat *s);
+
+/*
+ * sio_get_ticks() without the call, for the two latency reads of every I/O:
+ * when the tick clock is the TSC (sio_ticks_are_tsc()), reading the TSC here
+ * gives the same value. Saves ~8 instructions per read.
+ */
+static inline uint64_t bdev_ticks(const struct bdev_channel *bch)
+{
+#if BDEV_HAVE_TSC
+	if (bdev_likely(bch->tsc))
+		return __rdtsc();
+#endif
+	return sio_get_ticks();
+}
 
 static inline struct bdev_channel *bdev_ch(struct sio_io_channel *ch)
 {

@@ -54,6 +54,7 @@ int bdev_channel_create(void *io_device, void *ctx)
 	bch->thread = sio_thread_get_current();
 	bch->ch = sio_io_channel_from_ctx(ctx);
 	bch->supported_mask = bdev->internal->supported_mask;
+	bch->tsc = sio_ticks_are_tsc();
 	bch->align_mask = bdev->buf_align > 1 ? bdev->buf_align - 1 : 0;
 	bch->max_transfer = bdev->max_transfer_blocks;
 	bch->boundary = bdev->split_on_optimal_io_boundary ? bdev->optimal_io_boundary : 0;

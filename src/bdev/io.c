@@ -14,23 +14,26 @@
 
 #include "async/await_inline.h"
 #include "bdev/bdev_internal.h"
+#include "thread/thread_current.h"
 
 /* ------------------------------------------------------------------------ */
 /* Completion                                                               */
 /* ------------------------------------------------------------------------ */
 
-static inline void bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status)
+/* Inlined into the completion: a call here costs a fifth of the accounting. */
+static __attribute__((always_inline)) inline void
+bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status)
 {
 	struct sio_bdev_io_stat *s = &bch->stat;
-	uint64_t lat = sio_get_ticks() - io->internal.submit_tsc;
+	uint64_t lat = bdev_ticks(bch) - io->internal.submit_tsc;
 	uint64_t bytes = io->num_blocks * io->bdev->blocklen;
 
 	if (bdev_unlikely(status != 0)) {
 		s->num_io_errors++;
 		return;
 	}
-	switch (io->type) {
-	case SIO_BDEV_IO_TYPE_READ:
+	/* Reads first, by a plain test: the common case skips the jump table. */
+	if (bdev_likely(io->type == SIO_BDEV_IO_TYPE_READ)) {
 		s->bytes_read += bytes;
 		s->num_read_ops++;
 		s->read_latency_ticks += lat;
@@ -38,7 +41,9 @@ static inline void bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_i
 			s->max_read_latency_ticks = lat;
 		if (lat < s->min_read_latency_ticks)
 			s->min_read_latency_ticks = lat;
-		break;
+		return;
+	}
+	switch (io->type) {
 	case SIO_BDEV_IO_TYPE_WRITE:
 		s->bytes_written += bytes;
 		s->num_write_ops++;
@@ -113,10 +118,16 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 	}
 	/* Free first: the callback may submit again and reuse this very object. */
 	bdev_io_put(bch, io);
-	/* An awaited I/O resumes its task from this frame, not one deeper in
-	 * sio_future_cb(): one mispredicted return less each time it parks. */
+	/*
+	 * An awaited I/O (the _await forms, SIO_AWAIT_CALL) queues its task
+	 * rather than resuming it here: the tasks a batch of completions readied
+	 * then run back to back at the run-queue poll, each parking straight
+	 * into the next, one stack switch per I/O instead of two (docs/async.md,
+	 * "Awaited bdev I/O"). The future is the waiting task's stack variable,
+	 * seen by nobody else, so the later resume changes nothing for anyone.
+	 */
 	if (cb == sio_future_cb)
-		async_future_complete(cb_arg, status, NULL);
+		async_future_complete_queued(cb_arg, status, NULL);
 	else
 		cb(cb_arg, status);
 	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
@@ -437,7 +448,7 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 	}
 	io->internal.cb = cb;
 	io->internal.cb_arg = cb_arg;
-	io->internal.submit_tsc = sio_get_ticks();
+	io->internal.submit_tsc = bdev_ticks(bch);
 
 	if (frozen)
 		return bdev_cancel_later(bch, io);
@@ -496,7 +507,7 @@ bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev
 
 	if (bdev_unlikely(desc == NULL || ch == NULL || cb == NULL))
 		return -EINVAL;
-	bch = bdev_ch(ch);
+	bch = thread_io_channel_ctx(ch);
 	if (bdev_unlikely(bch->bdev != desc->bdev))
 		return -EINVAL;
 	if (bdev_unlikely(!((bch->supported_mask >> type) & 1u)))

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "thread_internal.h"
+#include "thread/thread_current.h"
 
 /* Per-channel contexts larger than this are a mistake, not a design. */
 #define CHANNEL_CTX_MAX (64u << 20)
@@ -39,6 +40,8 @@ struct sio_io_channel {
 	TAILQ_ENTRY(sio_io_channel) link;
 	_Alignas(64) unsigned char ctx[];
 };
+_Static_assert(offsetof(struct sio_io_channel, ctx) == THREAD_IO_CHANNEL_CTX_OFFSET,
+	       "thread_io_channel_ctx() (thread_current.h) must match struct sio_io_channel");
 
 struct sio_io_channel_iter {
 	struct io_device *dev;

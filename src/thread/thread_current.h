@@ -21,4 +21,18 @@ static inline struct sio_thread *thread_current(void)
 	return g_thread_current;
 }
 
+/*
+ * sio_io_channel_get_ctx() inlined, for the same hot paths: every bdev I/O
+ * finds its bdev channel, and the null and malloc modules their channel, from
+ * the sio_io_channel. A channel's ctx sits at this fixed offset from the
+ * channel (io_channel.c asserts it). Unlike the function, no NULL check: the
+ * callers have checked @ch.
+ */
+#define THREAD_IO_CHANNEL_CTX_OFFSET 64
+
+static inline void *thread_io_channel_ctx(struct sio_io_channel *ch)
+{
+	return (unsigned char *)ch + THREAD_IO_CHANNEL_CTX_OFFSET;
+}
+
 #endif /* SIO_THREAD_CURRENT_H */

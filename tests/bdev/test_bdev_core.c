@@ -813,6 +813,150 @@ static void test_await_forms(void **state)
 	assert_int_equal(sio_bdev_set_opts(&saved), 0);
 }
 
+/*
+ * An awaited bdev I/O queues its task at completion; the tasks one batch of
+ * completions readied then run back to back at the run-queue poll, each
+ * parking straight into the next (docs/async.md, "Awaited bdev I/O"). Here:
+ * the task has not run yet when the next completion of the same batch runs;
+ * tasks resume in completion order; and long chains of tasks that write, read
+ * back, yield, sleep and end at different points all finish with their data.
+ */
+struct chain_ctx {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	int index;
+	int iters;
+	int done;
+	int rc;
+};
+
+static int g_chain_log[64];
+static int g_chain_nlog;
+static int g_first_resumed;
+static int g_first_seen_by_cb = -1;
+
+static int chain_first_task(void *arg)
+{
+	struct chain_ctx *a = arg;
+	uint8_t r[512];
+
+	a->rc = sio_bdev_read_blocks_await(a->desc, a->ch, r, 0, 1);
+	g_first_resumed = 1;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Completes right after chain_first_task()'s read, in the same batch. */
+static void chain_second_cb(void *arg, int rc)
+{
+	struct chain_ctx *a = arg;
+
+	g_first_seen_by_cb = g_first_resumed;
+	a->rc = rc;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+}
+
+static int chain_second_task(void *arg)
+{
+	struct chain_ctx *a = arg;
+	static uint8_t r[512];
+	int rc;
+
+	/* Queued behind the first task's read (same run-queue batch): one poll completes both. */
+	rc = sio_bdev_read_blocks(a->desc, a->ch, r, 1, 1, chain_second_cb, a);
+	if (rc != 0) {
+		a->rc = rc;
+		__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static int chain_order_task(void *arg)
+{
+	struct chain_ctx *a = arg;
+	uint8_t r[512];
+
+	a->rc = sio_bdev_read_blocks_await(a->desc, a->ch, r, (uint64_t)a->index, 1);
+	g_chain_log[g_chain_nlog++] = a->index;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int chain_task(void *arg)
+{
+	struct chain_ctx *a = arg;
+	uint8_t w[2048], r[2048];
+	int rc = 0;
+
+	for (int it = 0; it < a->iters && rc == 0; it++) {
+		ut_fill(w, sizeof(w), (uint32_t)(a->index * 1000 + it));
+		rc = sio_bdev_write_blocks_await(a->desc, a->ch, w, (uint64_t)a->index * 4, 4);
+		if (rc == 0)
+			rc = sio_bdev_read_blocks_await(a->desc, a->ch, r, (uint64_t)a->index * 4, 4);
+		if (rc == 0 && memcmp(w, r, sizeof(w)) != 0)
+			rc = -EILSEQ;
+		if (rc == 0 && it % 3 == 2)
+			rc = sio_yield();
+		if (rc == 0 && a->index % 16 == 5 && it == 1)
+			rc = sio_sleep(200);
+	}
+	a->rc = rc;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static void test_await_chain(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct chain_ctx a[64];
+
+	make_malloc("CHN", 512, 64 * 4, 0, 0, 0);
+	assert_int_equal(sio_bdev_open("CHN", true, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+
+	/* Not resumed inside the completion: the next completion of the batch runs first. */
+	for (int i = 0; i < 2; i++) {
+		a[i] = (struct chain_ctx){.desc = d, .ch = ch, .index = i};
+		assert_int_equal(sio_task_spawn(NULL, i == 0 ? chain_first_task : chain_second_task,
+						&a[i], NULL),
+				 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_true(ut_poll_until(&a[i].done));
+		assert_int_equal(a[i].rc, 0);
+	}
+	assert_int_equal(g_first_seen_by_cb, 0);
+	assert_int_equal(g_first_resumed, 1);
+
+	/* Resumed in completion order (malloc completes in submission order). */
+	g_chain_nlog = 0;
+	for (int i = 0; i < 32; i++) {
+		a[i] = (struct chain_ctx){.desc = d, .ch = ch, .index = i};
+		assert_int_equal(sio_task_spawn(NULL, chain_order_task, &a[i], NULL), 0);
+	}
+	for (int i = 0; i < 32; i++) {
+		assert_true(ut_poll_until(&a[i].done));
+		assert_int_equal(a[i].rc, 0);
+	}
+	assert_int_equal(g_chain_nlog, 32);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(g_chain_log[i], i);
+
+	/* Chains broken by tasks that end, yield or sleep part-way: all finish, data intact. */
+	for (int i = 0; i < 64; i++) {
+		a[i] = (struct chain_ctx){.desc = d, .ch = ch, .index = i, .iters = 1 + i % 7};
+		assert_int_equal(sio_task_spawn(NULL, chain_task, &a[i], NULL), 0);
+	}
+	for (int i = 0; i < 64; i++) {
+		assert_true(ut_poll_until(&a[i].done));
+		assert_int_equal(a[i].rc, 0);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("CHN");
+}
+
 /* ------------------------------------------------------------------------ */
 /* Statistics                                                               */
 /* ------------------------------------------------------------------------ */
@@ -961,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_await_forms),
 		cmocka_unit_test(test_await_split_exhaustion),
+		cmocka_unit_test(test_await_chain),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
 	};

@@ -92,6 +92,11 @@ struct bp_job {
 		     sio_done_cb, void *);
 	int (*rw_await)(struct sio_bdev_desc *, struct sio_io_channel *, void *, uint64_t,
 			uint64_t);
+	/* The workload's properties, tested on every I/O: fields, not switches. */
+	bool verify;               /* verify or reset: write, read back, compare */
+	bool random;               /* random offsets */
+	bool mixed;                /* rw/randrw: each I/O reads with probability -M */
+	bool tsc;                  /* sio_ticks_are_tsc(): bp_ticks() reads the TSC itself */
 	uint32_t block_size;
 	uint64_t blocks_per_io;
 	uint64_t unit_start;       /* first I/O unit of this job's range */

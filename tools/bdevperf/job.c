@@ -23,6 +23,13 @@
 #include "spdk_io/env.h"
 #include "spdk_io/thread.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define BP_HAVE_TSC 1
+#else
+#define BP_HAVE_TSC 0
+#endif
+
 #define bp_always_inline inline __attribute__((always_inline))
 #define bp_likely(x) __builtin_expect(!!(x), 1)
 #define bp_unlikely(x) __builtin_expect(!!(x), 0)
@@ -90,6 +97,20 @@ static enum sio_bdev_io_type workload_io_type(enum bp_workload w)
 	case BP_RANDREAD: return SIO_BDEV_IO_TYPE_READ;
 	default: return SIO_BDEV_IO_TYPE_WRITE;
 	}
+}
+
+/*
+ * The tick clock, read once per I/O: the TSC itself when the library's ticks
+ * are the TSC (sio_ticks_are_tsc(), so the values are the same), which saves
+ * a call into the library on every I/O.
+ */
+static inline uint64_t bp_ticks(const struct bp_job *j)
+{
+#if BP_HAVE_TSC
+	if (bp_likely(j->tsc))
+		return __rdtsc();
+#endif
+	return sio_get_ticks();
 }
 
 /* xorshift64*: a few cycles, good enough to spread offsets. */
@@ -193,9 +214,7 @@ static bool verify_slot(struct bp_job *j, struct bp_slot *s)
 /* Choose the next I/O of @s (its unit, and for rw whether it reads). */
 static bp_always_inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
 {
-	enum bp_workload w = j->cfg.workload;
-
-	if (workload_is_verify(w)) {
+	if (bp_unlikely(j->verify)) {
 		if (s->reading)
 			return; /* the read-back of the unit just written */
 		s->offset = s->next_unit;
@@ -206,7 +225,7 @@ static bp_always_inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
 		pattern_fill(j, s);
 		return;
 	}
-	if (workload_is_random(w)) {
+	if (j->random) {
 		/* Multiply-shift instead of a 64-bit modulo: a few cycles cheaper. */
 		s->offset = j->unit_start +
 			    (uint64_t)(((unsigned __int128)bp_rand(j) * j->unit_count) >> 64);
@@ -215,7 +234,7 @@ static bp_always_inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
 		if (++j->seq_next == j->unit_count)
 			j->seq_next = 0;
 	}
-	if (w == BP_RW || w == BP_RANDRW)
+	if (bp_unlikely(j->mixed))
 		s->is_read = (int)(bp_rand(j) % 100) < j->cfg.rw_pct;
 }
 
@@ -322,7 +341,7 @@ static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, 
 		return false;
 	}
 	__atomic_store_n(&j->completed, j->completed + 1, __ATOMIC_RELAXED);
-	if (workload_is_verify(j->cfg.workload)) {
+	if (bp_unlikely(j->verify)) {
 		if (s->reading && !verify_slot(j, s))
 			return false;
 		s->reading = !s->reading;
@@ -413,7 +432,7 @@ static void cb_done(void *arg, int rc)
 {
 	struct bp_slot *s = arg;
 	struct bp_job *j = s->job;
-	uint64_t now = sio_get_ticks();
+	uint64_t now = bp_ticks(j);
 
 	if (bp_likely(slot_complete(j, s, rc, now))) {
 		slot_prepare(j, s);
@@ -436,11 +455,11 @@ static int slot_task(void *arg)
 	struct bp_job *j = s->job;
 	int rc;
 
-	s->submit_tick = sio_get_ticks();
+	s->submit_tick = bp_ticks(j);
 	do {
 		slot_prepare(j, s);
 		rc = slot_issue_await(j, s);
-	} while (slot_complete(j, s, rc, sio_get_ticks()));
+	} while (slot_complete(j, s, rc, bp_ticks(j)));
 	if (--j->tasks_left == 0) {
 		j->end_tick = sio_get_ticks();
 		job_maybe_finish(j);
@@ -540,6 +559,10 @@ void bp_job_setup(void *arg)
 		return;
 	}
 	j->blocks_per_io = c->io_size / j->block_size;
+	j->verify = workload_is_verify(c->workload);
+	j->random = workload_is_random(c->workload);
+	j->mixed = c->workload == BP_RW || c->workload == BP_RANDRW;
+	j->tsc = sio_ticks_are_tsc();
 	if (c->workload == BP_READ || c->workload == BP_RANDREAD) {
 		j->rw_cb = sio_bdev_read_blocks;
 		j->rw_await = sio_bdev_read_blocks_await;

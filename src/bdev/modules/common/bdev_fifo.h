@@ -18,6 +18,7 @@
 #include "bdev/modules/common/bdev_io_list.h"
 #include "spdk_io/bdev_module.h"
 #include "spdk_io/thread.h"
+#include "thread/thread_current.h"
 
 /** A module's io_device: static storage, registered at module_init. */
 struct bdev_fifo_device {
@@ -34,7 +35,7 @@ struct bdev_fifo_channel {
 /** bdev_fifo_push() - submit_request() tail: queue @io on @ch for the poller. */
 static inline void bdev_fifo_push(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	struct bdev_fifo_channel *fch = sio_io_channel_get_ctx(ch);
+	struct bdev_fifo_channel *fch = thread_io_channel_ctx(ch);
 
 	bdev_io_list_push(&fch->queue, io);
 }
