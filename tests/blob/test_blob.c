@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The blobstore over the RAM device, on one sio_thread (test bodies are tasks
+ * using the awaitable forms; some calls use the callback form): init, load
+ * and unload; blobs thick and thin with xattrs; every I/O call with data read
+ * back and compared against a shadow copy at random offsets and sizes;
+ * snapshots, clones, inflate, decouple; resize, read-only, iterate, delete;
+ * bad input; and a reload that finds everything again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "spdk_io/blob.h"
+#include "spdk_io/env.h"
+
+#define BL 512u
+#define CLUSTER (64u * 1024u)
+#define UPC (CLUSTER / BL)
+#define DEV_BLOCKS (32u * 1024u * 1024u / BL)
+
+static struct sio_thread *g_thread;
+
+/* Run @fn(@arg) as a task on the test's thread and return its result. */
+static int run_task(sio_task_fn fn, void *arg)
+{
+	struct sio_future f;
+	struct sio_task_opts o;
+
+	sio_task_opts_init(&o, sizeof(o));
+	o.stack_size = 256 * 1024;
+	assert_int_equal(sio_task_spawn(&o, fn, arg, &f), 0);
+	return sio_block_on(&f);
+}
+
+static struct sio_blob_store *new_store(struct sio_blob_dev **devp)
+{
+	struct sio_bs_opts o;
+	struct sio_blob_store *bs = NULL;
+	struct sio_blob_dev *dev;
+
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, NULL, &dev), 0);
+	sio_bs_opts_init(&o, sizeof(o));
+	o.cluster_sz = CLUSTER;
+	memcpy(o.bstype, "TEST", 4);
+	assert_int_equal(sio_bs_init_await(dev, &o, &bs), 0);
+	if (devp)
+		*devp = dev;
+	return bs;
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int t_basic(void *arg)
+{
+	struct sio_blob_dev *dev;
+	struct sio_blob_store *bs = new_store(&dev), *bs2 = NULL;
+	struct sio_blob_opts bo;
+	struct sio_blob_xattr x[2] = {{"name", "vol0", 4}, {"uuid", "1234", 4}};
+	sio_blob_id id, id2;
+	struct sio_blob *b;
+	const void *v;
+	size_t len;
+	const char *names[4];
+	uint64_t free0 = sio_bs_free_cluster_count(bs);
+	void *img;
+	struct sio_blob_dev *dev2;
+
+	assert_int_equal(sio_bs_get_cluster_size(bs), CLUSTER);
+	assert_int_equal(sio_bs_get_io_unit_size(bs), BL);
+	assert_int_equal(free0, sio_bs_total_data_clusters(bs));
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 5;
+	bo.xattrs = x;
+	bo.xattr_count = 2;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 - 5);
+	bo.num_clusters = 100;
+	bo.thin_provision = true;
+	bo.xattr_count = 0;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id2), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 - 5);
+	assert_int_not_equal(id, id2);
+
+	assert_int_equal(sio_blob_open_await(bs, id, &b), 0);
+	assert_int_equal(sio_blob_get_id(b), id);
+	assert_int_equal(sio_blob_get_num_clusters(b), 5);
+	assert_int_equal(sio_blob_get_num_io_units(b), 5 * UPC);
+	assert_false(sio_blob_is_thin(b));
+	assert_int_equal(sio_blob_get_xattr(b, "name", &v, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(v, "vol0", 4);
+	assert_int_equal(sio_blob_get_xattr(b, "nope", &v, &len), -ENOENT);
+	/* xattrs: set, replace, remove, list; persisted by sync */
+	assert_int_equal(sio_blob_set_xattr(b, "extra", "abcdef", 6), 0);
+	assert_int_equal(sio_blob_set_xattr(b, "name", "vol0-renamed", 12), 0);
+	assert_int_equal(sio_blob_remove_xattr(b, "uuid"), 0);
+	assert_int_equal(sio_blob_remove_xattr(b, "uuid"), -ENOENT);
+	assert_int_equal(sio_blob_set_xattr(b, "", "x", 1), -EINVAL);
+	assert_int_equal(sio_blob_xattr_names(b, names, 4), 2);
+	assert_int_equal(sio_blob_sync_md_await(b), 0);
+	/* resize: grow allocates (thick), shrink frees */
+	assert_int_equal(sio_blob_resize_await(b, 8), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 - 8);
+	assert_int_equal(sio_blob_resize_await(b, 3), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 - 3);
+	/* a second open is the same handle */
+	{
+		struct sio_blob *b2;
+
+		assert_int_equal(sio_blob_open_await(bs, id, &b2), 0);
+		assert_ptr_equal(b, b2);
+		assert_int_equal(sio_blob_close_await(b2), 0);
+	}
+	assert_int_equal(sio_blob_delete_await(bs, id), -EBUSY);
+	assert_int_equal(sio_bs_unload(bs, sio_future_cb, NULL), -EBUSY);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_blob_open_await(bs, 12345, &b), -ENOENT);
+	assert_int_equal(sio_bs_set_super_await(bs, id2), 0);
+
+	/* Reload from the device's bytes: everything is found again. */
+	img = malloc((size_t)DEV_BLOCKS * BL);
+	assert_non_null(img);
+	memcpy(img, sio_blob_ram_dev_image(dev), (size_t)DEV_BLOCKS * BL);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, img, &dev2), 0);
+	assert_int_equal(sio_bs_load_await(dev2, "OTHER", &bs2), -EXDEV);
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, img, &dev2), 0);
+	assert_int_equal(sio_bs_load_await(dev2, "TEST", &bs2), 0);
+	assert_int_equal(sio_bs_get_super(bs2), id2);
+	assert_int_equal(sio_bs_free_cluster_count(bs2), free0 - 3);
+	assert_int_equal(sio_blob_open_await(bs2, id, &b), 0);
+	assert_int_equal(sio_blob_get_num_clusters(b), 3);
+	assert_int_equal(sio_blob_get_xattr(b, "name", &v, &len), 0);
+	assert_int_equal(len, 12);
+	assert_memory_equal(v, "vol0-renamed", 12);
+	assert_int_equal(sio_blob_get_xattr(b, "extra", &v, &len), 0);
+	assert_int_equal(sio_blob_get_xattr(b, "uuid", &v, &len), -ENOENT);
+	/* read-only: persisted by close */
+	assert_int_equal(sio_blob_set_read_only(b), 0);
+	assert_int_equal(sio_blob_set_xattr(b, "x", "y", 1), -EPERM);
+	assert_int_equal(sio_blob_resize_await(b, 4), -EPERM);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_blob_open_await(bs2, id2, &b), 0);
+	assert_true(sio_blob_is_thin(b));
+	assert_int_equal(sio_blob_get_num_clusters(b), 100);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	/* delete frees the clusters and the id */
+	assert_int_equal(sio_blob_delete_await(bs2, id), 0);
+	assert_int_equal(sio_blob_delete_await(bs2, id), -ENOENT);
+	assert_int_equal(sio_bs_free_cluster_count(bs2), free0);
+	memcpy(img, sio_blob_ram_dev_image(dev2), (size_t)DEV_BLOCKS * BL);
+	assert_int_equal(sio_bs_unload_await(bs2), 0);
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, img, &dev2), 0);
+	assert_int_equal(sio_bs_load_await(dev2, NULL, &bs2), 0);
+	assert_int_equal(sio_blob_open_await(bs2, id, &b), -ENOENT);
+	assert_int_equal(sio_blob_open_await(bs2, id2, &b), 0);
+	assert_true(sio_blob_is_read_only(b) == false);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_bs_unload_await(bs2), 0);
+	free(img);
+	return 0;
+}
+
+static void test_basic(void **state)
+{
+	assert_int_equal(run_task(t_basic, NULL), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int count_cb(void *arg, sio_blob_id id)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int t_bad_input(void *arg)
+{
+	struct sio_blob_dev *dev, *dev2;
+	struct sio_blob_store *bs = new_store(&dev), *bs2;
+	struct sio_bs_opts o;
+	struct sio_blob_opts bo;
+	struct sio_blob *b;
+	struct sio_io_channel *ch;
+	sio_blob_id id;
+	uint8_t buf[BL];
+	int n = 0;
+
+	sio_bs_opts_init(&o, sizeof(o));
+	o.cluster_sz = 3000;
+	assert_int_equal(sio_blob_ram_dev_create(BL, 1024, NULL, &dev2), 0);
+	assert_int_equal(sio_bs_init_await(dev2, &o, &bs2), -EINVAL);
+	/* not a blobstore: zeroes */
+	assert_int_equal(sio_bs_load_await(dev2, NULL, &bs2), -EILSEQ);
+	assert_int_equal(sio_bs_init(NULL, NULL, &bs2, sio_future_cb, NULL), -EINVAL);
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 2;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	assert_int_equal(sio_blob_open_await(bs, id, &b), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	assert_non_null(ch);
+	assert_int_equal(sio_blob_read_await(b, ch, buf, 2 * UPC, 1), -EINVAL);
+	assert_int_equal(sio_blob_read_await(b, ch, buf, 2 * UPC - 1, 2), -EINVAL);
+	assert_int_equal(sio_blob_read_await(b, ch, buf, 0, 0), -EINVAL);
+	assert_int_equal(sio_blob_read_await(b, ch, NULL, 0, 1), -EINVAL);
+	assert_int_equal(sio_blob_readv_await(b, ch, NULL, 1, 0, 1), -EINVAL);
+	{
+		struct iovec v = {buf, 100};
+
+		assert_int_equal(sio_blob_readv_await(b, ch, &v, 1, 0, 1), -EINVAL);
+	}
+	bo.num_clusters = sio_bs_free_cluster_count(bs) + 1;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), -ENOSPC);
+	bo.num_clusters = 1u << 30; /* far past any over-provisioning */
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), -EINVAL);
+	assert_int_equal(sio_blob_set_read_only(b), 0);
+	assert_int_equal(sio_blob_write_await(b, ch, buf, 0, 1), -EPERM);
+	assert_int_equal(sio_blob_read_await(b, ch, buf, 0, 1), 0);
+	assert_int_equal(sio_bs_iter(bs, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	return 0;
+}
+
+static void test_bad_input(void **state)
+{
+	assert_int_equal(run_task(t_bad_input, NULL), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Random I/O with every call against a shadow copy; returns the shadow. */
+static void random_io(struct sio_blob *b, struct sio_io_channel *ch, uint8_t *shadow,
+		      uint64_t units, int rounds, uint32_t seed)
+{
+	uint8_t *buf = sio_dma_malloc(4 * CLUSTER, 4096), *rd = sio_dma_malloc(4 * CLUSTER, 4096);
+
+	assert_non_null(buf);
+	assert_non_null(rd);
+	srand(seed);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t len = 1 + (uint64_t)rand() % (3 * UPC);
+		uint64_t off = (uint64_t)rand() % (units - len + 1);
+		int kind = rand() % 5;
+
+		switch (kind) {
+		case 0:
+		case 1:
+			fill(buf, len * BL, (uint32_t)rand());
+			if (kind == 0) {
+				assert_int_equal(sio_blob_write_await(b, ch, buf, off, len), 0);
+			} else {
+				/* three iovecs with odd splits */
+				size_t a = (len * BL) / 3, c2 = (len * BL) / 2;
+				struct iovec v[3] = {{buf, a}, {buf + a, c2 - a},
+						     {buf + c2, len * BL - c2}};
+
+				assert_int_equal(sio_blob_writev_await(b, ch, v, 3, off, len), 0);
+			}
+			memcpy(shadow + off * BL, buf, len * BL);
+			break;
+		case 2:
+			assert_int_equal(sio_blob_write_zeroes_await(b, ch, off, len), 0);
+			memset(shadow + off * BL, 0, len * BL);
+			break;
+		default:
+			break;
+		}
+		/* read back a random range with readv */
+		len = 1 + (uint64_t)rand() % (3 * UPC);
+		off = (uint64_t)rand() % (units - len + 1);
+		{
+			size_t a = (len * BL) / 4;
+			struct iovec v[2] = {{rd, a}, {rd + a, len * BL - a}};
+
+			assert_int_equal(sio_blob_readv_await(b, ch, v, 2, off, len), 0);
+			assert_memory_equal(rd, shadow + off * BL, len * BL);
+		}
+	}
+	sio_dma_free(buf);
+	sio_dma_free(rd);
+}
+
+static void check_all(struct sio_blob *b, struct sio_io_channel *ch, const uint8_t *shadow,
+		      uint64_t units)
+{
+	uint8_t *rd = sio_dma_malloc(units * BL, 4096);
+
+	assert_non_null(rd);
+	assert_int_equal(sio_blob_read_await(b, ch, rd, 0, units), 0);
+	assert_memory_equal(rd, shadow, units * BL);
+	sio_dma_free(rd);
+}
+
+static int t_io(void *arg)
+{
+	struct sio_blob_store *bs = new_store(NULL);
+	struct sio_blob_opts bo;
+	struct sio_blob *b, *t;
+	struct sio_io_channel *ch;
+	sio_blob_id id, tid;
+	uint64_t units = 16 * UPC, free0;
+	uint8_t *shadow = calloc(units, BL), *tshadow = calloc(units, BL);
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 16;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	bo.thin_provision = true;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &tid), 0);
+	assert_int_equal(sio_blob_open_await(bs, id, &b), 0);
+	assert_int_equal(sio_blob_open_await(bs, tid, &t), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	assert_non_null(ch);
+	/* thick: content unspecified until written; write it all first */
+	fill(shadow, units * BL, 7);
+	assert_int_equal(sio_blob_write_await(b, ch, shadow, 0, units), 0);
+	random_io(b, ch, shadow, units, 200, 1);
+	check_all(b, ch, shadow, units);
+	/* unmap of whole clusters keeps the blob's size; reads are device-defined (zero on RAM) */
+	assert_int_equal(sio_blob_unmap_await(b, ch, UPC, UPC), 0);
+	memset(shadow + UPC * BL, 0, CLUSTER);
+	check_all(b, ch, shadow, units);
+
+	/* thin: zeroes until written, a cluster allocated by the first write */
+	free0 = sio_bs_free_cluster_count(bs);
+	check_all(t, ch, tshadow, units);
+	assert_int_equal(sio_blob_get_num_allocated_clusters(t), 0);
+	assert_int_equal(sio_blob_write_zeroes_await(t, ch, 0, units), 0);
+	assert_int_equal(sio_blob_get_num_allocated_clusters(t), 0);
+	{
+		uint8_t one[BL];
+
+		fill(one, BL, 3);
+		assert_int_equal(sio_blob_write_await(t, ch, one, 3 * UPC + 5, 1), 0);
+		memcpy(tshadow + (3 * UPC + 5) * BL, one, BL);
+	}
+	assert_int_equal(sio_blob_get_num_allocated_clusters(t), 1);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 - 1);
+	check_all(t, ch, tshadow, units);
+	random_io(t, ch, tshadow, units, 200, 2);
+	check_all(t, ch, tshadow, units);
+	assert_int_equal(sio_blob_flush_await(t, ch), 0);
+
+	/* callback form: a write whose completion we poll for */
+	{
+		struct sio_future f;
+		uint8_t one[BL];
+
+		memset(one, 0xab, BL);
+		assert_int_equal(sio_future_init(&f), 0);
+		assert_int_equal(sio_blob_write(b, ch, one, 0, 1, sio_future_cb, &f), 0);
+		assert_int_equal(sio_await(&f), 0);
+		memcpy(shadow, one, BL);
+		check_all(b, ch, shadow, units);
+	}
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_blob_close_await(t), 0);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	free(shadow);
+	free(tshadow);
+	return 0;
+}
+
+static void test_io(void **state)
+{
+	assert_int_equal(run_task(t_io, NULL), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int t_snapshot_clone(void *arg)
+{
+	struct sio_blob_dev *dev, *dev2;
+	struct sio_blob_store *bs = new_store(&dev);
+	struct sio_blob_opts bo;
+	struct sio_blob *b, *s, *c, *s2;
+	struct sio_io_channel *ch;
+	sio_blob_id id, sid, cid, s2id;
+	uint64_t units = 8 * UPC;
+	uint8_t *orig = malloc(units * BL), *cur = malloc(units * BL), *cl = malloc(units * BL);
+	uint8_t *mid;
+	const void *v;
+	size_t len;
+	struct sio_blob_xattr sx = {"snapname", "snap1", 5};
+	void *img;
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 8;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	assert_int_equal(sio_blob_open_await(bs, id, &b), 0);
+	assert_int_equal(sio_blob_set_xattr(b, "name", "origin", 6), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	fill(orig, units * BL, 11);
+	assert_int_equal(sio_blob_write_await(b, ch, orig, 0, units), 0);
+
+	/* snapshot: the blob becomes a thin clone of it */
+	assert_int_equal(sio_blob_snapshot_await(bs, id, &sx, 1, &sid), 0);
+	assert_true(sio_blob_is_thin(b));
+	assert_int_equal(sio_blob_get_parent(b), sid);
+	assert_int_equal(sio_blob_get_num_allocated_clusters(b), 0);
+	assert_int_equal(sio_blob_open_await(bs, sid, &s), 0);
+	assert_true(sio_blob_is_read_only(s));
+	assert_true(sio_blob_is_snapshot(s));
+	assert_int_equal(sio_blob_get_xattr(s, "snapname", &v, &len), 0);
+	assert_int_equal(sio_blob_get_xattr(s, "name", &v, &len), 0);
+	assert_int_equal(sio_bs_blob_clone_count(bs, sid), 1);
+	check_all(b, ch, orig, units);
+	check_all(s, ch, orig, units);
+	/* writes to the origin copy on write; the snapshot keeps the old data */
+	memcpy(cur, orig, units * BL);
+	random_io(b, ch, cur, units, 100, 5);
+	check_all(b, ch, cur, units);
+	check_all(s, ch, orig, units);
+	assert_int_equal(sio_blob_write_await(s, ch, orig, 0, 1), -EPERM);
+	assert_int_equal(sio_blob_delete_await(bs, sid), -EBUSY);
+
+	/* clone of the snapshot, written to */
+	assert_int_equal(sio_blob_clone_await(bs, sid, NULL, 0, &cid), 0);
+	assert_int_equal(sio_blob_clone_await(bs, id, NULL, 0, &s2id), -EINVAL);
+	assert_int_equal(sio_blob_open_await(bs, cid, &c), 0);
+	memcpy(cl, orig, units * BL);
+	check_all(c, ch, cl, units);
+	random_io(c, ch, cl, units, 60, 6);
+	check_all(c, ch, cl, units);
+	check_all(s, ch, orig, units);
+	assert_int_equal(sio_bs_blob_clone_count(bs, sid), 2);
+
+	/* a snapshot of the clone: chain clone -> s2 -> s */
+	assert_int_equal(sio_blob_snapshot_await(bs, cid, NULL, 0, &s2id), 0);
+	assert_int_equal(sio_blob_get_parent(c), s2id);
+	assert_int_equal(sio_bs_get_blob_parent(bs, s2id), sid);
+	mid = malloc(units * BL);
+	memcpy(mid, cl, units * BL);
+	random_io(c, ch, cl, units, 30, 7);
+	assert_int_equal(sio_blob_open_await(bs, s2id, &s2), 0);
+	check_all(s2, ch, mid, units);
+	check_all(c, ch, cl, units);
+
+	/* reload: the chains and their data are found again */
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_blob_close_await(s), 0);
+	assert_int_equal(sio_blob_close_await(c), 0);
+	assert_int_equal(sio_blob_close_await(s2), 0);
+	img = malloc((size_t)DEV_BLOCKS * BL);
+	memcpy(img, sio_blob_ram_dev_image(dev), (size_t)DEV_BLOCKS * BL);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, img, &dev2), 0);
+	free(img);
+	assert_int_equal(sio_bs_load_await(dev2, NULL, &bs), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	assert_int_equal(sio_blob_open_await(bs, id, &b), 0);
+	assert_int_equal(sio_blob_open_await(bs, sid, &s), 0);
+	assert_int_equal(sio_blob_open_await(bs, cid, &c), 0);
+	assert_int_equal(sio_blob_open_await(bs, s2id, &s2), 0);
+	check_all(b, ch, cur, units);
+	check_all(s, ch, orig, units);
+	check_all(c, ch, cl, units);
+	check_all(s2, ch, mid, units);
+
+	/* decouple the clone from s2: it now reads s directly, data intact */
+	assert_int_equal(sio_blob_decouple_parent_await(bs, cid), 0);
+	assert_int_equal(sio_blob_get_parent(c), sid);
+	assert_true(sio_blob_is_thin(c));
+	check_all(c, ch, cl, units);
+	assert_int_equal(sio_blob_close_await(s2), 0);
+	assert_int_equal(sio_blob_delete_await(bs, s2id), 0);
+	check_all(c, ch, cl, units);
+	/* inflate: every cluster allocated, no parent */
+	assert_int_equal(sio_blob_inflate_await(bs, cid), 0);
+	assert_int_equal(sio_blob_get_parent(c), 0);
+	assert_false(sio_blob_is_thin(c));
+	assert_int_equal(sio_blob_get_num_allocated_clusters(c), 8);
+	check_all(c, ch, cl, units);
+	/* decouple the origin from s (no grandparent): parent none, thin */
+	assert_int_equal(sio_blob_decouple_parent_await(bs, id), 0);
+	assert_int_equal(sio_blob_get_parent(b), 0);
+	check_all(b, ch, cur, units);
+	assert_int_equal(sio_blob_decouple_parent_await(bs, id), -EINVAL);
+	/* no clones left: the snapshot can go */
+	assert_int_equal(sio_blob_close_await(s), 0);
+	assert_int_equal(sio_blob_delete_await(bs, sid), 0);
+	check_all(b, ch, cur, units);
+	check_all(c, ch, cl, units);
+
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(b), 0);
+	assert_int_equal(sio_blob_close_await(c), 0);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	free(orig);
+	free(cur);
+	free(cl);
+	free(mid);
+	return 0;
+}
+
+static void test_snapshot_clone(void **state)
+{
+	assert_int_equal(run_task(t_snapshot_clone, NULL), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Random bytes over the metadata region: load fails cleanly or recovers. */
+#define SMALL_BLOCKS (4u * 1024u * 1024u / BL)
+
+static int t_garbage(void *arg)
+{
+	struct sio_blob_dev *dev, *dev2;
+	struct sio_blob_store *bs = NULL, *bs2;
+	struct sio_bs_opts o;
+	struct sio_blob_opts bo;
+	sio_blob_id id;
+	uint8_t *img = malloc((size_t)SMALL_BLOCKS * BL), *work = malloc((size_t)SMALL_BLOCKS * BL);
+	int ok = 0, failed = 0;
+
+	assert_int_equal(sio_blob_ram_dev_create(BL, SMALL_BLOCKS, NULL, &dev), 0);
+	sio_bs_opts_init(&o, sizeof(o));
+	o.cluster_sz = 16384;
+	assert_int_equal(sio_bs_init_await(dev, &o, &bs), 0);
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	for (int i = 0; i < 6; i++) {
+		struct sio_blob_xattr x = {"k", "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", 40};
+
+		bo.num_clusters = (uint64_t)i + 1;
+		bo.thin_provision = i & 1;
+		bo.xattrs = &x;
+		bo.xattr_count = 1;
+		assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	}
+	memcpy(img, sio_blob_ram_dev_image(dev), (size_t)SMALL_BLOCKS * BL);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	srand(99);
+	for (int round = 0; round < 200; round++) {
+		int rc;
+
+		memcpy(work, img, (size_t)SMALL_BLOCKS * BL);
+		/* a few random bytes, or a whole random page, in the first 64 pages */
+		if (round % 4 == 0) {
+			size_t pg = (size_t)(rand() % 64) * 4096;
+
+			for (int k = 0; k < 4096; k++)
+				work[pg + k] = (uint8_t)rand();
+		} else {
+			for (int k = 0; k < 1 + rand() % 8; k++)
+				work[rand() % (64 * 4096)] ^= (uint8_t)(1 + rand() % 255);
+		}
+		assert_int_equal(sio_blob_ram_dev_create(BL, SMALL_BLOCKS, work, &dev2), 0);
+		rc = sio_bs_load_await(dev2, NULL, &bs2);
+		if (rc == 0) {
+			ok++;
+			assert_int_equal(sio_bs_unload_await(bs2), 0);
+		} else {
+			failed++;
+			assert_true(rc == -EILSEQ || rc == -EUCLEAN);
+		}
+	}
+	print_message("garbage: %d loads recovered, %d refused\n", ok, failed);
+	free(img);
+	free(work);
+	return 0;
+}
+
+static void test_garbage(void **state)
+{
+	assert_int_equal(run_task(t_garbage, NULL), 0);
+}
+
+static int setup(void **state)
+{
+	g_thread = sio_thread_attach("blob_ut");
+	return g_thread ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	sio_thread_exit(g_thread);
+	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
+		sio_thread_poll(g_thread, 0);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_basic),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_io),
+		cmocka_unit_test(test_snapshot_clone),
+		cmocka_unit_test(test_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
