@@ -554,8 +554,9 @@ int nvme_tcp_rx_set_params(struct nvme_tcp_rx *rx, const struct nvme_tcp_params 
  * Exact mode (no buffer): nvme_tcp_rx_iov() names exactly the bytes the
  * machine wants next, so nothing is copied, but a PDU costs two or three
  * reads. Staged mode: while headers are expected the socket is read into
- * @buf, and one read yields many small PDUs, parsed in place; data found in
- * @buf is copied once into the owner's iovecs. Large data goes straight
+ * @buf, and one read yields many small PDUs: each header (at most 132
+ * bytes, and padding) is copied into the machine's header buffer and parsed
+ * there, data found in @buf is copied once into the owner's iovecs. Large data goes straight
  * into the iovecs, with @buf appended behind them for what follows.
  *
  * Context: the connection's thread, before the first byte, or later
