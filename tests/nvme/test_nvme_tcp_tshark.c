@@ -21,6 +21,10 @@
  *
  * Exit 77 only when tshark is missing or cannot capture on lo (no
  * permission, no such interface): the reason is printed.
+ *
+ * PDA stays 0 (no padding before data): Wireshark 4.0's dissector ignores
+ * PDO when it locates data and sizes the data digest, so padded PDUs would
+ * show as malformed and with bad data digests there (docs/nvme.md).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
