@@ -100,6 +100,9 @@ vm_main() {
 		esac
 	done
 	_vm_host_check
+	# The guest mounts fresh tmpfs on /tmp and /run, hiding a source tree
+	# there (a CI clone in /tmp): share it explicitly then.
+	case $SIO_SOURCE_ROOT/ in /tmp/* | /run/*) opts+=(--share "$SIO_SOURCE_ROOT") ;; esac
 	rm -rf "$VM_LOG_DIR"
 	mkdir -p "$VM_LOG_DIR"
 	# First use installs packages and unpacks the kernel (serialised by
