@@ -58,6 +58,15 @@ struct sio_bdev_module {
 	void (*config_json)(json_t *config);
 	/** Bytes of per-I/O context the module wants in every bdev_io (sio_bdev_io_driver_ctx()). */
 	size_t io_ctx_size;
+	/**
+	 * Look at @bdev, newly registered by any module, for something this
+	 * module builds on it (an lvstore's super block, a partition table) and
+	 * claim it if so. Called on the registering thread by message, after
+	 * sio_bdev_register() returned, for every module that has it; the module
+	 * must call sio_bdev_module_examine_done() exactly once, now or after
+	 * asynchronous work. May be NULL. See docs/writing-a-bdev-module.md.
+	 */
+	void (*examine)(struct sio_bdev *bdev);
 };
 
 /** What a module implements for each of its bdevs. */
@@ -277,6 +286,21 @@ void sio_bdev_module_release_bdev(struct sio_bdev *bdev);
 
 /** sio_bdev_get_claim_module() - The module claiming @bdev, or NULL. */
 struct sio_bdev_module *sio_bdev_get_claim_module(const struct sio_bdev *bdev);
+
+/**
+ * sio_bdev_module_examine_done() - @module finished examining a bdev (one call
+ * per examine() call it received).
+ * Context: any sio_thread.
+ */
+void sio_bdev_module_examine_done(struct sio_bdev_module *module);
+
+/**
+ * sio_bdev_wait_for_examine() - Call @cb(@cb_arg, 0) once no examine is in
+ * progress (by message, never inside this call): what a configuration that
+ * names bdevs found by examine waits for.
+ * Context: a sio_thread. Return: 0; -EINVAL for NULL @cb; -ENOMEM.
+ */
+int sio_bdev_wait_for_examine(sio_done_cb cb, void *cb_arg);
 
 /**
  * sio_bdev_get_module() - A module of the generated table by name, or NULL.

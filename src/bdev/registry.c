@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "bdev/bdev_internal.h"
+#include "bdev/examine.h"
 
 pthread_mutex_t g_bdev_mutex = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, bdev_internal) g_bdevs = TAILQ_HEAD_INITIALIZER(g_bdevs);
@@ -446,6 +447,7 @@ int sio_bdev_register(struct sio_bdev *bdev)
 	pthread_mutex_unlock(&g_bdev_mutex);
 	SIO_DEBUGLOG(BDEV_LOG, "registered bdev %s (%s, %u x %lu)", bdev->name,
 		     bdev->module->name, bdev->blocklen, (unsigned long)bdev->blockcnt);
+	bdev_examine_new(bdev);
 	return 0;
 }
 
