@@ -552,6 +552,124 @@ uint64_t sio_ns_to_ticks(uint64_t ns);
 /** sio_ticks_are_tsc() - Whether ticks are the invariant TSC (else CLOCK_MONOTONIC ns). */
 bool sio_ticks_are_tsc(void);
 
+/* ------------------------------------------------------------------------ */
+/* DMA registration of user memory; PCI devices through VFIO                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * sio_dma_register() - Make a buffer the caller allocated usable for DMA.
+ * @addr: start of the buffer (any alignment).
+ * @len: bytes, > 0.
+ *
+ * The buffer joins the registry sio_dma_lookup() searches, and while a VFIO
+ * container is open (sio_vfio_device_open()) the pages it touches are mapped
+ * into the IOMMU at an I/O virtual address the env chooses (they are pinned
+ * by the kernel for as long as they are mapped). A container opened later
+ * maps it then. The memory stays the caller's: unregister before freeing it.
+ *
+ * Context: any thread; takes the DMA mutex and may issue an ioctl: not for
+ * the I/O path (register once, reuse).
+ * Return: 0; -EINVAL for NULL @addr, zero @len or a range that wraps;
+ * -EEXIST if the range overlaps a live DMA allocation or registration;
+ * -ENOMEM; a negative errno of the IOMMU mapping (-EFAULT for memory the
+ * kernel cannot pin, -ENOSPC when the IOVA space is used up).
+ */
+int sio_dma_register(void *addr, size_t len);
+
+/**
+ * sio_dma_unregister() - Undo sio_dma_register().
+ * @addr: the @addr given to sio_dma_register().
+ *
+ * The IOMMU mapping goes first: a device that still targets the buffer then
+ * faults instead of writing into memory the caller reuses.
+ *
+ * Context: any thread, as sio_dma_register().
+ * Return: 0; -EINVAL for NULL; -ENOENT if @addr does not start a registration.
+ */
+int sio_dma_unregister(void *addr);
+
+/** Bytes of a PCI address string "DDDD:BB:DD.F" with its NUL. */
+#define SIO_PCI_BDF_LEN 13
+
+/** A PCI function opened through VFIO (container, group and device). */
+struct sio_vfio_device;
+
+/**
+ * sio_vfio_device_open() - Open the PCI function @bdf, bound to vfio-pci.
+ * @bdf: "DDDD:BB:DD.F" (or "BB:DD.F", domain 0).
+ * @out: the device on success.
+ *
+ * The first device opened creates the process's VFIO container with the
+ * type-1 IOMMU and maps every DMA chunk and registration into it (IOVAs
+ * chosen by the env, from 4 GiB up: below the 39-bit limit of common
+ * IOMMUs and above the x86 MSI window); later DMA memory is mapped as it
+ * is created. Every device shares the container, so one IOVA is valid for
+ * all of them. Bus mastering and memory decoding are enabled. The group is
+ * shared with other devices of the same IOMMU group.
+ *
+ * Context: any thread; blocking system calls: not for the I/O path.
+ * Return: 0; -EINVAL for a malformed @bdf or NULL @out; -ENODEV if there is
+ * no such PCI function or it is not bound to vfio-pci; -ENOENT without
+ * /dev/vfio/vfio or the group's node; -EACCES without permission on them;
+ * -EBUSY if the group is not viable (another device of the group is bound to
+ * a kernel driver) or is held by another process; -ENOTSUP if the kernel
+ * offers no type-1 IOMMU; -ENOMEM; a negative errno of the DMA mapping.
+ * Everything taken is released on every error path.
+ */
+int sio_vfio_device_open(const char *bdf, struct sio_vfio_device **out);
+
+/**
+ * sio_vfio_device_close() - Close @dev: unmap its BARs, release its group
+ * (and the container, with every IOMMU mapping, after the last device).
+ * @dev: the device, or NULL (no-op).
+ *
+ * Stop the device's DMA first (disable it): a closed container's IOVAs no
+ * longer reach memory.
+ *
+ * Context: any thread; not concurrently with calls on @dev.
+ */
+void sio_vfio_device_close(struct sio_vfio_device *dev);
+
+/**
+ * sio_vfio_device_map_bar() - Map BAR @bar of @dev into the process.
+ * @bar: 0..5.
+ * @addr: set to the mapping (uncached device memory: access it with volatile
+ *        loads and stores of the width the device expects).
+ * @len: set to its length in bytes.
+ *
+ * The mapping lives until sio_vfio_device_close(); mapping a BAR twice
+ * returns the same address.
+ *
+ * Context: any thread; not concurrently with sio_vfio_device_close().
+ * Return: 0; -EINVAL for a bad argument; -ENODEV for a BAR the device does
+ * not have; -ENOTSUP for a BAR VFIO does not let us mmap; -ENOMEM.
+ */
+int sio_vfio_device_map_bar(struct sio_vfio_device *dev, unsigned int bar, void **addr,
+			    size_t *len);
+
+/**
+ * sio_vfio_device_get_bdf() - The normalised PCI address of @dev ("DDDD:BB:DD.F").
+ *
+ * Context: any thread. Return: the string, owned by @dev; NULL for NULL.
+ */
+const char *sio_vfio_device_get_bdf(const struct sio_vfio_device *dev);
+
+/**
+ * sio_pci_vfio_list() - List PCI functions bound to vfio-pci by class code.
+ * @class_code: 24-bit class code to match (0x010802: NVM Express).
+ * @class_mask: bits of @class_code that must match (0xffffff: all).
+ * @bdfs: filled with up to @max addresses, sorted.
+ * @max: capacity of @bdfs (0 to only count).
+ *
+ * Reads sysfs (/sys/bus/pci/devices/ * /class and driver).
+ *
+ * Context: any thread; blocking file reads.
+ * Return: the number of matching functions (may exceed @max); -EINVAL for
+ * NULL @bdfs with @max > 0; -ENOENT without sysfs PCI; -ENOMEM.
+ */
+int sio_pci_vfio_list(uint32_t class_code, uint32_t class_mask, char (*bdfs)[SIO_PCI_BDF_LEN],
+		      size_t max);
+
 #ifdef __cplusplus
 }
 #endif

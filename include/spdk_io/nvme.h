@@ -127,6 +127,17 @@ int sio_nvme_transport_id_init_tcp(struct sio_nvme_transport_id *trid, const cha
 int sio_nvme_transport_id_init_pcie(struct sio_nvme_transport_id *trid, const char *bdf);
 
 /**
+ * sio_nvme_pcie_enumerate() - Transport IDs of the NVMe controllers (PCI
+ * class 010802h) bound to vfio-pci, which sio_nvme_ctrlr_connect() can take.
+ * @trids: filled with up to @max IDs (trtype PCIe), sorted by address.
+ * @max: capacity of @trids (0 to only count).
+ * Context: any thread; reads sysfs.
+ * Return: the number of such controllers (may exceed @max); -EINVAL for NULL
+ * @trids with @max > 0; -ENOENT without sysfs PCI; -ENOMEM.
+ */
+int sio_nvme_pcie_enumerate(struct sio_nvme_transport_id *trids, size_t max);
+
+/**
  * sio_nvme_transport_id_compare() - Order two transport IDs by the fields
  * that name a controller: trtype, then traddr (PCI addresses numerically,
  * IP addresses case-insensitively), and for fabrics adrfam, trsvcid and subnqn.

@@ -17,6 +17,14 @@
  * for the retired parity's counter to drain, twice (see dma_synchronize()).
  * Any reader that could still hold the old array is counted on one of the
  * two; any reader counted later loads the new one.
+ *
+ * IOVAs: a chunk's I/O virtual address is its virtual address until a VFIO
+ * container is open (vfio.c); from then on every chunk, and every buffer
+ * the caller registered (sio_dma_register(), a "user" chunk that is never
+ * carved), is mapped into the IOMMU at an IOVA handed out here, 2 MiB
+ * aligned, from 4 GiB up. IOVAs are not reused within one container's life:
+ * the space (2^39 bytes on a 39-bit IOMMU) outlasts any test or benchmark;
+ * a long-lived process that churns chunks would want a free list.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +37,7 @@
 
 #include "env_internal.h"
 #include "dma_internal.h"
+#include "vfio_internal.h"
 
 #define DMA_MIN_ALIGN 64
 #define DMA_PAGE_SIZE 4096ul
@@ -47,6 +56,10 @@ struct dma_chunk {
 	size_t len;
 	bool hugepage;
 	bool reserved;           /* kept mapped while empty (sio_env_init's reservation) */
+	bool user;               /* sio_dma_register(): the caller's memory, never carved */
+	bool iommu_mapped;       /* mapped into the VFIO container at iova */
+	/* IOVA of base: written under g_dma_lock, read by lock-free lookups. */
+	_Atomic uint64_t iova;
 	size_t used;             /* bytes handed out */
 	struct dma_extent *free; /* free extents, sorted by offset, coalesced */
 	struct dma_chunk *next;
@@ -71,6 +84,10 @@ static bool g_dma_huge_warned;   /* said once that hugepages ran out */
 static _Atomic(struct dma_table *) g_table;
 static atomic_uint g_epoch;
 static atomic_ulong g_readers[2];
+static int g_dma_vfio_fd = -1;   /* the VFIO container while one is open */
+static uint64_t g_dma_iova_next; /* next free IOVA in it */
+
+#define DMA_IOVA_BASE (1ull << 32)
 
 /* ---- registry ------------------------------------------------------------ */
 
@@ -200,7 +217,8 @@ int sio_dma_lookup(const void *addr, struct sio_dma_region *region)
 
 			region->base = (void *)e->base;
 			region->len = e->len;
-			region->iova = (uint64_t)e->base;
+			region->iova = atomic_load_explicit(&e->chunk->iova, memory_order_relaxed) +
+				       (e->base - (uintptr_t)e->chunk->base);
 			region->hugepage = e->chunk->hugepage;
 			rc = 0;
 		}
@@ -209,6 +227,66 @@ int sio_dma_lookup(const void *addr, struct sio_dma_region *region)
 	 * reads of the table are done before the writer may free it. */
 	atomic_fetch_sub_explicit(&g_readers[idx], 1, memory_order_release);
 	return rc;
+}
+
+/* ---- IOMMU --------------------------------------------------------------- */
+
+/* Map @c into the open container, if any. Called with g_dma_lock held. */
+static int dma_chunk_iommu_map(struct dma_chunk *c)
+{
+	uint64_t iova;
+	int rc;
+
+	if (g_dma_vfio_fd < 0 || c->iommu_mapped)
+		return 0;
+	iova = env_align_up(g_dma_iova_next, DMA_HUGEPAGE_SIZE);
+	rc = env_vfio_dma_map(g_dma_vfio_fd, c->base, c->len, iova);
+	if (rc != 0)
+		return rc;
+	g_dma_iova_next = iova + c->len;
+	c->iommu_mapped = true;
+	atomic_store_explicit(&c->iova, iova, memory_order_relaxed);
+	return 0;
+}
+
+/* Called with g_dma_lock held. */
+static void dma_chunk_iommu_unmap(struct dma_chunk *c)
+{
+	if (!c->iommu_mapped)
+		return;
+	env_vfio_dma_unmap(g_dma_vfio_fd, atomic_load_explicit(&c->iova, memory_order_relaxed),
+			   c->len);
+	c->iommu_mapped = false;
+	atomic_store_explicit(&c->iova, (uint64_t)(uintptr_t)c->base, memory_order_relaxed);
+}
+
+int env_dma_vfio_attach(int container_fd)
+{
+	struct dma_chunk *c;
+	int rc = 0;
+
+	pthread_mutex_lock(&g_dma_lock);
+	g_dma_vfio_fd = container_fd;
+	if (g_dma_iova_next < DMA_IOVA_BASE)
+		g_dma_iova_next = DMA_IOVA_BASE;
+	for (c = g_chunks; c != NULL && rc == 0; c = c->next)
+		rc = dma_chunk_iommu_map(c);
+	if (rc != 0) {
+		for (c = g_chunks; c != NULL; c = c->next)
+			dma_chunk_iommu_unmap(c);
+		g_dma_vfio_fd = -1;
+	}
+	pthread_mutex_unlock(&g_dma_lock);
+	return rc;
+}
+
+void env_dma_vfio_detach(void)
+{
+	pthread_mutex_lock(&g_dma_lock);
+	for (struct dma_chunk *c = g_chunks; c != NULL; c = c->next)
+		dma_chunk_iommu_unmap(c);
+	g_dma_vfio_fd = -1;
+	pthread_mutex_unlock(&g_dma_lock);
 }
 
 /* ---- chunks -------------------------------------------------------------- */
@@ -260,6 +338,13 @@ static struct dma_chunk *dma_chunk_map(size_t len, enum dma_map_mode mode)
 	}
 	c->base = p;
 	c->len = len;
+	atomic_init(&c->iova, (uint64_t)(uintptr_t)p);
+	/* With a container open the device must see the chunk before any
+	 * allocation in it is handed out. */
+	if (dma_chunk_iommu_map(c) != 0) {
+		munmap(p, len);
+		goto err;
+	}
 	env_poison(p, len);
 	ext->off = 0;
 	ext->len = len;
@@ -281,6 +366,12 @@ static void dma_chunk_unmap(struct dma_chunk *c)
 	for (pp = &g_chunks; *pp != c; pp = &(*pp)->next)
 		;
 	*pp = c->next;
+	/* The IOMMU forgets the pages before they go back to the kernel. */
+	dma_chunk_iommu_unmap(c);
+	if (c->user) {
+		free(c);
+		return;
+	}
 	env_unpoison(c->base, c->len);
 	munmap(c->base, c->len);
 	while (c->free) {
@@ -449,6 +540,11 @@ void sio_dma_free(void *buf)
 		return;
 	}
 	ent = t->e[idx];
+	if (ent.chunk->user) {
+		pthread_mutex_unlock(&g_dma_lock);
+		SIO_ERRLOG("sio_dma_free(%p): registered memory; use sio_dma_unregister()", buf);
+		return;
+	}
 	if (dma_table_remove((size_t)idx) != 0) {
 		pthread_mutex_unlock(&g_dma_lock);
 		SIO_ERRLOG("sio_dma_free(%p): out of memory for the registry; allocation kept", buf);
@@ -460,6 +556,92 @@ void sio_dma_free(void *buf)
 	if (ent.chunk->used == 0 && !ent.chunk->reserved)
 		dma_chunk_unmap(ent.chunk);
 	pthread_mutex_unlock(&g_dma_lock);
+}
+
+/* ---- registered user memory ---------------------------------------------- */
+
+int sio_dma_register(void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	struct dma_table *t;
+	struct dma_chunk *c;
+	struct dma_entry ent;
+	size_t i;
+	int rc;
+
+	if (addr == NULL || len == 0 || a + len < a)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	/* The IOMMU maps whole pages: the chunk is the page span of the buffer. */
+	c->base = (char *)(a & ~(DMA_PAGE_SIZE - 1));
+	c->len = env_align_up(a + len, DMA_PAGE_SIZE) - (uintptr_t)c->base;
+	c->user = true;
+	c->used = len;
+	atomic_init(&c->iova, (uint64_t)(uintptr_t)c->base);
+	pthread_mutex_lock(&g_dma_lock);
+	t = atomic_load_explicit(&g_table, memory_order_relaxed);
+	if (t != NULL) {
+		i = dma_table_upper(t, a + len - 1);
+		if (i > 0 && t->e[i - 1].base + t->e[i - 1].len > a) {
+			rc = -EEXIST;
+			goto fail;
+		}
+	}
+	/* Two registrations must not share a page either: unmapping one would
+	 * take the other's page out of the IOMMU. */
+	for (struct dma_chunk *o = g_chunks; o != NULL; o = o->next) {
+		if (o->user && (uintptr_t)o->base < (uintptr_t)c->base + c->len &&
+		    (uintptr_t)c->base < (uintptr_t)o->base + o->len) {
+			rc = -EEXIST;
+			goto fail;
+		}
+	}
+	rc = dma_chunk_iommu_map(c);
+	if (rc != 0)
+		goto fail;
+	ent.base = a;
+	ent.len = len;
+	ent.taken = len;
+	ent.chunk = c;
+	rc = dma_table_insert(&ent);
+	if (rc != 0) {
+		dma_chunk_iommu_unmap(c);
+		goto fail;
+	}
+	c->next = g_chunks;
+	g_chunks = c;
+	pthread_mutex_unlock(&g_dma_lock);
+	return 0;
+fail:
+	pthread_mutex_unlock(&g_dma_lock);
+	free(c);
+	return rc;
+}
+
+int sio_dma_unregister(void *addr)
+{
+	struct dma_table *t;
+	struct dma_chunk *c;
+	ssize_t idx;
+	int rc;
+
+	if (addr == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&g_dma_lock);
+	t = atomic_load_explicit(&g_table, memory_order_relaxed);
+	idx = dma_table_find_exact(t, (uintptr_t)addr);
+	if (idx < 0 || !t->e[idx].chunk->user) {
+		pthread_mutex_unlock(&g_dma_lock);
+		return -ENOENT;
+	}
+	c = t->e[idx].chunk;
+	rc = dma_table_remove((size_t)idx);
+	if (rc == 0)
+		dma_chunk_unmap(c); /* IOMMU unmap; the memory stays the caller's */
+	pthread_mutex_unlock(&g_dma_lock);
+	return rc;
 }
 
 /* ---- env hooks ----------------------------------------------------------- */
@@ -499,7 +681,10 @@ void env_dma_fini(void)
 	for (c = g_chunks; c; c = next) {
 		next = c->next;
 		c->reserved = false;
-		if (c->used == 0)
+		if (c->user)
+			SIO_WARNLOG("env fini: %zu bytes at %p still registered for DMA", c->used,
+				    (void *)c->base);
+		else if (c->used == 0)
 			dma_chunk_unmap(c);
 		else
 			SIO_WARNLOG("env fini: %zu bytes of DMA memory still allocated in a %s chunk",

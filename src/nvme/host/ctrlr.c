@@ -600,7 +600,9 @@ int sio_nvme_ctrlr_connect(const struct sio_nvme_transport_id *trid,
 	ctrlr->state = NVME_CTRLR_INIT;
 	ctrlr->connect_cb = cb;
 	ctrlr->connect_arg = cb_arg;
-	ctrlr->discovery = trid->subnqn[0] == '\0' || strcmp(trid->subnqn, SIO_NVMF_DISCOVERY_NQN) == 0;
+	/* Only fabrics have discovery NQNs; a PCIe ID has no subnqn at all. */
+	ctrlr->discovery = ops->fabrics && (trid->subnqn[0] == '\0' ||
+					    strcmp(trid->subnqn, SIO_NVMF_DISCOVERY_NQN) == 0);
 	pthread_mutex_init(&ctrlr->lock, NULL);
 	TAILQ_INIT(&ctrlr->io_qpairs);
 	ctrlr->cdata = sio_dma_zmalloc(SIO_NVME_IDENTIFY_DATA_SIZE, 4096);

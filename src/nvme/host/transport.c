@@ -10,9 +10,11 @@
 #include "nvme/host/nvme_internal.h"
 
 extern const struct nvme_transport_ops nvme_tcp_transport_ops;
+extern const struct nvme_transport_ops nvme_pcie_transport_ops;
 
 static const struct nvme_transport_ops *const g_transports[] = {
 	&nvme_tcp_transport_ops,
+	&nvme_pcie_transport_ops, /* src/nvme/pcie */
 };
 
 const struct nvme_transport_ops *nvme_transport_get(enum sio_nvme_transport_type type)

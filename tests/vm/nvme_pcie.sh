@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Our NVMe driver over PCIe through VFIO (src/nvme/pcie, src/env/vfio.c) on
+# QEMU's NVMe controller with two namespaces, bound to vfio-pci behind the
+# emulated Intel IOMMU: the driver's test program on plain memory and on
+# hugepages, sio_nvme_identify and sio_nvme_perf with a PCIe transport ID,
+# scripts/setup-vfio.sh, and no DMA fault in the guest's kernel log (QEMU
+# completes a command whose DMA the IOMMU blocked with status 0: the test
+# program checks data, this checks the log).
+#   usage (meson passes it): nvme_pcie.sh
+. "$(dirname "$0")/lib.sh"
+T=$SIO_BUILD_ROOT/tests/nvme/test_nvme_pcie
+ID=$SIO_BUILD_ROOT/tools/nvme_identify/sio_nvme_identify
+PERF=$SIO_BUILD_ROOT/tools/nvme_perf/sio_nvme_perf
+[[ -x $T ]] || vm_skip "$T is not built"
+vm_main --vfio-nvme 64,32 --timeout 240 -- "$@"
+
+BDF=${RIV_VFIO_BDFS%% *}
+TRID="trtype:PCIe traddr:$BDF"
+
+vm_step "driver test, plain memory ($BDF, 2 namespaces)" "$T" --min-ns=2 "$BDF"
+
+huge() {
+	echo 32 > /proc/sys/vm/nr_hugepages
+	[[ $(cat /proc/sys/vm/nr_hugepages) -ge 8 ]]
+	"$T" --hugepages --min-ns=2 "$TRID"
+}
+vm_step "driver test, DMA memory on hugepages" huge
+
+identify() {
+	"$ID" -r "$TRID" > "$VM_LOG_DIR/identify.txt"
+	grep -qi "QEMU" "$VM_LOG_DIR/identify.txt"
+	"$ID" -r "$TRID" --json > "$VM_LOG_DIR/identify.json"
+	grep -q '"nsid": *2' "$VM_LOG_DIR/identify.json"
+}
+[[ -x $ID ]] && vm_step "sio_nvme_identify -r '$TRID'" identify
+
+perf() {
+	"$PERF" -r "$TRID" -q 32 -o 4096 -w randread -t 2 --results-json "$VM_LOG_DIR/perf.json" \
+		| tee "$VM_LOG_DIR/perf.txt" | tail -5
+	grep -q '"iops"' "$VM_LOG_DIR/perf.json"
+}
+[[ -x $PERF ]] && vm_step "sio_nvme_perf -r '$TRID' 4 KiB randread QD32" perf
+
+no_dmar() {
+	if dmesg | grep -iE "DMAR:.*(fault|PTE)"; then
+		echo "DMA faults in the kernel log" >&2
+		return 1
+	fi
+}
+vm_step "no DMAR fault in the guest's kernel log" no_dmar
