@@ -554,6 +554,26 @@ static void ctrlr_release(void *arg)
 	free(ctrlr);
 }
 
+static bool ctrlr_release_if_idle(struct sio_nvme_ctrlr *ctrlr);
+
+static void ctrlr_release_msg(void *arg)
+{
+	struct sio_nvme_ctrlr *ctrlr = arg;
+
+	ctrlr->release_msg_queued = false;
+	ctrlr_release_if_idle(ctrlr);
+}
+
+/* Messages still on their way here keep the memory until they arrive. */
+static bool ctrlr_release_if_idle(struct sio_nvme_ctrlr *ctrlr)
+{
+	if (ctrlr->pending_qpair_ops != 0 || ctrlr->release_msg_queued ||
+	    __atomic_load_n(&ctrlr->inflight_msgs, __ATOMIC_ACQUIRE) != 0)
+		return false;
+	ctrlr_release(ctrlr);
+	return true;
+}
+
 static void ctrlr_free(struct sio_nvme_ctrlr *ctrlr)
 {
 	struct sio_nvme_qpair *aq = ctrlr->adminq;
@@ -566,10 +586,15 @@ static void ctrlr_free(struct sio_nvme_ctrlr *ctrlr)
 		/* Called from inside an admin completion (an awaiting task resumes
 		 * there), the caller still holds the admin queue: free at the
 		 * thread's next turn. */
-		if (aq->in_callback && sio_thread_send_msg(ctrlr->thread, ctrlr_release, ctrlr) == 0)
+		ctrlr->release_pending = true;
+		if (aq->in_callback &&
+		    sio_thread_send_msg(ctrlr->thread, ctrlr_release_msg, ctrlr) == 0) {
+			ctrlr->release_msg_queued = true;
 			return;
+		}
 	}
-	ctrlr_release(ctrlr);
+	ctrlr->release_pending = true;
+	ctrlr_release_if_idle(ctrlr);
 }
 
 int sio_nvme_ctrlr_connect(const struct sio_nvme_transport_id *trid,
@@ -798,19 +823,30 @@ void nvme_ctrlr_fail(struct sio_nvme_ctrlr *ctrlr, int rc)
 		reset_start(ctrlr); /* nobody decides for us: one attempt */
 }
 
+/* A message from a queue pair's thread arrived: drop its hold; true if @ctrlr is gone. */
+static bool inflight_put(struct sio_nvme_ctrlr *ctrlr)
+{
+	if (__atomic_sub_fetch(&ctrlr->inflight_msgs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    ctrlr->release_pending)
+		return ctrlr_release_if_idle(ctrlr);
+	return ctrlr->state == NVME_CTRLR_DETACHING;
+}
+
 static void fail_msg(void *arg)
 {
 	struct sio_nvme_ctrlr *ctrlr = arg;
 
-	nvme_ctrlr_fail(ctrlr, -ECONNRESET);
+	if (!inflight_put(ctrlr))
+		nvme_ctrlr_fail(ctrlr, -ECONNRESET);
 }
 
 void nvme_ctrlr_request_fail_async(struct sio_nvme_ctrlr *ctrlr)
 {
+	__atomic_add_fetch(&ctrlr->inflight_msgs, 1, __ATOMIC_ACQ_REL);
 	if (sio_thread_get_current() == ctrlr->thread)
 		fail_msg(ctrlr);
-	else
-		sio_thread_send_msg(ctrlr->thread, fail_msg, ctrlr);
+	else if (sio_thread_send_msg(ctrlr->thread, fail_msg, ctrlr) != 0)
+		__atomic_sub_fetch(&ctrlr->inflight_msgs, 1, __ATOMIC_ACQ_REL);
 }
 
 struct abort_ctx {
@@ -829,6 +865,10 @@ static void abort_msg(void *arg)
 	struct abort_ctx *a = arg;
 	struct sio_nvme_cmd cmd;
 
+	if (inflight_put(a->ctrlr)) {
+		free(a);
+		return;
+	}
 	if (a->ctrlr->state == NVME_CTRLR_READY) {
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.opc = SIO_NVME_OPC_ABORT;
@@ -847,10 +887,13 @@ void nvme_ctrlr_abort_cmd_async(struct sio_nvme_ctrlr *ctrlr, uint16_t sqid, uin
 	a->ctrlr = ctrlr;
 	a->sqid = sqid;
 	a->cid = cid;
-	if (sio_thread_get_current() == ctrlr->thread)
+	__atomic_add_fetch(&ctrlr->inflight_msgs, 1, __ATOMIC_ACQ_REL);
+	if (sio_thread_get_current() == ctrlr->thread) {
 		abort_msg(a);
-	else if (sio_thread_send_msg(ctrlr->thread, abort_msg, a) != 0)
+	} else if (sio_thread_send_msg(ctrlr->thread, abort_msg, a) != 0) {
+		__atomic_sub_fetch(&ctrlr->inflight_msgs, 1, __ATOMIC_ACQ_REL);
 		free(a);
+	}
 }
 
 /* Reset: a message to each I/O qpair's thread, counted back on ours. */
@@ -881,6 +924,7 @@ static void qp_disconnect_msg(void *arg)
 	}
 	sio_thread_send_msg(m->ctrlr->thread, qp_back_msg, m->ctrlr);
 	free(m);
+	nvme_qpair_msg_put(qp);
 }
 
 static void qp_reconnected(void *arg, int rc)
@@ -888,14 +932,17 @@ static void qp_reconnected(void *arg, int rc)
 	struct qp_msg *m = arg;
 	struct sio_nvme_qpair *qp = m->qpair;
 
-	if (rc != 0) {
-		nvme_qpair_set_state(qp, NVME_QPAIR_FAILED);
-		nvme_qpair_abort_all(qp, -ENXIO);
-	} else {
-		nvme_qpair_resubmit_queued(qp);
+	if (qp->state != NVME_QPAIR_DESTROYING) {
+		if (rc != 0) {
+			nvme_qpair_set_state(qp, NVME_QPAIR_FAILED);
+			nvme_qpair_abort_all(qp, -ENXIO);
+		} else {
+			nvme_qpair_resubmit_queued(qp);
+		}
 	}
 	sio_thread_send_msg(m->ctrlr->thread, qp_back_msg, m->ctrlr);
 	free(m);
+	nvme_qpair_msg_put(qp);
 }
 
 static void qp_reconnect_msg(void *arg)
@@ -923,7 +970,10 @@ static int for_each_qpair(struct sio_nvme_ctrlr *ctrlr, sio_msg_fn fn)
 			continue;
 		m->ctrlr = ctrlr;
 		m->qpair = qp;
+		/* Held under the lock that keeps @qp listed: a free waits for it. */
+		__atomic_add_fetch(&qp->pending_msgs, 1, __ATOMIC_ACQ_REL);
 		if (sio_thread_send_msg(qp->thread, fn, m) != 0) {
+			__atomic_sub_fetch(&qp->pending_msgs, 1, __ATOMIC_ACQ_REL);
 			free(m);
 			continue;
 		}
@@ -938,8 +988,11 @@ static void reset_step_done(struct sio_nvme_ctrlr *ctrlr)
 {
 	if (--ctrlr->pending_qpair_ops != 0)
 		return;
-	if (ctrlr->state == NVME_CTRLR_DETACHING)
+	if (ctrlr->state == NVME_CTRLR_DETACHING) {
+		if (ctrlr->release_pending)
+			ctrlr_release_if_idle(ctrlr);
 		return;
+	}
 	if (ctrlr->init_step == INIT_CONNECT_ADMIN) {
 		/* Every I/O qpair is down: bring the admin queue back. */
 		int rc = ctrlr->ops->qpair_connect(ctrlr->adminq, admin_qpair_connected, ctrlr);

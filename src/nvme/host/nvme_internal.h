@@ -97,6 +97,10 @@ struct sio_nvme_qpair {
 	nvme_rc_cb connect_cb;
 	void *connect_arg;
 	struct sio_nvmf_connect_data *connect_data; /* the Connect command's data (fabrics) */
+	/* Controller messages (reset) on their way to this queue pair: taken under
+	 * ctrlr->lock while it is listed, dropped on its thread; a free waits for 0. */
+	uint32_t pending_msgs;
+	bool release_pending;
 	TAILQ_ENTRY(sio_nvme_qpair) link;   /* ctrlr->io_qpairs, under ctrlr->lock */
 };
 
@@ -167,6 +171,9 @@ struct sio_nvme_ctrlr {
 	bool init_active;                  /* the init/reset step machine runs */
 	bool csts_recheck;                 /* WAIT_RDY: read CSTS again at the next admin tick */
 	uint32_t pending_qpair_ops;        /* reset: qpair disconnects/reconnects in flight */
+	uint32_t inflight_msgs;            /* fail/abort messages from qpair threads (atomic) */
+	bool release_pending;              /* detached: freed when both counts reach 0 */
+	bool release_msg_queued;           /* a release message is on its way: it frees */
 	int reset_rc;
 	void *scratch;                     /* 4096-byte DMA-able buffer for init-time reads */
 };
@@ -235,6 +242,8 @@ int nvme_qpair_submit_cmd(struct sio_nvme_qpair *qpair, const struct sio_nvme_cm
 			  const struct iovec *iov, int iovcnt, uint32_t len, bool internal,
 			  sio_nvme_cmd_cb cb, void *cb_arg);
 void nvme_qpair_check_timeouts(struct sio_nvme_qpair *qpair);
+/* Drop a controller message's hold (qpair thread); frees a queue pair freed meanwhile. */
+void nvme_qpair_msg_put(struct sio_nvme_qpair *qpair);
 
 /* fabric.c: Connect and properties over the admin queue. */
 int nvme_fabric_qpair_connect(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg);

@@ -603,14 +603,31 @@ int sio_nvme_qpair_free(struct sio_nvme_qpair *qpair)
 	qpair->ops->qpair_disconnect(qpair);
 	nvme_qpair_set_state(qpair, NVME_QPAIR_DESTROYING);
 	nvme_qpair_abort_all(qpair, -ECANCELED);
+	/* Unlisted, it gets no new controller messages; those already sent
+	 * still come, and the last one frees it. */
 	qpair_unlink(qpair);
+	if (__atomic_load_n(&qpair->pending_msgs, __ATOMIC_ACQUIRE) != 0) {
+		qpair->release_pending = true;
+		return 0;
+	}
 	/* From inside one of its own completions (a task awaiting a command
 	 * resumes there) the code that called back still holds the queue pair:
-	 * its memory goes at the next turn of the thread. */
+	 * its memory goes at the thread's next turn. */
 	if (qpair->in_callback && sio_thread_send_msg(qpair->thread, qpair_release_msg, qpair) == 0)
 		return 0;
 	qpair_release_msg(qpair);
 	return 0;
+}
+
+void nvme_qpair_msg_put(struct sio_nvme_qpair *qpair)
+{
+	if (__atomic_sub_fetch(&qpair->pending_msgs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    qpair->release_pending) {
+		if (qpair->in_callback &&
+		    sio_thread_send_msg(qpair->thread, qpair_release_msg, qpair) == 0)
+			return;
+		qpair_release_msg(qpair);
+	}
 }
 
 int sio_nvme_qpair_process_completions(struct sio_nvme_qpair *qpair, uint32_t max)
