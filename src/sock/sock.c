@@ -74,6 +74,8 @@ static struct sio_sock_impl_opts *impl_opts_locked(const struct sio_sock_impl_op
 
 	if (!g_impl_opts_set[i]) {
 		impl_opts_defaults(&g_impl_opts[i]);
+		if (ops->opts_defaults != NULL)
+			ops->opts_defaults(&g_impl_opts[i]);
 		g_impl_opts_set[i] = true;
 	}
 	return &g_impl_opts[i];

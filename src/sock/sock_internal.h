@@ -141,6 +141,8 @@ struct sio_sock_impl_ops {
 	size_t sock_size;
 	/* Bytes of its group part (embeds struct sock_group_impl first). */
 	size_t group_size;
+	/* Its default options beyond the all-zero ones. May be NULL. */
+	void (*opts_defaults)(struct sio_sock_impl_opts *opts);
 	/* Whether it works on this machine (probed once). */
 	bool (*available)(void);
 	/* Read into @iov; same returns as sio_sock_readv(). */

@@ -38,16 +38,25 @@
 #define URING_CQ_ENTRIES 8192
 #define URING_CQE_BATCH 256
 
-/* What a completion is for: the low bits of its user_data (sockets are 8-byte aligned). */
+/* What a completion is for: the low bits of its user_data (sockets are 16-byte aligned: calloc). */
 enum uring_op {
 	URING_OP_NONE = 0, /* nothing to do */
 	URING_OP_POLL = 1,
 	URING_OP_SEND = 2,
 	URING_OP_CANCEL = 3, /* a poll removal's own result */
+	URING_OP_RECV = 4,   /* multishot receive into the group's buffer ring */
 };
-#define URING_OP_MASK 3ull
+#define URING_OP_MASK 7ull
+
+/* The group's receive buffers (multishot receive): a ring of provided
+ * buffers the kernel fills; a socket holds the ones with its unread data. */
+#define URING_RBUF_COUNT 256
+#define URING_RBUF_SIZE (16 * 1024)
+#define URING_RBUF_GROUP 0
 
 struct uring_sock;
+
+extern const struct sio_sock_impl_ops sio_sock_impl_uring;
 
 struct uring_group {
 	struct sock_group_impl base;
@@ -56,12 +65,27 @@ struct uring_group {
 	TAILQ_HEAD(, uring_sock) readable;    /* reported readable, not yet read dry */
 	TAILQ_HEAD(, uring_sock) done;        /* send completions recorded, not processed */
 	TAILQ_HEAD(, uring_sock) inflight;    /* sockets with requests in this ring */
+	/* Multishot receive (enable_recv_pipe, and a kernel with buffer rings). */
+	bool recv_multishot;
+	struct io_uring_buf_ring *br;
+	uint8_t *rbufs;
 };
 
 struct uring_sock {
 	struct sio_sock base;
 	struct uring_group *rg;   /* ring its requests are in (NULL: none) */
-	bool poll_armed;          /* multishot poll in the ring */
+	bool poll_armed;          /* its multishot poll (or receive) is in the ring */
+	bool recv_mode;           /* readiness and data by multishot receive, not poll */
+	bool rx_eof;              /* the receive saw the end of the stream */
+	int rx_err;               /* ... or this error */
+	/* Buffers of the group's ring holding unread data, in order. */
+	uint16_t rx_bid[URING_RBUF_COUNT];
+	uint16_t rx_len[URING_RBUF_COUNT];
+	uint32_t rx_head, rx_count;
+	uint32_t rx_off;          /* bytes of the head buffer already read */
+	/* Unread data copied out when it left the group (rare). */
+	uint8_t *spill;
+	size_t spill_len, spill_off;
 	bool readable;            /* on rg->readable */
 	bool send_inflight;       /* a sendmsg in the ring */
 	bool send_done;           /* on rg->done, send_res valid */
@@ -144,25 +168,118 @@ static void readable_set(struct uring_sock *us, bool on)
 	us->readable = on;
 }
 
+static uint8_t *rbuf(struct uring_group *rg, uint16_t bid)
+{
+	return rg->rbufs + (size_t)bid * URING_RBUF_SIZE;
+}
+
+/* Gives buffer @bid back to the kernel. */
+static void rbuf_recycle(struct uring_group *rg, uint16_t bid)
+{
+	io_uring_buf_ring_add(rg->br, rbuf(rg, bid), URING_RBUF_SIZE, bid,
+			      io_uring_buf_ring_mask(URING_RBUF_COUNT), 0);
+	/* Publishes the entry (a release store of the tail, paired with the
+	 * kernel's acquire when it picks a buffer). */
+	io_uring_buf_ring_advance(rg->br, 1);
+}
+
+/* Copies up to @len buffered bytes to @dst (NULL: drop them); returns the count. */
+static size_t rx_take(struct uring_sock *us, uint8_t *dst, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len && us->rx_count > 0) {
+		uint32_t i = us->rx_head % URING_RBUF_COUNT;
+		size_t n = us->rx_len[i] - us->rx_off;
+
+		if (n > len - done)
+			n = len - done;
+		if (dst != NULL)
+			memcpy(dst + done, rbuf(us->rg, us->rx_bid[i]) + us->rx_off, n);
+		done += n;
+		us->rx_off += (uint32_t)n;
+		if (us->rx_off == us->rx_len[i]) {
+			rbuf_recycle(us->rg, us->rx_bid[i]);
+			us->rx_head++;
+			us->rx_count--;
+			us->rx_off = 0;
+		}
+	}
+	return done;
+}
+
 static ssize_t uring_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 {
+	struct uring_sock *us = us_of(sock);
+	size_t total = 0;
+
+	if (us->spill != NULL) {
+		for (int i = 0; i < iovcnt && us->spill_off < us->spill_len; i++) {
+			size_t n = us->spill_len - us->spill_off;
+
+			if (n > iov[i].iov_len)
+				n = iov[i].iov_len;
+			memcpy(iov[i].iov_base, us->spill + us->spill_off, n);
+			us->spill_off += n;
+			total += n;
+		}
+		if (us->spill_off == us->spill_len) {
+			free(us->spill);
+			us->spill = NULL;
+		}
+		return (ssize_t)total;
+	}
+	if (us->rx_count > 0) {
+		for (int i = 0; i < iovcnt && us->rx_count > 0; i++)
+			total += rx_take(us, iov[i].iov_base, iov[i].iov_len);
+		return (ssize_t)total;
+	}
+	if (us->rx_err != 0)
+		return us->rx_err;
+	if (us->rx_eof)
+		return SIO_SOCK_EOF;
+	/* The armed receive owns the socket's data: reading it here would
+	 * reorder the stream. Without one (outside a group, out of buffers)
+	 * the kernel's queue is ours. */
+	if (us->recv_mode && us->poll_armed)
+		return -EAGAIN;
 	return sock_readv_syscall(sock, iov, iovcnt);
 }
 
-/* Read dry: no longer reported until the poll sees new data. */
+static int readiness_arm(struct uring_sock *us);
+
+/* Read dry: no longer reported until the kernel sees new data. */
 static void uring_drained(struct sio_sock *sock)
 {
-	readable_set(us_of(sock), false);
+	struct uring_sock *us = us_of(sock);
+
+	readable_set(us, false);
+	/* A receive that ran out of buffers starts again once read dry. */
+	if (us->recv_mode && !us->poll_armed && sock->group != NULL && !sock->closed &&
+	    !us->removing && !us->rx_eof && us->rx_err == 0)
+		readiness_arm(us);
 }
 
-static int poll_arm(struct uring_sock *us)
+/* The multishot request reporting @us readable: a poll, or a receive. */
+static uint64_t readiness_ud(struct uring_sock *us)
+{
+	return (uint64_t)(uintptr_t)us | (us->recv_mode ? URING_OP_RECV : URING_OP_POLL);
+}
+
+static int readiness_arm(struct uring_sock *us)
 {
 	struct io_uring_sqe *sqe = sqe_get(us->rg);
 
 	if (sqe == NULL)
 		return -EBUSY;
-	io_uring_prep_poll_multishot(sqe, us->base.fd, POLLIN | POLLRDHUP);
-	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)us | URING_OP_POLL);
+	if (us->recv_mode) {
+		io_uring_prep_recv_multishot(sqe, us->base.fd, NULL, 0, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = URING_RBUF_GROUP;
+	} else {
+		io_uring_prep_poll_multishot(sqe, us->base.fd, POLLIN | POLLRDHUP);
+	}
+	io_uring_sqe_set_data64(sqe, readiness_ud(us));
 	us->poll_armed = true;
 	inflight_update(us);
 	return 0;
@@ -182,11 +299,47 @@ static void cqe_record(struct uring_group *rg, struct io_uring_cqe *cqe)
 			 * socket stays in the group. */
 			us->poll_armed = false;
 			if (!us->removing && us->base.group != NULL && !us->base.closed)
-				poll_arm(us);
+				readiness_arm(us);
 			else
 				inflight_update(us);
 		}
 		if (cqe->res > 0 && us->base.group != NULL && !us->base.closed)
+			readable_set(us, true);
+		break;
+	case URING_OP_RECV:
+		if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+			uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+
+			if (us->base.closed) {
+				rbuf_recycle(rg, bid);
+			} else if (us->base.group == NULL) {
+				/* Only after a removal that gave up waiting for the
+				 * receive to end: the data cannot follow the socket. */
+				rbuf_recycle(rg, bid);
+				us->rx_err = -EIO;
+			} else {
+				/* Also while removing: the removal spills it. */
+				uint32_t i = (us->rx_head + us->rx_count) % URING_RBUF_COUNT;
+
+				us->rx_bid[i] = bid;
+				us->rx_len[i] = (uint16_t)cqe->res;
+				us->rx_count++;
+			}
+		} else if (cqe->res == 0) {
+			us->rx_eof = true;
+		} else if (cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+			us->rx_err = cqe->res;
+		}
+		if (!(cqe->flags & IORING_CQE_F_MORE)) {
+			/* Ended: EOF, an error, cancelled, or out of buffers
+			 * (restarted once the socket is read dry, see
+			 * uring_drained(); meanwhile reads go to the kernel). */
+			us->poll_armed = false;
+			inflight_update(us);
+		}
+		/* -ENOBUFS included: the callback reads the kernel's queue. */
+		if (cqe->res != -ECANCELED && us->base.group != NULL && !us->base.closed &&
+		    !us->removing)
 			readable_set(us, true);
 		break;
 	case URING_OP_CANCEL:
@@ -302,6 +455,8 @@ static void uring_sock_fini(struct sio_sock *sock)
 	struct uring_sock *us = us_of(sock);
 	struct sio_sock_request *req;
 
+	free(us->spill);
+	us->spill = NULL;
 	/* The kernel reads the queue's buffers until the send completes. */
 	if (us->send_inflight || us->send_done) {
 		while ((req = sock_req_pop(&sock->queue)) != NULL) {
@@ -311,9 +466,42 @@ static void uring_sock_fini(struct sio_sock *sock)
 	}
 }
 
+/*
+ * The group's receive buffers as a provided-buffer ring, when the kernel
+ * has them (5.19+; multishot receive 6.0+). Without, the group polls for
+ * readiness and reads straight into the caller's buffers.
+ */
+static void recv_ring_init(struct uring_group *rg)
+{
+	struct io_uring_buf_reg reg;
+	void *br;
+
+	if (posix_memalign(&br, 4096, URING_RBUF_COUNT * sizeof(struct io_uring_buf)) != 0)
+		return;
+	memset(br, 0, URING_RBUF_COUNT * sizeof(struct io_uring_buf));
+	rg->rbufs = malloc((size_t)URING_RBUF_COUNT * URING_RBUF_SIZE);
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)br;
+	reg.ring_entries = URING_RBUF_COUNT;
+	reg.bgid = URING_RBUF_GROUP;
+	if (rg->rbufs == NULL || io_uring_register_buf_ring(&rg->ring, &reg, 0) != 0) {
+		free(rg->rbufs);
+		rg->rbufs = NULL;
+		free(br);
+		return;
+	}
+	rg->br = br;
+	for (uint16_t i = 0; i < URING_RBUF_COUNT; i++)
+		io_uring_buf_ring_add(rg->br, rbuf(rg, i), URING_RBUF_SIZE, i,
+				      io_uring_buf_ring_mask(URING_RBUF_COUNT), i);
+	io_uring_buf_ring_advance(rg->br, URING_RBUF_COUNT);
+	rg->recv_multishot = true;
+}
+
 static int uring_group_init(struct sock_group_impl *g)
 {
 	struct uring_group *rg = (struct uring_group *)g;
+	struct sio_sock_impl_opts io;
 	struct io_uring_params p;
 	int rc;
 
@@ -326,6 +514,9 @@ static int uring_group_init(struct sock_group_impl *g)
 	TAILQ_INIT(&rg->readable);
 	TAILQ_INIT(&rg->done);
 	TAILQ_INIT(&rg->inflight);
+	sock_impl_opts_copy(&sio_sock_impl_uring, &io);
+	if (io.enable_recv_pipe)
+		recv_ring_init(rg);
 	return 0;
 }
 
@@ -346,7 +537,9 @@ static int uring_group_add(struct sock_group_impl *g, struct sio_sock *sock)
 	sock->zcopy = false;
 	us->rg = rg;
 	sock->home = NULL;
-	rc = poll_arm(us);
+	/* A listener has no stream to receive: it keeps the poll. */
+	us->recv_mode = rg->recv_multishot && !sock->listener;
+	rc = readiness_arm(us);
 	if (rc != 0)
 		return rc;
 	if (!sock->group->polling)
@@ -361,7 +554,10 @@ static void poll_cancel(struct uring_group *rg, struct uring_sock *us)
 
 	if (sqe == NULL)
 		return;
-	io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)us | URING_OP_POLL);
+	if (us->recv_mode)
+		io_uring_prep_cancel64(sqe, readiness_ud(us), 0);
+	else
+		io_uring_prep_poll_remove(sqe, readiness_ud(us));
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)us | URING_OP_CANCEL);
 	us->cancel_pending = true;
 }
@@ -395,6 +591,34 @@ static int uring_group_remove(struct sock_group_impl *g, struct sio_sock *sock)
 		SIO_WARNLOG("uring sock %p: its poll did not end at removal", (void *)us);
 	/* Recorded on the way: the socket no longer reports to us. */
 	readable_set(us, false);
+	if (us->rx_count > 0) {
+		/* Unread data in the group's buffers: copy it out so the
+		 * buffers stay the group's and the socket can move on. */
+		size_t left = 0;
+
+		for (uint32_t k = 0; k < us->rx_count; k++)
+			left += us->rx_len[(us->rx_head + k) % URING_RBUF_COUNT];
+		left -= us->rx_off;
+		uint8_t *sp = malloc(left + (us->spill_len - us->spill_off));
+
+		if (sp == NULL) {
+			SIO_ERRLOG("uring sock %p: %zu unread bytes lost (no memory)", (void *)us, left);
+			rx_take(us, NULL, left);
+			us->rx_err = -ENOMEM;
+		} else {
+			size_t old = 0;
+
+			if (us->spill != NULL) {
+				old = us->spill_len - us->spill_off;
+				memcpy(sp, us->spill + us->spill_off, old);
+				free(us->spill);
+			}
+			rx_take(us, sp + old, left);
+			us->spill = sp;
+			us->spill_len = old + left;
+			us->spill_off = 0;
+		}
+	}
 	us->removing = false;
 	if (us->on_inflight)
 		sock->home = g->group; /* requests still in the ring */
@@ -445,6 +669,12 @@ static bool uring_group_pending(struct sock_group_impl *g)
 	return rg->to_submit != 0 || !TAILQ_EMPTY(&rg->readable) || !TAILQ_EMPTY(&rg->done);
 }
 
+/* Receive through the group's buffer ring unless told otherwise. */
+static void uring_opts_defaults(struct sio_sock_impl_opts *o)
+{
+	o->enable_recv_pipe = true;
+}
+
 static void uring_group_fini(struct sock_group_impl *g)
 {
 	struct uring_group *rg = (struct uring_group *)g;
@@ -467,6 +697,8 @@ static void uring_group_fini(struct sock_group_impl *g)
 		if (!us->base.closed)
 			sock_set_error(&us->base, -ECANCELED);
 	}
+	free(rg->br);
+	free(rg->rbufs);
 }
 
 const struct sio_sock_impl_ops sio_sock_impl_uring = {
@@ -474,6 +706,7 @@ const struct sio_sock_impl_ops sio_sock_impl_uring = {
 	.sock_size = sizeof(struct uring_sock),
 	.group_size = sizeof(struct uring_group),
 	.available = uring_available,
+	.opts_defaults = uring_opts_defaults,
 	.readv = uring_readv,
 	.drained = uring_drained,
 	.flush = uring_flush,
