@@ -11,7 +11,10 @@
  * own, polling its sock group in a loop as a reactor does; iperf3 also runs
  * as two processes (server, client), single stream, 128 KiB writes.
  *
- * usage: bench_sock [-t SECONDS] [-i IMPL]... [-m poll|intr|both] [--no-iperf]
+ * usage: bench_sock [-t SECONDS] [-i IMPL[:nopipe]]... [-m poll|intr|both] [--no-iperf]
+ *
+ * uring runs twice by default: receiving through its buffer ring
+ * (multishot receive, the default) and with poll + recv (uring:nopipe).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -398,7 +401,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-t SECONDS] [-i IMPL]... [-m poll|intr|both] [--no-iperf]\n"
 		"  -t  seconds per run (default 3)\n"
-		"  -i  implementation (default: posix and uring)\n"
+		"  -i  implementation; IMPL:nopipe with enable_recv_pipe off\n"
+		"      (default: posix, uring, uring:nopipe)\n"
 		"  -m  poll: threads busy-poll (a reactor); intr: they sleep on their\n"
 		"      interrupt fd when idle (as iperf3 sleeps in the kernel); default both\n",
 		prog);
@@ -408,7 +412,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"no-iperf", no_argument, NULL, 'n'},
 					   {"help", no_argument, NULL, 'h'}, {0}};
-	const char *impls[4] = {"posix", "uring"};
+	const char *impls[4] = {"posix", "uring", "uring:nopipe"};
 	int nimpl = 0, c, nres = 0;
 	double seconds = 3;
 	bool iperf = true, modes[2] = {true, true};
@@ -439,11 +443,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nimpl == 0)
-		nimpl = 2;
+		nimpl = 3;
 	signal(SIGPIPE, SIG_DFL); /* the layer must never raise it */
 	printf("bench_sock: loopback, %.1f s per run, server and client on two OS threads\n",
 	       seconds);
-	printf("%-14s %16s %16s\n", "impl (mode)", "4K rr (trips/s)", "128K stream GB/s");
+	printf("%-20s %16s %16s\n", "impl (mode)", "4K rr (trips/s)", "128K stream GB/s");
 	for (int m = 0; m < 2; m++) {
 		if (!modes[m])
 			continue;
@@ -454,18 +458,37 @@ int main(int argc, char **argv)
 					 .intr = m == 1};
 			char name[32];
 
+			char impl[32];
+			char *colon;
+			struct sio_sock_impl_opts io = {.opts_size = sizeof(io)}, saved;
+
+			/* IMPL:nopipe runs IMPL with enable_recv_pipe off (uring: poll + recv). */
+			snprintf(impl, sizeof(impl), "%s", impls[i]);
+			colon = strchr(impl, ':');
+			if (colon != NULL)
+				*colon = '\0';
+			rr.impl = st.impl = impl;
 			snprintf(name, sizeof(name), "%s (%s)", impls[i], m == 1 ? "intr" : "poll");
-			if (!sio_sock_impl_is_available(impls[i])) {
-				printf("%-14s unavailable here\n", name);
+			if (!sio_sock_impl_is_available(impl)) {
+				printf("%-20s unavailable here\n", name);
 				continue;
 			}
-			if (run_one(&rr) != 0 || run_one(&st) != 0) {
-				printf("%-14s FAILED\n", name);
+			sio_sock_impl_get_opts(impl, &io);
+			saved = io;
+			if (colon != NULL && strcmp(colon + 1, "nopipe") == 0) {
+				io.enable_recv_pipe = false;
+				sio_sock_impl_set_opts(impl, &io);
+			}
+			int rc = run_one(&rr) != 0 || run_one(&st) != 0;
+
+			sio_sock_impl_set_opts(impl, &saved);
+			if (rc) {
+				printf("%-20s FAILED\n", name);
 				continue;
 			}
 			snprintf(res[nres].name, sizeof(res[nres].name), "%s", name);
 			res[nres].gbs = (double)st.count / st.elapsed / 1e9;
-			printf("%-14s %16.0f %16.2f\n", name, (double)rr.count / rr.elapsed,
+			printf("%-20s %16.0f %16.2f\n", name, (double)rr.count / rr.elapsed,
 			       res[nres].gbs);
 			nres++;
 			fflush(stdout);
@@ -478,7 +501,7 @@ int main(int argc, char **argv)
 			printf("iperf3: not run (not installed? scripts/deps.sh installs it)\n");
 			return 0;
 		}
-		printf("%-14s %16s %16.2f\n", "iperf3", "-", ref);
+		printf("%-20s %16s %16.2f\n", "iperf3", "-", ref);
 		for (int i = 0; i < nres; i++)
 			printf("ratio %s / iperf3 (stream): %.2f\n", res[i].name, res[i].gbs / ref);
 	}
