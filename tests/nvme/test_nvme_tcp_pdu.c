@@ -781,6 +781,22 @@ static void test_check_psh(void **state)
 		free(o);
 	}
 
+	/* C2HData's bytes 10-11 are reserved: whatever is there, no TTAG comes out */
+	len = encode2(&g_icresp, &(struct tpdu){ .type = NVME_TCP_PDU_C2H_DATA, .data_len = 9 }, &none, b, &icl);
+	b[icl + 10] = 0x34;
+	b[icl + 11] = 0x12;
+	{
+		struct towner *o = malloc(sizeof(*o));
+
+		assert_non_null(o);
+		towner_init(o, H, &none, 1);
+		assert_int_equal(nvme_tcp_rx_feed(&o->rx, b, len), 0);
+		assert_int_equal(o->n, 2);
+		assert_int_equal(o->got[1].pdu.data.ttag, 0);
+		towner_fini(o);
+		free(o);
+	}
+
 	/* data PDUs: DATAL against PLEN, DATAO + DATAL past 4 GiB, limits */
 	len = encode2(&g_icresp, &(struct tpdu){ .type = NVME_TCP_PDU_C2H_DATA, .data_len = 9 }, &none, b, &icl);
 	nvme_tcp_put_le32(b + icl + 16, 8);

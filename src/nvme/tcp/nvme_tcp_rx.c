@@ -233,10 +233,14 @@ static int psh_h2c_data(struct nvme_tcp_rx *rx)
 static int psh_c2h_data(struct nvme_tcp_rx *rx)
 {
 	/* SUCCESS stands in for the CapsuleResp, so only the last PDU may carry it. */
+	int rc;
+
 	if ((rx->pdu.flags & NVME_TCP_F_SUCCESS) && !(rx->pdu.flags & NVME_TCP_F_LAST_PDU))
 		return rx_violation(rx, NVME_TCP_ERR_FLAGS, FEI_FLAGS);
+	rc = psh_data(rx);
+	/* bytes 10-11 are reserved in C2HData: no TTAG to report */
 	rx->pdu.data.ttag = 0;
-	return psh_data(rx);
+	return rc;
 }
 
 static int psh_r2t(struct nvme_tcp_rx *rx)
