@@ -30,7 +30,7 @@
 #                    guest sees it read-only through the host's root
 #   VM_LOG_DIR       per-test output directory, read-write in the guest
 #                    (default: $SIO_BUILD_ROOT/meson-logs/vm/<test name>)
-#   VM_TIMEOUT       seconds the guest part may take (default 150; vm_main
+#   VM_TIMEOUT       seconds the guest part may take (default 240; vm_main
 #                    --timeout S overrides it); the guest is killed 60 s later
 #   DEBUG=1          trace the guest part (set -x)
 
@@ -41,7 +41,7 @@ VM_TEST_NAME=${VM_TEST_NAME:-$(basename "$0" .sh)}
 : "${SIO_SOURCE_ROOT:=$(cd "$VM_LIB_DIR/../.." && pwd)}"
 : "${SIO_BUILD_ROOT:=$PWD}"
 : "${VM_LOG_DIR:=$SIO_BUILD_ROOT/meson-logs/vm/$VM_TEST_NAME}"
-: "${VM_TIMEOUT:=150}"
+: "${VM_TIMEOUT:=240}"
 # run-in-vm caches the kernel under $HOME/.cache: give it a home where there is none.
 [[ -n ${HOME:-} || -n ${RUN_IN_VM_CACHE:-} ]] || export RUN_IN_VM_CACHE=/var/tmp/run-in-vm
 export SIO_SOURCE_ROOT SIO_BUILD_ROOT VM_LOG_DIR VM_TEST_NAME
@@ -63,7 +63,7 @@ vm_fail() { echo "FAIL: $VM_TEST_NAME: $*" >&2; exit 1; }
 _vm_host_check() {
 	[[ $(uname -s) == Linux && $(uname -m) == x86_64 ]] \
 		|| vm_skip "the guest needs an x86_64 Linux host (this is $(uname -s) $(uname -m))"
-	command -v dpkg-deb >/dev/null && command -v apt-get >/dev/null \
+	{ command -v dpkg-deb && command -v apt-get; } >/dev/null \
 		|| vm_skip "the guest kernel comes from Debian's linux-image-amd64: this host has no dpkg/apt"
 	local missing=()
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
@@ -165,6 +165,13 @@ _vm_guest_init() {
 	VM_T0=$(_vm_us)
 	mkdir -p "$VM_TMP" "$VM_LOG_DIR"
 	: >"$VM_LOG_DIR/guest-started"
+	# libpcap (dumpcap, tshark) probes Bluetooth and netfilter sockets, and
+	# the kernel then autoloads bluetooth (with its crypto) and nfnetlink:
+	# measured 19.7 s for the first "dumpcap -D" at load 18, 2.6 s without.
+	# No test needs either; an explicit modprobe still loads them.
+	[[ -d /etc/modprobe.d ]] || mkdir /etc/modprobe.d
+	printf '%s\n' 'alias net-pf-31 off' 'alias net-pf-16-proto-12 off' 'install bluetooth /bin/false' \
+		>/etc/modprobe.d/sio-vm-tests.conf
 	echo "(start)" >"$VM_TMP/step"
 	trap '_vm_guest_exit $?' EXIT
 	# Watchdog: a hang (a kernel call that never returns, a daemon that never
@@ -273,12 +280,13 @@ vm_wait_for() {
 
 # True when something listens on TCP PORT (any address, IPv4 or IPv6).
 vm_tcp_listening() {
-	local want f sl local rem st
+	local want f laddr st
 	want=$(printf ':%04X' "$1")
 	for f in /proc/net/tcp /proc/net/tcp6; do
 		[[ -r $f ]] || continue
-		while read -r sl local rem st _; do
-			[[ $st == 0A && $local == *"$want" ]] && return 0
+		# "sl local_address rem_address st ...": state 0A is LISTEN.
+		while read -r _ laddr _ st _; do
+			[[ $st == 0A && $laddr == *"$want" ]] && return 0
 		done <"$f"
 	done
 	return 1
@@ -368,7 +376,8 @@ vm_capture_start() {
 	vm_daemon "capture-$name" dumpcap -q -P -B 32 -i lo -w "$file" ${filter:+-f "$filter"}
 	# dumpcap writes the file header once the interface is open: traffic
 	# from then on is captured.  Measured: the first dumpcap of a guest
-	# takes 1-10 s to get there (later ones about 1 s), 44 s at load 20.
+	# took 1-10 s to get there (44 s at load 20) while the kernel autoloaded
+	# modules for libpcap's probes; see _vm_guest_init.
 	_vm_capturing() {
 		[[ -s $file ]] && return 0
 		kill -0 "${VM_DAEMON_PIDS[capture-$name]}" 2>/dev/null || { cat "$VM_LOG_DIR/capture-$name.log" >&2; exit 1; }
