@@ -79,13 +79,19 @@ struct sio_sock_impl_opts {
 	uint32_t recv_buf_size;
 	/** SO_SNDBUF for new sockets in bytes; 0 keeps the kernel's autotuning (default). */
 	uint32_t send_buf_size;
-	/** SPDK's user-space receive pipe; accepted and reported, no effect (default false). */
+	/**
+	 * Receive into the layer's own buffers ahead of the reads. "uring":
+	 * multishot receive into a per-group ring of provided buffers, copied
+	 * out by the reads (default true where the kernel has it). "posix":
+	 * accepted and reported, no effect (default false).
+	 */
 	bool enable_recv_pipe;
 	/** Set TCP_QUICKACK on new connections (default false). */
 	bool enable_quickack;
 	/** SPDK's NAPI placement id mode; accepted and reported, no effect (default 0). */
 	uint32_t enable_placement_id;
-	/** Allow zero-copy sends on accepted (server-side) sockets (default false). */
+	/** Allow zero-copy sends on accepted (server-side) sockets (default false). "posix" only:
+	 *  "uring" accepts it and copies inside a group. */
 	bool enable_zerocopy_send_server;
 	/** Allow zero-copy sends on connected (client-side) sockets (default false). */
 	bool enable_zerocopy_send_client;

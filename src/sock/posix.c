@@ -47,6 +47,18 @@ static bool posix_busy(struct sio_sock *sock)
 	return !sock_req_list_empty(&sock->held);
 }
 
+/* Close: a request partly sent with MSG_ZEROCOPY has pages the kernel holds. */
+static void posix_sock_fini(struct sio_sock *sock)
+{
+	struct sio_sock_request *req = sock->queue.head;
+
+	if (req != NULL && req->internal.zcopy && req->internal.offset > 0) {
+		sock_req_pop(&sock->queue);
+		req->internal.state = SOCK_REQ_HELD;
+		sock_req_append(&sock->held, req);
+	}
+}
+
 static int posix_group_init(struct sock_group_impl *g)
 {
 	struct posix_group *pg = (struct posix_group *)g;
@@ -140,7 +152,7 @@ const struct sio_sock_impl_ops sio_sock_impl_posix = {
 	.readv = posix_readv,
 	.flush = posix_flush,
 	.busy = posix_busy,
-	.sock_fini = NULL,
+	.sock_fini = posix_sock_fini,
 	.group_init = posix_group_init,
 	.group_fd = posix_group_fd,
 	.group_add = posix_group_add,

@@ -914,7 +914,8 @@ void sock_zcopy_reap(struct sio_sock *sock)
 		while ((req = sock->held.head) != NULL &&
 		       (int32_t)(sock->zcopy_released - req->internal.zcopy_seq) > 0) {
 			sock_req_pop(&sock->held);
-			sock_req_complete(req, 0);
+			/* Only partly sent: held at close for the pages it pinned. */
+			sock_req_complete(req, req->internal.offset < sock_req_len(req) ? -ECANCELED : 0);
 		}
 	}
 }
