@@ -71,6 +71,10 @@ def main(out):
         h2c(5, 77, 0, b'\xab' * 4096),
         'io_write_r2t_bad_offset': bytes([3]) + capsule(sqe(0x01, 5, nsid=1, sgl_len=4096, cdw=(8, 0, 7, 0, 0, 0))) +
         h2c(5, 1, 512, b'\xab' * 512),
+        # Regression: an H2CData without data reached pdu_done with no command matched.
+        'io_h2c_no_data': bytes([3]) + capsule(sqe(0x01, 5, nsid=1, sgl_len=4096, cdw=(8, 0, 7, 0, 0, 0))) +
+        ch(6, 4, 24, 0, 24) + struct.pack('<HHII4s', 5, 1, 0, 0, bytes(4)),
+        'io_h2c_no_data_no_cmd': bytes([3]) + ch(6, 4, 24, 0, 24) + struct.pack('<HHII4s', 5, 1, 0, 0, bytes(4)),
         'io_read': bytes([3]) + capsule(sqe(0x02, 6, nsid=1, sgl_len=4096, cdw=(0, 0, 7, 0, 0, 0))),
         'io_read_out_of_range': bytes([3]) + capsule(sqe(0x02, 6, nsid=1, sgl_len=4096, cdw=(255, 0, 7, 0, 0, 0))),
         'io_dsm': bytes([3]) + capsule(sqe(0x09, 7, nsid=1, sgl_len=16, sgl_id=0x01, cdw=(0, 4, 0, 0, 0, 0)),

@@ -173,7 +173,7 @@ int sio_nvmf_transport_opts_init(const char *trtype, struct sio_nvmf_transport_o
  * @out: optional, set to the transport.
  * Context: the app thread.
  * Return: 0; -EINVAL (NULL @tgt, bad opts_size, out-of-range values:
- * max_queue_depth < 2, max_qpairs_per_ctrlr < 2, max_aq_depth < 2,
+ * max_queue_depth or max_aq_depth outside 2..4096, max_qpairs_per_ctrlr < 2,
  * max_io_size not a power of two >= 4096, in_capsule_data_size over
  * max_io_size or not a multiple of 16, sock_priority > 6); -ENOTSUP (no such
  * transport type); -EEXIST (the target already has one of that type); -ENOMEM.

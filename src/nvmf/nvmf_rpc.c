@@ -1284,12 +1284,13 @@ static void nvmf_write_config(json_t *config)
 	}
 	for (ss = sio_nvmf_subsystem_first(tgt); ss != NULL; ss = sio_nvmf_subsystem_next(ss)) {
 		struct nvmf_ss_listener *l;
-		json_t *hosts = json_array();
+		json_t *hosts;
 		size_t k;
 		json_t *h;
 
 		if (ss->subtype == NVMF_SUBTYPE_DISCOVERY)
 			continue;
+		hosts = json_array();
 		sio_rpc_config_append(config, "nvmf_create_subsystem",
 				      json_pack("{s:s,s:b,s:s,s:s,s:I,s:i,s:i,s:b}", "nqn", ss->nqn,
 						"allow_any_host",

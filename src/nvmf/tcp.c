@@ -823,6 +823,12 @@ static int rx_pdu_done(void *ctx, const struct nvme_tcp_rx_pdu *pdu, int status)
 	case NVME_TCP_PDU_H2C_DATA:
 		tr = conn->rx_req;
 		conn->rx_req = NULL;
+		if (pdu->data_len == 0 || tr == NULL) {
+			/* No data, so pdu_data never matched it to a command: DATAL is wrong. */
+			nvme_tcp_rx_fail(&conn->rx, NVME_TCP_FES_INVALID_HEADER_FIELD,
+					 offsetof(struct nvme_tcp_h2c_data, datal));
+			return -EPROTO;
+		}
 		if (status == -EBADMSG)
 			tr->failed = true;
 		tr->h2c_off += pdu->data.datal;

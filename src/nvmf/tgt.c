@@ -530,8 +530,8 @@ int sio_nvmf_transport_opts_init(const char *trtype, struct sio_nvmf_transport_o
 
 static int transport_opts_check(const struct sio_nvmf_transport_opts *o)
 {
-	if (o->max_queue_depth < 2 || o->max_qpairs_per_ctrlr < 2 || o->max_aq_depth < 2 ||
-	    o->max_aq_depth > 4096)
+	if (o->max_queue_depth < 2 || o->max_queue_depth > 4096 || o->max_qpairs_per_ctrlr < 2 ||
+	    o->max_aq_depth < 2 || o->max_aq_depth > 4096)
 		return -EINVAL;
 	if (o->max_io_size < 4096 || (o->max_io_size & (o->max_io_size - 1)) != 0)
 		return -EINVAL;

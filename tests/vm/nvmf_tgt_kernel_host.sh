@@ -18,7 +18,8 @@ vm_host_after() {
 	vm_pcap_nvme_tcp "$VM_LOG_DIR/tcp.pcap" 0 1 4 5 6 7 9
 }
 
-vm_main --timeout 420 -- "$@"
+# VM_NVMF_KERNEL=backports runs the same steps against Debian's 6.12 host.
+vm_main --timeout 420 ${VM_NVMF_KERNEL:+--kernel "$VM_NVMF_KERNEL"} -- "$@"
 
 NQN=nqn.2016-06.io.spdk-io:cnode1
 HOSTNQN=nqn.2014-08.org.nvmexpress:uuid:5d1b2c1a-3f0e-4c51-9a3e-2c3b4d5e6f70
