@@ -559,15 +559,27 @@ static int bdev_check_iovs(struct sio_bdev_desc *desc, const struct iovec *iov, 
 	return total == num_blocks * desc->bdev->blocklen ? 0 : -EINVAL;
 }
 
+/*
+ * bdev_<op>_blocks_inl() is sio_bdev_<op>_blocks() for this file's _await
+ * forms: inlined there, the awaited I/O makes no call and saves no registers
+ * between the task's loop and the module (~20 instructions per I/O).
+ */
 #define DEFINE_BUF_OP(op, type)                                                            \
-	int sio_bdev_##op##_blocks(struct sio_bdev_desc *desc, struct sio_io_channel *ch,  \
-				   void *buf, uint64_t offset_blocks, uint64_t num_blocks, \
-				   sio_done_cb cb, void *cb_arg)                           \
+	static __attribute__((always_inline)) inline int bdev_##op##_blocks_inl(           \
+		struct sio_bdev_desc *desc, struct sio_io_channel *ch, void *buf,          \
+		uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb, void *cb_arg) \
 	{                                                                                  \
 		if (bdev_unlikely(buf == NULL))                                            \
 			return -EINVAL;                                                    \
 		return bdev_submit(desc, ch, type, NULL, 0, buf, offset_blocks, num_blocks, \
 				   cb, cb_arg);                                            \
+	}                                                                                  \
+	int sio_bdev_##op##_blocks(struct sio_bdev_desc *desc, struct sio_io_channel *ch,  \
+				   void *buf, uint64_t offset_blocks, uint64_t num_blocks, \
+				   sio_done_cb cb, void *cb_arg)                           \
+	{                                                                                  \
+		return bdev_##op##_blocks_inl(desc, ch, buf, offset_blocks, num_blocks, cb, \
+					      cb_arg);                                     \
 	}                                                                                  \
 	int sio_bdev_##op(struct sio_bdev_desc *desc, struct sio_io_channel *ch, void *buf, \
 			  uint64_t offset, uint64_t nbytes, sio_done_cb cb, void *cb_arg)  \
@@ -689,7 +701,7 @@ static int bdev_await_free_io(struct sio_bdev_desc *desc, struct sio_io_channel 
 					 void *buf, uint64_t offset_blocks,                \
 					 uint64_t num_blocks)                              \
 	{                                                                                  \
-		return BDEV_AWAIT(sio_bdev_##op##_blocks, desc, ch, buf, offset_blocks,    \
+		return BDEV_AWAIT(bdev_##op##_blocks_inl, desc, ch, buf, offset_blocks,    \
 				  num_blocks);                                             \
 	}                                                                                  \
 	int sio_bdev_##op##v_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch,  \
