@@ -5,9 +5,15 @@
  * Input: byte 0 picks the setup (bit 0 role: host or target; bits 1-2 the
  * header and data digests the owner applies after the IC PDU; bit 3 read
  * through a staging buffer; bits 4-5 the data alignment asked of the peer;
- * bit 6 the owner offers iovecs one byte short of the data), byte 1 seeds
- * the split points, byte 2 bounds the piece size; the rest is the byte
- * stream from the peer.
+ * bit 6 the owner offers iovecs one byte short of the data; bit 7 the
+ * round-trip mode below), byte 1 seeds the split points, byte 2 bounds the
+ * piece size; the rest is the byte stream from the peer.
+ *
+ * Round-trip mode (bit 7): the rest is a list of 16-byte PDU descriptions
+ * (type, flags, CCCID, TTAG, offset, length, data length) that the send
+ * path builds with the same parameters; the stream of what it built is then
+ * read as above, and every PDU must come back with the fields and data it was
+ * built from, or be refused with the one reason its fields call for.
  *
  * The stream is read twice: in pieces through nvme_tcp_rx_iov()/advance()
  * (the way a socket fills the regions the machine names) and in one
@@ -38,6 +44,7 @@ struct rec {
 	uint32_t plen, data_len;
 	uint32_t hash;     /* of the header as received and the data */
 	int status;
+	uint32_t cid, off; /* CCCID/CID and DATAO/R2TO (CDW10/CDW0 for capsules) */
 };
 
 struct owner {
@@ -124,6 +131,27 @@ static int on_done(void *ctx, const struct nvme_tcp_rx_pdu *pdu, int status)
 		r->hash = hash(2166136261u, pdu->raw, pdu->hlen + hd);
 		if (o->data)
 			r->hash = hash(r->hash, o->data, pdu->data_len);
+		switch (pdu->type) {
+		case NVME_TCP_PDU_CAPSULE_CMD:
+			r->cid = pdu->cmd.sqe->cid;
+			r->off = pdu->cmd.sqe->cdw10;
+			break;
+		case NVME_TCP_PDU_CAPSULE_RESP:
+			r->cid = pdu->resp.cqe->cid;
+			r->off = pdu->resp.cqe->cdw0;
+			break;
+		case NVME_TCP_PDU_H2C_DATA:
+		case NVME_TCP_PDU_C2H_DATA:
+			r->cid = pdu->data.cccid | (uint32_t)pdu->data.ttag << 16;
+			r->off = pdu->data.datao;
+			break;
+		case NVME_TCP_PDU_R2T:
+			r->cid = pdu->r2t.cccid | (uint32_t)pdu->r2t.ttag << 16;
+			r->off = pdu->r2t.r2to ^ pdu->r2t.r2tl;
+			break;
+		default:
+			break;
+		}
 	}
 	o->n++;
 	free(o->data);
@@ -214,6 +242,195 @@ static void check_result(struct owner *o, int rc)
 	free(peer);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Round trip: build from fields, read back, compare                        */
+/* ------------------------------------------------------------------------ */
+
+struct desc {
+	uint8_t type;
+	bool last, success;
+	uint16_t cccid, ttag;
+	uint32_t off, len, data_len;
+};
+
+/* Types a peer of @role's owner sends, in a fixed order the selector byte indexes. */
+static uint8_t desc_type(bool target_rx, uint8_t sel)
+{
+	static const uint8_t to_target[] = { NVME_TCP_PDU_CAPSULE_CMD, NVME_TCP_PDU_H2C_DATA };
+	static const uint8_t to_host[] = { NVME_TCP_PDU_CAPSULE_RESP, NVME_TCP_PDU_C2H_DATA,
+					   NVME_TCP_PDU_R2T };
+
+	return target_rx ? to_target[sel % 2] : to_host[sel % 3];
+}
+
+/* Append the PDU described by @d, built by the send path, to @out; return its length. */
+static size_t build_one(const struct desc *d, const struct nvme_tcp_params *tx, uint8_t *out,
+			const uint8_t *data)
+{
+	struct nvme_tcp_pdu pdu;
+	struct sio_nvme_cmd sqe;
+	struct sio_nvme_cpl cqe;
+	struct iovec iov[8], div = { (void *)(uintptr_t)data, d->data_len };
+	size_t len = 0;
+	int n;
+
+	switch (d->type) {
+	case NVME_TCP_PDU_CAPSULE_CMD:
+		memset(&sqe, 0, sizeof(sqe));
+		sqe.cid = d->cccid;
+		sqe.cdw10 = d->off;
+		nvme_tcp_pdu_capsule_cmd_init(&pdu, &sqe);
+		break;
+	case NVME_TCP_PDU_CAPSULE_RESP:
+		memset(&cqe, 0, sizeof(cqe));
+		cqe.cid = d->cccid;
+		cqe.cdw0 = d->off;
+		nvme_tcp_pdu_capsule_resp_init(&pdu, &cqe);
+		break;
+	case NVME_TCP_PDU_H2C_DATA:
+		nvme_tcp_pdu_h2c_data_init(&pdu, d->cccid, d->ttag, d->off, d->last);
+		break;
+	case NVME_TCP_PDU_C2H_DATA:
+		nvme_tcp_pdu_c2h_data_init(&pdu, d->cccid, d->off, d->last, d->success);
+		break;
+	default:
+		nvme_tcp_pdu_r2t_init(&pdu, d->cccid, d->ttag, d->off, d->len);
+		break;
+	}
+	n = nvme_tcp_pdu_build(&pdu, tx, d->data_len ? &div : NULL, d->data_len ? 1 : 0, d->data_len,
+			       iov, 8);
+	FUZZ_CHECK(n > 0, "build of a %s with %u data bytes: %d", nvme_tcp_pdu_type_name(d->type),
+		   d->data_len, n);
+	for (int i = 0; i < n; i++) {
+		memcpy(out + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	FUZZ_CHECK(len == nvme_tcp_pdu_plen(&pdu), "PLEN %u, iovecs %zu", nvme_tcp_pdu_plen(&pdu), len);
+	return len;
+}
+
+/* The reason the receiver must give for @d, or NONE when it must take it. */
+static enum nvme_tcp_err desc_verdict(const struct desc *d, const struct nvme_tcp_params *rx)
+{
+	switch (d->type) {
+	case NVME_TCP_PDU_CAPSULE_CMD:
+		return d->data_len > rx->max_icd ? NVME_TCP_ERR_LIMIT : NVME_TCP_ERR_NONE;
+	case NVME_TCP_PDU_H2C_DATA:
+	case NVME_TCP_PDU_C2H_DATA:
+		if ((uint64_t)d->off + d->data_len > UINT32_MAX)
+			return NVME_TCP_ERR_RANGE;
+		if (d->type == NVME_TCP_PDU_H2C_DATA && d->data_len > rx->max_h2c_data)
+			return NVME_TCP_ERR_LIMIT;
+		return NVME_TCP_ERR_NONE;
+	case NVME_TCP_PDU_R2T:
+		if (d->len == 0)
+			return NVME_TCP_ERR_FIELD;
+		return (uint64_t)d->off + d->len > UINT32_MAX ? NVME_TCP_ERR_RANGE : NVME_TCP_ERR_NONE;
+	default:
+		return NVME_TCP_ERR_NONE;
+	}
+}
+
+static void round_trip(uint8_t setup, const uint8_t *in, size_t size, uint32_t seed,
+		       size_t max_piece)
+{
+	enum { MAXD = 16, DATA = 3000 };
+	static uint8_t pattern[DATA];
+	struct desc d[MAXD];
+	struct nvme_tcp_params tx;
+	struct owner *o = calloc(1, sizeof(*o));
+	struct nvme_tcp_pdu ic;
+	struct iovec iov[2];
+	uint8_t *stream;
+	size_t len = 0, cap, start[MAXD + 1];
+	int nd = 0, expect_n, rc;
+	enum nvme_tcp_err verdict = NVME_TCP_ERR_NONE;
+	bool target_rx = setup & 1;
+
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < DATA; i++)
+		pattern[i] = (uint8_t)(i * 31 + 7);
+	owner_init(o, setup & 0x3f);   /* no short iovecs here */
+	o->params.max_icd = 1024;      /* reachable by the descriptions' data */
+	tx = o->params;
+	tx.tx_pda = o->params.rx_pda;
+	for (; size >= 16 && nd < MAXD; in += 16, size -= 16) {
+		struct desc *x = &d[nd++];
+
+		x->type = desc_type(target_rx, in[0]);
+		x->last = in[1] & 1;
+		x->success = (in[1] & 3) == 3;
+		x->cccid = (uint16_t)(in[2] | in[3] << 8);
+		x->ttag = (uint16_t)(in[4] | in[5] << 8);
+		x->off = (uint32_t)in[6] | (uint32_t)in[7] << 8 | (uint32_t)in[8] << 16 | (uint32_t)in[9] << 24;
+		x->len = (uint32_t)in[10] | (uint32_t)in[11] << 8 | (uint32_t)in[12] << 16 |
+			 (uint32_t)in[15] << 24;
+		x->data_len = (uint32_t)(in[13] | in[14] << 8) % DATA;
+		if (x->type == NVME_TCP_PDU_CAPSULE_RESP || x->type == NVME_TCP_PDU_R2T)
+			x->data_len = 0;
+		else if (x->type != NVME_TCP_PDU_CAPSULE_CMD && x->data_len == 0)
+			x->data_len = 1;
+	}
+	cap = 128 + (size_t)nd * (DATA + 256);
+	stream = malloc(cap);
+	if (stream == NULL) {
+		free(o);
+		return;
+	}
+	if (target_rx)
+		nvme_tcp_pdu_ic_req_init(&ic, 0, tx.hdgst, tx.ddgst, 0);
+	else
+		nvme_tcp_pdu_ic_resp_init(&ic, 0, tx.hdgst, tx.ddgst, 65536);
+	FUZZ_CHECK(nvme_tcp_pdu_build(&ic, NULL, NULL, 0, 0, iov, 2) == 1, "IC build");
+	memcpy(stream, iov[0].iov_base, iov[0].iov_len);
+	len = iov[0].iov_len;
+	expect_n = 1;
+	for (int i = 0; i < nd; i++) {
+		start[i] = len;
+		len += build_one(&d[i], &tx, stream + len, pattern);
+		verdict = desc_verdict(&d[i], &o->params);
+		if (verdict != NVME_TCP_ERR_NONE)
+			break;
+		expect_n++;
+	}
+	rc = read_in_pieces(o, stream, len, seed, max_piece, NULL);
+	if (verdict == NVME_TCP_ERR_NONE) {
+		FUZZ_CHECK(rc == 0, "round trip refused: %d (%s)", rc, nvme_tcp_err_name(o->rx.err_code));
+	} else {
+		FUZZ_CHECK(rc == -EPROTO && o->rx.err_code == verdict, "expected %s, got %d (%s)",
+			   nvme_tcp_err_name(verdict), rc, nvme_tcp_err_name(o->rx.err_code));
+	}
+	FUZZ_CHECK(o->n == expect_n, "%d PDUs back, %d expected", o->n, expect_n);
+	for (int i = 1; i < o->n && i < PDUS_MAX; i++) {
+		const struct desc *x = &d[i - 1];
+		const struct rec *r = &o->recs[i];
+		uint32_t hd = tx.hdgst ? 4 : 0, h, cid = x->cccid;
+		uint32_t hlen = x->type == NVME_TCP_PDU_CAPSULE_CMD ? 72 : 24;
+
+		FUZZ_CHECK(r->type == x->type && r->data_len == x->data_len && r->status == 0,
+			   "PDU %d: %s/%u back as %s/%u", i, nvme_tcp_pdu_type_name(x->type), x->data_len,
+			   nvme_tcp_pdu_type_name(r->type), r->data_len);
+		FUZZ_CHECK(!!(r->flags & NVME_TCP_F_LAST_PDU) ==
+			   (x->last && (x->type == NVME_TCP_PDU_H2C_DATA || x->type == NVME_TCP_PDU_C2H_DATA)),
+			   "PDU %d: LAST_PDU", i);
+		FUZZ_CHECK(!!(r->flags & NVME_TCP_F_SUCCESS) ==
+			   (x->last && x->success && x->type == NVME_TCP_PDU_C2H_DATA), "PDU %d: SUCCESS", i);
+		/* the header bytes as built and the data, exactly */
+		h = hash(hash(2166136261u, stream + start[i - 1], hlen + hd), pattern, x->data_len);
+		FUZZ_CHECK(r->hash == h, "PDU %d: header or data differ", i);
+		if (x->type == NVME_TCP_PDU_H2C_DATA || x->type == NVME_TCP_PDU_R2T)
+			cid |= (uint32_t)x->ttag << 16;
+		FUZZ_CHECK(r->cid == cid, "PDU %d: CID %x back as %x", i, cid, r->cid);
+		FUZZ_CHECK(r->off == (x->type == NVME_TCP_PDU_R2T ? x->off ^ x->len : x->off),
+			   "PDU %d: offset", i);
+	}
+	check_result(o, rc);
+	free(o->data);
+	free(o);
+	free(stream);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	return 0;
@@ -234,6 +451,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max_piece = data[2] ? data[2] : 4096;
 	data += 3;
 	size -= 3;
+	if (setup & 0x80) {
+		round_trip(setup, data, size, seed, max_piece);
+		return 0;
+	}
 
 	/* zeroed: the exit path frees their data even when setup stops early */
 	a = calloc(1, sizeof(*a));

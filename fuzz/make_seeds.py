@@ -229,3 +229,16 @@ for setup, s in [(2, ic(0x01, 0, 1, 65536) + bytes(bad_hd)),
                  (0, tcp_pdu(0x05, cqe(1)))]:
     write('nvme_tcp_pdu', '%03d' % n, bytes([setup, 3, 0]) + s)
     n += 1
+
+# nvme_tcp_pdu round-trip mode (setup bit 7): 16-byte descriptions (type selector,
+# flags, CCCID, TTAG, offset, length, data length, length's top byte) that the C
+# send path builds and the receive path must give back.
+def desc(sel, flags, cid, ttag, off, length, dlen):
+    return (bytes([sel, flags]) + _le(cid, 2) + _le(ttag, 2) + _le(off, 4) + _le(length & 0xFFFFFF, 3) +
+            _le(dlen, 2) + bytes([length >> 24]))
+
+
+RT = [desc(0, 0, 1, 0, 0, 0, 0), desc(0, 0, 2, 0, 5, 0, 100), desc(1, 1, 3, 7, 0, 0, 2000),
+      desc(2, 3, 4, 9, 4096, 8192, 0), desc(1, 3, 5, 0, 0xFFFFFFF0, 0, 64), desc(2, 0, 6, 1, 0, 0, 0)]
+for i, setup in enumerate([0x80, 0x81, 0x86, 0x87, 0xb6, 0xf7, 0x8f]):
+    write('nvme_tcp_pdu', 'rt-%02d' % i, bytes([setup, i * 13, [0, 1, 9, 200][i % 4]]) + b''.join(RT[:3 + i % 4]))
