@@ -357,7 +357,7 @@ enum nvme_tcp_err {
 	NVME_TCP_ERR_NONE = 0,
 	NVME_TCP_ERR_TYPE,      /**< unknown PDU type, or one this role never receives (FES 1, FEI 0) */
 	NVME_TCP_ERR_SEQUENCE,  /**< IC PDU missing, repeated, or out of order (FES 2) */
-	NVME_TCP_ERR_FLAGS,     /**< reserved flag set, digest flag against the negotiation (FES 1, FEI 1) */
+	NVME_TCP_ERR_FLAGS,     /**< a flag the type does not carry, a digest flag against the negotiation, SUCCESS without LAST_PDU (FES 1, FEI 1) */
 	NVME_TCP_ERR_HLEN,      /**< HLEN not the type's fixed length (FES 1, FEI 2) */
 	NVME_TCP_ERR_PDO,       /**< PDO below header + digest, misaligned, past the data, or set without data (FES 1, FEI 3) */
 	NVME_TCP_ERR_PLEN,      /**< PLEN inconsistent with HLEN, PDO and the digests, or out of range (FES 1, FEI 4) */
@@ -365,7 +365,7 @@ enum nvme_tcp_err {
 	NVME_TCP_ERR_FIELD,     /**< a type-specific header field is invalid (FES 1, FEI its offset) */
 	NVME_TCP_ERR_PARAM,     /**< ICReq/ICResp parameter not supported, e.g. PFV (FES 6, FEI its offset) */
 	NVME_TCP_ERR_LIMIT,     /**< data above MAXH2CDATA or the in-capsule limit (FES 5) */
-	NVME_TCP_ERR_RANGE,     /**< the owner's iovecs hold less than the PDU's data (FES 4) */
+	NVME_TCP_ERR_RANGE,     /**< DATAO + DATAL or R2TO + R2TL past 4 GiB, or the owner's iovecs hold less than the data (FES 4) */
 	NVME_TCP_ERR_OWNER,     /**< the owner refused the PDU (nvme_tcp_rx_fail(): its FES/FEI) */
 	NVME_TCP_ERR_TERM,      /**< the peer sent a TermReq: the connection is over, no TermReq back */
 	NVME_TCP_ERR_COUNT,
