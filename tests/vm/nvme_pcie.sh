@@ -41,6 +41,36 @@ perf() {
 }
 [[ -x $PERF ]] && vm_step "sio_nvme_perf -r '$TRID' 4 KiB randread QD32" perf
 
+SETUP=$SIO_SOURCE_ROOT/scripts/setup-vfio.sh
+setup_vfio() {
+	"$SETUP" status | tee "$VM_TMP/st"
+	grep -q "^$BDF .*driver=vfio-pci" "$VM_TMP/st"
+	# --dry-run says what it would do and changes nothing.
+	"$SETUP" --dry-run reset "$BDF" | tee "$VM_TMP/dry"
+	grep -q "would write '$BDF' to .*/drivers_probe" "$VM_TMP/dry"
+	[[ $(basename "$(readlink "/sys/bus/pci/devices/$BDF/driver")") == vfio-pci ]]
+	# Back to the kernel: its namespaces appear as block devices.
+	"$SETUP" reset "$BDF"
+	vm_wait_for "nvme block device" 20 test -b /dev/nvme0n2
+	# A mounted file system makes bind refuse and leave the controller alone.
+	mkfs.ext4 -q -F /dev/nvme0n2
+	mkdir -p "$VM_TMP/mnt"
+	mount /dev/nvme0n2 "$VM_TMP/mnt"
+	if "$SETUP" bind "$BDF" 2> "$VM_TMP/refusal"; then
+		echo "bind took a controller with a mounted file system" >&2
+		return 1
+	fi
+	cat "$VM_TMP/refusal"
+	grep -q "refused, in use: /dev/nvme0n2 is mounted" "$VM_TMP/refusal"
+	[[ $(basename "$(readlink "/sys/bus/pci/devices/$BDF/driver")") == nvme ]]
+	umount "$VM_TMP/mnt"
+	"$SETUP" bind "$BDF"
+	[[ $(basename "$(readlink "/sys/bus/pci/devices/$BDF/driver")") == vfio-pci ]]
+	# And our driver has it again.
+	"$ID" -r "$TRID" > /dev/null
+}
+[[ -x $ID ]] && vm_step "scripts/setup-vfio.sh: status, --dry-run, reset, refusal when mounted, bind" setup_vfio
+
 no_dmar() {
 	if dmesg | grep -iE "DMAR:.*(fault|PTE)"; then
 		echo "DMA faults in the kernel log" >&2

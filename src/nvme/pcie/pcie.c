@@ -93,6 +93,7 @@ struct pcie_qpair {
 	uint8_t *lists;              /* one PRP list / SGL page per request, by CID */
 	uint64_t lists_iova;
 	bool sgl;                    /* I/O queue of a controller with SGL support */
+	unsigned int gen;            /* the controller's generation the queue was created in */
 	bool sgl_dword;              /* its SGLs need dword-aligned addresses and lengths */
 	struct nvme_request *bad_head;
 	struct sio_poller *poller;
@@ -125,6 +126,11 @@ struct pcie_ctrlr {
 	uint32_t db_stride;           /* bytes between doorbells: 4 << CAP.DSTRD */
 	uint64_t cap;
 	bool enabled;                 /* CC.EN = 1 written since the last disable */
+	/* Bumped at every disable (any thread reads it): an I/O queue created
+	 * in an older generation no longer exists, and its doorbells must not
+	 * be written (a write to a missing queue's doorbell is an error to a
+	 * controller, and QEMU 7.2 was seen to crash under it). */
+	atomic_uint gen;
 	bool detached;
 	struct sio_poller *poller;    /* admin completions and the admin connect */
 	/* Admin connect in progress: waiting for CSTS.RDY = 0. */
@@ -229,6 +235,9 @@ static void ctrlr_disable_wait(struct pcie_ctrlr *pc)
 
 	cc.bits.en = 0;
 	cc.bits.shn = 0;
+	/* Before the write: a submitter that still sees the old generation
+	 * rings a doorbell of a controller that has not begun disabling. */
+	atomic_fetch_add_explicit(&pc->gen, 1, memory_order_seq_cst);
 	reg_wr32(pc, SIO_NVME_REG_CC, cc.raw);
 	pc->enabled = false;
 	live_q_clear(pc);
@@ -527,7 +536,10 @@ static int pcie_qpair_submit(struct sio_nvme_qpair *qp, struct nvme_request *req
 	 * fetch it (x86 keeps stores in order towards uncached MMIO; the fence
 	 * keeps the compiler from moving them). */
 	atomic_thread_fence(memory_order_release);
-	ring(pq->sq_db, pq->sq_shadow, pq->sq_ei, pq->sq_tail, old);
+	/* A disabled controller's queue: the request stays outstanding until
+	 * the core's disconnect (the reset's message) completes it. */
+	if (atomic_load_explicit(&h->pc->gen, memory_order_relaxed) == pq->gen)
+		ring(pq->sq_db, pq->sq_shadow, pq->sq_ei, pq->sq_tail, old);
 	return 0;
 }
 
@@ -579,7 +591,7 @@ static int pcie_qpair_process(struct sio_nvme_qpair *qp, uint32_t max)
 		 * head doorbell below) or disconnect (live turns false). */
 		nvme_qpair_complete(qp, req, &cpl);
 	}
-	if (n > 0 && pq->live)
+	if (n > 0 && pq->live && atomic_load_explicit(&h->pc->gen, memory_order_relaxed) == pq->gen)
 		ring(pq->cq_db, pq->cq_shadow, pq->cq_ei, pq->cq_head, old_head);
 	return (int)n;
 }
@@ -634,6 +646,7 @@ struct job_answer {
 	uint32_t seq;
 	int rc;
 	bool shadow;
+	unsigned int gen;
 };
 
 /* On the queue pair's thread: the answer to a connect. */
@@ -650,6 +663,7 @@ static void answer_msg(void *arg)
 		pq->conn_cb = NULL;
 		if (a->rc == 0) {
 			set_doorbells(pq, a->shadow);
+			pq->gen = a->gen;
 			pq->live = true;
 			nvme_qpair_set_state(&pq->qp, NVME_QPAIR_CONNECTED);
 		} else {
@@ -678,6 +692,7 @@ static void job_finish(struct pcie_job *j, int rc)
 			a->seq = j->seq;
 			a->rc = rc;
 			a->shadow = j->hwq->shadow;
+			a->gen = atomic_load_explicit(&pc->gen, memory_order_relaxed);
 			if (sio_thread_send_msg(j->hwq->qthread, answer_msg, a) == 0)
 				goto done;
 			free(a);
@@ -1017,6 +1032,7 @@ static void admin_connect_finish(struct pcie_ctrlr *pc, int rc)
 		reg_wr32(pc, SIO_NVME_REG_ACQ, (uint32_t)h->cq_iova);
 		reg_wr32(pc, SIO_NVME_REG_ACQ + 4, (uint32_t)(h->cq_iova >> 32));
 		set_doorbells(aq, false); /* the admin queue never uses shadows */
+		aq->gen = atomic_load_explicit(&pc->gen, memory_order_relaxed);
 		aq->live = true;
 		nvme_qpair_set_state(&aq->qp, NVME_QPAIR_CONNECTED);
 	} else {
@@ -1072,6 +1088,7 @@ static int pcie_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *ar
 		pc->adminq = pq;
 		/* Start from a disabled controller: whatever ran before (the kernel,
 		 * a crashed process) must not keep its queues. */
+		atomic_fetch_add_explicit(&pc->gen, 1, memory_order_seq_cst);
 		if (cc.bits.en) {
 			cc.bits.en = 0;
 			reg_wr32(pc, SIO_NVME_REG_CC, cc.raw);
@@ -1153,6 +1170,7 @@ static int pcie_ctrlr_construct(struct sio_nvme_ctrlr *ctrlr)
 	if (pc == NULL)
 		return -ENOMEM;
 	atomic_init(&pc->refs, 1);
+	atomic_init(&pc->gen, 0);
 	pc->ctrlr = ctrlr;
 	TAILQ_INIT(&pc->jobs);
 	rc = sio_vfio_device_open(ctrlr->trid.traddr, &pc->dev);
@@ -1203,6 +1221,9 @@ static int pcie_ctrlr_construct(struct sio_nvme_ctrlr *ctrlr)
 		rc = -ENOMEM;
 		goto fail_mem;
 	}
+	/* SIO_NVME_PCIE_NO_SHADOW=1: plain doorbells even where shadows are offered. */
+	if (getenv("SIO_NVME_PCIE_NO_SHADOW") != NULL && atoi(getenv("SIO_NVME_PCIE_NO_SHADOW")) != 0)
+		pc->dbbuf_state = -1;
 	/* A PCIe controller is not a fabrics one: no keep-alive is needed. */
 	ctrlr->opts.keep_alive_timeout_ms = 0;
 	ctrlr->tctx = pc;
