@@ -159,7 +159,7 @@ static inline struct pcie_req *preq_of(struct nvme_request *req)
 	return (struct pcie_req *)req->tctx;
 }
 
-static inline struct nvme_request *req_of_preq(struct pcie_req *pr)
+static inline __attribute__((unused)) struct nvme_request *req_of_preq(struct pcie_req *pr)
 {
 	return (struct nvme_request *)((uint8_t *)pr - offsetof(struct nvme_request, tctx));
 }
