@@ -185,7 +185,8 @@ void sio_sock_opts_init(struct sio_sock_opts *opts, size_t opts_size);
  * writes. (Over loopback the kernel may refuse or accept inside this call.)
  * Context: any thread; the socket is then used by one sio_thread at a time.
  * Return: 0; -EINVAL for a NULL or non-numeric @ip, a bad @port or NULL @out;
- * -ENOENT for an unknown implementation; -ENOMEM; -ECONNREFUSED or
+ * -ENOENT for an unknown implementation; -ENOTSUP for one this machine
+ * cannot run (sio_sock_impl_is_available()); -ENOMEM; -ECONNREFUSED or
  * -ENETUNREACH when the kernel already knows; other negative errno from
  * socket(2)/connect(2) (-EMFILE, -EADDRNOTAVAIL...).
  */
@@ -213,7 +214,7 @@ int sio_sock_connect_status(struct sio_sock *sock);
  * SOMAXCONN.
  * Context: any thread; then used by one sio_thread at a time.
  * Return: 0; -EINVAL for bad arguments; -ENOENT for an unknown
- * implementation; -ENOMEM; -EADDRINUSE; -EADDRNOTAVAIL; -EACCES; other
+ * implementation; -ENOTSUP for one this machine cannot run; -ENOMEM; -EADDRINUSE; -EADDRNOTAVAIL; -EACCES; other
  * negative errno from socket(2)/bind(2)/listen(2).
  */
 int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
@@ -238,8 +239,12 @@ int sio_sock_accept(struct sio_sock *listener, struct sio_sock **out);
  * -ECANCELED before this returns. Requests the kernel still holds (zero-copy
  * pages not yet released, uring sends in flight) complete later, from the
  * group's poller, once the kernel lets go of their buffers: only then may
- * their memory be reused. Data already written keeps going out after the
- * close, as with close(2).
+ * their memory be reused (a request only partly sent then completes with
+ * -ECANCELED). A socket in no group has nobody to wait for the kernel: such
+ * requests complete with -ECANCELED inside this call although the kernel may
+ * still read their buffers until the connection's queued data is gone (flush
+ * and wait for the callbacks before closing if that matters). Data already
+ * written keeps going out after the close, as with close(2).
  * Context: the socket's thread.
  * Return: 0; -EINVAL for NULL @sock.
  */
@@ -439,9 +444,10 @@ int sio_sock_group_poll(struct sio_sock_group *group);
 
 /**
  * sio_sock_group_close() - Free *@group and set it to NULL (NULL *@group is
- * a no-op). Its poller is unregistered; kernel-held requests of sockets
- * closed earlier are finished first (waits for zero-copy releases of
- * already closed sockets: bounded, a few ms at most).
+ * a no-op). Its pollers are unregistered; requests the kernel still holds
+ * for sockets closed earlier are waited for, polling the group for up to
+ * 100 ms (loopback releases them as soon as the peer reads), then completed
+ * with -ECANCELED and dropped with a warning.
  * Context: the group's thread; not from inside one of its callbacks.
  * Return: 0; -EINVAL for NULL @group; -EBUSY while sockets are still in it
  * (remove or close them first); -EBUSY from inside the group's own poll.
