@@ -64,9 +64,23 @@ run_build() { # $1 = label, $2 = build dir, rest = meson setup args ; TEST_ARGS 
 	count_results "$dir" "$label"
 }
 
+# The 'vm' suite's share of a run (QEMU guests under TCG, the slowest tests:
+# tests/vm/README.md), printed so CI logs show it against the time budget.
+vm_time() { # $1 = build dir
+	python3 - "$1/meson-logs/testlog.json" <<'PY' 2>/dev/null || true
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+vm = [r for r in rs if 'vm' in r['name'].split(' / ')[0].split(':')[-1].split('+')]
+if vm:
+    top = max(vm, key=lambda r: r['duration'])
+    print('=== vm suite: %d tests, %.0f s of test time, longest %s %.0f s'
+          % (len(vm), sum(r['duration'] for r in vm), top['name'].split(' / ')[-1], top['duration']))
+PY
+}
+
 for r in "${runs[@]}"; do
 	case "$r" in
-	plain) run_build plain build-test ;;
+	plain) run_build plain build-test; vm_time build-test ;;
 	# The 'vm' suite (QEMU guests, tests/vm/README.md) runs in the plain build only.
 	asan) TEST_ARGS="--no-suite vm" run_build asan build-asan -Db_sanitize=address,undefined -Db_lundef=false ;;
 	tsan) TEST_ARGS="--suite tsan" run_build tsan build-tsan -Db_sanitize=thread -Db_lundef=false ;;
