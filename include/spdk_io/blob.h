@@ -11,7 +11,9 @@
  * sio_thread through that thread's channel (sio_bs_alloc_io_channel()).
  *
  * Every operation has a callback form, returning 0 (started: @cb runs exactly
- * once, never inside the call) or a negative errno (not started), and an
+ * once; metadata callbacks never inside the call, I/O callbacks inside it
+ * when the device completes there or nothing reaches the device, as a read
+ * of an unallocated cluster) or a negative errno (not started), and an
  * awaitable form `_await` for tasks (see spdk_io/async.h). Results other than
  * an rc (a store, a blob id, a blob handle) are written through an out
  * pointer before @cb runs.
@@ -168,11 +170,27 @@ int sio_bs_load(struct sio_blob_dev *dev, const char *bstype, struct sio_blob_st
 
 /**
  * sio_bs_unload() - Flush and close @bs, destroy its device, free it.
- * Context: the metadata thread, with no blob open and no channel held.
- * Return: 0 (started); -EINVAL; -EPERM wrong thread; -EBUSY blobs open or
- * channels held. Completion rc: 0; -EIO (the store is freed anyway).
+ * Context: the metadata thread, with no blob open; every channel must have
+ * been put back (the store completes only once the last one is gone).
+ * Return: 0 (started); -EINVAL; -EPERM wrong thread; -EBUSY blobs open or an
+ * unload already started. Completion rc: 0; -EIO (the store is freed anyway).
  */
 int sio_bs_unload(struct sio_blob_store *bs, sio_done_cb cb, void *cb_arg);
+
+/**
+ * sio_bs_destroy() - As sio_bs_unload(), after erasing both super block
+ * slots, so no later load finds the store.
+ * Context: the metadata thread, with no blob open. Return and completion: as unload.
+ */
+int sio_bs_destroy(struct sio_blob_store *bs, sio_done_cb cb, void *cb_arg);
+
+/**
+ * sio_bs_probe() - Whether @buf, the first 8 KiB of a device, holds a valid
+ * super block of a blobstore (of type @bstype unless NULL or empty): a cheap
+ * look before a full load.
+ * Context: any. Return: true or false.
+ */
+bool sio_bs_probe(const void *buf, size_t len, const char *bstype);
 
 /**
  * sio_bs_grow() - Take in the clusters the device gained since the store was
@@ -402,7 +420,7 @@ int sio_blob_decouple_parent(struct sio_blob_store *bs, sio_blob_id id, sio_done
  * nothing is allocated.
  * Context: any sio_thread with its channel. Return: 0 (started); -EINVAL
  * bad arguments or out of range; -EPERM write to a read-only blob; -ENOMEM
- * the channel's request pool (256) is exhausted. Completion rc: 0; -EIO;
+ * the channel's request pool (1024) is exhausted. Completion rc: 0; -EIO;
  * -ENOSPC no cluster left for a thin write.
  */
 int sio_blob_read(struct sio_blob *blob, struct sio_io_channel *ch, void *buf, uint64_t offset,
@@ -434,6 +452,7 @@ int sio_bs_init_await(struct sio_blob_dev *dev, const struct sio_bs_opts *opts,
 		      struct sio_blob_store **bsp);
 int sio_bs_load_await(struct sio_blob_dev *dev, const char *bstype, struct sio_blob_store **bsp);
 int sio_bs_unload_await(struct sio_blob_store *bs);
+int sio_bs_destroy_await(struct sio_blob_store *bs);
 int sio_bs_grow_await(struct sio_blob_store *bs);
 int sio_bs_set_super_await(struct sio_blob_store *bs, sio_blob_id id);
 int sio_blob_create_await(struct sio_blob_store *bs, const struct sio_blob_opts *opts,

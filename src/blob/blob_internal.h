@@ -28,7 +28,7 @@
 #define BS_MAX_XATTRS 64u
 #define BS_MAX_XATTR_VALUE 4000u
 #define BS_MAX_IOV 32
-#define BS_REQS_PER_CHANNEL 256u
+#define BS_REQS_PER_CHANNEL 1024u
 
 /* Blob flags, persisted. */
 #define BLOB_F_THIN 0x1u         /* clusters allocated on first write */
@@ -141,7 +141,7 @@ struct sio_blob_store {
 	void *copy_buf;                 /* one cluster, for copy-on-write under the lock */
 	bool locked;
 	TAILQ_HEAD(, bs_lock_waiter) lock_waiters;
-	uint32_t channels;              /* io channels handed out */
+	bool destroying;                /* unload erases the super block */
 	bool io_device_registered;
 	sio_done_cb unload_cb;
 	void *unload_cb_arg;

@@ -99,25 +99,15 @@ int bs_io_device_register(struct sio_blob_store *bs)
 
 struct sio_io_channel *sio_bs_alloc_io_channel(struct sio_blob_store *bs)
 {
-	struct sio_io_channel *ch;
-
 	if (bs == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
-	ch = sio_io_channel_get(bs);
-	if (ch != NULL)
-		__atomic_add_fetch(&bs->channels, 1, __ATOMIC_RELAXED);
-	return ch;
+	return sio_io_channel_get(bs);
 }
 
 void sio_bs_free_io_channel(struct sio_io_channel *ch)
 {
-	struct bs_channel *bch = sio_io_channel_get_ctx(ch);
-
-	if (bch == NULL)
-		return;
-	__atomic_sub_fetch(&bch->bs->channels, 1, __ATOMIC_RELAXED);
 	sio_io_channel_put(ch);
 }
 

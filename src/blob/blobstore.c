@@ -1292,11 +1292,48 @@ static int bs_unload_task(void *arg)
 	struct sio_blob_store *bs = arg;
 
 	bs_lock(bs);
-	bs->unload_rc = md_flush(bs);
+	if (bs->destroying)
+		bs->unload_rc = SIO_AWAIT_CALL(bs->dev->write_zeroes, bs->dev, bs->md_ch, 0,
+					       (uint64_t)2 * ppu(bs));
+	if (bs->unload_rc == 0)
+		bs->unload_rc = md_flush(bs);
 	bs_unlock(bs);
 	if (sio_io_device_unregister(bs, bs_unregistered) != 0)
 		bs_unregistered(bs);
 	return 0;
+}
+
+bool sio_bs_probe(const void *buf, size_t len, const char *bstype)
+{
+	struct bs_super_disk s;
+
+	if (buf == NULL || len < 2 * BS_PAGE)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		if (super_valid((const uint8_t *)buf + i * BS_PAGE, &s) &&
+		    (bstype == NULL || bstype[0] == 0 ||
+		     strncmp(bstype, s.bstype, sizeof(s.bstype)) == 0))
+			return true;
+	}
+	return false;
+}
+
+int sio_bs_destroy(struct sio_blob_store *bs, sio_done_cb cb, void *cb_arg)
+{
+	int rc;
+
+	if (bs == NULL)
+		return -EINVAL;
+	bs->destroying = true;
+	rc = sio_bs_unload(bs, cb, cb_arg);
+	if (rc != 0)
+		bs->destroying = false;
+	return rc;
+}
+
+int sio_bs_destroy_await(struct sio_blob_store *bs)
+{
+	return SIO_AWAIT_CALL(sio_bs_destroy, bs);
 }
 
 int sio_bs_unload(struct sio_blob_store *bs, sio_done_cb cb, void *cb_arg)
@@ -1305,7 +1342,7 @@ int sio_bs_unload(struct sio_blob_store *bs, sio_done_cb cb, void *cb_arg)
 		return -EINVAL;
 	if (!on_md_thread(bs))
 		return -EPERM;
-	if (bs->channels > 0 || bs->unload_cb)
+	if (bs->unload_cb)
 		return -EBUSY;
 	for (uint32_t i = 0; i < bs->max_blobs; i++) {
 		if (bs->blobs[i] && (bs->blobs[i]->open_ref || bs->blobs[i]->op_ref))

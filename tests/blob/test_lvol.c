@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lvol bdev module through the bdev API: an lvstore on a malloc bdev,
+ * thick and thin lvols written and read back at random offsets, snapshot
+ * (the snapshot keeps the old data), clone, inflate, decouple, resize,
+ * rename, read-only, delete, the lvstore renamed and destroyed; and, with
+ * --restart FILE, a store on an aio bdev over a file that a child process
+ * writes and then kills itself with SIGKILL: the parent's aio bdev over the
+ * same file is examined, the lvstore and lvols come back and read back what
+ * the child wrote and flushed.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "spdk_io/bdev.h"
+#include "spdk_io/bdev_module.h"
+#include "spdk_io/bdev_modules.h"
+#include "spdk_io/env.h"
+#include "spdk_io/lvol.h"
+
+int bdev_modules_init(void);
+void bdev_modules_fini(void);
+
+#define MIB (1024u * 1024u)
+#define BS 512u
+
+static struct sio_thread *g_thread;
+static char g_file[256];
+
+static int run_task(sio_task_fn fn, void *arg)
+{
+	struct sio_future f;
+	struct sio_task_opts o;
+
+	sio_task_opts_init(&o, sizeof(o));
+	o.stack_size = 256 * 1024;
+	assert_int_equal(sio_task_spawn(&o, fn, arg, &f), 0);
+	while (!sio_future_is_done(&f))
+		sio_thread_poll(g_thread, 0);
+	return sio_future_rc(&f);
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+static void ev_cb(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+}
+
+struct vol {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	uint64_t blocks;
+};
+
+static int vol_open(const char *name, bool write, struct vol *v)
+{
+	int rc = sio_bdev_open(name, write, ev_cb, NULL, &v->desc);
+
+	if (rc != 0)
+		return rc;
+	v->ch = sio_bdev_desc_get_io_channel(v->desc);
+	v->blocks = sio_bdev_get_num_blocks(sio_bdev_desc_get_bdev(v->desc));
+	return 0;
+}
+
+static void vol_close(struct vol *v)
+{
+	sio_io_channel_put(v->ch);
+	sio_bdev_close(v->desc);
+}
+
+static void check(struct vol *v, const uint8_t *shadow)
+{
+	uint8_t *rd = sio_dma_malloc(v->blocks * BS, 4096);
+
+	assert_int_equal(sio_bdev_read_blocks_await(v->desc, v->ch, rd, 0, v->blocks), 0);
+	assert_memory_equal(rd, shadow, v->blocks * BS);
+	sio_dma_free(rd);
+}
+
+static void random_writes(struct vol *v, uint8_t *shadow, int n, uint32_t seed)
+{
+	uint8_t *buf = sio_dma_malloc(256 * BS, 4096);
+
+	srand(seed);
+	for (int i = 0; i < n; i++) {
+		uint64_t len = 1 + (uint64_t)rand() % 256;
+		uint64_t off = (uint64_t)rand() % (v->blocks - len + 1);
+
+		fill(buf, len * BS, (uint32_t)rand());
+		assert_int_equal(sio_bdev_write_blocks_await(v->desc, v->ch, buf, off, len), 0);
+		memcpy(shadow + off * BS, buf, len * BS);
+	}
+	sio_dma_free(buf);
+}
+
+static int t_lvol(void *arg)
+{
+	struct sio_bdev_malloc_opts mo;
+	char lvs_uuid[37], thick[37], thin[37], snap[37], clone[37];
+	struct vol v, s, c;
+	uint64_t bytes = 8 * MIB;
+	uint8_t *orig = calloc(1, bytes), *cur, *cl;
+	struct sio_bdev *b;
+
+	sio_bdev_malloc_opts_init(&mo, sizeof(mo));
+	mo.name = "Malloc0";
+	mo.block_size = BS;
+	mo.num_blocks = 64 * MIB / BS;
+	assert_int_equal(sio_bdev_malloc_create(&mo, NULL), 0);
+	assert_int_equal(sio_lvs_create_await("Malloc0", "lvs0", MIB, lvs_uuid), 0);
+	assert_int_equal(sio_lvs_create_await("Malloc0", "lvs1", MIB, NULL), -EBUSY);
+	assert_int_equal(sio_lvs_create_await("nope", "lvs1", MIB, NULL), -ENOENT);
+	assert_string_equal(sio_lvs_find(lvs_uuid), "lvs0");
+	assert_int_equal(sio_lvol_create_await("lvs0", "thick", bytes, false, thick), 0);
+	assert_int_equal(sio_lvol_create_await("lvs0", "thin", 16 * MIB, true, thin), 0);
+	assert_int_equal(sio_lvol_create_await("lvs0", "thin", MIB, true, NULL), -EEXIST);
+	assert_int_equal(sio_lvol_create_await("lvs0", "zero", 0, true, NULL), -EINVAL);
+	b = sio_bdev_get_by_name("lvs0/thick");
+	assert_non_null(b);
+	assert_string_equal(sio_bdev_get_name(b), thick);
+	assert_int_equal(sio_bdev_get_num_blocks(b), bytes / BS);
+
+	/* data on the thick lvol, read back */
+	assert_int_equal(vol_open("lvs0/thick", true, &v), 0);
+	assert_int_equal(sio_bdev_write_blocks_await(v.desc, v.ch, orig, 0, v.blocks), 0);
+	random_writes(&v, orig, 100, 1);
+	check(&v, orig);
+	/* thin: zeroes, then data */
+	{
+		struct vol t;
+		uint8_t *ts = calloc(1, 16 * MIB);
+
+		assert_int_equal(vol_open(thin, true, &t), 0);
+		check(&t, ts);
+		random_writes(&t, ts, 50, 2);
+		check(&t, ts);
+		vol_close(&t);
+		free(ts);
+	}
+	/* snapshot keeps the old data; the origin copies on write */
+	assert_int_equal(sio_lvol_snapshot_await("lvs0/thick", "snap", snap), 0);
+	cur = malloc(bytes);
+	memcpy(cur, orig, bytes);
+	random_writes(&v, cur, 100, 3);
+	check(&v, cur);
+	assert_int_equal(vol_open("lvs0/snap", false, &s), 0);
+	check(&s, orig);
+	assert_int_equal(sio_lvol_delete_await("lvs0/snap"), -EBUSY);
+	/* clone of the snapshot */
+	assert_int_equal(sio_lvol_clone_await("lvs0/snap", "clone", clone), 0);
+	assert_int_equal(sio_lvol_clone_await("lvs0/thick", "bad", NULL), -EINVAL);
+	assert_int_equal(vol_open(clone, true, &c), 0);
+	cl = malloc(bytes);
+	memcpy(cl, orig, bytes);
+	check(&c, cl);
+	random_writes(&c, cl, 50, 4);
+	check(&c, cl);
+	check(&s, orig);
+	/* inflate the clone, decouple the origin: data intact */
+	assert_int_equal(sio_lvol_inflate_await(clone), 0);
+	check(&c, cl);
+	assert_int_equal(sio_lvol_decouple_parent_await("lvs0/thick"), 0);
+	check(&v, cur);
+	vol_close(&s);
+	assert_int_equal(sio_lvol_delete_await("lvs0/snap"), 0);
+	assert_null(sio_bdev_get_by_name("lvs0/snap"));
+	check(&v, cur);
+	check(&c, cl);
+	vol_close(&c);
+	vol_close(&v);
+	/* resize, rename, read-only */
+	assert_int_equal(sio_lvol_resize_await("lvs0/thick", 12 * MIB), 0);
+	assert_int_equal(sio_bdev_get_num_blocks(sio_bdev_get_by_name(thick)), 12 * MIB / BS);
+	assert_int_equal(sio_lvol_rename_await("lvs0/thick", "big"), 0);
+	assert_non_null(sio_bdev_get_by_name("lvs0/big"));
+	assert_null(sio_bdev_get_by_name("lvs0/thick"));
+	assert_int_equal(sio_lvs_rename_await("lvs0", "store"), 0);
+	assert_non_null(sio_bdev_get_by_name("store/big"));
+	assert_int_equal(sio_lvol_set_read_only_await("store/big"), 0);
+	assert_int_equal(vol_open("store/big", true, &v), 0);
+	{
+		uint8_t one[BS] = {0};
+
+		assert_int_not_equal(sio_bdev_write_blocks_await(v.desc, v.ch, one, 0, 1), 0);
+		v.blocks = bytes / BS;
+		check(&v, cur);
+	}
+	vol_close(&v);
+	assert_int_equal(sio_lvol_delete_await(clone), 0);
+	assert_int_equal(sio_lvs_destroy_await("store"), 0);
+	assert_null(sio_bdev_get_by_name("store/big"));
+	assert_null(sio_lvs_find(lvs_uuid));
+	free(orig);
+	free(cur);
+	free(cl);
+	return 0;
+}
+
+static void test_lvol(void **state)
+{
+	assert_int_equal(run_task(t_lvol, NULL), 0);
+}
+
+/* ---- restart: a child writes and is killed; the parent finds the lvols ---- */
+
+#define RS_BYTES (16u * MIB)
+
+static void aio_create(const char *name)
+{
+	struct sio_bdev_aio_opts ao;
+
+	sio_bdev_aio_opts_init(&ao, sizeof(ao));
+	ao.name = name;
+	ao.filename = g_file;
+	ao.block_size = BS;
+	assert_int_equal(sio_bdev_aio_create(&ao, NULL), 0);
+}
+
+static int t_child(void *arg)
+{
+	struct vol v;
+	uint8_t *buf = sio_dma_malloc(4 * MIB, 4096);
+
+	aio_create("aio0");
+	assert_int_equal(sio_lvs_create_await("aio0", "plvs", MIB, NULL), 0);
+	assert_int_equal(sio_lvol_create_await("plvs", "a", 4 * MIB, false, NULL), 0);
+	assert_int_equal(sio_lvol_create_await("plvs", "b", 8 * MIB, true, NULL), 0);
+	assert_int_equal(vol_open("plvs/a", true, &v), 0);
+	fill(buf, 4 * MIB, 100);
+	assert_int_equal(sio_bdev_write_blocks_await(v.desc, v.ch, buf, 0, v.blocks), 0);
+	assert_int_equal(sio_bdev_flush_blocks_await(v.desc, v.ch, 0, v.blocks), 0);
+	vol_close(&v);
+	assert_int_equal(vol_open("plvs/b", true, &v), 0);
+	fill(buf, MIB, 200);
+	/* thin: a cluster allocated by this write, in the middle of the volume */
+	assert_int_equal(sio_bdev_write_blocks_await(v.desc, v.ch, buf, 3 * MIB / BS, MIB / BS), 0);
+	assert_int_equal(sio_bdev_flush_blocks_await(v.desc, v.ch, 0, v.blocks), 0);
+	assert_int_equal(sio_lvol_snapshot_await("plvs/b", "bsnap", NULL), 0);
+	/* no unload, no close: the power goes */
+	kill(getpid(), SIGKILL);
+	return 0;
+}
+
+static int t_parent(void *arg)
+{
+	struct vol v;
+	uint8_t *buf = sio_dma_malloc(4 * MIB, 4096), *rd = sio_dma_malloc(8 * MIB, 4096);
+
+	aio_create("aio1");
+	{
+		struct sio_future f;
+
+		assert_int_equal(sio_future_init(&f), 0);
+		assert_int_equal(sio_bdev_wait_for_examine(sio_future_cb, &f), 0);
+		assert_int_equal(sio_await(&f), 0);
+	}
+	assert_non_null(sio_bdev_get_by_name("plvs/a"));
+	assert_non_null(sio_bdev_get_by_name("plvs/bsnap"));
+	assert_int_equal(vol_open("plvs/a", false, &v), 0);
+	fill(buf, 4 * MIB, 100);
+	assert_int_equal(sio_bdev_read_blocks_await(v.desc, v.ch, rd, 0, v.blocks), 0);
+	assert_memory_equal(rd, buf, 4 * MIB);
+	vol_close(&v);
+	assert_int_equal(vol_open("plvs/b", false, &v), 0);
+	assert_int_equal(v.blocks, 8 * MIB / BS);
+	assert_int_equal(sio_bdev_read_blocks_await(v.desc, v.ch, rd, 0, v.blocks), 0);
+	fill(buf, MIB, 200);
+	assert_memory_equal(rd + 3 * MIB, buf, MIB);
+	for (size_t i = 0; i < 8 * MIB; i++) {
+		if (i < 3 * MIB || i >= 4 * MIB)
+			assert_int_equal(rd[i], 0);
+	}
+	vol_close(&v);
+	assert_int_equal(sio_lvs_destroy_await("plvs"), 0);
+	sio_dma_free(buf);
+	sio_dma_free(rd);
+	return 0;
+}
+
+static void test_restart(void **state)
+{
+	pid_t pid;
+	int st;
+	FILE *f;
+
+	if (g_file[0] == 0)
+		skip();
+	f = fopen(g_file, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), RS_BYTES), 0);
+	fclose(f);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		run_task(t_child, NULL);
+		_exit(3); /* not reached: the child kills itself */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	assert_int_equal(run_task(t_parent, NULL), 0);
+	unlink(g_file);
+}
+
+static int setup(void **state)
+{
+	g_thread = sio_thread_attach("lvol_ut");
+	sio_lvol_set_examine(true);
+	return g_thread && bdev_modules_init() == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	bdev_modules_fini();
+	for (int i = 0; i < 10; i++)
+		sio_thread_poll(g_thread, 0);
+	sio_thread_exit(g_thread);
+	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
+		sio_thread_poll(g_thread, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lvol),
+		cmocka_unit_test(test_restart),
+	};
+
+	snprintf(g_file, sizeof(g_file), "/tmp/sio_lvol_restart_%d.img", (int)getpid());
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
