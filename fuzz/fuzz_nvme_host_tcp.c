@@ -36,7 +36,7 @@ struct conn {
 	struct sio_sock *sock;
 	struct nvme_tcp_rx rx;
 	struct nvme_tcp_params params;
-	uint8_t data[16384];        /* in-capsule / H2C data lands here */
+	uint8_t data[16384] __attribute__((aligned(64))); /* in-capsule / H2C data lands here */
 	struct iovec data_iov;
 	int index;
 	bool hijacked;              /* the input took over: no more answers */

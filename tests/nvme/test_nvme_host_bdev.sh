@@ -93,7 +93,7 @@ echo "   target killed"
 sleep 1
 start_tgt "$PORT"
 echo "   target restarted"
-wait "$HPID"; rc=$?; HPID=""
+rc=0; wait "$HPID" || rc=$?; HPID=""
 grep -E "reconnect|lost|Nvme0n1 " "$T/bperf2.log" | head -5 || true
 [[ $rc == 0 ]] || { cat "$T/bperf2.log"; exit 1; }
 python3 - "$T/v2.json" <<'PY'

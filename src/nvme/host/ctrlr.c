@@ -413,6 +413,12 @@ static int admin_poller(void *arg)
 	struct sio_nvme_ctrlr *ctrlr = arg;
 	uint64_t now = sio_get_ticks();
 
+	if (ctrlr->adminq->failed_pending) {
+		/* The transport saw the connection fail where it could not act. */
+		nvme_qpair_transport_failed(ctrlr->adminq, ctrlr->adminq->fail_rc);
+		if (ctrlr->state == NVME_CTRLR_DETACHING)
+			return 1;
+	}
 	if (ctrlr->state == NVME_CTRLR_INIT || ctrlr->state == NVME_CTRLR_RESETTING) {
 		if (ctrlr->csts_recheck && ctrlr->init_step == INIT_WAIT_RDY) {
 			ctrlr->csts_recheck = false;

@@ -91,18 +91,20 @@ static void desc_parse(struct sio_nvme_ns *ns, const uint8_t *buf)
 	size_t off = 0;
 
 	ns->has_uuid = false;
-	while (off + sizeof(struct sio_nvme_ns_id_desc) <= SIO_NVME_IDENTIFY_DATA_SIZE) {
-		const struct sio_nvme_ns_id_desc *d = (const void *)(buf + off);
+	/* Descriptors follow each other at any byte offset: read them as bytes
+	 * (NIDT, NIDL, 2 reserved, then NIDL bytes), never through the struct. */
+	while (off + 4 <= SIO_NVME_IDENTIFY_DATA_SIZE) {
+		uint8_t nidt = buf[off], nidl = buf[off + 1];
 
-		if (d->nidt == 0 || d->nidl == 0)
+		if (nidt == 0 || nidl == 0)
 			break;
-		if (off + 4 + d->nidl > SIO_NVME_IDENTIFY_DATA_SIZE)
+		if (off + 4 + nidl > SIO_NVME_IDENTIFY_DATA_SIZE)
 			break;
-		if (d->nidt == SIO_NVME_NIDT_UUID && d->nidl == SIO_NVME_NIDL_UUID) {
-			memcpy(ns->uuid, d->nid, 16);
+		if (nidt == SIO_NVME_NIDT_UUID && nidl == SIO_NVME_NIDL_UUID) {
+			memcpy(ns->uuid, buf + off + 4, 16);
 			ns->has_uuid = true;
 		}
-		off += 4 + d->nidl;
+		off += 4u + nidl;
 	}
 }
 

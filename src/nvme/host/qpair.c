@@ -245,10 +245,13 @@ void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc)
 	bool was_connected = qpair->state == NVME_QPAIR_CONNECTED;
 
 	if (qpair->state == NVME_QPAIR_FAILED || qpair->state == NVME_QPAIR_DESTROYING ||
-	    qpair->state == NVME_QPAIR_DISCONNECTED)
+	    qpair->state == NVME_QPAIR_DISCONNECTED) {
+		qpair->failed_pending = false;
 		return;
+	}
 	SIO_DEBUGLOG(NVME_LOG, "qpair %u failed: %d", qpair->qid, rc);
 	qpair->failed_pending = false;
+	qpair->fail_rc = rc;
 	qpair->ops->qpair_disconnect(qpair);
 	nvme_qpair_set_state(qpair, NVME_QPAIR_FAILED);
 	nvme_qpair_abort_outstanding(qpair, -ECONNRESET);

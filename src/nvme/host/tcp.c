@@ -142,13 +142,27 @@ static void tcp_fail(struct tcp_qpair *tq, int rc)
 	nvme_qpair_transport_failed(&tq->qp, rc);
 }
 
+/*
+ * A send failed: the connection is gone. Send completions run inside the
+ * sock layer's flush, which still holds the socket, so it is not closed
+ * here: the queue pair's poller (admin or housekeeping) fails it shortly,
+ * and the readable callback usually sees the same error first.
+ */
+static void send_failed(struct tcp_qpair *tq, int rc)
+{
+	if (tq->conn == TCP_CONN_IDLE || tq->qp.failed_pending)
+		return;
+	tq->qp.failed_pending = true;
+	tq->qp.fail_rc = rc;
+}
+
 static void ctl_sent(void *arg, int rc)
 {
 	struct tcp_qpair *tq = arg;
 
 	tq->ctl_pending = false;
-	if (rc != 0 && rc != -ECANCELED && tq->conn != TCP_CONN_IDLE)
-		tcp_fail(tq, rc);
+	if (rc != 0 && rc != -ECANCELED)
+		send_failed(tq, rc);
 }
 
 static int conn_deadline(void *arg)
@@ -179,6 +193,8 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 
 	if (tq->conn != TCP_CONN_IDLE)
 		return -EBUSY;
+	qp->failed_pending = false;
+	qp->fail_rc = 0;
 	port = strtol(ctrlr->trid.trsvcid, &end, 10);
 	if (*end != '\0' || port < 1 || port > 65535)
 		return -EINVAL;
@@ -255,7 +271,7 @@ static void tcp_qpair_disconnect(struct sio_nvme_qpair *qp)
 	/* Past the ICReq stage the core's Connect command carries the connect
 	 * callback (it is aborted next); before it, this does. */
 	if (ic)
-		tcp_conn_finish(tq, -ECONNRESET);
+		tcp_conn_finish(tq, tq->qp.fail_rc ? tq->qp.fail_rc : -ECONNRESET);
 }
 
 /* ---- send ---- */
@@ -324,7 +340,7 @@ static void req_send_done(void *arg, int rc)
 	treq->pending_sends--;
 	if (rc != 0) {
 		if (rc != -ECANCELED)
-			tcp_fail(tq, rc);
+			send_failed(tq, rc);
 		return;
 	}
 	if (req->state != NVME_REQ_OUTSTANDING)
@@ -333,7 +349,7 @@ static void req_send_done(void *arg, int rc)
 		treq->r2t_waiting = false;
 		rc = send_h2c(tq, req);
 		if (rc != 0)
-			tcp_fail(tq, rc);
+			send_failed(tq, rc);
 		return;
 	}
 	try_complete(tq, req);
