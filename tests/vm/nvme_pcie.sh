@@ -13,10 +13,12 @@ ID=$SIO_BUILD_ROOT/tools/nvme_identify/sio_nvme_identify
 PERF=$SIO_BUILD_ROOT/tools/nvme_perf/sio_nvme_perf
 BPERF=$SIO_BUILD_ROOT/tools/bdevperf/sio_bdevperf
 [[ -x $T ]] || vm_skip "$T is not built"
-vm_main --vfio-nvme 64,32 --timeout 240 -- "$@"
+vm_main --vfio-nvme 64,32 --vfio-nvme 16 --timeout 240 -- "$@"
 
 BDF=${RIV_VFIO_BDFS%% *}
+BDF2=${RIV_VFIO_BDFS##* }
 TRID="trtype:PCIe traddr:$BDF"
+TRID2="trtype:PCIe traddr:$BDF2"
 
 vm_step "driver test, plain memory ($BDF, 2 namespaces)" "$T" --min-ns=2 "$BDF"
 
@@ -36,12 +38,15 @@ identify() {
 }
 [[ -x $ID ]] && vm_step "sio_nvme_identify -r '$TRID'" identify
 
+# Two controllers in one process: their IOMMU groups share the env's container.
 perf() {
-	"$PERF" -r "$TRID" -q 32 -o 4096 -w randread -t 2 --results-json "$VM_LOG_DIR/perf.json" \
-		| tee "$VM_LOG_DIR/perf.txt" | tail -5
+	"$PERF" -r "$TRID" -r "$TRID2" -q 32 -o 4096 -w randread -t 2 \
+		--results-json "$VM_LOG_DIR/perf.json" | tee "$VM_LOG_DIR/perf.txt" | tail -6
 	grep -q '"iops"' "$VM_LOG_DIR/perf.json"
+	grep -q "PCIe ($BDF" "$VM_LOG_DIR/perf.txt"
+	grep -q "PCIe ($BDF2" "$VM_LOG_DIR/perf.txt"
 }
-[[ -x $PERF ]] && vm_step "sio_nvme_perf -r '$TRID' 4 KiB randread QD32" perf
+[[ -x $PERF ]] && vm_step "sio_nvme_perf 4 KiB randread QD32 on two PCIe controllers at once" perf
 
 # The nvme bdev over PCIe: verify on both namespaces, 4 KiB and 1 MiB (larger
 # than the controller's 512 KiB MDTS: the bdev layer splits it).

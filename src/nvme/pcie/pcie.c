@@ -71,6 +71,7 @@ struct pcie_hwq {
 	struct sio_nvme_cmd *sq;
 	struct sio_nvme_cpl *cq;
 	uint64_t sq_iova, cq_iova;
+	uint8_t *lists;              /* the queue pair's PRP list / SGL pages (see pcie_qpair) */
 	uint32_t conn_seq;           /* (Q) which connect an answer belongs to */
 	bool shadow;                 /* (C) created with shadow doorbells */
 };
@@ -157,11 +158,6 @@ static inline struct pcie_qpair *pq_of(struct sio_nvme_qpair *qp)
 static inline struct pcie_req *preq_of(struct nvme_request *req)
 {
 	return (struct pcie_req *)req->tctx;
-}
-
-static inline __attribute__((unused)) struct nvme_request *req_of_preq(struct pcie_req *pr)
-{
-	return (struct nvme_request *)((uint8_t *)pr - offsetof(struct nvme_request, tctx));
 }
 
 /* ---- registers ---- */
@@ -300,6 +296,7 @@ static void hwq_put(struct pcie_hwq *h)
 		return;
 	sio_dma_free(h->sq);
 	sio_dma_free(h->cq);
+	sio_dma_free(h->lists);
 	pc_put(h->pc);
 	free(h);
 }
@@ -989,6 +986,7 @@ static int lists_alloc(struct pcie_qpair *pq)
 		return -EFAULT;
 	}
 	pq->lists_iova = r.iova;
+	pq->hwq->lists = pq->lists;
 	return 0;
 }
 
@@ -1003,14 +1001,13 @@ static void pcie_qpair_destroy(struct sio_nvme_qpair *qp)
 	if (qp->qid == 0)
 		h->pc->adminq = NULL;
 	/* An I/O queue still existing on the controller is deleted there
-	 * before its memory goes (the job holds the memory). */
-	if (qp->qid != 0 && !h->pc->detached)
+	 * before its memory goes: the job holds the queues and the list pages,
+	 * which commands the core already completed as aborted may still be
+	 * using until the Delete I/O SQ completes. (Their data buffers are the
+	 * caller's: free a queue pair with nothing in flight.) */
+	if (qp->qid != 0)
 		(void)job_send(h, PCIE_JOB_DELETE, 0);
 	hwq_put(h);
-	/* The list pages may still be read by a controller that has not yet
-	 * deleted the queue; commands on it were all completed or aborted, and
-	 * the controller fetches an SGL/PRP list only while running a command. */
-	sio_dma_free(pq->lists);
 	free(pq);
 }
 
