@@ -613,6 +613,83 @@ static int stall_test(const char *prefix)
 	return 0;
 }
 
+/*
+ * --events=PREFIX, with a script changing the target (tests/vm): namespace 2
+ * disabled (PREFIX.nsgone): an async event, the namespace list refreshed,
+ * namespace 2 inactive; the target's port removed (PREFIX.portgone): the
+ * controller fails; the port back (PREFIX.portback): a reset reconnects and
+ * I/O works.
+ */
+static int g_events[8];
+
+static void event_cb(void *arg, struct sio_nvme_ctrlr *ctrlr, enum sio_nvme_ctrlr_event ev,
+		     const struct sio_nvme_cpl *cpl)
+{
+	if ((unsigned)ev < 8)
+		g_events[ev]++;
+}
+
+static bool wait_file(const char *prefix, const char *ext, int secs)
+{
+	for (uint64_t end = now_ms() + (uint64_t)secs * 1000; now_ms() < end;) {
+		if (file_exists(prefix, ext))
+			return true;
+		sio_thread_poll(sio_thread_get_current(), 0);
+	}
+	return false;
+}
+
+static int events_test(const char *prefix)
+{
+	struct io_rec r;
+	uint8_t *buf = calloc(1, 4096);
+	int reset = 0;
+
+	g_opts.keep_alive_timeout_ms = 2000;
+	g_opts.command_timeout_ms = 3000;
+	g_opts.connect_timeout_ms = 3000;
+	CHECK(sio_nvme_ctrlr_connect_blocking(&g_trid, &g_opts, &g_ctrlr) == 0);
+	CHECK(sio_nvme_ctrlr_set_event_cb(g_ctrlr, event_cb, NULL) == 0);
+	CHECK(sio_nvme_ns_is_active(sio_nvme_ctrlr_get_ns(g_ctrlr, 2)));
+	CHECK(sio_nvme_ctrlr_alloc_io_qpair_blocking(g_ctrlr, NULL, &g_qp) == 0);
+	g_ns = sio_nvme_ctrlr_get_ns(g_ctrlr, 1);
+	touch(prefix, "ready");
+	CHECK(wait_file(prefix, "nsgone", 60));
+	for (uint64_t end = now_ms() + 20000; now_ms() < end &&
+	     sio_nvme_ns_is_active(sio_nvme_ctrlr_get_ns(g_ctrlr, 2));)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	CHECK(!sio_nvme_ns_is_active(sio_nvme_ctrlr_get_ns(g_ctrlr, 2)));
+	CHECK(g_events[SIO_NVME_CTRLR_EVENT_AER] >= 1 && g_events[SIO_NVME_CTRLR_EVENT_NS_CHANGED] >= 1);
+	CHECK(sio_nvme_ns_is_active(g_ns));
+	printf("# namespace 2 disabled on the target: AER, list refreshed, ns 2 inactive\n");
+	touch(prefix, "nsok");
+	CHECK(wait_file(prefix, "portgone", 60));
+	for (uint64_t end = now_ms() + 30000; now_ms() < end && !sio_nvme_ctrlr_is_failed(g_ctrlr);)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	CHECK(sio_nvme_ctrlr_is_failed(g_ctrlr));
+	CHECK(g_events[SIO_NVME_CTRLR_EVENT_FAILED] >= 1);
+	printf("# port removed on the target: controller failed\n");
+	touch(prefix, "failok");
+	CHECK(wait_file(prefix, "portback", 60));
+	for (uint64_t end = now_ms() + 30000; now_ms() < end && reset != 1;) {
+		reset = 0;
+		if (sio_nvme_ctrlr_reset(g_ctrlr, reset_cb, &reset) != 0)
+			break;
+		poll_until(&reset, 1);
+	}
+	CHECK(reset == 1);
+	memset(&r, 0, sizeof(r));
+	CHECK(sio_nvme_ns_write(g_ns, g_qp, buf, 0, 1, 0, io_cb, &r) == 0);
+	CHECK(poll_until(&r.calls, 1) && r.rc == 0);
+	printf("# port back: reset reconnected, I/O works\n");
+	CHECK(sio_nvme_qpair_free(g_qp) == 0);
+	g_qp = NULL;
+	CHECK(sio_nvme_ctrlr_detach_blocking(g_ctrlr) == 0);
+	g_ctrlr = NULL;
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,7 +708,7 @@ int main(int argc, char **argv)
 	const char *trid = getenv("SIO_NVME_TEST_TRID");
 	char err[256];
 	struct sio_thread *t;
-	const char *stall = NULL;
+	const char *stall = NULL, *events = NULL;
 	int rc;
 
 	sio_nvme_ctrlr_opts_init(&g_opts, sizeof(g_opts));
@@ -639,6 +716,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--digest") == 0) {
 			g_opts.header_digest = true;
 			g_opts.data_digest = true;
+		} else if (strncmp(argv[i], "--events=", 9) == 0) {
+			events = argv[i] + 9;
 		} else if (strncmp(argv[i], "--stall=", 8) == 0) {
 			stall = argv[i] + 8;
 		} else if (strncmp(argv[i], "--min-ns=", 9) == 0) {
@@ -658,7 +737,8 @@ int main(int argc, char **argv)
 	t = sio_thread_attach("nvme_host_test");
 	if (t == NULL)
 		return 2;
-	rc = stall != NULL ? stall_test(stall) : cmocka_run_group_tests(tests, NULL, NULL);
+	rc = stall != NULL ? stall_test(stall) : events != NULL ? events_test(events) :
+	     cmocka_run_group_tests(tests, NULL, NULL);
 	if (g_ctrlr != NULL) {
 		if (g_qp != NULL)
 			sio_nvme_qpair_free(g_qp);

@@ -33,3 +33,17 @@ vm_step "our host, no digests: connect, identify, I/O verified, errors, discover
 	"$HOST_TEST" --min-ns=2 "$TRID"
 vm_step "our host, header and data digests: the same" "$HOST_TEST" --digest --min-ns=2 "$TRID"
 vm_step "stop the capture" vm_capture_stop tcp
+
+events() {
+	local p=$VM_TMP/ev cfg=/sys/kernel/config/nvmet
+	"$HOST_TEST" --events="$p" "$TRID" &
+	local pid=$!
+	vm_wait_for "host connected" 60 test -e "$p.ready"
+	echo 0 >"$cfg/subsystems/$NQN/namespaces/2/enable"; touch "$p.nsgone"
+	vm_wait_for "host saw the namespace go" 60 test -e "$p.nsok"
+	rm "$cfg/ports/1/subsystems/$NQN"; touch "$p.portgone"
+	vm_wait_for "host saw the controller fail" 60 test -e "$p.failok"
+	ln -s "$cfg/subsystems/$NQN" "$cfg/ports/1/subsystems/$NQN"; touch "$p.portback"
+	wait "$pid"
+}
+vm_step "our host: namespace disabled (async event), port removed (failure) and re-added (reset)" events

@@ -159,6 +159,7 @@ struct sio_nvme_ctrlr {
 	pthread_mutex_t lock;
 	TAILQ_HEAD(, sio_nvme_qpair) io_qpairs;
 	uint8_t *qid_used;                 /* [num_io_queues + 1], under lock */
+	uint32_t next_qid;                 /* where the round-robin search starts (0-based), under lock */
 	/* Init / reset / detach sequencing */
 	sio_nvme_connect_cb connect_cb;
 	void *connect_arg;

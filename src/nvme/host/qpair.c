@@ -386,9 +386,16 @@ static int qid_take(struct sio_nvme_ctrlr *ctrlr)
 	if (ctrlr->qid_used == NULL) {
 		qid = -ENOMEM;
 	} else {
-		for (uint32_t i = 1; i <= ctrlr->num_io_queues; i++) {
+		/* Round robin, not lowest free: a target tears a closed queue down
+		 * asynchronously (the kernel's answers a Connect of a queue ID it
+		 * still holds with Command Sequence Error), so a freed ID is the
+		 * last one taken again. */
+		for (uint32_t k = 0; k < ctrlr->num_io_queues; k++) {
+			uint32_t i = (ctrlr->next_qid + k) % ctrlr->num_io_queues + 1;
+
 			if (!ctrlr->qid_used[i]) {
 				ctrlr->qid_used[i] = 1;
+				ctrlr->next_qid = i % ctrlr->num_io_queues;
 				qid = (int)i;
 				break;
 			}
