@@ -436,6 +436,14 @@ static int qpair_housekeeping(void *arg)
 	return 0;
 }
 
+static void qpair_release_msg(void *arg)
+{
+	struct sio_nvme_qpair *qpair = arg;
+
+	nvme_qpair_fini(qpair);
+	qpair->ops->qpair_destroy(qpair);
+}
+
 struct alloc_ctx {
 	struct sio_nvme_qpair *qpair;
 	sio_nvme_qpair_cb cb;
@@ -448,10 +456,19 @@ static void alloc_connected(void *arg, int rc)
 
 	free(arg);
 	if (rc != 0) {
-		nvme_qpair_set_state(a.qpair, NVME_QPAIR_DESTROYING);
-		a.qpair->ops->qpair_disconnect(a.qpair);
-		nvme_qpair_abort_all(a.qpair, -ECANCELED);
-		qpair_release(a.qpair);
+		struct sio_nvme_qpair *qp = a.qpair;
+
+		nvme_qpair_set_state(qp, NVME_QPAIR_DESTROYING);
+		qp->ops->qpair_disconnect(qp);
+		nvme_qpair_abort_all(qp, -ECANCELED);
+		qpair_unlink(qp);
+		/* This runs inside the failed Connect's completion (and the
+		 * transport's receive path under it): the memory goes at the
+		 * thread's next turn, or with the last controller message. */
+		if (__atomic_load_n(&qp->pending_msgs, __ATOMIC_ACQUIRE) != 0)
+			qp->release_pending = true;
+		else if (sio_thread_send_msg(qp->thread, qpair_release_msg, qp) != 0)
+			qpair_release_msg(qp);
 		a.cb(a.cb_arg, rc, NULL);
 		return;
 	}
@@ -591,14 +608,6 @@ int sio_nvme_ctrlr_alloc_io_qpair_blocking(struct sio_nvme_ctrlr *ctrlr,
 		rc = sio_block_on(&w.f);
 	*out = rc == 0 ? w.qpair : NULL;
 	return rc;
-}
-
-static void qpair_release_msg(void *arg)
-{
-	struct sio_nvme_qpair *qpair = arg;
-
-	nvme_qpair_fini(qpair);
-	qpair->ops->qpair_destroy(qpair);
 }
 
 int sio_nvme_qpair_free(struct sio_nvme_qpair *qpair)
