@@ -22,8 +22,8 @@
  *              first ready task is resumed and each one, having submitted,
  *              parks straight into the next ready one (the last into the
  *              scheduler): one switch per I/O instead of two, with ordinary
- *              frames. The library does not do this: a completion resumes
- *              its task inside the completing call (include/spdk_io/async.h)
+ *              frames. The library does this for awaited bdev I/O since
+ *              2026-12-06 (docs/async.md, "Awaited bdev I/O")
  *   task-flat  the best case for any stackful design: the task parks with
  *              inline assembly in its own loop (no frame above it), and the
  *              switch keeps the return-stack predictor balanced (the resume
