@@ -8,6 +8,7 @@
  * errors early).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,8 @@ struct ram_dev {
 	bool fault_armed;
 	uint64_t writes_left;
 	uint32_t tear_blocks;
-	uint64_t writes;         /* write operations seen */
+	uint64_t writes;         /* write operations seen (atomic) */
+	pthread_mutex_t lock;    /* the fault fields */
 };
 
 static struct ram_dev *ram(struct sio_blob_dev *d)
@@ -48,6 +50,7 @@ static void ram_unregistered(void *io_device)
 	struct ram_dev *r = io_device;
 
 	r->magic = 0;
+	pthread_mutex_destroy(&r->lock);
 	free(r->data);
 	free(r->image);
 	free(r);
@@ -92,6 +95,10 @@ static void apply_zero(uint8_t *base, uint64_t off, uint64_t len, void *arg)
 	memset(base + off, 0, len);
 }
 
+static void ram_fault_step(struct ram_dev *r, uint64_t lba, uint64_t count,
+			   void (*apply)(uint8_t *base, uint64_t off, uint64_t len, void *ctx),
+			   void *ctx);
+
 /*
  * The write path: the image (when armed) must reflect the media *before*
  * the faulting write plus its torn prefix, so the image is taken first and
@@ -103,8 +110,27 @@ static void ram_write_common(struct ram_dev *r, uint64_t lba, uint64_t count,
 {
 	uint64_t bl = r->dev.blocklen;
 
-	r->writes++;
-	if (r->fault_armed && r->image == NULL) {
+	/*
+	 * Several threads may write at once (each to its own blocks): the
+	 * counter is atomic, and the power-cut bookkeeping, meant for
+	 * single-threaded sweeps, runs under the mutex.
+	 */
+	__atomic_add_fetch(&r->writes, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&r->fault_armed, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&r->lock);
+		ram_fault_step(r, lba, count, apply, ctx);
+		pthread_mutex_unlock(&r->lock);
+	}
+	apply(r->data, lba * bl, count * bl, ctx);
+}
+
+static void ram_fault_step(struct ram_dev *r, uint64_t lba, uint64_t count,
+			   void (*apply)(uint8_t *base, uint64_t off, uint64_t len, void *ctx),
+			   void *ctx)
+{
+	uint64_t bl = r->dev.blocklen;
+
+	if (r->image == NULL) {
 		if (r->writes_left > 0) {
 			r->writes_left--;
 		} else {
@@ -119,7 +145,6 @@ static void ram_write_common(struct ram_dev *r, uint64_t lba, uint64_t count,
 			}
 		}
 	}
-	apply(r->data, lba * bl, count * bl, ctx);
 }
 
 static int ram_readv(struct sio_blob_dev *d, struct sio_io_channel *ch, struct iovec *iov,
@@ -219,6 +244,7 @@ int sio_blob_ram_dev_create(uint32_t blocklen, uint64_t blockcnt, const void *im
 	if (image)
 		memcpy(r->data, image, blocklen * blockcnt);
 	r->magic = RAM_DEV_MAGIC;
+	pthread_mutex_init(&r->lock, NULL);
 	r->dev.blocklen = blocklen;
 	r->dev.blockcnt = blockcnt;
 	r->dev.create_channel = ram_create_channel;
@@ -248,11 +274,13 @@ int sio_blob_ram_dev_set_fault(struct sio_blob_dev *dev, uint64_t writes_left,
 
 	if (r == NULL)
 		return -EINVAL;
+	pthread_mutex_lock(&r->lock);
 	free(r->image);
 	r->image = NULL;
-	r->fault_armed = true;
 	r->writes_left = writes_left;
 	r->tear_blocks = tear_blocks;
+	pthread_mutex_unlock(&r->lock);
+	__atomic_store_n(&r->fault_armed, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -269,5 +297,5 @@ uint64_t sio_blob_ram_dev_writes(struct sio_blob_dev *dev)
 {
 	struct ram_dev *r = ram(dev);
 
-	return r ? r->writes : 0;
+	return r ? __atomic_load_n(&r->writes, __ATOMIC_RELAXED) : 0;
 }
