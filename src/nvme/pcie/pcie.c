@@ -150,6 +150,30 @@ struct pcie_ctrlr {
 	uint32_t live_q_len;
 };
 
+/*
+ * Barriers against the device (DMA and MMIO), not between threads: written
+ * as instructions because C11 fences speak only of threads (and ThreadSanitizer
+ * builds refuse atomic_thread_fence()).
+ * - dma_wmb(): our stores to memory the device reads (an SQE, a shadow
+ *   doorbell) are visible before a later store (the MMIO doorbell);
+ * - dma_rmb(): a load from memory the device writes (the CQE's phase tag)
+ *   comes before the later loads of the same entry;
+ * - dma_mb(): a store is visible before a later load (shadow doorbell, then
+ *   the event index).
+ * x86 keeps stores in order and loads in order; only store-load needs MFENCE.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define dma_wmb() __asm__ volatile("" ::: "memory")
+#define dma_rmb() __asm__ volatile("" ::: "memory")
+#define dma_mb() __asm__ volatile("mfence" ::: "memory")
+#elif defined(__aarch64__)
+#define dma_wmb() __asm__ volatile("dmb oshst" ::: "memory")
+#define dma_rmb() __asm__ volatile("dmb oshld" ::: "memory")
+#define dma_mb() __asm__ volatile("dmb osh" ::: "memory")
+#else
+#error "nvme/pcie: define the DMA barriers for this architecture"
+#endif
+
 static inline struct pcie_qpair *pq_of(struct sio_nvme_qpair *qp)
 {
 	return (struct pcie_qpair *)qp;
@@ -371,9 +395,9 @@ static inline void ring(volatile uint32_t *db, volatile uint32_t *shadow, volati
 	if (shadow != NULL) {
 		*shadow = value;
 		/* The shadow store must be visible before we read the event index
-		 * (store-load order needs a full fence); pairs with the
+		 * (store-load order needs a full barrier); pairs with the
 		 * controller's update of the event index after it reads the shadow. */
-		atomic_thread_fence(memory_order_seq_cst);
+		dma_mb();
 		if (!shadow_need_mmio((uint16_t)*ei, (uint16_t)value, (uint16_t)old))
 			return;
 	}
@@ -530,9 +554,8 @@ static int pcie_qpair_submit(struct sio_nvme_qpair *qp, struct nvme_request *req
 	if (++pq->sq_tail == h->entries)
 		pq->sq_tail = 0;
 	/* The entry is in memory before the doorbell tells the controller to
-	 * fetch it (x86 keeps stores in order towards uncached MMIO; the fence
-	 * keeps the compiler from moving them). */
-	atomic_thread_fence(memory_order_release);
+	 * fetch it; pairs with the controller's fetch after the doorbell. */
+	dma_wmb();
 	/* A disabled controller's queue: the request stays outstanding until
 	 * the core's disconnect (the reset's message) completes it. */
 	if (atomic_load_explicit(&h->pc->gen, memory_order_relaxed) == pq->gen)
@@ -570,7 +593,7 @@ static int pcie_qpair_process(struct sio_nvme_qpair *qp, uint32_t max)
 			break;
 		/* The rest of the entry is read after its phase tag (the
 		 * controller writes the tag last); pairs with its posting. */
-		atomic_thread_fence(memory_order_acquire);
+		dma_rmb();
 		cpl = *(struct sio_nvme_cpl *)e;
 		if (++pq->cq_head == h->entries) {
 			pq->cq_head = 0;
