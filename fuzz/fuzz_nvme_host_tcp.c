@@ -26,7 +26,7 @@
 #include "fuzz.h"
 
 #define MAX_CONNS 4
-#define RUN_MS 1500
+#define RUN_MS 3000
 
 static struct sio_thread *g_thread;
 static struct sio_sock *g_listener;

@@ -283,9 +283,12 @@ static void init_next(struct sio_nvme_ctrlr *ctrlr, int rc)
 		cc.bits.css = SIO_NVME_CC_CSS_NVM;
 		cc.bits.iosqes = 6;
 		cc.bits.iocqes = 4;
-		/* CAP.TO is in 500 ms units; at least one second of patience. */
-		ctrlr->init_deadline_tick = sio_get_ticks() +
-			sio_us_to_ticks(((uint64_t)cap.bits.to + 2) * 500000);
+		/* CAP.TO is in 500 ms units (plus a second of patience), but the
+		 * whole connect stays within connect_timeout_ms. */
+		uint64_t rdy = sio_get_ticks() + sio_us_to_ticks(((uint64_t)cap.bits.to + 2) * 500000);
+
+		if (ctrlr->init_deadline_tick == 0 || rdy < ctrlr->init_deadline_tick)
+			ctrlr->init_deadline_tick = rdy;
 		r = ctrlr->ops->ctrlr_set_reg(ctrlr, SIO_NVME_REG_CC, 4, cc.raw, init_reg_done, ctrlr);
 		break;
 	}
