@@ -167,9 +167,21 @@ int th_open(struct th *h, int port, struct sio_thread *pump)
 	if (connect(h->fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
 		int rc = -errno;
 
-		close(h->fd);
-		h->fd = -1;
-		return rc;
+		/* A signal (libFuzzer's timer) cut the wait short: the connect goes on; wait for it. */
+		if (rc == -EINTR) {
+			struct pollfd p = {.fd = h->fd, .events = POLLOUT};
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+				;
+			rc = getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ? -errno : -err;
+		}
+		if (rc != 0) {
+			close(h->fd);
+			h->fd = -1;
+			return rc;
+		}
 	}
 	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	fcntl(h->fd, F_SETFL, fcntl(h->fd, F_GETFL) | O_NONBLOCK);
