@@ -53,7 +53,9 @@ PCI=$SYS/bus/pci
 norm() { [[ $1 == *:*:* ]] && echo "${1,,}" || echo "0000:${1,,}"; }
 driver_of() { local l; l=$(readlink "$PCI/devices/$1/driver" 2>/dev/null) && basename "$l" || echo none; }
 group_of() { local l; l=$(readlink "$PCI/devices/$1/iommu_group" 2>/dev/null) && basename "$l" || echo none; }
-is_nvme() { [[ $(cat "$PCI/devices/$1/class" 2>/dev/null) == 0x010802 ]]; }
+# Bash built-ins where a loop runs over every PCI function: a program per
+# device costs seconds on a slow machine (an emulated guest).
+is_nvme() { local c; read -r c < "$PCI/devices/$1/class" 2>/dev/null && [[ $c == 0x010802 ]]; }
 
 # Write VALUE to FILE, or say so with --dry-run.
 put() {
@@ -98,7 +100,7 @@ targets() {
 		return
 	fi
 	for b in "$PCI"/devices/*; do
-		b=$(basename "$b")
+		b=${b##*/}
 		is_nvme "$b" || continue
 		case $CMD in
 		reset) [[ $(driver_of "$b") == vfio-pci ]] && echo "$b" ;;
@@ -111,10 +113,12 @@ targets() {
 status() {
 	local b
 	for b in "$PCI"/devices/*; do
-		b=$(basename "$b")
+		b=${b##*/}
 		is_nvme "$b" || continue
-		echo "$b [$(cat "$PCI/devices/$b/vendor"):$(cat "$PCI/devices/$b/device")]" \
-			"driver=$(driver_of "$b") iommu_group=$(group_of "$b")"
+		local v d
+		read -r v < "$PCI/devices/$b/vendor"
+		read -r d < "$PCI/devices/$b/device"
+		echo "$b [$v:$d] driver=$(driver_of "$b") iommu_group=$(group_of "$b")"
 	done
 }
 
