@@ -69,9 +69,11 @@ struct sio_nvmf_tgt_opts {
 	 */
 	uint32_t num_poll_groups;
 	/**
-	 * Keep the poll groups off busy polling: each sleeps on its thread's
-	 * interrupt fd while no connection has work (SPDK's --interrupt-mode).
-	 * Default false.
+	 * SPDK's --interrupt-mode; accepted and kept. The poll groups sleep on
+	 * their thread's interrupt fd while no connection has work whatever it
+	 * says (each group's sockets announce work through an fd); what can
+	 * still keep a group awake is a bdev module's active channel poller
+	 * (malloc/null today, docs/nvmf.md). Default false.
 	 */
 	bool interrupt_mode;
 };
