@@ -760,24 +760,21 @@ int sio_lvs_create(const char *bdev_name, const char *lvs_name, uint32_t cluster
 			cb_arg);
 }
 
-/* Unregister every lvol of @lvs (snapshots after their clones). */
+/* Unregister every lvol of @lvs, one at a time (each leaves the list in its destruct). */
 static int lvs_unregister_all(struct lvs *lvs)
 {
-	for (int pass = 0; pass < 64 && !TAILQ_EMPTY(&lvs->lvols); pass++) {
-		struct lvol *lv, *next;
+	while (!TAILQ_EMPTY(&lvs->lvols)) {
+		struct lvol *lv = TAILQ_FIRST(&lvs->lvols);
+		int rc = SIO_AWAIT_CALL(sio_bdev_unregister, &lv->bdev);
 
-		for (lv = TAILQ_FIRST(&lvs->lvols); lv != NULL; lv = next) {
-			int rc;
-
-			next = TAILQ_NEXT(lv, link);
-			rc = SIO_AWAIT_CALL(sio_bdev_unregister, &lv->bdev);
-			if (rc != 0)
-				return rc;
-			/* the list changed while we waited: start over */
-			break;
-		}
+		if (rc != 0)
+			return rc;
+		for (int i = 0; i < 1000 && TAILQ_FIRST(&lvs->lvols) == lv; i++)
+			sio_yield();
+		if (TAILQ_FIRST(&lvs->lvols) == lv)
+			return -EBUSY;
 	}
-	return TAILQ_EMPTY(&lvs->lvols) ? 0 : -EBUSY;
+	return 0;
 }
 
 static int lvs_teardown(struct lvs *lvs, bool destroy)
