@@ -311,7 +311,9 @@ class Bdevperf(unittest.TestCase):
         t0 = time.monotonic()
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
-        self.assertLess(time.monotonic() - t0, 5)
+        # Far below the 60 s asked for; generous for TSan on a loaded 2-core machine
+        # (6.2 s seen there, where 5 s was the bound).
+        self.assertLess(time.monotonic() - t0, 15)
         self.assertEqual(p.returncode, 0, err)
         self.assertIn('Total', out)
 
