@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "env/crc32c_internal.h"
 #include "nvme/tcp/nvme_tcp.h"
 
 #define DATA_LEN 4096
@@ -88,28 +89,28 @@ static void bench_crc(void)
 	for (size_t i = 0; i < 131072; i++)
 		buf[i] = (uint8_t)(i * 7 + 1);
 	printf("CRC32C GB/s (one core, data in cache)\n%-8s", "bytes");
-	for (int m = 0; m < NVME_TCP_CRC_METHOD_COUNT; m++)
-		printf(" %9s", nvme_tcp_crc32c_method_name((enum nvme_tcp_crc_method)m));
+	for (int m = 0; m < ENV_CRC32C_METHOD_COUNT; m++)
+		printf(" %9s", env_crc32c_method_name((enum env_crc32c_method)m));
 	printf("\n");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		double best[NVME_TCP_CRC_METHOD_COUNT] = { 0 };
+		double best[ENV_CRC32C_METHOD_COUNT] = { 0 };
 
 		/*
 		 * Best of 7 rounds of ~5 ms, the methods interleaved: on a shared
 		 * machine the best round is the one least disturbed.
 		 */
 		for (int round = 0; round < 7; round++) {
-			for (int m = 0; m < NVME_TCP_CRC_METHOD_COUNT; m++) {
-				enum nvme_tcp_crc_method me = (enum nvme_tcp_crc_method)m;
+			for (int m = 0; m < ENV_CRC32C_METHOD_COUNT; m++) {
+				enum env_crc32c_method me = (enum env_crc32c_method)m;
 				unsigned long iters = 0, batch = 1 + (1u << 18) / sizes[s];
 				double t0, t;
 
-				if (!nvme_tcp_crc32c_method_available(me))
+				if (!env_crc32c_method_available(me))
 					continue;
 				t0 = now_ns();
 				do {
 					for (unsigned long k = 0; k < batch; k++)
-						sink += nvme_tcp_crc32c_method_update(me, sink, buf, sizes[s]);
+						sink += env_crc32c_method_update(me, sink, buf, sizes[s]);
 					iters += batch;
 					t = now_ns() - t0;
 				} while (t < 5e6);
@@ -118,7 +119,7 @@ static void bench_crc(void)
 			}
 		}
 		printf("%-8zu", sizes[s]);
-		for (int m = 0; m < NVME_TCP_CRC_METHOD_COUNT; m++) {
+		for (int m = 0; m < ENV_CRC32C_METHOD_COUNT; m++) {
 			if (best[m] == 0)
 				printf(" %9s", "-");
 			else

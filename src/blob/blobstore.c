@@ -18,44 +18,14 @@
 #include "spdk_io/env.h"
 #include "spdk_io/log.h"
 
-#if SIO_HAVE_ISAL
-#include <isa-l/crc.h>
-#endif
-
 /* ------------------------------------------------------------------------ */
 /* CRC32C                                                                   */
 /* ------------------------------------------------------------------------ */
 
-#if !SIO_HAVE_ISAL
-static uint32_t g_crc_table[256];
-
-static void crc_table_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-		g_crc_table[i] = c;
-	}
-}
-#endif
-
 uint32_t bs_crc32c(const void *buf, size_t len)
 {
-#if SIO_HAVE_ISAL
-	/* Metadata pages are 4 KiB: well inside crc32_iscsi()'s int length. */
-	return ~crc32_iscsi((unsigned char *)(uintptr_t)buf, (int)len, 0xffffffffu);
-#else
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const uint8_t *p = buf;
-	uint32_t c = 0xffffffffu;
-
-	pthread_once(&once, crc_table_init);
-	while (len--)
-		c = g_crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return ~c;
-#endif
+	/* The env layer's implementation, the one the NVMe/TCP digests use. */
+	return sio_crc32c(buf, len);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -371,9 +371,9 @@ static void test_layout(void **state)
 	assert_int_equal(nvme_tcp_get_le32(b + 4), 94);
 	assert_int_equal(b[8], 0x01);
 	assert_int_equal(nvme_tcp_get_le16(b + 10), 0x1234);
-	assert_int_equal(nvme_tcp_get_le32(b + 72), nvme_tcp_crc32c(b, 72));
+	assert_int_equal(nvme_tcp_get_le32(b + 72), sio_crc32c(b, 72));
 	assert_memory_equal(b + 76, "\0\0\0\0", 4);
-	assert_int_equal(nvme_tcp_get_le32(b + 90), nvme_tcp_crc32c(data, 10));
+	assert_int_equal(nvme_tcp_get_le32(b + 90), sio_crc32c(data, 10));
 
 	/* CapsuleCmd without data: PDO 0, no data digest even with ddgst on */
 	nvme_tcp_pdu_capsule_cmd_init(&pdu, &sqe);

@@ -27,8 +27,7 @@
  *
  * Thread rules for the whole file: an nvme_tcp_rx and an nvme_tcp_pdu
  * belong to one connection and are used by one thread at a time (the
- * sio_thread that polls the connection's socket); no call takes a lock. The
- * CRC32C functions are reentrant and may be called from any thread.
+ * sio_thread that polls the connection's socket); no call takes a lock.
  */
 #ifndef SIO_NVME_TCP_H
 #define SIO_NVME_TCP_H
@@ -39,6 +38,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "spdk_io/env.h"
 #include "spdk_io/nvme_spec.h"
 
 /* ------------------------------------------------------------------------ */
@@ -209,74 +209,12 @@ static_assert(offsetof(struct nvme_tcp_r2t, r2tl) == 16, "R2T R2TL at byte 16");
 /* CRC32C (header and data digests)                                        */
 /* ------------------------------------------------------------------------ */
 
-/**
- * NVMe/TCP digests are CRC32C (Castagnoli, reflected polynomial 0x82F63B78)
- * with the standard initial value 0xFFFFFFFF and final XOR 0xFFFFFFFF, stored
- * little-endian: nvme_tcp_crc32c(buf, len) of "123456789" is 0xE3069283.
- *
- * The _update() forms work on the raw register (no inversions) so a digest
- * can be computed piecewise: crc = NVME_TCP_CRC32C_INIT; crc =
- * nvme_tcp_crc32c_update(crc, a, n); ...; digest = crc ^ NVME_TCP_CRC32C_XOR.
+/*
+ * NVMe/TCP digests are CRC32C with the standard initial value and final XOR,
+ * stored little-endian: the env layer's sio_crc32c(), sio_crc32c_update()
+ * and sio_crc32c_iov() (include/spdk_io/env.h, src/env/crc32c.c), the one
+ * implementation the library carries.
  */
-#define NVME_TCP_CRC32C_INIT 0xFFFFFFFFu
-#define NVME_TCP_CRC32C_XOR 0xFFFFFFFFu
-
-/** The CRC32C implementations the library carries (bench and tests pick one by name). */
-enum nvme_tcp_crc_method {
-	NVME_TCP_CRC_TABLE,  /**< byte-at-a-time table: the reference, any CPU */
-	NVME_TCP_CRC_SLICE8, /**< slicing-by-8 tables: the portable fallback, any CPU */
-	NVME_TCP_CRC_SSE42,  /**< the SSE4.2 crc32 instruction, 8 bytes a step (x86-64 with SSE4.2) */
-	NVME_TCP_CRC_ISAL,   /**< isa-l's crc32_iscsi (when built with libisal) */
-	NVME_TCP_CRC_AUTO,   /**< what nvme_tcp_crc32c_update() uses: chosen by measurement, docs/nvme.md */
-	NVME_TCP_CRC_METHOD_COUNT,
-};
-
-/**
- * nvme_tcp_crc32c_update() - Feed @len bytes into a raw CRC32C register.
- * @crc: the register (NVME_TCP_CRC32C_INIT to start).
- * @buf: bytes; may be NULL when @len is 0.
- * @len: byte count.
- *
- * Uses the fastest implementation this CPU has (NVME_TCP_CRC_AUTO).
- * Context: any thread.
- * Return: the updated register.
- */
-uint32_t nvme_tcp_crc32c_update(uint32_t crc, const void *buf, size_t len);
-
-/**
- * nvme_tcp_crc32c() - The NVMe/TCP digest of one buffer (init and final XOR applied).
- * Context: any thread.
- * Return: the digest in host order; store it with nvme_tcp_put_le32().
- */
-uint32_t nvme_tcp_crc32c(const void *buf, size_t len);
-
-/**
- * nvme_tcp_crc32c_iov() - Feed the first @len bytes of an iovec array into a raw register.
- * Context: any thread.
- * Return: the updated register; if the iovecs hold fewer than @len bytes, all of them are fed.
- */
-uint32_t nvme_tcp_crc32c_iov(uint32_t crc, const struct iovec *iov, int iovcnt, size_t len);
-
-/**
- * nvme_tcp_crc32c_method_update() - nvme_tcp_crc32c_update() with a chosen implementation.
- * @method: enum nvme_tcp_crc_method.
- *
- * For tests and the benchmark.
- * Context: any thread.
- * Return: the updated register; @crc unchanged (and nothing read) if
- * @method is not available here (see nvme_tcp_crc32c_method_available()).
- */
-uint32_t nvme_tcp_crc32c_method_update(enum nvme_tcp_crc_method method, uint32_t crc,
-				       const void *buf, size_t len);
-
-/**
- * nvme_tcp_crc32c_method_available() - Whether @method runs on this build and CPU.
- * Context: any thread.
- */
-bool nvme_tcp_crc32c_method_available(enum nvme_tcp_crc_method method);
-
-/** nvme_tcp_crc32c_method_name() - "table", "slice8", "sse4.2", "isa-l", "auto"; "?" otherwise. */
-const char *nvme_tcp_crc32c_method_name(enum nvme_tcp_crc_method method);
 
 /* ------------------------------------------------------------------------ */
 /* Little-endian helpers (the one byte-order boundary)                      */

@@ -219,11 +219,11 @@ int nvme_tcp_pdu_build(struct nvme_tcp_pdu *pdu, const struct nvme_tcp_params *p
 	if (t->data == TX_DATA_REQ)
 		nvme_tcp_put_le32(pdu->hdr.raw + 16, data_len);
 	if (hd)
-		nvme_tcp_put_le32(&pdu->hdr.raw[hlen], nvme_tcp_crc32c(pdu->hdr.raw, hlen));
+		nvme_tcp_put_le32(&pdu->hdr.raw[hlen], sio_crc32c(pdu->hdr.raw, hlen));
 	if (dd)
 		nvme_tcp_put_le32(pdu->ddgst,
-				  nvme_tcp_crc32c_iov(NVME_TCP_CRC32C_INIT, data, data_iovcnt,
-						      data_len) ^ NVME_TCP_CRC32C_XOR);
+				  sio_crc32c_iov(SIO_CRC32C_INIT, data, data_iovcnt,
+						 data_len) ^ SIO_CRC32C_XOR);
 	return n;
 }
 

@@ -398,7 +398,7 @@ static int rx_psh_done(struct nvme_tcp_rx *rx)
 
 	rx->err_hdr_len = hlen < NVME_TCP_TERM_REQ_DATA_MAX ? hlen : NVME_TCP_TERM_REQ_DATA_MAX;
 	if (rx->hd_len != 0 &&
-	    nvme_tcp_crc32c(rx->hdr, hlen) != nvme_tcp_get_le32(rx->hdr + hlen))
+	    sio_crc32c(rx->hdr, hlen) != nvme_tcp_get_le32(rx->hdr + hlen))
 		return rx_violation(rx, NVME_TCP_ERR_HDGST, 0);
 	rc = t->psh(rx);
 	if (rc < 0)
@@ -421,7 +421,7 @@ static int rx_psh_done(struct nvme_tcp_rx *rx)
 	rx->iov_idx = 0;
 	rx->iov_off = 0;
 	rx->data_left = rx->pdu.data_len;
-	rx->dcrc = NVME_TCP_CRC32C_INIT;
+	rx->dcrc = SIO_CRC32C_INIT;
 	rx->state = NVME_TCP_RX_DATA;
 	return 0;
 }
@@ -438,7 +438,7 @@ static int rx_data_done(struct nvme_tcp_rx *rx)
 
 static int rx_ddgst_done(struct nvme_tcp_rx *rx)
 {
-	uint32_t want = rx->dcrc ^ NVME_TCP_CRC32C_XOR;
+	uint32_t want = rx->dcrc ^ SIO_CRC32C_XOR;
 
 	/* Not fatal (spec): the owner fails the command, the stream goes on. */
 	return rx_pdu_done(rx, want == nvme_tcp_get_le32(rx->ddgst) ? 0 : -EBADMSG);
@@ -497,7 +497,7 @@ static long rx_state_data(struct nvme_tcp_rx *rx, const uint8_t *src, size_t len
 			memcpy(dst, src + taken, k);
 		/* Digest while the bytes are still in cache. */
 		if (rx->dd_len != 0)
-			rx->dcrc = nvme_tcp_crc32c_update(rx->dcrc, dst, k);
+			rx->dcrc = sio_crc32c_update(rx->dcrc, dst, k);
 		taken += k;
 		rx->data_left -= (uint32_t)k;
 		rx->iov_off += k;

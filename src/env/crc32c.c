@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * CRC32C (Castagnoli) for the NVMe/TCP header and data digests.
+ * CRC32C (Castagnoli): the library's one implementation, used by the
+ * NVMe/TCP header and data digests and the blobstore's metadata checksums.
  *
- * Four implementations, picked by nvme_tcp_crc32c_update() (AUTO):
+ * Four implementations, picked by sio_crc32c_update() (AUTO):
  *  - table: one 256-entry table, a byte per step; the reference the tests
  *    check the others against;
  *  - slice8: eight tables, eight bytes per step, no special instruction; the
@@ -13,8 +14,8 @@
  *  - isa-l: crc32_iscsi(), which runs three chains in parallel and folds
  *    them with carry-less multiplies: ~3x the single chain on large buffers,
  *    a fixed cost on small ones.
- * AUTO is sse4.2 below NVME_TCP_CRC_ISAL_MIN bytes and isa-l from there, the
- * crossover measured with bench_nvme_tcp (docs/nvme.md).
+ * AUTO is sse4.2 below CRC_ISAL_MIN bytes and isa-l from there, the
+ * crossover measured with bench_nvme_tcp (docs/env.md).
  *
  * The tables are filled once, under pthread_once, on first use of a
  * table-based method (the hot path never touches them on x86-64 with SSE4.2).
@@ -22,9 +23,10 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "nvme/tcp/nvme_tcp.h"
+#include "crc32c_internal.h"
+#include "spdk_io/env.h"
 
-/* Set to 1 by src/nvme/tcp/meson.build when libisal is found. */
+/* Set to 1 by src/env/meson.build when libisal is found. */
 #ifndef SIO_HAVE_ISAL
 #define SIO_HAVE_ISAL 0
 #endif
@@ -43,9 +45,9 @@
 /*
  * Below this many bytes the single-chain SSE4.2 loop beats isa-l; they tie
  * around 256-384 bytes (~8 GB/s each) and from 512 isa-l is 2-4x faster
- * (bench_nvme_tcp crc, docs/nvme.md).
+ * (bench_nvme_tcp crc, docs/env.md).
  */
-#define NVME_TCP_CRC_ISAL_MIN 256
+#define CRC_ISAL_MIN 256
 
 #define CRC32C_POLY_REFLECTED 0x82F63B78u
 
@@ -76,13 +78,18 @@ static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t len)
 	return crc;
 }
 
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static uint32_t crc_slice8(uint32_t crc, const uint8_t *p, size_t len)
 {
 	pthread_once(&g_crc_table_once, crc_table_fill);
 	while (len >= 8) {
 		/* Loads byte by byte: no alignment or endianness assumption. */
-		uint32_t lo = crc ^ nvme_tcp_get_le32(p);
-		uint32_t hi = nvme_tcp_get_le32(p + 4);
+		uint32_t lo = crc ^ get_le32(p);
+		uint32_t hi = get_le32(p + 4);
 
 		crc = g_crc_table[7][lo & 0xff] ^ g_crc_table[6][(lo >> 8) & 0xff] ^
 		      g_crc_table[5][(lo >> 16) & 0xff] ^ g_crc_table[4][lo >> 24] ^
@@ -159,12 +166,12 @@ static uint32_t crc_isal(uint32_t crc, const uint8_t *p, size_t len)
 }
 #endif
 
-uint32_t nvme_tcp_crc32c_update(uint32_t crc, const void *buf, size_t len)
+uint32_t sio_crc32c_update(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 #if SIO_HAVE_ISAL
-	if (len >= NVME_TCP_CRC_ISAL_MIN)
+	if (len >= CRC_ISAL_MIN)
 		return crc_isal(crc, p, len);
 #endif
 	if (have_sse42())
@@ -176,70 +183,70 @@ uint32_t nvme_tcp_crc32c_update(uint32_t crc, const void *buf, size_t len)
 #endif
 }
 
-uint32_t nvme_tcp_crc32c(const void *buf, size_t len)
+uint32_t sio_crc32c(const void *buf, size_t len)
 {
-	return nvme_tcp_crc32c_update(NVME_TCP_CRC32C_INIT, buf, len) ^ NVME_TCP_CRC32C_XOR;
+	return sio_crc32c_update(SIO_CRC32C_INIT, buf, len) ^ SIO_CRC32C_XOR;
 }
 
-uint32_t nvme_tcp_crc32c_iov(uint32_t crc, const struct iovec *iov, int iovcnt, size_t len)
+uint32_t sio_crc32c_iov(uint32_t crc, const struct iovec *iov, int iovcnt, size_t len)
 {
 	for (int i = 0; i < iovcnt && len > 0; i++) {
 		size_t n = iov[i].iov_len < len ? iov[i].iov_len : len;
 
-		crc = nvme_tcp_crc32c_update(crc, iov[i].iov_base, n);
+		crc = sio_crc32c_update(crc, iov[i].iov_base, n);
 		len -= n;
 	}
 	return crc;
 }
 
-bool nvme_tcp_crc32c_method_available(enum nvme_tcp_crc_method method)
+bool env_crc32c_method_available(enum env_crc32c_method method)
 {
 	switch (method) {
-	case NVME_TCP_CRC_TABLE:
-	case NVME_TCP_CRC_SLICE8:
-	case NVME_TCP_CRC_AUTO:
+	case ENV_CRC32C_TABLE:
+	case ENV_CRC32C_SLICE8:
+	case ENV_CRC32C_AUTO:
 		return true;
-	case NVME_TCP_CRC_SSE42:
+	case ENV_CRC32C_SSE42:
 		return have_sse42();
-	case NVME_TCP_CRC_ISAL:
+	case ENV_CRC32C_ISAL:
 		return SIO_HAVE_ISAL;
 	default:
 		return false;
 	}
 }
 
-uint32_t nvme_tcp_crc32c_method_update(enum nvme_tcp_crc_method method, uint32_t crc,
+uint32_t env_crc32c_method_update(enum env_crc32c_method method, uint32_t crc,
 				       const void *buf, size_t len)
 {
-	if (!nvme_tcp_crc32c_method_available(method))
+	if (!env_crc32c_method_available(method))
 		return crc;
 	switch (method) {
-	case NVME_TCP_CRC_TABLE:
+	case ENV_CRC32C_TABLE:
 		return crc_table(crc, buf, len);
-	case NVME_TCP_CRC_SLICE8:
+	case ENV_CRC32C_SLICE8:
 		return crc_slice8(crc, buf, len);
-	case NVME_TCP_CRC_SSE42:
+	case ENV_CRC32C_SSE42:
 		return crc_sse42(crc, buf, len);
 #if SIO_HAVE_ISAL
-	case NVME_TCP_CRC_ISAL:
+	case ENV_CRC32C_ISAL:
 		return crc_isal(crc, buf, len);
 #endif
 	default:
-		return nvme_tcp_crc32c_update(crc, buf, len);
+		return sio_crc32c_update(crc, buf, len);
 	}
 }
 
-const char *nvme_tcp_crc32c_method_name(enum nvme_tcp_crc_method method)
+const char *env_crc32c_method_name(enum env_crc32c_method method)
 {
-	static const char *const names[NVME_TCP_CRC_METHOD_COUNT] = {
-		[NVME_TCP_CRC_TABLE] = "table",
-		[NVME_TCP_CRC_SLICE8] = "slice8",
-		[NVME_TCP_CRC_SSE42] = "sse4.2",
-		[NVME_TCP_CRC_ISAL] = "isa-l",
-		[NVME_TCP_CRC_AUTO] = "auto",
+	static const char *const names[ENV_CRC32C_METHOD_COUNT] = {
+		[ENV_CRC32C_TABLE] = "table",
+		[ENV_CRC32C_SLICE8] = "slice8",
+		[ENV_CRC32C_SSE42] = "sse4.2",
+		[ENV_CRC32C_ISAL] = "isa-l",
+		[ENV_CRC32C_AUTO] = "auto",
 	};
 
-	if ((unsigned)method >= NVME_TCP_CRC_METHOD_COUNT)
+	if ((unsigned)method >= ENV_CRC32C_METHOD_COUNT)
 		return "?";
 	return names[method];
 }

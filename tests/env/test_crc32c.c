@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * CRC32C for the NVMe/TCP digests: the published test vectors (the check
+ * CRC32C (src/env/crc32c.c), as the NVMe/TCP digests and the blobstore's
+ * metadata checksums use it: the published test vectors (the check
  * value of the CRC-32C catalogue entry, RFC 3720 appendix B.4), every
  * implementation against the byte-table reference over lengths 0..4 KiB at
  * every alignment and a few large sizes, piecewise updates, the iovec form.
@@ -14,11 +15,14 @@
 
 #include <cmocka.h>
 
-#include "nvme/tcp/nvme_tcp.h"
+#include <sys/uio.h>
 
-static uint32_t digest(enum nvme_tcp_crc_method m, const void *buf, size_t len)
+#include "env/crc32c_internal.h"
+#include "spdk_io/env.h"
+
+static uint32_t digest(enum env_crc32c_method m, const void *buf, size_t len)
 {
-	return nvme_tcp_crc32c_method_update(m, NVME_TCP_CRC32C_INIT, buf, len) ^ NVME_TCP_CRC32C_XOR;
+	return env_crc32c_method_update(m, SIO_CRC32C_INIT, buf, len) ^ SIO_CRC32C_XOR;
 }
 
 static void test_vectors(void **state)
@@ -32,10 +36,10 @@ static void test_vectors(void **state)
 		0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 
-	for (int m = 0; m < NVME_TCP_CRC_METHOD_COUNT; m++) {
-		if (!nvme_tcp_crc32c_method_available((enum nvme_tcp_crc_method)m)) {
+	for (int m = 0; m < ENV_CRC32C_METHOD_COUNT; m++) {
+		if (!env_crc32c_method_available((enum env_crc32c_method)m)) {
 			print_message("crc32c method %s not available here\n",
-				      nvme_tcp_crc32c_method_name((enum nvme_tcp_crc_method)m));
+				      env_crc32c_method_name((enum env_crc32c_method)m));
 			continue;
 		}
 		assert_int_equal(digest(m, "123456789", 9), 0xe3069283);
@@ -52,15 +56,15 @@ static void test_vectors(void **state)
 		assert_int_equal(digest(m, b, 32), 0x113fdb5c);
 		assert_int_equal(digest(m, scsi_read, 48), 0xd9963a56);
 	}
-	assert_int_equal(nvme_tcp_crc32c("123456789", 9), 0xe3069283);
+	assert_int_equal(sio_crc32c("123456789", 9), 0xe3069283);
 	/* the SSE4.2 path exists on every x86-64 CPU this project targets */
 #if defined(__x86_64__)
-	assert_true(nvme_tcp_crc32c_method_available(NVME_TCP_CRC_SSE42));
+	assert_true(env_crc32c_method_available(ENV_CRC32C_SSE42));
 #endif
-	assert_string_equal(nvme_tcp_crc32c_method_name(NVME_TCP_CRC_METHOD_COUNT), "?");
-	assert_false(nvme_tcp_crc32c_method_available(NVME_TCP_CRC_METHOD_COUNT));
+	assert_string_equal(env_crc32c_method_name(ENV_CRC32C_METHOD_COUNT), "?");
+	assert_false(env_crc32c_method_available(ENV_CRC32C_METHOD_COUNT));
 	/* an unavailable method leaves the register alone */
-	assert_int_equal(nvme_tcp_crc32c_method_update(NVME_TCP_CRC_METHOD_COUNT, 1234, "x", 1), 1234);
+	assert_int_equal(env_crc32c_method_update(ENV_CRC32C_METHOD_COUNT, 1234, "x", 1), 1234);
 }
 
 static void test_methods_agree(void **state)
@@ -76,24 +80,24 @@ static void test_methods_agree(void **state)
 	}
 	for (size_t len = 0; len <= 4096; len += len < 300 ? 1 : 61) {
 		for (size_t align = 0; align < 8; align++) {
-			uint32_t want = digest(NVME_TCP_CRC_TABLE, b + align, len);
+			uint32_t want = digest(ENV_CRC32C_TABLE, b + align, len);
 
-			for (int m = 1; m < NVME_TCP_CRC_METHOD_COUNT; m++) {
-				if (!nvme_tcp_crc32c_method_available((enum nvme_tcp_crc_method)m))
+			for (int m = 1; m < ENV_CRC32C_METHOD_COUNT; m++) {
+				if (!env_crc32c_method_available((enum env_crc32c_method)m))
 					continue;
 				if (digest(m, b + align, len) != want)
 					fail_msg("%s differs at len %zu align %zu",
-						 nvme_tcp_crc32c_method_name((enum nvme_tcp_crc_method)m),
+						 env_crc32c_method_name((enum env_crc32c_method)m),
 						 len, align);
 			}
-			assert_int_equal(nvme_tcp_crc32c(b + align, len), want);
+			assert_int_equal(sio_crc32c(b + align, len), want);
 		}
 	}
 	{
-		uint32_t want = digest(NVME_TCP_CRC_TABLE, b + 3, big);
+		uint32_t want = digest(ENV_CRC32C_TABLE, b + 3, big);
 
-		for (int m = 1; m < NVME_TCP_CRC_METHOD_COUNT; m++)
-			if (nvme_tcp_crc32c_method_available((enum nvme_tcp_crc_method)m))
+		for (int m = 1; m < ENV_CRC32C_METHOD_COUNT; m++)
+			if (env_crc32c_method_available((enum env_crc32c_method)m))
 				assert_int_equal(digest(m, b + 3, big), want);
 	}
 	free(b);
@@ -108,25 +112,25 @@ static void test_piecewise_and_iov(void **state)
 
 	for (size_t i = 0; i < sizeof(b); i++)
 		b[i] = (uint8_t)(i * 13 + 7);
-	want = nvme_tcp_crc32c(b, sizeof(b));
+	want = sio_crc32c(b, sizeof(b));
 	for (size_t cut = 0; cut <= sizeof(b); cut += 97) {
-		crc = nvme_tcp_crc32c_update(NVME_TCP_CRC32C_INIT, b, cut);
-		crc = nvme_tcp_crc32c_update(crc, b + cut, sizeof(b) - cut);
-		assert_int_equal(crc ^ NVME_TCP_CRC32C_XOR, want);
+		crc = sio_crc32c_update(SIO_CRC32C_INIT, b, cut);
+		crc = sio_crc32c_update(crc, b + cut, sizeof(b) - cut);
+		assert_int_equal(crc ^ SIO_CRC32C_XOR, want);
 	}
 	iov[0] = (struct iovec){ b, 1 };
 	iov[1] = (struct iovec){ b + 1, 0 };
 	iov[2] = (struct iovec){ b + 1, 4000 };
 	iov[3] = (struct iovec){ b + 4001, 5000 };
 	iov[4] = (struct iovec){ b + 9001, 999 };
-	crc = nvme_tcp_crc32c_iov(NVME_TCP_CRC32C_INIT, iov, 5, sizeof(b));
-	assert_int_equal(crc ^ NVME_TCP_CRC32C_XOR, want);
+	crc = sio_crc32c_iov(SIO_CRC32C_INIT, iov, 5, sizeof(b));
+	assert_int_equal(crc ^ SIO_CRC32C_XOR, want);
 	/* a length below the iovecs' total stops there */
-	crc = nvme_tcp_crc32c_iov(NVME_TCP_CRC32C_INIT, iov, 5, 4500);
-	assert_int_equal(crc ^ NVME_TCP_CRC32C_XOR, nvme_tcp_crc32c(b, 4500));
+	crc = sio_crc32c_iov(SIO_CRC32C_INIT, iov, 5, 4500);
+	assert_int_equal(crc ^ SIO_CRC32C_XOR, sio_crc32c(b, 4500));
 	/* one above stops at the end */
-	crc = nvme_tcp_crc32c_iov(NVME_TCP_CRC32C_INIT, iov, 5, sizeof(b) + 1);
-	assert_int_equal(crc ^ NVME_TCP_CRC32C_XOR, want);
+	crc = sio_crc32c_iov(SIO_CRC32C_INIT, iov, 5, sizeof(b) + 1);
+	assert_int_equal(crc ^ SIO_CRC32C_XOR, want);
 }
 
 int main(void)
