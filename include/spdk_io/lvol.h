@@ -31,10 +31,18 @@ extern "C" {
 /**
  * sio_lvol_set_examine() - Whether the lvol module examines new bdevs for an
  * lvstore (reads their first 8 KiB and loads a store it finds, registering
- * its lvols). Off by default for now: the read shows in every bdev's I/O
- * statistics. A program that keeps lvstores across restarts turns it on
- * before creating its base bdevs.
- * Context: any thread, before the bdevs to examine are registered.
+ * its lvols).
+ * @enable: true (the default) to examine, false to leave new bdevs alone.
+ *
+ * On by default, so lvstores come back when their base bdevs are created
+ * again (after a restart, from a JSON config). The probe is one 8 KiB read
+ * per new bdev that no module has claimed; it counts in that bdev's I/O
+ * statistics like any read (SPDK's iostat counts its examine reads too), so
+ * a program that compares statistics waits for sio_bdev_wait_for_examine()
+ * first. Turning it off is for programs that never keep lvstores and want
+ * no I/O they did not ask for.
+ * Context: any thread, before the bdevs to examine are registered (a bdev
+ * registered earlier was examined, or not, under the old setting).
  */
 void sio_lvol_set_examine(bool enable);
 

@@ -58,6 +58,21 @@ static inline bool ut_poll_until(const int *flag)
 	return true;
 }
 
+/*
+ * Poll until every examine in progress has finished (the lvol module reads
+ * the first 8 KiB of each new bdev, as SPDK's examine does, and that read
+ * counts in the bdev's I/O statistics); return whether it did within 5 s.
+ * Tests that assert I/O counts call it after creating a bdev and count from
+ * there.
+ */
+static inline bool ut_wait_for_examine(void)
+{
+	struct ut_cpl c = {0};
+
+	return sio_bdev_wait_for_examine(ut_cpl_cb, &c) == 0 && ut_poll_until(&c.calls) &&
+	       c.rc == 0;
+}
+
 /* Poll the current thread @n times. */
 static inline void ut_poll_n(int n)
 {

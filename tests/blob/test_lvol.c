@@ -319,7 +319,6 @@ static void test_restart(void **state)
 static int setup(void **state)
 {
 	g_thread = sio_thread_attach("lvol_ut");
-	sio_lvol_set_examine(true);
 	return g_thread && bdev_modules_init() == 0 ? 0 : -1;
 }
 

@@ -615,11 +615,13 @@ done:
 }
 
 /*
- * Off until sio_lvol_set_examine(true): the examine read shows in every
- * bdev's statistics and in modules that count the I/O they see, which the
- * existing bdev tests assert exactly (see docs/blob.md).
+ * On by default, as in SPDK: a program (sio_tgt with a JSON config) finds its
+ * lvstores again just by creating their base bdevs. The probe is an ordinary
+ * read through a descriptor, so it counts in the base bdev's I/O statistics
+ * like any other (SPDK counts its examine reads too); sio_lvol_set_examine(false)
+ * is the opt-out for a program that never keeps lvstores.
  */
-static bool g_examine_enabled;
+static bool g_examine_enabled = true;
 
 void sio_lvol_set_examine(bool enable)
 {
