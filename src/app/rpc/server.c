@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The JSON-RPC 2.0 server on a Unix socket, driven by a timed poller on the
- * app thread. Non-blocking throughout: accept, read, and write never wait.
+ * app thread (every 1 ms, every 10 ms after 100 ms with no client, so an
+ * idle app sleeps). Non-blocking throughout: accept, read, and write never
+ * wait.
  *
  * Each connection runs one request at a time: the next request in its buffer
  * is parsed only after the current one has replied. Replies therefore come in
@@ -33,6 +35,15 @@
 
 /* How often the app thread looks at the socket; SPDK polls every 4 ms. */
 #define RPC_POLL_PERIOD_US 1000
+/*
+ * With no client connected for RPC_IDLE_POLLS polls in a row, the poller
+ * slows to RPC_IDLE_PERIOD_US: at 1 ms an idle app woke its reactor 1000
+ * times a second (an accept4() and a timer re-arm each, ~4 % of a core on
+ * the loaded 2-core machine), at 10 ms it wakes 100 times, and the first
+ * request after a quiet spell waits at most 10 ms more to be accepted.
+ */
+#define RPC_IDLE_PERIOD_US 10000
+#define RPC_IDLE_POLLS 100
 #define RPC_READ_CHUNK 65536
 
 struct rpc_conn {
@@ -60,6 +71,8 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	struct sio_poller *poller;
+	uint64_t period_us;  /* of poller: RPC_POLL_PERIOD_US or RPC_IDLE_PERIOD_US */
+	uint32_t idle_polls; /* consecutive polls with nothing connected */
 	TAILQ_HEAD(, rpc_conn) conns;
 	size_t nconns;
 	bool running;
@@ -407,6 +420,36 @@ static int accept_new(void)
 	}
 }
 
+static int rpc_poll(void *ctx);
+
+/*
+ * Re-registers the poller at @period_us. Called from its own callback: the
+ * thread layer frees the old one once the callback returns. On failure the
+ * old poller simply stays.
+ */
+static void rpc_set_period(uint64_t period_us)
+{
+	struct sio_poller *p = sio_poller_register_named("rpc_server", rpc_poll, NULL, period_us);
+
+	if (p == NULL)
+		return;
+	sio_poller_unregister(&g_srv.poller);
+	g_srv.poller = p;
+	g_srv.period_us = period_us;
+}
+
+/* Fast while a client is connected or something happened, slow after a quiet spell. */
+static void rpc_pace(bool active)
+{
+	if (active) {
+		g_srv.idle_polls = 0;
+		if (g_srv.period_us != RPC_POLL_PERIOD_US)
+			rpc_set_period(RPC_POLL_PERIOD_US);
+	} else if (g_srv.period_us == RPC_POLL_PERIOD_US && ++g_srv.idle_polls >= RPC_IDLE_POLLS) {
+		rpc_set_period(RPC_IDLE_PERIOD_US);
+	}
+}
+
 static int rpc_poll(void *ctx)
 {
 	struct rpc_conn *c, *tmp;
@@ -430,6 +473,7 @@ static int rpc_poll(void *ctx)
 		if (rc != 0 || (c->close_after && c->out_len == 0))
 			conn_remove(c);
 	}
+	rpc_pace(work > 0 || !TAILQ_EMPTY(&g_srv.conns));
 	return work > 0 ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
 }
 
@@ -481,6 +525,8 @@ int app_rpc_server_start(const char *path)
 		goto err_unlink;
 	}
 	g_srv.poller = sio_poller_register_named("rpc_server", rpc_poll, NULL, RPC_POLL_PERIOD_US);
+	g_srv.period_us = RPC_POLL_PERIOD_US;
+	g_srv.idle_polls = 0;
 	if (g_srv.poller == NULL) {
 		rc = -errno;
 		goto err_unlink;
