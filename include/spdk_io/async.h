@@ -131,7 +131,11 @@ int sio_future_complete(struct sio_future *f, int rc, void *value);
  * sio_future_complete_threadsafe() - As sio_future_complete() from any OS
  * thread, including ones without a sio_thread: the result hops to the owner
  * by message and completes there (directly when called on the owner).
- * Context: any OS thread. Lock-free. Does not park.
+ * Context: any OS thread. Lock-free. Does not park. Once this returns 0 the
+ * owner may complete @f, and its consumer end @f's life, at any moment: the
+ * caller must not touch @f again (a later call on it, even one expected to
+ * return -EALREADY, is a use after free unless the consumer is known to keep
+ * @f alive until then).
  * Return: 0; -EINVAL for NULL; -EALREADY if a threadsafe completion is already
  * in flight or done; sio_thread_send_msg()'s error (-ENOMEM, -ESHUTDOWN),
  * in which case nothing was completed and the call may be retried.

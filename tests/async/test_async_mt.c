@@ -168,8 +168,22 @@ static void test_tasks_on_several_os_threads(void **state)
 
 /* ---- threadsafe completion from a thread with no sio_thread ---- */
 
+/*
+ * The future being completed lives in the waiting task's frame, as awaited
+ * futures usually do: once the owner has run the completion, the task may
+ * return and its stack be reused at once, so nobody may touch the future
+ * after it completed. The second completion attempt below therefore has to
+ * happen while the future is still alive: the waiter holds its frame until
+ * the completer says it is done with the future (@released, a future in this
+ * context, which outlives both threads). Without that, a completer preempted
+ * between its two calls (about 1 run in 12-50 on a loaded machine, every run
+ * with a 50 ms pause put between them) read the frame after the task's exit
+ * path had reused it: the claim flag read as 0, so its "second" completion
+ * returned 0 instead of -EALREADY, having queued a message on dead memory.
+ */
 struct ts_ctx {
 	struct sio_future *_Atomic f;
+	struct sio_future released; /* owned by the test's thread */
 	int value_target;
 };
 
@@ -177,16 +191,24 @@ static void *completer_main(void *arg)
 {
 	struct ts_ctx *c = arg;
 	struct sio_future *f;
+	void *ret = NULL;
 
 	while ((f = atomic_load_explicit(&c->f, memory_order_acquire)) == NULL)
 		usleep(100);
-	usleep(2000); /* let the task park first */
+	/* Usually lets the task park first; either order is correct (the
+	 * completion runs on the owner thread, which can only poll for it once
+	 * the task has parked), so nothing depends on how long this takes. */
+	usleep(2000);
 	if (sio_future_complete_threadsafe(f, 7, &c->value_target) != 0)
-		return (void *)1;
-	/* A second completion from any thread is refused. */
-	if (sio_future_complete_threadsafe(f, 8, NULL) != -EALREADY)
-		return (void *)2;
-	return NULL;
+		ret = (void *)1;
+	/* A second completion from any thread is refused, whether the first
+	 * is still in flight or already done (@f is alive until @released). */
+	else if (sio_future_complete_threadsafe(f, 8, NULL) != -EALREADY)
+		ret = (void *)2;
+	/* Last touch of @f was above: the waiter may now let it go. */
+	if (sio_future_complete_threadsafe(&c->released, 0, NULL) != 0)
+		ret = (void *)3;
+	return ret;
 }
 
 static int ts_waiter_fn(void *arg)
@@ -199,6 +221,8 @@ static int ts_waiter_fn(void *arg)
 	atomic_store_explicit(&c->f, &f, memory_order_release);
 	rc = sio_await(&f);
 	assert_ptr_equal(sio_future_value(&f), &c->value_target);
+	/* Keep @f's frame until the completer has stopped touching it. */
+	assert_int_equal(sio_await(&c->released), 0);
 	return rc;
 }
 
@@ -211,6 +235,8 @@ static void test_threadsafe_complete_from_plain_thread(void **state)
 	void *pt_ret = (void *)-1;
 
 	assert_non_null(t);
+	/* Initialised before the completer starts: pthread_create() publishes it. */
+	assert_int_equal(sio_future_init(&c.released), 0);
 	assert_int_equal(pthread_create(&pt, NULL, completer_main, &c), 0);
 	assert_int_equal(sio_task_spawn(NULL, ts_waiter_fn, &c, &res), 0);
 	assert_int_equal(sio_block_on(&res), 7);
