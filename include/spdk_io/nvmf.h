@@ -71,9 +71,10 @@ struct sio_nvmf_tgt_opts {
 	/**
 	 * SPDK's --interrupt-mode; accepted and kept. The poll groups sleep on
 	 * their thread's interrupt fd while no connection has work whatever it
-	 * says (each group's sockets announce work through an fd); what can
-	 * still keep a group awake is a bdev module's active channel poller
-	 * (malloc/null today, docs/nvmf.md). Default false.
+	 * says (each group's sockets announce work through an fd, and the
+	 * malloc/null channel poller is paused while it has nothing queued);
+	 * what can still keep a group awake is a bdev module whose channel
+	 * poller stays active (docs/nvmf.md). Default false.
 	 */
 	bool interrupt_mode;
 };
