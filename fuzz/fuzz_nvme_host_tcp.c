@@ -52,6 +52,7 @@ static struct {
 	bool close_after;
 	struct conn conns[MAX_CONNS];
 	int nconns;
+	bool closing;               /* the run is over: accept nothing more */
 } g;
 
 static uint64_t now_ms(void)
@@ -235,7 +236,7 @@ static void target_poll(void)
 {
 	struct sio_sock *s;
 
-	while (g.nconns < MAX_CONNS && sio_sock_accept(g_listener, &s) == 0) {
+	while (!g.closing && g.nconns < MAX_CONNS && sio_sock_accept(g_listener, &s) == 0) {
 		struct conn *c = &g.conns[g.nconns];
 
 		memset(c, 0, sizeof(*c));
@@ -389,9 +390,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "after %u on conn %d: connect %d, qpair %d, %d/%d commands, %d conns\n",
 			g.after, g.which, g_h.connect_rc, g_h.qp_rc, g_h.completed, g_h.submitted,
 			g.nconns);
+	g.closing = true;
 	for (int i = 0; i < g.nconns; i++)
 		sio_sock_close(&g.conns[i].sock);
 	poll_for(2);
+	/* Connections the host opened at the very end are refused by closing them. */
+	while (sio_sock_accept(g_listener, &g.conns[0].sock) == 0)
+		sio_sock_close(&g.conns[0].sock);
 	free(g_h.buf);
 	return 0;
 }

@@ -174,8 +174,10 @@ static int conn_deadline(void *arg)
 	sio_poller_unregister(&tq->conn_poller);
 	if (tq->conn == TCP_CONN_IC)
 		tcp_fail(tq, -ETIMEDOUT);
-	/* In the Connect stage the command's own timeout (or the controller
-	 * init deadline) applies. */
+	else if (tq->conn == TCP_CONN_FABRIC)
+		/* A Connect nobody answers: the queue pair fails and the Connect
+		 * completes with the timeout (from a poller: safe to close here). */
+		nvme_qpair_transport_failed(&tq->qp, -ETIMEDOUT);
 	return 1;
 }
 
