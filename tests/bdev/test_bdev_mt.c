@@ -333,6 +333,12 @@ static void test_mt_hot_remove(void **state)
 	make_malloc("mt_hr_base", 1024, 0);
 	/* Remove the base under a passthru: the removal cascades through it. */
 	assert_int_equal(ut_passthru_create("mt_hr", "mt_hr_base", NULL), 0);
+	/*
+	 * The lvol module's examine reads the new bdevs on this thread; the
+	 * workers' writes to the same blocks from other threads would race
+	 * with that read (ThreadSanitizer reports it in malloc_execute).
+	 */
+	assert_true(ut_wait_for_examine());
 	for (int i = 0; i < NWORKERS; i++) {
 		w[i] = (struct hr_worker){.index = i, .bdev = "mt_hr"};
 		assert_int_equal(sio_os_thread_spawn("hr", hr_worker_main, &w[i], &t[i]), 0);
