@@ -156,7 +156,7 @@ static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		qc->lat_max = lat;
 	if (g.latency)
 		qc->hist.b[hist_idx(lat)]++;
-	if (!qc->w->stop && submit(s) != 0)
+	if (!__atomic_load_n(&qc->w->stop, __ATOMIC_RELAXED) && submit(s) != 0)
 		qc->errors++;
 }
 
@@ -226,14 +226,15 @@ static void *worker_main(void *arg)
 				rc = -ENOMEM;
 		}
 	}
-	w->ready = rc == 0 ? 1 : -1;
-	while (rc == 0 && w->ready == 1 && !w->stop) {
+	/* Pairs with main's acquire loads: the queue pairs above are set up. */
+	__atomic_store_n(&w->ready, rc == 0 ? 1 : -1, __ATOMIC_RELEASE);
+	while (rc == 0 && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		/* Wait for the start signal (ready == 2) from main. */
 		sio_thread_poll(w->thread, 0);
 		if (__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE) == 2)
 			break;
 	}
-	if (rc == 0 && !w->stop) {
+	if (rc == 0 && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		for (int i = 0; i < w->nqc; i++)
 			for (int j = 0; j < g.qd; j++)
 				if (submit(&w->qcs[i].slots[j]) != 0)
