@@ -475,15 +475,29 @@ static void rpc_bdev_set_options(struct sio_rpc_request *req, void *params)
 	sio_rpc_request_complete(req, NULL);
 }
 
+static void wait_for_examine_done(void *arg, int rc)
+{
+	struct sio_rpc_request *req = arg;
+
+	if (rc != 0)
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INTERNAL_ERROR, strerror(-rc));
+	else
+		sio_rpc_request_complete(req, NULL);
+}
+
 /*
- * Examination (virtual bdevs claiming bases as they appear) does not exist
- * here: virtual bdevs are created over bases that already exist. So there is
- * never anything to wait for; SPDK's saved configs end with this call.
+ * Answers once every module's examine of every registered bdev is done (the
+ * lvol module's probe reads, for one), so a config line after it sees the
+ * bdevs as examine left them; SPDK's saved configs end with this call.
  */
 static void rpc_bdev_wait_for_examine(struct sio_rpc_request *req, void *params)
 {
+	int rc;
+
 	(void)params;
-	sio_rpc_request_complete(req, NULL);
+	rc = sio_bdev_wait_for_examine(wait_for_examine_done, req);
+	if (rc != 0)
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INTERNAL_ERROR, strerror(-rc));
 }
 
 static const struct sio_rpc_method bdev_methods[] = {

@@ -182,6 +182,9 @@ class Bdevperf(unittest.TestCase):
         return self.write_config('corrupt_%s.json' % io_type, bdev_config(
             malloc('Malloc0', 16384, 512),
             ('bdev_error_create', {'base_name': 'Malloc0'}),
+            # The lvol module's examine probe reads the new bdevs: let it finish
+            # first, or it takes the one injected read error itself.
+            ('bdev_wait_for_examine', {}),
             ('bdev_error_inject_error', {'name': 'EE_Malloc0', 'io_type': io_type,
                                          'error_type': 'corrupt_data', 'num': 1,
                                          'corrupt_offset': 100, 'corrupt_value': 255})))
@@ -189,7 +192,7 @@ class Bdevperf(unittest.TestCase):
     def test_verify_detects_corruption(self):
         for io_type in ('read', 'write'):
             with self.subTest(io_type=io_type):
-                out = self.path('r.json')
+                out = self.path('r_%s.json' % io_type)
                 p = self.run_bp('-c', self.corrupt_config(io_type), '-w', 'verify', '-t', '2',
                                 '-q', '4', '--quiet', '--results-json', out)
                 self.assertNotEqual(p.returncode, 0, p.stdout)
