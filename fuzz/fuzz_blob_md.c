@@ -163,13 +163,13 @@ static void fix_page(uint8_t *page, bool super)
 
 		s->store_id = g_store_id;
 		s->crc = 0;
-		s->crc = bs_crc32c(page, BS_PAGE);
+		s->crc = sio_crc32c(page, BS_PAGE);
 	} else {
 		struct bs_md_hdr *h = (struct bs_md_hdr *)page;
 
 		h->store_id = g_store_id;
 		h->crc = 0;
-		h->crc = bs_crc32c(page, BS_PAGE);
+		h->crc = sio_crc32c(page, BS_PAGE);
 	}
 }
 

@@ -149,7 +149,6 @@ struct sio_blob_store {
 };
 
 /* blobstore.c */
-uint32_t bs_crc32c(const void *buf, size_t len);
 int bs_lock(struct sio_blob_store *bs);
 void bs_unlock(struct sio_blob_store *bs);
 int bs_alloc_cluster(struct sio_blob_store *bs, uint32_t *out);

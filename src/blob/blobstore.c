@@ -19,16 +19,6 @@
 #include "spdk_io/log.h"
 
 /* ------------------------------------------------------------------------ */
-/* CRC32C                                                                   */
-/* ------------------------------------------------------------------------ */
-
-uint32_t bs_crc32c(const void *buf, size_t len)
-{
-	/* The env layer's implementation, the one the NVMe/TCP digests use. */
-	return sio_crc32c(buf, len);
-}
-
-/* ------------------------------------------------------------------------ */
 /* The metadata lock: a FIFO of parked tasks on the metadata thread         */
 /* ------------------------------------------------------------------------ */
 
@@ -398,7 +388,7 @@ static void hdr_seal(void *page)
 	struct bs_md_hdr *h = page;
 
 	h->crc = 0;
-	h->crc = htole32(bs_crc32c(page, BS_PAGE));
+	h->crc = htole32(sio_crc32c(page, BS_PAGE));
 }
 
 /* Whether @page is a valid metadata page of this store (magic, store id, CRC). */
@@ -413,7 +403,7 @@ static bool hdr_valid(struct sio_blob_store *bs, const void *page, uint32_t magi
 		return false;
 	memcpy(tmp, page, BS_PAGE);
 	((struct bs_md_hdr *)tmp)->crc = 0;
-	return bs_crc32c(tmp, BS_PAGE) == le32toh(h.crc);
+	return sio_crc32c(tmp, BS_PAGE) == le32toh(h.crc);
 }
 
 static void hdr_fill(struct sio_blob_store *bs, void *page, uint32_t magic, uint64_t id,
@@ -573,7 +563,7 @@ static int super_write(struct sio_blob_store *bs, uint32_t slot, uint64_t seq)
 	s->total_clusters = htole64(bs->total_clusters);
 	s->super_blob = htole64(bs->super_blob);
 	memcpy(s->bstype, bs->bstype, sizeof(s->bstype));
-	s->crc = htole32(bs_crc32c(s, BS_PAGE));
+	s->crc = htole32(sio_crc32c(s, BS_PAGE));
 	rc = md_flush(bs);
 	if (rc == 0)
 		rc = md_write(bs, s, slot);
@@ -602,7 +592,7 @@ static bool super_valid(const void *page, struct bs_super_disk *out)
 	memcpy(out, page, sizeof(*out));
 	((struct bs_super_disk *)tmp)->crc = 0;
 	return le32toh(out->magic) == BS_MAGIC_SUPER && le32toh(out->version) == BS_VERSION &&
-	       bs_crc32c(tmp, BS_PAGE) == le32toh(out->crc);
+	       sio_crc32c(tmp, BS_PAGE) == le32toh(out->crc);
 }
 
 /* ------------------------------------------------------------------------ */
