@@ -18,7 +18,7 @@
 
 #define DEFAULT_MAIN_STACK (256u * 1024)
 
-_Static_assert(sizeof(struct sio_app_opts) == 360,
+_Static_assert(sizeof(struct sio_app_opts) == 368,
 	       "struct sio_app_opts changed: update sio_app_opts_init() and copy_opts()");
 
 struct shutdown_waiter {
@@ -51,6 +51,11 @@ static struct {
 	bool waiting_for_init;
 	struct sio_future init_go;
 	struct sio_rpc_request *start_init_req;
+	/* framework_wait_init: requests held until startup (config included) ends. */
+	struct sio_rpc_request **init_waiters;
+	size_t init_waiter_count;
+	bool init_finished;
+	int init_rc;
 	LIST_HEAD(, shutdown_waiter) waiters;
 	int signal; /* atomic (lock-free, so async-signal-safe): pending signal */
 	struct sigaction old_int, old_term;
@@ -321,6 +326,41 @@ int app_start_init(struct sio_rpc_request *req)
 	return 0;
 }
 
+int app_wait_init(struct sio_rpc_request *req)
+{
+	struct sio_rpc_request **w;
+
+	if (g_app.init_finished) {
+		if (g_app.init_rc == 0)
+			sio_rpc_request_complete(req, json_true());
+		else
+			sio_rpc_request_fail_errno(req, g_app.init_rc);
+		return 0;
+	}
+	w = realloc(g_app.init_waiters, (g_app.init_waiter_count + 1) * sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	w[g_app.init_waiter_count++] = req;
+	g_app.init_waiters = w;
+	return 0;
+}
+
+/* Startup ended (@rc 0: subsystems up and the whole config applied): answer the waiters. */
+static void finish_init(int rc)
+{
+	g_app.init_finished = true;
+	g_app.init_rc = rc;
+	for (size_t i = 0; i < g_app.init_waiter_count; i++) {
+		if (rc == 0)
+			sio_rpc_request_complete(g_app.init_waiters[i], json_true());
+		else
+			sio_rpc_request_fail_errno(g_app.init_waiters[i], rc);
+	}
+	free(g_app.init_waiters);
+	g_app.init_waiters = NULL;
+	g_app.init_waiter_count = 0;
+}
+
 static int main_task(void *arg)
 {
 	int rc = g_app.main_fn(g_app.main_arg);
@@ -374,6 +414,7 @@ static int startup_task(void *arg)
 			sio_rpc_request_fail_errno(g_app.start_init_req, rc);
 		g_app.start_init_req = NULL;
 	}
+	finish_init(rc);
 	if (rc == -ECANCELED && sio_app_is_shutting_down())
 		return 0;
 	if (rc != 0) {
@@ -474,6 +515,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	g_app.shutdown_started = false;
 	g_app.waiting_for_init = false;
 	g_app.start_init_req = NULL;
+	g_app.init_finished = false;
+	g_app.init_rc = 0;
 	LIST_INIT(&g_app.waiters);
 	/* From here on a stop counts for this run (the resets above came first). */
 	__atomic_store_n(&g_app.running, true, __ATOMIC_RELEASE);
@@ -513,7 +556,8 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 	}
 	apply_log_flags(false);
 
-	rc = app_reactors_create(&mask, main_core, g_app.opts.shutdown_timeout_ms);
+	rc = app_reactors_create(&mask, main_core, g_app.opts.shutdown_timeout_ms,
+				 g_app.opts.interrupt_mode);
 	if (rc != 0)
 		goto out_env;
 	sio_cpuset_zero(&one);

@@ -93,6 +93,11 @@ void app_config_free(struct app_config *cfg);
 bool app_is_running(void);
 /* framework_start_init: resume a startup held by --wait-for-rpc; @req completes once init is done. -EALREADY if not waiting. */
 int app_start_init(struct sio_rpc_request *req);
+/*
+ * framework_wait_init: answer @req (true) once startup is over, subsystems and the whole -c
+ * config included, at once if it is; with the error if startup failed. -ENOMEM: not queued.
+ */
+int app_wait_init(struct sio_rpc_request *req);
 struct sio_thread *app_get_thread(void);
 
 /* ---- reactors (reactor.c) ---- */
@@ -100,8 +105,11 @@ struct app_reactor_info {
 	int core;
 	uint64_t busy_tsc;
 	uint64_t idle_tsc;
+	bool in_interrupt;
 };
-int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t shutdown_ms);
+/* @interrupt_mode: reactors sleep when idle (sio_app_opts.interrupt_mode); else they poll. */
+int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t shutdown_ms,
+			bool interrupt_mode);
 int app_reactors_create_event_threads(void);
 /* Called by the main reactor on every loop turn (signals, pending stop). */
 void app_reactor_main_tick(void);

@@ -204,15 +204,11 @@ class SioTgt(unittest.TestCase):
         with open(cfg, 'w') as f:
             f.write(text)
         p = self.start('-m', '0x1', '-c', cfg)
-        # The RPC socket answers while the config's last lines may still be
-        # applied (add_ns pauses the subsystem on every poll group): wait for
-        # both namespaces rather than read a half-loaded state.
-        end = time.monotonic() + 15
-        while True:
-            s = self.rpc('nvmf_get_subsystems', 'nqn=' + NQN)[0]
-            if len(s['namespaces']) == 2 or time.monotonic() > end:
-                break
-            time.sleep(0.05)
+        # The RPC socket answers while the config is still being applied (add_ns
+        # pauses the subsystem on every poll group): framework_wait_init answers
+        # once the whole config is in, as SPDK's does after its init.
+        self.assertIs(self.rpc('framework_wait_init'), True)
+        s = self.rpc('nvmf_get_subsystems', 'nqn=' + NQN)[0]
         self.assertEqual(s['serial_number'], 'SPDK00000000000001')
         self.assertEqual(s['model_number'], 'SPDK_Controller1')
         self.assertEqual(s['namespaces'][0]['uuid'], '5e8a0c3c-1e2b-4d7a-9f16-c0b8a4d3e2f1')

@@ -95,7 +95,7 @@ static void add_reactor(const struct app_reactor_info *r, struct sio_thread *con
 	}
 	json_array_append_new(ctx, json_pack("{s:i, s:I, s:I, s:b, s:o}", "lcore", r->core, "busy",
 					     (json_int_t)r->busy_tsc, "idle",
-					     (json_int_t)r->idle_tsc, "in_interrupt", 0,
+					     (json_int_t)r->idle_tsc, "in_interrupt", r->in_interrupt,
 					     "lw_threads", lw));
 }
 
@@ -118,6 +118,16 @@ static void rpc_framework_start_init(struct sio_rpc_request *req, void *params)
 	if (rc != 0)
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_STATE,
 				      "framework_start_init: already initialized");
+}
+
+/* framework_wait_init */
+
+static void rpc_framework_wait_init(struct sio_rpc_request *req, void *params)
+{
+	int rc = app_wait_init(req);
+
+	if (rc != 0)
+		sio_rpc_request_fail_errno(req, rc);
 }
 
 /* thread_get_stats */
@@ -352,6 +362,8 @@ static const struct sio_rpc_method g_app_methods[] = {
 	 .state_mask = SIO_RPC_RUNTIME},
 	{.name = "framework_start_init", .handler = rpc_framework_start_init,
 	 .state_mask = SIO_RPC_STARTUP},
+	{.name = "framework_wait_init", .handler = rpc_framework_wait_init,
+	 .state_mask = ANY_STATE},
 	{.name = "thread_get_stats", .handler = rpc_thread_get_stats, .state_mask = SIO_RPC_RUNTIME},
 	{.name = "log_set_flag", .handler = rpc_log_set_flag, .params = g_flag_params,
 	 .param_count = SIO_RPC_COUNT(g_flag_params), .params_size = sizeof(struct flag_params),
