@@ -16,6 +16,7 @@
 #include "spdk_io/nvme_spec.h"
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_modules.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/nvmf.h"
 
 /** sio_version_string() - "spdk-io vX.Y.Z". Context: any thread. */
