@@ -491,6 +491,94 @@ int sio_bdev_get_io_stat_await(struct sio_bdev *bdev, struct sio_bdev_io_stat *s
 int sio_bdev_reset_io_stat(struct sio_bdev *bdev, enum sio_bdev_reset_stat_mode mode,
 			   sio_done_cb cb, void *cb_arg);
 
+/* ------------------------------------------------------------------------ */
+/* Latency histograms (SPDK's histogram_data layout; docs/metrics.md)       */
+/* ------------------------------------------------------------------------ */
+
+/** Default and largest log2 of buckets per power-of-two range. */
+#define SIO_BDEV_HISTOGRAM_GRANULARITY_DEFAULT 7
+#define SIO_BDEV_HISTOGRAM_GRANULARITY_MAX 12
+
+/** Options of sio_bdev_histogram_enable(). */
+struct sio_bdev_histogram_opts {
+	size_t opts_size;                /**< sizeof, set by sio_bdev_histogram_opts_init() */
+	/** Each power-of-two range of ticks is split into 1 << granularity buckets (1..12; 7). */
+	uint8_t granularity;
+	/** Latencies below min_nsec go to the first bucket (0). */
+	uint64_t min_nsec;
+	/** Latencies from max_nsec up go to the last bucket (UINT64_MAX: none). */
+	uint64_t max_nsec;
+	/** Only this type is recorded; SIO_BDEV_IO_TYPE_INVALID (default) records all. */
+	enum sio_bdev_io_type io_type;
+};
+
+/**
+ * sio_bdev_histogram_opts_init() - Fill @opts with the defaults (granularity 7,
+ * every latency, every type) up to @size bytes and set opts_size.
+ * Context: any thread.
+ */
+void sio_bdev_histogram_opts_init(struct sio_bdev_histogram_opts *opts, size_t size);
+
+/**
+ * A merged latency histogram, SPDK's struct spdk_histogram_data: bucket i
+ * counts latencies (ticks of @tsc_rate) of range min_range + i / 2^granularity.
+ * Range r holds values [2^(r+g-1), 2^(r+g)) for r > 0 (each bucket 2^(r-1)
+ * ticks wide), range 0 holds [0, 2^g) one value per bucket.
+ */
+struct sio_bdev_histogram {
+	uint32_t granularity;
+	uint32_t min_range;
+	uint32_t max_range;
+	uint64_t tsc_rate;      /**< sio_get_ticks_hz() */
+	uint64_t count;         /**< latencies recorded (the sum of @buckets) */
+	uint64_t sum_ticks;     /**< their sum */
+	size_t num_buckets;     /**< (max_range - min_range + 1) << granularity */
+	uint64_t buckets[];     /**< counts, in SPDK's bucket order */
+};
+
+/**
+ * sio_bdev_histogram_enable() - Start (or, with @enable false, stop) recording
+ * the latency of every completed I/O of @bdev into a histogram kept by each
+ * channel (no lock, no allocation per I/O: one test of a pointer per I/O when
+ * off). Enabling again restarts from zero with the new @opts. Channels are
+ * visited on their threads; @cb runs once all have switched.
+ * @opts: NULL for the defaults; copied.
+ * Context: a sio_thread; @cb runs on it.
+ * Return: 0 (started); -EINVAL (NULL @bdev or @cb, bad @opts: granularity out
+ * of 1..12, min_nsec >= max_nsec, bad io_type, opts_size); -ENOMEM; -ENODEV
+ * if @bdev is being removed.
+ */
+int sio_bdev_histogram_enable(struct sio_bdev *bdev, bool enable,
+			      const struct sio_bdev_histogram_opts *opts, sio_done_cb cb,
+			      void *cb_arg);
+
+/**
+ * sio_bdev_histogram_get() - Merge the histograms of every channel of @bdev
+ * (and of channels already gone) into a new histogram stored in *@out before
+ * @cb runs with status 0; free it with sio_bdev_histogram_free().
+ * Context: a sio_thread; @cb runs on it.
+ * Return: 0 (started); -EINVAL (NULL argument); -EFAULT when the histogram
+ * is not enabled; -ENOMEM; -ENODEV if @bdev is being removed.
+ */
+int sio_bdev_histogram_get(struct sio_bdev *bdev, struct sio_bdev_histogram **out, sio_done_cb cb,
+			   void *cb_arg);
+
+/** sio_bdev_histogram_free() - Free a histogram from sio_bdev_histogram_get() (NULL is a no-op). */
+void sio_bdev_histogram_free(struct sio_bdev_histogram *h);
+
+/**
+ * sio_bdev_histogram_bucket_end() - Exclusive upper bound, in ticks, of bucket
+ * @i of @h (its lower bound is the end of bucket i - 1, or 0). Saturates at
+ * UINT64_MAX for the very last range. Context: any thread.
+ */
+uint64_t sio_bdev_histogram_bucket_end(const struct sio_bdev_histogram *h, size_t i);
+
+/**
+ * sio_bdev_histogram_enabled() - Whether @bdev records a histogram now.
+ * Context: any thread (a snapshot).
+ */
+bool sio_bdev_histogram_enabled(struct sio_bdev *bdev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,6 +53,13 @@ struct bdev_internal {
 	char uuid_str[37];
 	/* Stats of channels already destroyed (under g_bdev_mutex). */
 	struct sio_bdev_io_stat retired_stat;
+	/* Latency histogram (histogram.c), all under g_bdev_mutex: the
+	 * configuration new channels take, its generation (bumped by every
+	 * enable/disable) and what channels of that generation left behind. */
+	struct sio_bdev_histogram_opts hist_opts;
+	bool hist_on;
+	uint64_t hist_gen;
+	struct bdev_hist *hist_retired;
 	/* Resets (reset.c), all under g_bdev_mutex. */
 	struct bdev_reset *reset_active;        /* the reset being run; NULL when none */
 	struct bdev_reset *reset_head, *reset_tail; /* waiting their turn, in submission order */
@@ -128,6 +135,8 @@ struct bdev_channel {
 	struct sio_bdev_io *cancel_head, *cancel_tail; /* submitted while frozen, to end -ECANCELED */
 	struct sio_io_channel *ch;
 	void *io_mem;
+	/* Latency histogram, NULL while off: the one test on the I/O path. */
+	struct bdev_hist *hist;
 	struct sio_bdev_io_stat stat;
 };
 
@@ -158,6 +167,27 @@ void bdev_channel_freeze(struct bdev_channel *bch);
 void bdev_channel_unfreeze(struct bdev_channel *bch);
 /* A submission on a frozen channel: complete @io with -ECANCELED by message. */
 int bdev_cancel_later(struct bdev_channel *bch, struct sio_bdev_io *io);
+
+/* Histograms (histogram.c). One per channel while enabled, touched only by
+ * its thread; a bdev's histogram is their sum, gathered on their threads. */
+struct bdev_hist {
+	uint32_t granularity;
+	uint32_t min_range;
+	uint32_t max_range;
+	enum sio_bdev_io_type io_type;  /* SIO_BDEV_IO_TYPE_INVALID: every type */
+	uint64_t gen;                   /* bdev_internal.hist_gen it was made for */
+	uint64_t count;
+	uint64_t sum;
+	size_t n;
+	uint64_t b[];
+};
+/* Record @lat ticks of an I/O of @type (out of line: only runs when enabled). */
+void bdev_hist_tally(struct bdev_hist *h, enum sio_bdev_io_type type, uint64_t lat);
+/* Channel create/destroy: take the bdev's current configuration / hand the data back. */
+int bdev_channel_hist_init(struct sio_bdev *bdev, struct bdev_channel *bch);
+void bdev_channel_hist_fini(struct sio_bdev *bdev, struct bdev_channel *bch);
+/* Bdev teardown: free what retired channels left (the bdev is gone). */
+void bdev_hist_free_retired(struct bdev_internal *in);
 
 /* Stats (stats.c). */
 void bdev_stat_init(struct sio_bdev_io_stat *s);

@@ -60,6 +60,11 @@ int bdev_channel_create(void *io_device, void *ctx)
 	bch->boundary = bdev->split_on_optimal_io_boundary ? bdev->optimal_io_boundary : 0;
 	bch->needs_split = bch->max_transfer != 0 || bch->boundary != 0;
 	bdev_stat_init(&bch->stat);
+	if (bdev_channel_hist_init(bdev, bch) != 0) {
+		sio_io_channel_put(bch->module_ch);
+		free(mem);
+		return -ENOMEM;
+	}
 	if (frozen)
 		bdev_channel_freeze(bch);
 	return 0;
@@ -89,6 +94,7 @@ void bdev_channel_destroy(void *io_device, void *ctx)
 	pthread_mutex_lock(&g_bdev_mutex);
 	bdev_stat_add(&bdev->internal->retired_stat, &bch->stat);
 	pthread_mutex_unlock(&g_bdev_mutex);
+	bdev_channel_hist_fini(bdev, bch);
 	sio_io_channel_put(bch->module_ch);
 	free(bch->io_mem);
 }

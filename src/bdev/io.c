@@ -32,6 +32,9 @@ bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status, 
 		s->num_io_errors++;
 		return;
 	}
+	/* The latency histogram's whole cost while off: this test (histogram.c). */
+	if (bdev_unlikely(bch->hist != NULL))
+		bdev_hist_tally(bch->hist, io->type, lat);
 	/* Reads first, by a plain test: the common case skips the jump table. */
 	if (bdev_likely(io->type == SIO_BDEV_IO_TYPE_READ)) {
 		s->bytes_read += bytes;

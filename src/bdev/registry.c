@@ -556,6 +556,7 @@ static void bdev_finish(struct bdev_internal *in, int rc)
 		TAILQ_REMOVE(&in->aliases, a, link);
 		free(a);
 	}
+	bdev_hist_free_retired(in);
 	free(in);
 	if (cb != NULL)
 		cb(cb_arg, rc);
