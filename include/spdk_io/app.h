@@ -47,6 +47,13 @@ struct sio_app_opts {
 	size_t log_flag_count;
 	uint32_t shutdown_timeout_ms;/**< give up waiting for threads to exit after this; default 5000 */
 	size_t main_stack_size;      /**< stack of the main task; 0 = 256 KiB */
+	/**
+	 * Reactors sleep in epoll_wait() on their threads' interrupt fds once
+	 * nothing has been due for ~100 us (SPDK's --interrupt-mode): an idle
+	 * app costs next to no CPU, each wake-up costs latency. Default false:
+	 * reactors poll their cores without sleeping, as SPDK's do.
+	 */
+	bool interrupt_mode;
 };
 
 /**
@@ -136,7 +143,7 @@ typedef void (*sio_app_usage_fn)(void *ctx);
  * Common (SPDK's): -m/--cpumask MASK, -c/--json FILE, -r/--rpc-socket PATH,
  * -s/--mem-size MB, --no-huge (default; --huge asks for hugepages),
  * -p/--main-core N, -L/--logflag FLAG, --log-level LEVEL, --wait-for-rpc,
- * --no-pci, -h/--help.
+ * --no-pci, --interrupt-mode, -h/--help.
  * @extra_short: getopt letters of the caller's options (may be NULL); a
  *               letter the common set uses is refused with -EINVAL.
  * @extra_long: the caller's long options, terminated by a zero entry (may be NULL).

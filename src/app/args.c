@@ -20,6 +20,7 @@ enum {
 	OPT_WAIT_FOR_RPC,
 	OPT_NO_PCI,
 	OPT_LOG_LEVEL,
+	OPT_INTERRUPT_MODE,
 };
 
 static const struct option g_common_long[] = {
@@ -35,6 +36,7 @@ static const struct option g_common_long[] = {
 	{"wait-for-rpc", no_argument, NULL, OPT_WAIT_FOR_RPC},
 	{"no-pci", no_argument, NULL, OPT_NO_PCI},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"interrupt-mode", no_argument, NULL, OPT_INTERRUPT_MODE},
 };
 
 void sio_app_usage(void)
@@ -52,6 +54,7 @@ void sio_app_usage(void)
 		"     --huge             back DMA memory with hugepages\n"
 		"     --no-pci           leave PCI devices alone\n"
 		"     --wait-for-rpc     initialise subsystems only on framework_start_init\n"
+		"     --interrupt-mode   reactors sleep when idle instead of polling their cores\n"
 		" -h, --help             this text\n");
 }
 
@@ -176,6 +179,9 @@ static int common_option(int ch, const char *arg, struct sio_app_opts *opts)
 		return 0;
 	case OPT_NO_PCI:
 		opts->no_pci = true;
+		return 0;
+	case OPT_INTERRUPT_MODE:
+		opts->interrupt_mode = true;
 		return 0;
 	}
 	return -ENOENT;

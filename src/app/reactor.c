@@ -5,11 +5,19 @@
  * that polls the sio_threads placed on it. The thread layer's schedule hook
  * places every new sio_thread on the least-loaded reactor its cpumask allows.
  *
- * A reactor sleeps in epoll_wait() when none of its threads found work: each
- * thread's interrupt fd is readable while that thread has messages, a due
- * timed poller or an active poller, and the reactor's eventfd wakes it for a
- * new thread or a stop. So an idle app costs no CPU, and a busy one never
- * sleeps. If a thread cannot give an interrupt fd the reactor spins.
+ * By default a reactor polls: it runs its threads' pollers in a loop and
+ * never sleeps, as SPDK's reactors do, so a request that arrives is seen
+ * within one loop turn and no system call stands between it and its poller.
+ * Its threads are never switched to interrupt mode (no interrupt fd, no
+ * wake-up fences, no timerfd re-arming).
+ *
+ * In interrupt mode (sio_app_opts.interrupt_mode, --interrupt-mode) a reactor
+ * sleeps in epoll_wait() once none of its threads has found work for
+ * REACTOR_SPIN_US: each thread's interrupt fd is readable while that thread
+ * has messages, a due timed poller or an active poller, and the reactor's
+ * eventfd wakes it for a new thread or a stop. So an idle app costs no CPU,
+ * and a busy one never sleeps. If a thread cannot give an interrupt fd the
+ * reactor spins.
  *
  * Each reactor also owns one sio_thread of its own, "reactor_<core>", on which
  * events (sio_event_call) run.
@@ -29,6 +37,14 @@
 
 /* Upper bound of one sleep: a safety net, not a clock. */
 #define REACTOR_MAX_SLEEP_MS 100
+/*
+ * Interrupt mode: how long a reactor keeps polling after the last turn that
+ * found work before it sleeps. A queue-depth-1 request/response exchange over
+ * loopback comes back in tens of microseconds; sleeping in between would put
+ * an epoll_wait() and a wake-up (a few microseconds each, more on a loaded
+ * machine) on every I/O. An idle reactor pays this once per wake-up.
+ */
+#define REACTOR_SPIN_US 100
 
 struct reactor {
 	int core;
@@ -36,7 +52,9 @@ struct reactor {
 	bool has_tid;
 	int epfd;
 	int efd;
-	bool spin;
+	bool intr;          /* interrupt mode: sleep when idle (else poll) */
+	bool spin;          /* interrupt mode, but a thread has no interrupt fd */
+	uint64_t last_work; /* tick of the end of the last turn that found work */
 
 	/* Threads handed over by the schedule hook, not yet picked up by the loop. */
 	pthread_mutex_t lock;
@@ -69,6 +87,7 @@ static int g_main_efd = -1;
  * reuses the number next. */
 static int g_main_efd_users;
 static uint64_t g_shutdown_ticks;
+static uint64_t g_spin_ticks;
 static __thread struct reactor *tls_reactor;
 
 static struct reactor *reactor_of(int core)
@@ -172,9 +191,16 @@ static void take_pending(struct reactor *r)
 	}
 	for (size_t i = 0; i < r->n_pending; i++) {
 		struct sio_thread *t = r->pending[i];
-		int fd = sio_thread_get_interrupt_fd(t);
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
+		int fd;
 
+		/* Polling: the thread stays out of interrupt mode (its first
+		 * sio_thread_get_interrupt_fd() would switch it there for good). */
+		if (!r->intr) {
+			r->threads[r->n_threads++] = t;
+			continue;
+		}
+		fd = sio_thread_get_interrupt_fd(t);
 		if (fd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			SIO_DEBUGLOG("app", "reactor %d: thread %s has no interrupt fd, spinning",
 				     r->core, sio_thread_get_name(t));
@@ -190,10 +216,13 @@ out:
 static void drop_thread(struct reactor *r, size_t i)
 {
 	struct sio_thread *t = r->threads[i];
-	int fd = sio_thread_get_interrupt_fd(t);
 
-	if (fd >= 0)
-		epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (r->intr) {
+		int fd = sio_thread_get_interrupt_fd(t);
+
+		if (fd >= 0)
+			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+	}
 	pthread_mutex_lock(&r->lock);
 	r->threads[i] = r->threads[--r->n_threads];
 	pthread_mutex_unlock(&r->lock);
@@ -270,10 +299,12 @@ static void reactor_loop(struct reactor *r)
 			app_reactor_main_tick(); /* one atomic exchange: no clock read */
 		end = now;
 		/* Relaxed atomics: framework_get_reactors reads them from the app thread. */
-		if (work > 0)
+		if (work > 0) {
 			__atomic_store_n(&r->busy_tsc, r->busy_tsc + (end - start), __ATOMIC_RELAXED);
-		else
+			r->last_work = end;
+		} else {
 			__atomic_store_n(&r->idle_tsc, r->idle_tsc + (end - start), __ATOMIC_RELAXED);
+		}
 
 		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 			pthread_mutex_lock(&r->lock);
@@ -291,7 +322,9 @@ static void reactor_loop(struct reactor *r)
 				break;
 			}
 		}
-		if (work == 0 && idle_wait(r))
+		/* Polling reactors never sleep; in interrupt mode, only once
+		 * nothing was found for the spin period. */
+		if (work == 0 && r->intr && end - r->last_work >= g_spin_ticks && idle_wait(r))
 			now = 0; /* slept: the clock moved */
 	}
 	tls_reactor = NULL;
@@ -308,7 +341,8 @@ static void *reactor_main(void *arg)
 	return NULL;
 }
 
-int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t shutdown_ms)
+int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t shutdown_ms,
+			bool interrupt_mode)
 {
 	size_t n = sio_cpuset_count(mask), k = 0;
 	int rc = 0;
@@ -320,6 +354,7 @@ int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t s
 		struct reactor *r = &g_reactors[k++];
 
 		r->core = c;
+		r->intr = interrupt_mode;
 		r->epfd = r->efd = -1;
 		pthread_mutex_init(&r->lock, NULL);
 		r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -346,6 +381,7 @@ int app_reactors_create(const struct sio_cpuset *mask, int main_core, uint32_t s
 		__atomic_store_n(&g_main_efd, m != NULL ? m->efd : -1, __ATOMIC_RELEASE);
 	}
 	g_shutdown_ticks = sio_us_to_ticks((uint64_t)shutdown_ms * 1000);
+	g_spin_ticks = sio_us_to_ticks(REACTOR_SPIN_US);
 	sio_thread_set_schedule_fn(schedule_thread, NULL);
 	return 0;
 }
@@ -455,6 +491,7 @@ void app_reactors_foreach(app_reactor_visit_fn fn, void *ctx)
 	for (size_t i = 0; i < g_nreactors; i++) {
 		struct reactor *r = &g_reactors[i];
 		struct app_reactor_info info = {.core = r->core,
+						.in_interrupt = r->intr,
 						.busy_tsc = __atomic_load_n(&r->busy_tsc, __ATOMIC_RELAXED),
 						.idle_tsc = __atomic_load_n(&r->idle_tsc, __ATOMIC_RELAXED)};
 
