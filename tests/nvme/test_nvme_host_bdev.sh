@@ -82,12 +82,24 @@ for j in jobs:
 print("   verify passed on", names)
 PY
 
+# The RPC socket answers before the config's attach is done: framework_wait_init waits for it.
+wait_host_init() {
+	local i
+	for i in $(seq 300); do
+		[[ -S $T/host.sock ]] && break
+		sleep 0.1
+	done
+	$RPC -s "$T/host.sock" framework_wait_init >/dev/null
+}
+
 echo "== 2. target killed and restarted under verify I/O"
 host_config ', "ctrlr_loss_timeout_sec": 30, "reconnect_delay_sec": 1, "fast_io_fail_timeout_sec": 0'
 "$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -q 16 -o 4096 -w verify -t 8 -T Nvme0n1 \
 	--results-json "$T/v2.json" >"$T/bperf2.log" 2>&1 &
 HPID=$!
-sleep 3
+# Kill only once the attach is done and I/O runs (a loaded machine can take seconds to start).
+wait_host_init
+sleep 2
 kill -9 "$TPID"; wait "$TPID" 2>/dev/null || true; TPID=""
 echo "   target killed"
 sleep 1
@@ -110,12 +122,8 @@ echo "== 3. RPC: get_controllers, reset, save_config replays the attach, detach"
 host_config ""
 "$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -z >"$T/bperf3.log" 2>&1 &
 HPID=$!
-# The RPC socket comes up before the config's attach has finished: wait for the controller.
-for _ in $(seq 200); do
-	[[ -S $T/host.sock ]] && $RPC -s "$T/host.sock" bdev_nvme_get_controllers >"$T/ctrlrs.json" 2>/dev/null &&
-		grep -q Nvme0 "$T/ctrlrs.json" && break
-	sleep 0.1
-done
+wait_host_init
+$RPC -s "$T/host.sock" bdev_nvme_get_controllers >"$T/ctrlrs.json"
 python3 -c "
 import json
 c = json.load(open('$T/ctrlrs.json'))

@@ -701,41 +701,38 @@ static void connect_wait_cb(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	sio_future_complete(&w->f, rc, NULL);
 }
 
-int sio_nvme_ctrlr_connect_await(const struct sio_nvme_transport_id *trid,
-				 const struct sio_nvme_ctrlr_opts *opts, struct sio_nvme_ctrlr **out)
+/* The awaitable and the blocking connect differ only in how they wait. */
+static int connect_wait(const struct sio_nvme_transport_id *trid,
+			const struct sio_nvme_ctrlr_opts *opts, struct sio_nvme_ctrlr **out,
+			bool blocking)
 {
 	struct connect_wait w = { .ctrlr = NULL };
 	int rc;
 
 	if (out == NULL)
 		return -EINVAL;
-	rc = sio_future_init_await(&w.f);
+	if (blocking && sio_in_task())
+		return -EPERM;
+	rc = blocking ? sio_future_init(&w.f) : sio_future_init_await(&w.f);
 	if (rc == 0)
 		rc = sio_nvme_ctrlr_connect(trid, opts, connect_wait_cb, &w);
 	if (rc == 0)
-		rc = sio_await(&w.f);
+		rc = blocking ? sio_block_on(&w.f) : sio_await(&w.f);
 	*out = rc == 0 ? w.ctrlr : NULL;
 	return rc;
+}
+
+int sio_nvme_ctrlr_connect_await(const struct sio_nvme_transport_id *trid,
+				 const struct sio_nvme_ctrlr_opts *opts, struct sio_nvme_ctrlr **out)
+{
+	return connect_wait(trid, opts, out, false);
 }
 
 int sio_nvme_ctrlr_connect_blocking(const struct sio_nvme_transport_id *trid,
 				    const struct sio_nvme_ctrlr_opts *opts,
 				    struct sio_nvme_ctrlr **out)
 {
-	struct connect_wait w = { .ctrlr = NULL };
-	int rc;
-
-	if (out == NULL)
-		return -EINVAL;
-	if (sio_in_task())
-		return -EPERM;
-	rc = sio_future_init(&w.f);
-	if (rc == 0)
-		rc = sio_nvme_ctrlr_connect(trid, opts, connect_wait_cb, &w);
-	if (rc == 0)
-		rc = sio_block_on(&w.f);
-	*out = rc == 0 ? w.ctrlr : NULL;
-	return rc;
+	return connect_wait(trid, opts, out, true);
 }
 
 struct detach_ctx {

@@ -572,42 +572,39 @@ static void qpair_wait_cb(void *arg, int rc, struct sio_nvme_qpair *qpair)
 	sio_future_complete(&w->f, rc, NULL);
 }
 
-int sio_nvme_ctrlr_alloc_io_qpair_await(struct sio_nvme_ctrlr *ctrlr,
-					const struct sio_nvme_io_qpair_opts *opts,
-					struct sio_nvme_qpair **out)
+/* The awaitable and the blocking allocation differ only in how they wait. */
+static int alloc_io_qpair_wait(struct sio_nvme_ctrlr *ctrlr,
+			       const struct sio_nvme_io_qpair_opts *opts,
+			       struct sio_nvme_qpair **out, bool blocking)
 {
 	struct qpair_wait w = { .qpair = NULL };
 	int rc;
 
 	if (out == NULL)
 		return -EINVAL;
-	rc = sio_future_init_await(&w.f);
+	if (blocking && sio_in_task())
+		return -EPERM;
+	rc = blocking ? sio_future_init(&w.f) : sio_future_init_await(&w.f);
 	if (rc == 0)
 		rc = sio_nvme_ctrlr_alloc_io_qpair(ctrlr, opts, qpair_wait_cb, &w);
 	if (rc == 0)
-		rc = sio_await(&w.f);
+		rc = blocking ? sio_block_on(&w.f) : sio_await(&w.f);
 	*out = rc == 0 ? w.qpair : NULL;
 	return rc;
+}
+
+int sio_nvme_ctrlr_alloc_io_qpair_await(struct sio_nvme_ctrlr *ctrlr,
+					const struct sio_nvme_io_qpair_opts *opts,
+					struct sio_nvme_qpair **out)
+{
+	return alloc_io_qpair_wait(ctrlr, opts, out, false);
 }
 
 int sio_nvme_ctrlr_alloc_io_qpair_blocking(struct sio_nvme_ctrlr *ctrlr,
 					   const struct sio_nvme_io_qpair_opts *opts,
 					   struct sio_nvme_qpair **out)
 {
-	struct qpair_wait w = { .qpair = NULL };
-	int rc;
-
-	if (out == NULL)
-		return -EINVAL;
-	if (sio_in_task())
-		return -EPERM;
-	rc = sio_future_init(&w.f);
-	if (rc == 0)
-		rc = sio_nvme_ctrlr_alloc_io_qpair(ctrlr, opts, qpair_wait_cb, &w);
-	if (rc == 0)
-		rc = sio_block_on(&w.f);
-	*out = rc == 0 ? w.qpair : NULL;
-	return rc;
+	return alloc_io_qpair_wait(ctrlr, opts, out, true);
 }
 
 int sio_nvme_qpair_free(struct sio_nvme_qpair *qpair)
