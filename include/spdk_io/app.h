@@ -54,6 +54,12 @@ struct sio_app_opts {
 	 * reactors poll their cores without sleeping, as SPDK's do.
 	 */
 	bool interrupt_mode;
+	/**
+	 * Tracepoints to enable at start, in SPDK's -e syntax: a group mask
+	 * ("0x8"), group names ("bdev,nvmf_tcp"), "all", each with an optional
+	 * ":TPOINT_MASK". NULL = none (tracing is off by default; docs/trace.md).
+	 */
+	const char *tpoint_group;
 };
 
 /**
@@ -143,7 +149,7 @@ typedef void (*sio_app_usage_fn)(void *ctx);
  * Common (SPDK's): -m/--cpumask MASK, -c/--json FILE, -r/--rpc-socket PATH,
  * -s/--mem-size MB, --no-huge (default; --huge asks for hugepages),
  * -p/--main-core N, -L/--logflag FLAG, --log-level LEVEL, --wait-for-rpc,
- * --no-pci, --interrupt-mode, -h/--help.
+ * --no-pci, --interrupt-mode, -e/--tpoint-group SPEC, -h/--help.
  * @extra_short: getopt letters of the caller's options (may be NULL); a
  *               letter the common set uses is refused with -EINVAL.
  * @extra_long: the caller's long options, terminated by a zero entry (may be NULL).

@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #include "app/app_internal.h"
+#include "spdk_io/trace.h"
 
 #define DEFAULT_MAIN_STACK (256u * 1024)
 
-_Static_assert(sizeof(struct sio_app_opts) == 368,
+_Static_assert(sizeof(struct sio_app_opts) == 376,
 	       "struct sio_app_opts changed: update sio_app_opts_init() and copy_opts()");
 
 struct shutdown_waiter {
@@ -122,6 +124,38 @@ struct sio_thread *app_get_thread(void)
 const char *sio_app_get_rpc_addr(void)
 {
 	return app_rpc_server_path();
+}
+
+/*
+ * The trace file is named after the app (/dev/shm/<name>_trace.pid<PID>, as
+ * SPDK names it) and created only if a tracepoint gets enabled: here for
+ * -e, or later by a trace_* RPC.
+ */
+static int app_trace_setup(void)
+{
+	struct sio_trace_opts to;
+	const char *spec = g_app.opts.tpoint_group;
+	int rc;
+
+	sio_trace_opts_init(&to, sizeof(to));
+	to.name = g_app.opts.name;
+	rc = sio_trace_init(&to);
+	if (rc != 0) {
+		SIO_WARNLOG("trace: app name '%s' cannot name a trace file; using the default",
+			    g_app.opts.name);
+		sio_trace_init(NULL);
+	}
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	rc = sio_trace_enable_groups(spec);
+	if (rc != 0) {
+		SIO_ERRLOG("-e %s: %s", spec,
+			   rc == -EINVAL ? "not a group mask or tracepoint group name" : strerror(-rc));
+		return rc;
+	}
+	SIO_NOTICELOG("tracepoint group mask 0x%llx; read it with: sio_trace -s %s -p %d",
+		      (unsigned long long)sio_trace_get_group_mask(), g_app.opts.name, (int)getpid());
+	return 0;
 }
 
 /* Flags may be registered by subsystem init: @strict says unknown is an error. */
@@ -555,6 +589,9 @@ int sio_app_run(const struct sio_app_opts *opts, sio_app_main_fn main_fn, void *
 		goto out_cfg;
 	}
 	apply_log_flags(false);
+	rc = app_trace_setup();
+	if (rc != 0)
+		goto out_env;
 
 	rc = app_reactors_create(&mask, main_core, g_app.opts.shutdown_timeout_ms,
 				 g_app.opts.interrupt_mode);
@@ -613,6 +650,7 @@ out_reactors:
 	g_app.app_thread = NULL;
 	pthread_mutex_unlock(&g_stop_lock);
 out_env:
+	sio_trace_fini();
 	sio_env_fini();
 out_cfg:
 	restore_signals();

@@ -12,7 +12,7 @@
 
 #include "app/app_internal.h"
 
-#define COMMON_SHORT "m:c:r:s:p:L:h"
+#define COMMON_SHORT "m:c:r:s:p:L:e:h"
 
 enum {
 	OPT_NO_HUGE = 0x1000,
@@ -30,6 +30,7 @@ static const struct option g_common_long[] = {
 	{"mem-size", required_argument, NULL, 's'},
 	{"main-core", required_argument, NULL, 'p'},
 	{"logflag", required_argument, NULL, 'L'},
+	{"tpoint-group", required_argument, NULL, 'e'},
 	{"help", no_argument, NULL, 'h'},
 	{"no-huge", no_argument, NULL, OPT_NO_HUGE},
 	{"huge", no_argument, NULL, OPT_HUGE},
@@ -50,6 +51,8 @@ void sio_app_usage(void)
 		" -p, --main-core N      core of the app thread; default the first of the mask\n"
 		" -L, --logflag FLAG     enable debug output of a component (repeatable)\n"
 		"     --log-level LEVEL  error, warning, notice, info or debug; default notice\n"
+		" -e, --tpoint-group G[:MASK][,...]  enable tracepoints: a group mask (0x8) or names\n"
+		"                        (bdev, nvmf_tcp, thread, nvme_pcie, nvme_tcp, sock, blob, all)\n"
 		"     --no-huge          do not use hugepages (the default)\n"
 		"     --huge             back DMA memory with hugepages\n"
 		"     --no-pci           leave PCI devices alone\n"
@@ -161,6 +164,9 @@ static int common_option(int ch, const char *arg, struct sio_app_opts *opts)
 			return -EINVAL;
 		}
 		opts->log_flags[opts->log_flag_count++] = arg;
+		return 0;
+	case 'e':
+		opts->tpoint_group = arg;
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (parse_level(arg, &opts->log_level) != 0) {

@@ -14,6 +14,7 @@
 
 #include "async/await_inline.h"
 #include "bdev/bdev_internal.h"
+#include "spdk_io/trace.h"
 #include "thread/thread_current.h"
 
 /* ------------------------------------------------------------------------ */
@@ -105,6 +106,7 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 	void *cb_arg = io->internal.cb_arg;
 	uint64_t now = bdev_ticks(bch), outer_tsc;
 
+	SIO_TRACE(SIO_TP_BDEV_IO_DONE, io->bdev, io, status, 0, 0);
 	if (bdev_unlikely(flags != BDEV_IO_F_INFLIGHT)) {
 		if (!(flags & BDEV_IO_F_INFLIGHT)) {
 			SIO_ERRLOG("bdev %s: bdev_io completed twice (or never submitted): ignored",
@@ -463,6 +465,7 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 	io->internal.cb = cb;
 	io->internal.cb_arg = cb_arg;
 	io->internal.submit_tsc = bch->cb_tsc != 0 ? bch->cb_tsc : bdev_ticks(bch);
+	SIO_TRACE(SIO_TP_BDEV_IO_START, bdev, io, type, offset_blocks, num_blocks);
 
 	if (frozen)
 		return bdev_cancel_later(bch, io);

@@ -16,6 +16,7 @@
 
 #include "blob_internal.h"
 #include "spdk_io/log.h"
+#include "spdk_io/trace.h"
 
 enum req_op {
 	REQ_READ,  /* readv */
@@ -120,6 +121,7 @@ static void req_complete(struct blob_req *r)
 	void *cb_arg = r->cb_arg;
 	int rc = r->rc;
 
+	SIO_TRACE(SIO_TP_BLOB_IO_DONE, r->blob, r, rc, 0, 0);
 	ch->inflight--;
 	TAILQ_INSERT_HEAD(&ch->free_reqs, r, link);
 	cb(cb_arg, rc);
@@ -321,6 +323,7 @@ static void req_start(struct blob_req *r)
 {
 	struct sio_blob *b = r->blob;
 
+	SIO_TRACE(SIO_TP_BLOB_IO_START, b, r, r->op, r->offset, r->remaining);
 	r->ch->inflight++;
 	if (r->offset + r->remaining > b->num_clusters * b->bs->upc) {
 		r->rc = -EINVAL; /* the blob shrank while the request waited */

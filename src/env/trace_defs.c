@@ -55,11 +55,11 @@ const struct sio_trace_tpoint_info trace_builtin_tpoints[] = {
 
 	/* owner: the queue pair; object: the request (cid in a0). */
 	TP(SIO_TP_NVME_PCIE_SUBMIT, SIO_TRACE_START, "NVME_PCIE_SUBMIT", "nvme_pcie_qp", "nvme_req",
-	   "cid", "opc", "slba"),
+	   "cid", "opc", "bytes"),
 	TP(SIO_TP_NVME_PCIE_COMPLETE, SIO_TRACE_END, "NVME_PCIE_COMPLETE", "nvme_pcie_qp",
 	   "nvme_req", "cid", "status", ""),
 	TP(SIO_TP_NVME_TCP_SUBMIT, SIO_TRACE_START, "NVME_TCP_SUBMIT", "nvme_tcp_qp", "nvme_req",
-	   "cid", "opc", "slba"),
+	   "cid", "opc", "bytes"),
 	TP(SIO_TP_NVME_TCP_COMPLETE, SIO_TRACE_END, "NVME_TCP_COMPLETE", "nvme_tcp_qp", "nvme_req",
 	   "cid", "status", ""),
 
@@ -71,8 +71,9 @@ const struct sio_trace_tpoint_info trace_builtin_tpoints[] = {
 	TP(SIO_TP_BLOB_IO_START, SIO_TRACE_START, "BLOB_IO_START", "blob", "blob_op", "type",
 	   "offset", "length"),
 	TP(SIO_TP_BLOB_IO_DONE, SIO_TRACE_END, "BLOB_IO_DONE", "blob", "blob_op", "status", "", ""),
-	TP(SIO_TP_BLOB_MD_START, SIO_TRACE_START, "BLOB_MD_START", "blob", "blob_md_op", "op", "", ""),
-	TP(SIO_TP_BLOB_MD_DONE, SIO_TRACE_END, "BLOB_MD_DONE", "blob", "blob_md_op", "status", "", ""),
+	TP(SIO_TP_BLOB_MD_START, SIO_TRACE_START, "BLOB_MD_START", "blobstore", "md_buf", "op", "page",
+	   "npages"),
+	TP(SIO_TP_BLOB_MD_DONE, SIO_TRACE_END, "BLOB_MD_DONE", "blobstore", "md_buf", "status", "", ""),
 };
 const size_t trace_builtin_tpoint_count =
 	sizeof(trace_builtin_tpoints) / sizeof(trace_builtin_tpoints[0]);

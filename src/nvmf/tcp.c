@@ -31,6 +31,7 @@
 #include "nvme/tcp/nvme_tcp.h"
 #include "nvmf/nvmf_ctrlr.h"
 #include "spdk_io/sock.h"
+#include "spdk_io/trace.h"
 
 /* Data buffer chunk: commands take ceil(length / chunk) of them. */
 #define TCP_BUF_SIZE 8192u
@@ -519,6 +520,7 @@ static void tcp_complete(struct nvmf_req *req)
 	int n = 0, k;
 
 	tr->tstate = TCP_REQ_SEND;
+	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_EXECUTED, conn, tr, req->rsp.status.raw, 0, 0);
 	if (conn->state == TCP_CONN_CLOSING) {
 		if (tr->sends == 0)
 			req_release(tr);
@@ -593,6 +595,7 @@ static void req_release(struct tcp_req *tr)
 		TAILQ_REMOVE(&conn->tpg->buf_wait, tr, link);
 	tr->tstate = TCP_REQ_FREE;
 	tr->req.state = NVMF_REQ_FREE;
+	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_DONE, conn, tr, 0, 0, 0);
 	req_put_bufs(tr);
 	conn->busy_reqs--;
 	if (conn->rx_req == tr)
@@ -613,6 +616,7 @@ static void req_fail_early(struct tcp_req *tr, uint8_t sct, uint8_t sc)
 static void req_exec(struct tcp_req *tr)
 {
 	tr->tstate = TCP_REQ_EXEC;
+	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_EXEC, tr->conn, tr, tr->req.cmd.opc, 0, 0);
 	nvmf_req_exec(&tr->req);
 }
 
@@ -627,6 +631,7 @@ static void req_start(struct tcp_req *tr)
 		return;
 	}
 	tr->tstate = TCP_REQ_H2C;
+	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_H2C, conn, tr, tr->req.length, 0, 0);
 	nvme_tcp_pdu_r2t_init(&tr->data_pdu, tr->req.cmd.cid, tr->ttag, 0, tr->req.length);
 	n = nvme_tcp_pdu_build(&tr->data_pdu, &conn->params, NULL, 0, 0, tr->r2t_iov, 4);
 	if (n < 0) {
@@ -720,6 +725,8 @@ static int rx_pdu_data(void *ctx, const struct nvme_tcp_rx_pdu *pdu, const struc
 			return -EPROTO;
 		}
 		memcpy(&tr->req.cmd, pdu->cmd.sqe, sizeof(tr->req.cmd));
+		SIO_TRACE(SIO_TP_NVMF_TCP_REQ_NEW, conn, tr, tr->req.cmd.opc, tr->req.cmd.cid,
+			  tr->req.cmd.nsid);
 		tr->req.length = pdu->data_len;
 		tr->tstate = TCP_REQ_ICD;
 		if (req_get_bufs(tr, true) != 0) {
@@ -801,6 +808,7 @@ static int rx_pdu_done(void *ctx, const struct nvme_tcp_rx_pdu *pdu, int status)
 	struct tcp_conn *conn = ctx;
 	struct tcp_req *tr;
 
+	SIO_TRACE(SIO_TP_NVMF_TCP_PDU_RX, conn, 0, pdu->type, pdu->data_len, 0);
 	switch (pdu->type) {
 	case NVME_TCP_PDU_IC_REQ:
 		return rx_ic_req(conn, pdu);
@@ -815,6 +823,8 @@ static int rx_pdu_done(void *ctx, const struct nvme_tcp_rx_pdu *pdu, int status)
 				return -EPROTO;
 			}
 			memcpy(&tr->req.cmd, pdu->cmd.sqe, sizeof(tr->req.cmd));
+			SIO_TRACE(SIO_TP_NVMF_TCP_REQ_NEW, conn, tr, tr->req.cmd.opc,
+				  tr->req.cmd.cid, tr->req.cmd.nsid);
 		}
 		if (status == -EBADMSG)
 			tr->failed = true;

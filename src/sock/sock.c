@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sock_internal.h"
+#include "spdk_io/trace.h"
 
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY 60
@@ -651,6 +652,7 @@ ssize_t sio_sock_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 	if (sock->conn_err != 0)
 		return sock->conn_err;
 	n = sock->ops->readv(sock, iov, iovcnt);
+	SIO_TRACE(SIO_TP_SOCK_RECV, sock, 0, n, 0, 0);
 	if (n == -EAGAIN && sock->ops->drained != NULL)
 		sock->ops->drained(sock);
 	return n;
@@ -702,6 +704,7 @@ ssize_t sio_sock_writev(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 			return -EAGAIN;
 	}
 	n = send_iov(sock, iov, iovcnt, false);
+	SIO_TRACE(SIO_TP_SOCK_SEND, sock, 0, n, 0, 0);
 	if (n < 0 && n != -EAGAIN)
 		sock->err = (int)n;
 	return n;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 
+#include "spdk_io/trace.h"
 #include "thread_internal.h"
 
 static struct sio_mempool *g_msg_pool;
@@ -197,8 +198,10 @@ uint32_t thread_run_msgs(struct sio_thread *t, uint32_t max)
 			ctxs[i] = m->ctx;
 		}
 		sio_mempool_put_bulk(g_msg_pool, objs, n);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			SIO_TRACE(SIO_TP_THREAD_MSG_RUN, 0, (uintptr_t)fns[i], 0, 0, 0);
 			fns[i](ctxs[i]);
+		}
 		done += (uint32_t)n;
 		if (n < want)
 			break;

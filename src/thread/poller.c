@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "spdk_io/trace.h"
 #include "thread_internal.h"
 
 /* A year: longer periods are certainly a unit mistake. */
@@ -93,6 +94,7 @@ static int poller_call(struct sio_poller *p)
 
 	p->running = true;
 	rc = p->fn(p->ctx);
+	SIO_TRACE(SIO_TP_THREAD_POLLER_RUN, 0, p, rc, 0, 0);
 	p->running = false;
 	p->run_count++;
 	if (rc > 0)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "spdk_io/sock.h"
+#include "spdk_io/trace.h"
 #include "nvme/host/nvme_internal.h"
 #include "nvme/tcp/nvme_tcp.h"
 
@@ -330,6 +331,7 @@ static void try_complete(struct tcp_qpair *tq, struct nvme_request *req)
 		return;
 	treq->resp_stashed = false;
 	tq->completions++;
+	SIO_TRACE(SIO_TP_NVME_TCP_COMPLETE, tq, req, req->cmd.cid, treq->cpl.status.raw, 0);
 	nvme_qpair_complete(&tq->qp, req, &treq->cpl);
 }
 
@@ -374,6 +376,7 @@ static int tcp_qpair_submit(struct sio_nvme_qpair *qp, struct nvme_request *req)
 	memset(sgl->unkeyed.reserved, 0, sizeof(sgl->unkeyed.reserved));
 	sgl->unkeyed.id = incapsule ? SIO_NVME_SGL_ID_TCP_INCAPSULE : SIO_NVME_SGL_ID_TCP_TRANSPORT;
 	nvme_tcp_pdu_capsule_cmd_init(&treq->pdu, &req->cmd);
+	SIO_TRACE(SIO_TP_NVME_TCP_SUBMIT, tq, req, req->cmd.cid, req->cmd.opc, req->payload_size);
 	if (incapsule)
 		return send_pdu(tq, treq, req->iov, req->iovcnt, req->payload_size);
 	return send_pdu(tq, treq, NULL, 0, 0);

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "spdk_io/env.h"
+#include "spdk_io/trace.h"
 #include "nvme/host/nvme_internal.h"
 
 #define PCIE_PAGE 4096u
@@ -551,6 +552,7 @@ static int pcie_qpair_submit(struct sio_nvme_qpair *qp, struct nvme_request *req
 		return 0;
 	}
 	h->sq[pq->sq_tail] = req->cmd;
+	SIO_TRACE(SIO_TP_NVME_PCIE_SUBMIT, pq, req, req->cmd.cid, req->cmd.opc, req->payload_size);
 	if (++pq->sq_tail == h->entries)
 		pq->sq_tail = 0;
 	/* The entry is in memory before the doorbell tells the controller to
@@ -609,6 +611,7 @@ static int pcie_qpair_process(struct sio_nvme_qpair *qp, uint32_t max)
 		/* The callback may submit (room is counted by the core, never more
 		 * than entries - 1 in flight, so the CQ cannot overflow before the
 		 * head doorbell below) or disconnect (live turns false). */
+		SIO_TRACE(SIO_TP_NVME_PCIE_COMPLETE, pq, req, cpl.cid, cpl.status.raw, 0);
 		nvme_qpair_complete(qp, req, &cpl);
 	}
 	if (n > 0 && pq->live && atomic_load_explicit(&h->pc->gen, memory_order_relaxed) == pq->gen)
