@@ -28,6 +28,7 @@
 #include "spdk_io/log.h"
 #include "spdk_io/nvme.h"
 #include "spdk_io/thread.h"
+#include "spdk_io/trace.h"
 
 #define MAX_TRIDS 16
 #define MAX_CORES 64
@@ -279,7 +280,8 @@ static void usage(FILE *f)
 		"  -c mask of cores, one worker thread each (default 0x1)\n"
 		"  -P queue pairs per namespace per worker (default 1)\n"
 		"  -L latency summary (percentiles), -LL also the histogram\n"
-		"  -H header digest, -I data digest\n");
+		"  -H header digest, -I data digest\n"
+		"  -e GROUPS tracepoints to record (nvme_tcp, sock, ...; SPDK's -e syntax, docs/trace.md)\n");
 }
 
 static double ticks_us(double t)
@@ -332,7 +334,7 @@ int main(int argc, char **argv)
 	g.time_s = 0;
 	g.qpairs_per_ns = 1;
 	sio_nvme_ctrlr_opts_init(&g.copts, sizeof(g.copts));
-	while ((c = getopt_long(argc, argv, "r:q:o:w:M:t:c:P:LHIh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:q:o:w:M:t:c:P:LHIe:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (g_ntrids == MAX_TRIDS) {
@@ -355,6 +357,20 @@ int main(int argc, char **argv)
 		case 'L': g.latency++; break;
 		case 'H': g.copts.header_digest = true; break;
 		case 'I': g.copts.data_digest = true; break;
+		case 'e': {
+			/* Into /dev/shm/sio_nvme_perf_trace.pid<PID>; read with sio_trace. */
+			struct sio_trace_opts to;
+
+			sio_trace_opts_init(&to, sizeof(to));
+			to.name = "sio_nvme_perf";
+			sio_trace_init(&to); /* -EBUSY for a second -e: same file */
+			if (sio_trace_enable_groups(optarg) != 0) {
+				fprintf(stderr, "sio_nvme_perf: -e '%s': not a tracepoint group mask or name\n",
+					optarg);
+				return 1;
+			}
+			break;
+		}
 		case 'J': g.json_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -613,5 +629,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 1000000 && !sio_thread_is_exited(main_thread); i++)
 		sio_thread_poll(main_thread, 0);
 	sio_thread_destroy(main_thread);
+	sio_trace_fini();
 	return rc == 0 ? 0 : 1;
 }
