@@ -359,6 +359,21 @@ typedef void (*sio_poller_visit_fn)(const struct sio_poller_stats *stats, void *
  */
 void sio_thread_foreach_poller(struct sio_thread *thread, sio_poller_visit_fn fn, void *ctx);
 
+/** What sio_thread_foreach_io_channel() tells of one channel. */
+struct sio_io_channel_stats {
+	const char *name; /**< its io_device's name (valid during the visit) */
+	uint32_t ref;     /**< references (sio_io_channel_get() calls not yet put) */
+};
+/** Visitor for sio_thread_foreach_io_channel(). */
+typedef void (*sio_io_channel_visit_fn)(const struct sio_io_channel_stats *stats, void *ctx);
+/**
+ * sio_thread_foreach_io_channel() - Visit each live io_channel of @thread
+ * (thread_get_io_channels). NULL arguments are a no-op.
+ * Context: that thread (or while nobody polls it).
+ */
+void sio_thread_foreach_io_channel(struct sio_thread *thread, sio_io_channel_visit_fn fn,
+				   void *ctx);
+
 /* ------------------------------------------------------------------------ */
 /* io_devices and io_channels                                               */
 /* ------------------------------------------------------------------------ */

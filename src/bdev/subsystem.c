@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "bdev/bdev_internal.h"
+#include "spdk_io/metrics.h"
 #include "spdk_io/app.h"
 #include "spdk_io/rpc.h"
 
@@ -40,9 +41,13 @@ void bdev_modules_fini(void)
 	}
 }
 
+/* bdev_metrics.c: scraped by the metrics endpoint of any app with bdevs. */
+extern const struct sio_metrics_collector sio_bdev_metrics_collector;
+
 static void bdev_subsystem_init(sio_done_cb done, void *cb_arg)
 {
 	sio_log_flag_register(BDEV_LOG);
+	sio_metrics_register(&sio_bdev_metrics_collector); /* -EEXIST on a later run: fine */
 	done(cb_arg, bdev_modules_init());
 }
 

@@ -16,6 +16,7 @@
 #include "nvmf/nvmf_internal.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
+#include "spdk_io/metrics.h"
 #include "spdk_io/rpc.h"
 
 /* Settings applied when the default target is created (nvmf_set_* at startup). */
@@ -1219,9 +1220,13 @@ const struct sio_rpc_method_table sio_rpc_table_nvmf = {g_nvmf_methods,
 /* The "nvmf" subsystem                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* nvmf_metrics.c: scraped by the metrics endpoint of any app with the nvmf subsystem. */
+extern const struct sio_metrics_collector sio_nvmf_metrics_collector;
+
 static void nvmf_subsystem_init(sio_done_cb done, void *cb_arg)
 {
 	sio_log_flag_register(NVMF_LOG);
+	sio_metrics_register(&sio_nvmf_metrics_collector); /* -EEXIST on a later run: fine */
 	done(cb_arg, 0);
 }
 

@@ -449,3 +449,19 @@ void *sio_io_channel_iter_get_io_device(struct sio_io_channel_iter *i)
 {
 	return i != NULL ? i->dev->dev : NULL;
 }
+
+void sio_thread_foreach_io_channel(struct sio_thread *thread, sio_io_channel_visit_fn fn,
+				   void *ctx)
+{
+	struct sio_io_channel *ch;
+
+	if (thread == NULL || fn == NULL)
+		return;
+	TAILQ_FOREACH(ch, &thread->channels, link) {
+		struct sio_io_channel_stats st = {.name = ch->dev->name, .ref = ch->ref};
+
+		/* A channel whose last put is pending is gone for its users. */
+		if (ch->ref > 0)
+			fn(&st, ctx);
+	}
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The metrics endpoint of a running sio_tgt (--metrics-addr) serving
+sio_nvme_perf over NVMe/TCP, latency histogram enabled:
+- every line of a scrape parses with a strict parser of the text format
+  (promparse.py), and `promtool check metrics` accepts it when promtool is
+  installed (Debian package prometheus; skipped with a note otherwise);
+- the figures are the real ones: bdev read/write counts equal
+  bdev_get_iostat's, the histogram's _count equals them too, threads and
+  reactors are there, the subsystem shows one controller while perf runs;
+- 404 for another path, 405 for POST; framework_metrics_stop closes the
+  port, framework_metrics_start opens it again, a second start is refused;
+- a scrape loop (every 20 ms) during I/O: IOPS with and without it, runs
+  interleaved, printed as a same-run ratio (bound 0.75: the machine is shared).
+
+usage: test_metrics_endpoint.py BUILD_ROOT
+"""
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import promparse  # noqa: E402
+import tgt_util  # noqa: E402
+
+
+def fetch(addr, method='GET', path='/metrics'):
+    host, port = addr.rsplit(':', 1)
+    c = http.client.HTTPConnection(host, int(port), timeout=10)
+    c.request(method, path)
+    r = c.getresponse()
+    body = r.read().decode()
+    c.close()
+    return r.status, r.getheader('Content-Type'), body
+
+
+def series(fams, fam, name=None, **labels):
+    for n, lab, v in fams[fam]['samples']:
+        if (name is None or n == name) and all(lab.get(k) == x for k, x in labels.items()):
+            return v
+    raise KeyError('%s %s' % (fam, labels))
+
+
+def main():
+    b = sys.argv[1]
+    if not tgt_util.have_tools(b, ('sio_tgt', 'sio_tgt'), ('nvme_perf', 'sio_nvme_perf')):
+        return 77
+    fails = []
+
+    def check(cond, what):
+        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+        if not cond:
+            fails.append(what)
+
+    mport = tgt_util.free_port()
+    with tgt_util.tmpdir() as tmp:
+        p, port, log, rpc = tgt_util.start_tgt(
+            b, tmp, extra_args=['--metrics-addr', '127.0.0.1:%d' % mport])
+        addr = '127.0.0.1:%d' % mport
+        try:
+            rpc.call('bdev_enable_histogram', {'name': 'Malloc0', 'enable': True})
+            # A scrape while perf runs: the controller is connected then.
+            during = {}
+
+            def scrape_later():
+                time.sleep(1.5)
+                during['r'] = fetch(addr)
+            t = threading.Thread(target=scrape_later)
+            t.start()
+            tgt_util.run_perf(b, tmp, port, seconds=3)
+            t.join()
+            st, ctype, body = fetch(addr)
+            io = rpc.call('bdev_get_iostat', {'names': ['Malloc0']})['bdevs'][0]
+            check(st == 200 and ctype.startswith('text/plain; version=0.0.4'),
+                  'GET /metrics: %d %s' % (st, ctype))
+            path = os.path.join(tmp, 'scrape.txt')
+            with open(path, 'w') as f:
+                f.write(body)
+            try:
+                fams = promparse.parse(body)
+                check(True, 'strict parse of %d lines, %d families' %
+                      (body.count('\n'), len(fams)))
+            except ValueError as e:
+                check(False, 'strict parse: %s' % e)
+                fams = {}
+            promtool = shutil.which('promtool')
+            if promtool:
+                r = subprocess.run([promtool, 'check', 'metrics'], input=body.encode(),
+                                   capture_output=True)
+                out = (r.stdout + r.stderr).decode().strip()
+                check(r.returncode == 0, 'promtool check metrics: rc %d %s' % (r.returncode, out))
+            else:
+                print('note: promtool not installed (Debian package prometheus): step skipped')
+            if fams:
+                reads = series(fams, 'sio_bdev_ops_total', bdev='Malloc0', op='read')
+                writes = series(fams, 'sio_bdev_ops_total', bdev='Malloc0', op='write')
+                check(reads == io['num_read_ops'] and writes == io['num_write_ops'],
+                      'bdev ops match bdev_get_iostat (%d/%d vs %d/%d)' %
+                      (reads, writes, io['num_read_ops'], io['num_write_ops']))
+                rb = series(fams, 'sio_bdev_bytes_total', bdev='Malloc0', op='read')
+                check(rb == io['bytes_read'], 'bytes read match (%d)' % rb)
+                lat = series(fams, 'sio_bdev_latency_seconds_total', bdev='Malloc0', op='read')
+                want = io['read_latency_ticks'] / rpc.call('bdev_get_iostat')['tick_rate']
+                check(abs(lat - want) <= 1e-6 * max(want, 1), 'read latency sum matches')
+                hc = series(fams, 'sio_bdev_io_latency_seconds', 'sio_bdev_io_latency_seconds_count',
+                            bdev='Malloc0')
+                check(hc > 0 and hc <= reads + writes,
+                      'histogram _count %d within the I/O since enable' % hc)
+                check(any(n.startswith('sio_thread_busy') for n in fams) and
+                      series(fams, 'sio_reactor_busy_seconds_total', core='0') > 0,
+                      'thread and reactor busy time present')
+                d = promparse.parse(during['r'][2])
+                c = series(d, 'sio_nvmf_subsystem_controllers', nqn=tgt_util.NQN)
+                q = series(d, 'sio_nvmf_subsystem_qpairs', nqn=tgt_util.NQN)
+                print('during perf: controllers %d, qpairs %d' % (c, q))
+                check(c == 1 and q >= 2, 'one controller and its queue pairs while perf runs')
+                c = series(fams, 'sio_nvmf_subsystem_controllers', nqn=tgt_util.NQN)
+                check(c == 0, 'no controller after perf (%d)' % c)
+            st, _, _ = fetch(addr, path='/other')
+            check(st == 404, 'GET /other: %d' % st)
+            st, _, _ = fetch(addr, method='POST')
+            check(st == 405, 'POST /metrics: %d' % st)
+            try:
+                rpc.call('framework_metrics_start', {'listen_address': '127.0.0.1:0'})
+                check(False, 'second start refused')
+            except tgt_util.RpcError as e:
+                check(e.code == -114, 'second start refused with -EALREADY (%s)' % e)
+            check(rpc.call('framework_metrics_stop') is True, 'framework_metrics_stop')
+            try:
+                socket.create_connection(('127.0.0.1', mport), timeout=2).close()
+                check(False, 'port closed after stop')
+            except OSError:
+                check(True, 'port closed after stop')
+            r = rpc.call('framework_metrics_start', {'listen_address': '127.0.0.1:0'})
+            addr = r['listen_address']
+            st, _, body = fetch(addr)
+            check(st == 200 and 'sio_bdev_ops_total' in body, 'started again by RPC on %s' % addr)
+
+            # Scrape cost: IOPS with a 20 ms scrape loop vs without, interleaved.
+            stop = threading.Event()
+            scrapes = [0]
+
+            def loop():
+                while not stop.is_set():
+                    fetch(addr)
+                    scrapes[0] += 1
+                    time.sleep(0.02)
+            runs = {'off': [], 'on': []}
+            for mode in ('off', 'on', 'off', 'on'):
+                th = None
+                if mode == 'on':
+                    stop.clear()
+                    th = threading.Thread(target=loop)
+                    th.start()
+                tot = tgt_util.run_perf(b, tmp, port, seconds=2, qd=32, workload='randread')
+                if th:
+                    stop.set()
+                    th.join()
+                runs[mode].append(tot['iops'])
+                print('%s: %.0f IOPS' % (mode, tot['iops']), flush=True)
+            ratio = sum(runs['on']) / sum(runs['off'])
+            print('scrapes during the "on" runs: %d; IOPS ratio on/off %.3f' % (scrapes[0], ratio))
+            check(ratio > 0.75, 'scrape loop leaves IOPS within the noise (ratio %.3f)' % ratio)
+        finally:
+            rc = tgt_util.stop_tgt(p)
+            check(rc == 0, 'sio_tgt exits 0 (%d)' % rc)
+            if fails:
+                log.seek(0)
+                print(log.read()[-4000:])
+    print('FAIL: ' + '; '.join(fails) if fails else 'PASS')
+    return 1 if fails else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
