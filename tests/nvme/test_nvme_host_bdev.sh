@@ -82,14 +82,14 @@ for j in jobs:
 print("   verify passed on", names)
 PY
 
-# The RPC socket answers before the config's attach is done: framework_wait_init waits for it.
-wait_host_init() {
+wait_host_init() {  # $1: the host app's log; its I/O runs once it prints "Running"
 	local i
-	for i in $(seq 300); do
-		[[ -S $T/host.sock ]] && break
+	for i in $(seq 600); do
+		grep -q "^Running" "$1" && return 0
+		kill -0 "$HPID" 2>/dev/null || { echo "host app exited early:"; cat "$1"; return 1; }
 		sleep 0.1
 	done
-	$RPC -s "$T/host.sock" framework_wait_init >/dev/null
+	echo "host app did not start its I/O in 60 s:"; cat "$1"; return 1
 }
 
 echo "== 2. target killed and restarted under verify I/O"
@@ -98,7 +98,7 @@ host_config ', "ctrlr_loss_timeout_sec": 30, "reconnect_delay_sec": 1, "fast_io_
 	--results-json "$T/v2.json" >"$T/bperf2.log" 2>&1 &
 HPID=$!
 # Kill only once the attach is done and I/O runs (a loaded machine can take seconds to start).
-wait_host_init
+wait_host_init "$T/bperf2.log"
 sleep 2
 kill -9 "$TPID"; wait "$TPID" 2>/dev/null || true; TPID=""
 echo "   target killed"
@@ -116,13 +116,18 @@ j = [j for j in jobs if j["job"] == "Nvme0n1"][0]
 assert j["io_failed"] == 0 and j["status"] == "finished", j
 print("   verify passed across the restart:", j)
 PY
-grep -q "reconnected" "$T/bperf2.log"
+grep -q "reconnected" "$T/bperf2.log" || { echo "no reconnection logged:"; cat "$T/bperf2.log"; exit 1; }
 
 echo "== 3. RPC: get_controllers, reset, save_config replays the attach, detach"
 host_config ""
 "$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -z >"$T/bperf3.log" 2>&1 &
 HPID=$!
-wait_host_init
+# The RPC socket answers before the config's attach is done: framework_wait_init waits for it
+# (retried: the socket appears only once the app is up).
+for _ in $(seq 100); do
+	[[ -S $T/host.sock ]] && $RPC -s "$T/host.sock" -t 60 framework_wait_init >/dev/null 2>&1 && break
+	sleep 0.2
+done
 $RPC -s "$T/host.sock" bdev_nvme_get_controllers >"$T/ctrlrs.json"
 python3 -c "
 import json
