@@ -54,6 +54,7 @@ extern "C" {
 #endif
 
 struct sio_sock;
+struct sio_sock_tls_opts;
 struct sio_sock_group;
 
 /** What sio_sock_recv()/sio_sock_readv() return once the peer closed its side in order. */
@@ -102,9 +103,14 @@ struct sio_sock_impl_opts {
 	 * few KiB). 0 means the built-in 64 KiB.
 	 */
 	uint32_t zerocopy_threshold;
-	/** TLS version; only 0 (no TLS) is supported: other values are refused with -ENOTSUP. */
+	/** TLS version: "ssl" takes 0 (default: 1.3) or 13; the others only 0 (else -ENOTSUP). */
 	uint32_t tls_version;
-	/** Kernel TLS; only false is supported: true is refused with -ENOTSUP. */
+	/**
+	 * Kernel TLS ("ssl" only, default false): ask OpenSSL to hand the
+	 * record layer to the kernel after the handshake where the kernel
+	 * offers it (sio_sock_get_tls_info() tells whether it did). The others
+	 * refuse true with -ENOTSUP.
+	 */
 	bool enable_ktls;
 };
 
@@ -123,7 +129,8 @@ int sio_sock_impl_get_opts(const char *impl_name, struct sio_sock_impl_opts *opt
  * Sockets already open keep what they were created with.
  * Context: any thread (takes the options mutex).
  * Return: 0; -EINVAL for NULL arguments or a bad @opts_size; -ENOENT for an
- * unknown implementation; -ENOTSUP for TLS (tls_version != 0, enable_ktls).
+ * unknown implementation; -ENOTSUP for TLS options the implementation
+ * lacks (tls_version other than 0, or 13 for "ssl"; enable_ktls outside "ssl").
  */
 int sio_sock_impl_set_opts(const char *impl_name, const struct sio_sock_impl_opts *opts);
 
@@ -167,7 +174,79 @@ struct sio_sock_opts {
 	bool zcopy;
 	/** TCP_USER_TIMEOUT in milliseconds: how long sent data may stay unacknowledged; 0 leaves the kernel's. */
 	uint32_t ack_timeout_ms;
+	/**
+	 * TLS credentials for the "ssl" implementation (required there, ignored
+	 * by the others): copied at connect/listen, so it need not outlive the
+	 * call. NULL for the others.
+	 */
+	const struct sio_sock_tls_opts *tls;
 };
+
+/** Longest TLS PSK identity the "ssl" implementation takes, without its NUL. */
+#define SIO_SOCK_TLS_IDENTITY_MAX 511
+/** Longest TLS PSK in bytes. */
+#define SIO_SOCK_TLS_PSK_MAX 64
+
+/**
+ * sio_sock_psk_lookup_fn - Server side of a TLS 1.3 external-PSK handshake:
+ * the key of the PSK identity @identity (NUL-terminated, as the client sent
+ * it) or a refusal.
+ * @ctx: sio_sock_tls_opts.psk_lookup_ctx of the listener.
+ * @psk: where to write the key (@psk_max bytes available).
+ * Runs on the thread driving the accepted socket's handshake (the one that
+ * reads it, usually its group's), inside the handshake: keep it short.
+ * Return: the key's length (1..@psk_max); a negative errno refuses the
+ * identity (the handshake then fails with an alert to the client).
+ */
+typedef int (*sio_sock_psk_lookup_fn)(void *ctx, const char *identity, uint8_t *psk,
+				      size_t psk_max);
+
+/**
+ * struct sio_sock_tls_opts - TLS 1.3 with an external pre-shared key ("ssl").
+ *
+ * Only TLS 1.3 is spoken, only with a PSK (no certificates), with (EC)DHE
+ * (psk_dhe_ke: forward secrecy), no session tickets. The cipher suite
+ * follows the PSK's length: a 48-byte key goes with TLS_AES_256_GCM_SHA384,
+ * any other with TLS_AES_128_GCM_SHA256 (NVMe/TCP: identity hash 02 / 01).
+ */
+struct sio_sock_tls_opts {
+	/** Size of this struct as the caller knows it (sizeof). */
+	size_t opts_size;
+	/** Client: the PSK (1..SIO_SOCK_TLS_PSK_MAX bytes). */
+	const uint8_t *psk;
+	/** Client: length of @psk. */
+	size_t psk_len;
+	/** Client: the PSK identity sent in the ClientHello (NUL-terminated). */
+	const char *psk_identity;
+	/** Listener: maps an identity to its key (required on a listener). */
+	sio_sock_psk_lookup_fn psk_lookup;
+	/** Listener: passed to @psk_lookup; must outlive the listener and its connections' handshakes. */
+	void *psk_lookup_ctx;
+};
+
+/** What sio_sock_get_tls_info() reports about a TLS connection. */
+struct sio_sock_tls_info {
+	/** Negotiated cipher suite (static string, "TLS_AES_128_GCM_SHA256"...). */
+	const char *cipher;
+	/** PSK identity used (the client's, as the server accepted it). */
+	char psk_identity[SIO_SOCK_TLS_IDENTITY_MAX + 1];
+	/** Microseconds from the socket's creation (connect or accept) to the end of the handshake. */
+	uint64_t handshake_us;
+	/** Records are encrypted (sent) by the kernel (kTLS), not by OpenSSL. */
+	bool ktls_send;
+	/** Records are decrypted (received) by the kernel (kTLS). */
+	bool ktls_recv;
+};
+
+/**
+ * sio_sock_get_tls_info() - The TLS state of @sock once its handshake ended.
+ * Context: the socket's thread.
+ * Return: 0 and *@info; -EINVAL for NULL arguments; -ENOTSUP when @sock is
+ * not a TLS socket; -EAGAIN while its handshake is still in progress; the
+ * connection's error when the handshake failed (-EKEYREJECTED: the peer's
+ * key or identity was refused; -EPROTO: the peer does not speak TLS).
+ */
+int sio_sock_get_tls_info(struct sio_sock *sock, struct sio_sock_tls_info *info);
 
 /** sio_sock_opts_init() - Fill @opts with the defaults, for a caller that knows @opts_size bytes of it. */
 void sio_sock_opts_init(struct sio_sock_opts *opts, size_t opts_size);

@@ -113,8 +113,9 @@ static void rpc_sock_impl_set_options(struct sio_rpc_request *req, void *params)
 #undef SET
 	rc = sio_sock_impl_set_opts(p->impl_name, &o);
 	if (rc == -ENOTSUP) {
-		sio_rpc_request_error(req, rc, "sock_impl_set_options: TLS is not supported "
-				      "(tls_version must be 0, enable_ktls false)");
+		sio_rpc_request_error(req, rc, "sock_impl_set_options: TLS option not supported by %s "
+				      "(TLS is implementation \"ssl\": tls_version 0 or 13, "
+				      "enable_ktls; the others: 0 and false)", p->impl_name);
 		return;
 	}
 	if (rc != 0) {

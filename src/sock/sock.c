@@ -42,7 +42,7 @@ static const struct sio_sock_impl_ops *g_default_impl;
 
 /* Update when a field is added to struct sio_sock_impl_opts (copy it below). */
 _Static_assert(sizeof(struct sio_sock_impl_opts) == 40, "sio_sock_impl_opts changed");
-_Static_assert(sizeof(struct sio_sock_opts) == 32, "sio_sock_opts changed");
+_Static_assert(sizeof(struct sio_sock_opts) == 40, "sio_sock_opts changed");
 
 static void impl_opts_defaults(struct sio_sock_impl_opts *o)
 {
@@ -146,10 +146,16 @@ int sio_sock_impl_set_opts(const char *impl_name, const struct sio_sock_impl_opt
 	pthread_mutex_lock(&g_opts_lock);
 	next = *impl_opts_locked(ops);
 	impl_opts_copy_fields(&next, opts, opts->opts_size);
-	if (next.tls_version != 0 || next.enable_ktls || next.recv_buf_size > INT_MAX ||
-	    next.send_buf_size > INT_MAX) {
+	if (next.recv_buf_size > INT_MAX || next.send_buf_size > INT_MAX) {
 		pthread_mutex_unlock(&g_opts_lock);
-		return next.tls_version != 0 || next.enable_ktls ? -ENOTSUP : -EINVAL;
+		return -EINVAL;
+	}
+	/* TLS options only where an implementation speaks TLS. */
+	int rc = ops->opts_check != NULL ? ops->opts_check(&next)
+		 : next.tls_version != 0 || next.enable_ktls ? -ENOTSUP : 0;
+	if (rc != 0) {
+		pthread_mutex_unlock(&g_opts_lock);
+		return rc;
 	}
 	*impl_opts_locked(ops) = next;
 	pthread_mutex_unlock(&g_opts_lock);
@@ -205,6 +211,7 @@ void sio_sock_opts_init(struct sio_sock_opts *opts, size_t opts_size)
 		.priority = 0,
 		.zcopy = true,
 		.ack_timeout_ms = 0,
+		.tls = NULL,
 	};
 
 	if (opts == NULL)
@@ -228,6 +235,7 @@ static void opts_get(const struct sio_sock_opts *in, struct sio_sock_opts *out)
 	COPY(priority);
 	COPY(zcopy);
 	COPY(ack_timeout_ms);
+	COPY(tls);
 #undef COPY
 }
 
@@ -359,6 +367,11 @@ int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 		}
 		s->connecting = true;
 	}
+	if (ops->sock_init != NULL) {
+		rc = ops->sock_init(s, &o, NULL);
+		if (rc != 0)
+			goto err_sock;
+	}
 	*out = s;
 	return 0;
 err_sock:
@@ -432,6 +445,13 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 	s->priority = o.priority;
 	s->opt_zcopy = o.zcopy;
 	s->ack_timeout_ms = o.ack_timeout_ms;
+	if (ops->sock_init != NULL) {
+		rc = ops->sock_init(s, &o, NULL);
+		if (rc != 0) {
+			free(s);
+			goto err_fd;
+		}
+	}
 	*out = s;
 	return 0;
 err_fd:
@@ -466,6 +486,14 @@ int sio_sock_accept(struct sio_sock *listener, struct sio_sock **out)
 	s->opt_zcopy = listener->opt_zcopy;
 	s->ack_timeout_ms = listener->ack_timeout_ms;
 	conn_setup(s, true);
+	if (s->ops->sock_init != NULL) {
+		int rc = s->ops->sock_init(s, NULL, listener);
+
+		if (rc != 0) {
+			sock_free(s);
+			return rc;
+		}
+	}
 	*out = s;
 	return 0;
 }
@@ -703,11 +731,21 @@ ssize_t sio_sock_writev(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 		if (!sock_req_list_empty(&sock->queue))
 			return -EAGAIN;
 	}
-	n = send_iov(sock, iov, iovcnt, false);
+	n = sock->ops->writev != NULL ? sock->ops->writev(sock, iov, iovcnt)
+				      : send_iov(sock, iov, iovcnt, false);
 	SIO_TRACE(SIO_TP_SOCK_SEND, sock, 0, n, 0, 0);
 	if (n < 0 && n != -EAGAIN)
 		sock->err = (int)n;
 	return n;
+}
+
+int sio_sock_get_tls_info(struct sio_sock *sock, struct sio_sock_tls_info *info)
+{
+	if (sock == NULL || info == NULL)
+		return -EINVAL;
+	if (sock->ops->tls_info == NULL || sock->listener)
+		return -ENOTSUP;
+	return sock->ops->tls_info(sock, info);
 }
 
 /* ------------------------------------------------------------------------ */

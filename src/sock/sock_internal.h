@@ -145,6 +145,19 @@ struct sio_sock_impl_ops {
 	void (*opts_defaults)(struct sio_sock_impl_opts *opts);
 	/* Whether it works on this machine (probed once). */
 	bool (*available)(void);
+	/* Whether it takes these options (TLS ones: the core refuses them when
+	 * NULL). 0 or a negative errno. May be NULL. */
+	int (*opts_check)(const struct sio_sock_impl_opts *opts);
+	/* A socket was created: connected (@listener NULL, @opts the caller's),
+	 * listening (@listener NULL, sock->listener set) or accepted from
+	 * @listener (@opts NULL). A failure closes it. May be NULL. */
+	int (*sock_init)(struct sio_sock *sock, const struct sio_sock_opts *opts,
+			 struct sio_sock *listener);
+	/* Synchronous write (queue already empty); same returns as
+	 * sio_sock_writev(). NULL: plain sendmsg(). */
+	ssize_t (*writev)(struct sio_sock *sock, struct iovec *iov, int iovcnt);
+	/* sio_sock_get_tls_info(); NULL: not a TLS implementation. */
+	int (*tls_info)(struct sio_sock *sock, struct sio_sock_tls_info *info);
 	/* Read into @iov; same returns as sio_sock_readv(). */
 	ssize_t (*readv)(struct sio_sock *sock, struct iovec *iov, int iovcnt);
 	/* A read or accept found nothing (-EAGAIN): the socket is drained. May be NULL. */

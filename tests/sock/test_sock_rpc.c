@@ -110,8 +110,8 @@ static int main_first(void *arg)
 	json_decref(r.result);
 
 	/* Refusals. */
-	CHECK(rpc("sock_impl_get_options", "{\"impl_name\":\"ssl\"}", &r) == -ENOENT);
-	CHECK(strstr(r.msg, "ssl") != NULL);
+	CHECK(rpc("sock_impl_get_options", "{\"impl_name\":\"tls\"}", &r) == -ENOENT);
+	CHECK(strstr(r.msg, "tls") != NULL);
 	CHECK(rpc("sock_impl_set_options", "{\"impl_name\":\"posix\",\"tls_version\":13}", &r) ==
 	      -ENOTSUP);
 	CHECK(strstr(r.msg, "TLS") != NULL);
@@ -190,7 +190,7 @@ static void test_rpc_and_save_config(void **state)
 		if (strcmp(json_string_value(json_object_get(e, "method")), "sock_impl_set_options") == 0)
 			set_opts++;
 	}
-	assert_int_equal(set_opts, 2); /* posix and uring */
+	assert_int_equal(set_opts, 3); /* posix, uring and ssl */
 
 	/* Back to the defaults, then the saved config recreates the options. */
 	assert_int_equal(sio_sock_impl_set_opts("posix", &defaults), 0);
