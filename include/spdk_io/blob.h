@@ -287,9 +287,15 @@ int sio_blob_open(struct sio_blob_store *bs, sio_blob_id id, struct sio_blob **b
 int sio_blob_close(struct sio_blob *blob, sio_done_cb cb, void *cb_arg);
 
 /**
- * sio_blob_delete() - Delete blob @id and free its clusters.
+ * sio_blob_delete() - Delete blob @id and free its clusters. A snapshot with
+ * exactly one clone is deleted into that clone: the clone takes the
+ * snapshot's clusters it has not written itself, its parent becomes the
+ * snapshot's parent, and what it reads is unchanged (crash-safe: a load sees
+ * the snapshot or the merged clone, never both owning the clusters); I/O of
+ * the blobs below the snapshot is held meanwhile.
  * Context: the metadata thread. Return: 0 (started); -EINVAL; -EPERM.
- * Completion rc: 0; -ENOENT; -EBUSY open, or a snapshot with clones; -EIO.
+ * Completion rc: 0; -ENOENT; -EBUSY open, or a snapshot with more than one
+ * clone; -EIO.
  */
 int sio_blob_delete(struct sio_blob_store *bs, sio_blob_id id, sio_done_cb cb, void *cb_arg);
 

@@ -35,6 +35,9 @@
 #define BLOB_F_READ_ONLY 0x2u    /* writes and resize refused */
 #define BLOB_F_SNAPSHOT 0x4u     /* made by sio_blob_snapshot() */
 #define BLOB_F_PENDING_SNAP 0x8u /* snapshot whose origin is not yet switched to it */
+#define BLOB_F_PENDING_DEL 0x10u /* snapshot being deleted into its one clone (pending_of) */
+/* A blob in the middle of a snapshot or a merging delete: invisible to callers. */
+#define BLOB_F_PENDING (BLOB_F_PENDING_SNAP | BLOB_F_PENDING_DEL)
 
 /* Root page flags. */
 #define ROOT_F_DELETED 0x1u /* a tombstone: the blob was deleted */
@@ -95,7 +98,7 @@ struct sio_blob {
 	uint64_t clusters_cap;
 	sio_blob_id parent_id;
 	struct sio_blob *parent;   /* loaded: every blob of a store is in memory */
-	sio_blob_id pending_of;    /* BLOB_F_PENDING_SNAP: the blob it snapshots */
+	sio_blob_id pending_of;    /* PENDING_SNAP: the blob it snapshots; PENDING_DEL: its clone */
 	struct blob_xattr *xattrs;
 	uint32_t xattr_count;
 	uint32_t *md_pages;        /* continuation pages of the persisted version */

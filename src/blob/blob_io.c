@@ -52,6 +52,7 @@ struct blob_req {
 
 struct bs_channel {
 	struct sio_blob_store *bs;
+	struct sio_thread *thread;     /* the channel's thread (checked on submit) */
 	struct sio_io_channel *dev_ch;
 	struct blob_req *reqs;
 	TAILQ_HEAD(, blob_req) free_reqs;
@@ -65,6 +66,7 @@ static int bs_channel_create(void *io_device, void *ctx)
 	struct bs_channel *ch = ctx;
 
 	ch->bs = bs;
+	ch->thread = sio_thread_get_current();
 	TAILQ_INIT(&ch->free_reqs);
 	TAILQ_INIT(&ch->frozen);
 	ch->reqs = calloc(BS_REQS_PER_CHANNEL, sizeof(*ch->reqs));
@@ -333,6 +335,55 @@ static void req_start(struct blob_req *r)
 	req_continue(r);
 }
 
+static void fast_done(void *arg, int rc)
+{
+	struct blob_req *r = arg;
+
+	r->rc = rc;
+	req_complete(r);
+}
+
+/*
+ * The common case, sent straight to the device with the caller's iovecs: a
+ * read or write inside one cluster that the blob (or, for a read, an
+ * ancestor) has allocated, on a blob that is not frozen, whose iovecs hold
+ * exactly the request. No piece walk, no iovec copy. Returns false when the
+ * request needs the general path (several clusters, allocation, zero fill).
+ */
+static bool fast_path(struct blob_req *r, struct sio_blob *blob, struct bs_channel *bch)
+{
+	struct sio_blob_store *bs = blob->bs;
+	uint64_t ci = r->offset / bs->upc, within = r->offset % bs->upc;
+	struct sio_blob *owner;
+	uint32_t c;
+	int rc;
+
+	if (within + r->remaining > bs->upc)
+		return false;
+	c = blob_cluster_get(blob, ci);
+	owner = blob;
+	if (c == 0) {
+		if (r->op == REQ_WRITE)
+			return false;
+		c = blob_lookup(blob, ci, &owner);
+		if (c == 0)
+			return false;
+	}
+	bch->inflight++;
+	if (r->op == REQ_READ)
+		rc = bs->dev->readv(bs->dev, bch->dev_ch, r->iov, r->iovcnt,
+				    (uint64_t)c * bs->upc + within, (uint32_t)r->remaining, fast_done, r);
+	else
+		rc = bs->dev->writev(bs->dev, bch->dev_ch, r->iov, r->iovcnt,
+				     (uint64_t)c * bs->upc + within, (uint32_t)r->remaining, fast_done,
+				     r);
+	if (rc != 0) {
+		r->rc = rc;
+		req_complete(r);
+	}
+	return true;
+}
+
 static int blob_submit(struct sio_blob *blob, struct sio_io_channel *ch, enum req_op op,
 		       struct iovec *iov, int iovcnt, void *buf, uint64_t offset, uint64_t length,
 		       sio_done_cb cb, void *cb_arg)
@@ -340,12 +391,14 @@ static int blob_submit(struct sio_blob *blob, struct sio_io_channel *ch, enum re
 	struct bs_channel *bch;
 	struct blob_req *r;
 	size_t bytes = 0;
+	struct sio_thread *thread;
 
 	if (blob == NULL || ch == NULL || cb == NULL || length == 0 || offset + length < offset)
 		return -EINVAL;
 	bch = sio_io_channel_get_ctx(ch);
-	if (sio_io_channel_get_io_device(ch) != blob->bs ||
-	    sio_io_channel_get_thread(ch) != sio_thread_get_current())
+	thread = sio_thread_get_current();
+	/* The context's own copies: cheaper than the channel's getters on every I/O. */
+	if (bch->bs != blob->bs || bch->thread != thread)
 		return -EINVAL;
 	if (op == REQ_READ || op == REQ_WRITE) {
 		if (buf == NULL && (iov == NULL || iovcnt <= 0 || iovcnt > BS_MAX_IOV))
@@ -355,7 +408,7 @@ static int blob_submit(struct sio_blob *blob, struct sio_io_channel *ch, enum re
 		if (buf == NULL && bytes < length * blob->bs->io_unit)
 			return -EINVAL;
 	}
-	if (op != REQ_READ && sio_blob_is_read_only(blob))
+	if (op != REQ_READ && (__atomic_load_n(&blob->flags, __ATOMIC_RELAXED) & BLOB_F_READ_ONLY))
 		return -EPERM;
 	r = TAILQ_FIRST(&bch->free_reqs);
 	if (r == NULL)
@@ -365,7 +418,7 @@ static int blob_submit(struct sio_blob *blob, struct sio_io_channel *ch, enum re
 		return -EINVAL;
 	TAILQ_REMOVE(&bch->free_reqs, r, link);
 	r->blob = blob;
-	r->thread = sio_thread_get_current();
+	r->thread = thread;
 	r->op = op;
 	r->offset = offset;
 	r->remaining = length;
@@ -391,6 +444,9 @@ static int blob_submit(struct sio_blob *blob, struct sio_io_channel *ch, enum re
 		TAILQ_INSERT_TAIL(&bch->frozen, r, link);
 		return 0;
 	}
+	if ((op == REQ_READ || op == REQ_WRITE) &&
+	    (buf != NULL || bytes == length * blob->bs->io_unit) && fast_path(r, blob, bch))
+		return 0;
 	req_start(r);
 	return 0;
 }

@@ -139,7 +139,7 @@ static __attribute__((noinline)) int md_read(struct sio_blob_store *bs, void *bu
 	return rc;
 }
 
-static int md_write(struct sio_blob_store *bs, void *buf, uint64_t page)
+static __attribute__((noinline)) int md_write(struct sio_blob_store *bs, void *buf, uint64_t page)
 {
 	int rc;
 
@@ -1123,15 +1123,23 @@ static int bs_load_fn(struct bs_op *op)
 		if (rc != 0)
 			goto fail;
 	}
-	/* Snapshots still pending: complete if the origin switched over, else dropped. */
+	/*
+	 * Snapshots still pending: complete if the origin switched over, else
+	 * dropped. Snapshots being deleted into their clone: dropped if the
+	 * clone committed the merge (it no longer points at them; it owns the
+	 * clusters now), else kept as they were (the delete did not happen).
+	 */
 	for (uint32_t slot = 0; slot < bs->max_blobs; slot++) {
 		struct sio_blob *b = bs->blobs[slot], *o;
+		bool points;
 
-		if (b == NULL || !(b->flags & BLOB_F_PENDING_SNAP))
+		if (b == NULL || !(b->flags & BLOB_F_PENDING))
 			continue;
 		o = blob_by_id(bs, b->pending_of);
-		if (o != NULL && o->parent_id == b->id) {
-			b->flags &= ~BLOB_F_PENDING_SNAP;
+		/* Either way: kept while the other blob points at it, dropped once not. */
+		points = o != NULL && o != b && o->parent_id == b->id;
+		if (points) {
+			b->flags &= ~BLOB_F_PENDING;
 			b->pending_of = 0;
 			b->md_dirty = true; /* persisted below */
 		} else {
@@ -1178,13 +1186,34 @@ static int bs_load_fn(struct bs_op *op)
 			bs->free_clusters--;
 		}
 	}
+	/*
+	 * A parent chain must end: a loop (only damaged metadata makes one)
+	 * would make every lookup through it spin for ever.
+	 */
+	for (uint32_t slot = 0; slot < bs->max_blobs; slot++) {
+		struct sio_blob *b = bs->blobs[slot];
+		uint32_t depth = 0;
+
+		if (b == NULL || b->op_ref == UINT32_MAX)
+			continue;
+		for (b = b->parent; b != NULL && depth <= bs->max_blobs; b = b->parent)
+			depth++;
+		if (b != NULL) {
+			SIO_ERRLOG("blob 0x%" PRIx64 ": its parents form a loop",
+				   bs->blobs[slot]->id);
+			rc = -EUCLEAN;
+			goto fail;
+		}
+	}
 	for (uint32_t slot = 0; slot < bs->max_blobs; slot++) {
 		struct sio_blob *b = bs->blobs[slot];
 
 		if (b == NULL)
 			continue;
 		if (b->op_ref == UINT32_MAX) {
-			SIO_NOTICELOG("blob 0x%" PRIx64 ": unfinished snapshot dropped", b->id);
+			SIO_NOTICELOG("blob 0x%" PRIx64 ": unfinished %s dropped", b->id,
+				      (b->flags & BLOB_F_PENDING_DEL) ? "snapshot delete" :
+				      "snapshot");
 			/* Its pages were never marked used: only the tombstone is written. */
 			b->md_page_count = 0;
 			rc = blob_tombstone(b);
@@ -1439,7 +1468,7 @@ int sio_bs_iter(struct sio_blob_store *bs, int (*fn)(void *arg, sio_blob_id id),
 	if (bs == NULL || fn == NULL)
 		return -EINVAL;
 	for (uint32_t i = 0; i < bs->max_blobs; i++) {
-		if (bs->blobs[i] && !(bs->blobs[i]->flags & BLOB_F_PENDING_SNAP)) {
+		if (bs->blobs[i] && !(bs->blobs[i]->flags & BLOB_F_PENDING)) {
 			int rc = fn(arg, bs->blobs[i]->id);
 
 			if (rc != 0)
@@ -1585,6 +1614,8 @@ static int blob_create_fn(struct bs_op *op)
 	op->xattr_count = 0;
 	if (op->id) { /* a clone: parent given */
 		b->parent = blob_by_id(bs, op->id);
+		if (b->parent != NULL && (b->parent->flags & BLOB_F_PENDING))
+			b->parent = NULL;
 		if (b->parent == NULL || !(b->parent->flags & BLOB_F_READ_ONLY)) {
 			rc = b->parent == NULL ? -ENOENT : -EINVAL;
 			goto fail;
@@ -1680,7 +1711,7 @@ static int blob_open_fn(struct bs_op *op)
 {
 	struct sio_blob *b = blob_by_id(op->bs, op->id);
 
-	if (b == NULL || (b->flags & BLOB_F_PENDING_SNAP))
+	if (b == NULL || (b->flags & BLOB_F_PENDING))
 		return -ENOENT;
 	b->open_ref++;
 	*op->blobp = b;
@@ -1825,19 +1856,11 @@ uint32_t sio_bs_blob_clone_count(struct sio_blob_store *bs, sio_blob_id id)
 	return n;
 }
 
-static int blob_delete_fn(struct bs_op *op)
+/* Free @b's slot, pages and remaining clusters after its tombstone is on disk. */
+static void blob_forget(struct sio_blob *b)
 {
-	struct sio_blob_store *bs = op->bs;
-	struct sio_blob *b = blob_by_id(bs, op->id);
-	int rc;
+	struct sio_blob_store *bs = b->bs;
 
-	if (b == NULL || (b->flags & BLOB_F_PENDING_SNAP))
-		return -ENOENT;
-	if (b->open_ref || b->op_ref || sio_bs_blob_clone_count(bs, b->id))
-		return -EBUSY;
-	rc = blob_tombstone(b);
-	if (rc != 0)
-		return rc;
 	bs->blobs[b->slot] = NULL;
 	cont_release(bs, b->md_pages, b->md_page_count);
 	blob_release_clusters(b, 0);
@@ -1846,7 +1869,206 @@ static int blob_delete_fn(struct bs_op *op)
 		super_update(bs); /* best effort: a stale super blob id is ignored at load */
 	}
 	blob_free(b);
+}
+
+/* The only blob whose parent is @s, or NULL. */
+static struct sio_blob *blob_only_clone(struct sio_blob *s)
+{
+	struct sio_blob_store *bs = s->bs;
+
+	for (uint32_t i = 0; i < bs->max_blobs; i++) {
+		if (bs->blobs[i] && bs->blobs[i]->parent == s)
+			return bs->blobs[i];
+	}
+	return NULL;
+}
+
+/* Whether @s is on @b's parent chain (@b itself excluded). */
+static bool blob_descends_from(struct sio_blob *b, struct sio_blob *s)
+{
+	for (b = b->parent; b != NULL; b = b->parent) {
+		if (b == s)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Freeze the I/O of every blob whose reads walk through @s (they hold
+ * pointers into @s while a lookup runs on an I/O thread, and @s is about to
+ * be freed), marking them in @mark and holding an op reference on each so
+ * that none is deleted meanwhile. On failure none stays frozen.
+ */
+static void thaw_marked(struct sio_blob_store *bs, uint8_t *mark)
+{
+	for (uint32_t i = 0; i < bs->max_blobs; i++) {
+		if (mark[i]) {
+			bs_unfreeze_blob(bs->blobs[i]);
+			bs->blobs[i]->op_ref--;
+			mark[i] = 0;
+		}
+	}
+}
+
+static int freeze_descendants(struct sio_blob *s, uint8_t *mark)
+{
+	struct sio_blob_store *bs = s->bs;
+
+	for (uint32_t i = 0; i < bs->max_blobs; i++) {
+		struct sio_blob *b = bs->blobs[i];
+		int rc;
+
+		if (b == NULL || mark[i] || !blob_descends_from(b, s))
+			continue;
+		b->op_ref++;
+		rc = bs_freeze_blob(b);
+		if (rc != 0) {
+			b->op_ref--;
+			thaw_marked(bs, mark);
+			return rc;
+		}
+		mark[i] = 1;
+	}
 	return 0;
+}
+
+/*
+ * Delete snapshot @s into its only clone @c, in three commits: (1) @s marked
+ * pending delete, naming @c; (2) @c owning the clusters of @s it did not have
+ * yet, its parent the parent of @s (the data @c reads is unchanged); (3) the
+ * tombstone of @s. A load that finds a pending-delete @s drops it when @c no
+ * longer points at it (after 2: @c owns the clusters) and clears the mark
+ * otherwise (before 2: nothing happened). Called with the descendants of @s
+ * frozen and the lock held.
+ */
+static int blob_merge_into_clone(struct sio_blob *s, struct sio_blob *c)
+{
+	uint64_t n = s->num_clusters < c->num_clusters ? s->num_clusters : c->num_clusters;
+	uint8_t *taken;
+	int rc;
+
+	taken = calloc(n ? n : 1, 1);
+	if (taken == NULL)
+		return -ENOMEM;
+	s->flags |= BLOB_F_PENDING_DEL;
+	s->pending_of = c->id;
+	rc = blob_persist(s);
+	if (rc != 0)
+		goto undo_s;
+	for (uint64_t ci = 0; ci < n; ci++) {
+		if (c->clusters[ci] == 0 && s->clusters[ci] != 0) {
+			blob_cluster_set(c, ci, s->clusters[ci]);
+			taken[ci] = 1;
+		}
+	}
+	__atomic_store_n(&c->parent, s->parent, __ATOMIC_RELEASE);
+	c->parent_id = s->parent_id;
+	rc = blob_persist(c);
+	if (rc != 0) {
+		for (uint64_t ci = 0; ci < n; ci++) {
+			if (taken[ci])
+				blob_cluster_set(c, ci, 0);
+		}
+		__atomic_store_n(&c->parent, s, __ATOMIC_RELEASE);
+		c->parent_id = s->id;
+		goto undo_s;
+	}
+	/* @c owns them now: @s must not release them. */
+	for (uint64_t ci = 0; ci < n; ci++) {
+		if (taken[ci])
+			s->clusters[ci] = 0;
+	}
+	free(taken);
+	rc = blob_tombstone(s);
+	if (rc != 0) {
+		/*
+		 * The merge is committed; @s stays in memory, pending and
+		 * invisible, holding only the clusters @c did not take, until
+		 * the next load drops it.
+		 */
+		SIO_ERRLOG("blob 0x%" PRIx64 ": tombstone failed (%d), dropped at the next load",
+			   s->id, rc);
+		return 0;
+	}
+	blob_forget(s);
+	return 0;
+undo_s:
+	free(taken);
+	/*
+	 * Best effort: a load restores @s anyway while @c on disk points at it,
+	 * and an @s still marked on disk would be dropped if @c's failed commit
+	 * did reach the media, as it must then be.
+	 */
+	s->flags &= ~BLOB_F_PENDING_DEL;
+	s->pending_of = 0;
+	blob_persist(s);
+	return rc;
+}
+
+static int blob_delete_fn(struct bs_op *op)
+{
+	struct sio_blob_store *bs = op->bs;
+	struct sio_blob *b, *c;
+	uint8_t *mark = calloc(bs->max_blobs, 1);
+	int rc;
+
+	if (mark == NULL)
+		return -ENOMEM;
+	for (int tries = 0; ; tries++) {
+		bool again = false;
+		uint32_t clones;
+
+		b = blob_by_id(bs, op->id);
+		if (b == NULL || (b->flags & BLOB_F_PENDING)) {
+			rc = -ENOENT;
+			break;
+		}
+		if (b->open_ref || b->op_ref) {
+			rc = -EBUSY;
+			break;
+		}
+		clones = sio_bs_blob_clone_count(bs, b->id);
+		if (clones > 1) {
+			SIO_ERRLOG("blob 0x%" PRIx64 ": a snapshot with %u clones cannot be deleted "
+				   "(only one with a single clone, which takes its clusters)",
+				   b->id, clones);
+			rc = -EBUSY;
+			break;
+		}
+		/* Outside the lock: draining may wait for a cluster allocation, which locks. */
+		if (clones == 1) {
+			rc = freeze_descendants(b, mark);
+			if (rc != 0)
+				break;
+		}
+		bs_lock(bs);
+		/* The freeze awaited: things may have changed meanwhile. */
+		clones = sio_bs_blob_clone_count(bs, op->id);
+		if (blob_by_id(bs, op->id) != b) {
+			rc = -ENOENT;
+		} else if (b->open_ref || b->op_ref || (b->flags & BLOB_F_PENDING) || clones > 1) {
+			rc = -EBUSY;
+		} else if (clones == 0) {
+			rc = blob_tombstone(b);
+			if (rc == 0)
+				blob_forget(b);
+		} else {
+			c = blob_only_clone(b);
+			for (uint32_t i = 0; i < bs->max_blobs; i++) {
+				struct sio_blob *d = bs->blobs[i];
+
+				if (d != NULL && !mark[i] && blob_descends_from(d, b))
+					again = true; /* a new descendant: freeze it too, then retry */
+			}
+			rc = again ? -EBUSY : blob_merge_into_clone(b, c);
+		}
+		bs_unlock(bs);
+		thaw_marked(bs, mark);
+		if (!again || tries >= 8)
+			break;
+	}
+	free(mark);
+	return rc;
 }
 
 int sio_blob_delete(struct sio_blob_store *bs, sio_blob_id id, sio_done_cb cb, void *cb_arg)
@@ -1861,6 +2083,7 @@ int sio_blob_delete(struct sio_blob_store *bs, sio_blob_id id, sio_done_cb cb, v
 	if (op == NULL)
 		return -ENOMEM;
 	op->id = id;
+	op->no_lock = true; /* it freezes I/O first, then locks */
 	return op_start(op);
 }
 
@@ -1967,7 +2190,7 @@ int sio_blob_snapshot(struct sio_blob_store *bs, sio_blob_id id,
 	if (!on_md_thread(bs))
 		return -EPERM;
 	b = blob_by_id(bs, id);
-	if (b == NULL || (b->flags & BLOB_F_PENDING_SNAP))
+	if (b == NULL || (b->flags & BLOB_F_PENDING))
 		return -ENOENT;
 	op = op_new(bs, blob_snapshot_fn, cb, cb_arg);
 	if (op == NULL)
@@ -2065,7 +2288,7 @@ static int blob_inflate_start(struct sio_blob_store *bs, sio_blob_id id, bool in
 	if (!on_md_thread(bs))
 		return -EPERM;
 	b = blob_by_id(bs, id);
-	if (b == NULL || (b->flags & BLOB_F_PENDING_SNAP))
+	if (b == NULL || (b->flags & BLOB_F_PENDING))
 		return -ENOENT;
 	op = op_new(bs, blob_inflate_fn, cb, cb_arg);
 	if (op == NULL)

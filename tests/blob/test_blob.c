@@ -521,6 +521,126 @@ static void test_snapshot_clone(void **state)
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Deleting a snapshot with one clone: the clone takes the snapshot's clusters
+ * it did not have and its parent; the data every blob reads is unchanged, the
+ * clusters the clone had already are freed; two clones refuse; a reload finds
+ * the same.
+ */
+static int t_delete_snapshot(void *arg)
+{
+	struct sio_blob_dev *dev, *dev2;
+	struct sio_blob_store *bs = new_store(&dev);
+	struct sio_blob_opts bo;
+	struct sio_blob *a, *s2, *t;
+	struct sio_io_channel *ch;
+	sio_blob_id aid, s1, s2id, cid, tid, ts;
+	uint64_t units = 8 * UPC, free0, own;
+	uint8_t *cur = malloc(units * BL), *mid = malloc(units * BL), *tcur = calloc(units, BL);
+	void *img;
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 8;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &aid), 0);
+	assert_int_equal(sio_blob_open_await(bs, aid, &a), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	fill(cur, units * BL, 21);
+	assert_int_equal(sio_blob_write_await(a, ch, cur, 0, units), 0);
+	/* a -> s2 -> s1, each level with data of its own */
+	assert_int_equal(sio_blob_snapshot_await(bs, aid, NULL, 0, &s1), 0);
+	/* clusters 1, 2 (part of it) and 5 get copies in a, later in s2 */
+	fill(cur + (UPC + 7) * BL, (UPC + 9) * BL, 22);
+	assert_int_equal(sio_blob_write_await(a, ch, cur + (UPC + 7) * BL, UPC + 7, UPC + 9), 0);
+	fill(cur + 5 * UPC * BL, BL, 27);
+	assert_int_equal(sio_blob_write_await(a, ch, cur + 5 * UPC * BL, 5 * UPC, 1), 0);
+	assert_int_equal(sio_blob_snapshot_await(bs, aid, NULL, 0, &s2id), 0);
+	memcpy(mid, cur, units * BL);
+	random_io(a, ch, cur, units, 20, 23);
+	assert_int_equal(sio_blob_open_await(bs, s2id, &s2), 0);
+	own = sio_blob_get_num_allocated_clusters(s2);
+	assert_int_equal(own, 3);
+	assert_int_equal(sio_blob_close_await(s2), 0);
+	free0 = sio_bs_free_cluster_count(bs);
+
+	/* s1 has one clone (s2): deleted into it */
+	assert_int_equal(sio_blob_delete_await(bs, s1), 0);
+	assert_int_equal(sio_bs_get_blob_parent(bs, s2id), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 + own);
+	assert_int_equal(sio_blob_open_await(bs, s2id, &s2), 0);
+	assert_int_equal(sio_blob_get_num_allocated_clusters(s2), 8);
+	assert_true(sio_blob_is_snapshot(s2) && sio_blob_is_read_only(s2));
+	check_all(s2, ch, mid, units);
+	check_all(a, ch, cur, units);
+
+	/* two clones: refused; one again after the second goes */
+	assert_int_equal(sio_blob_clone_await(bs, s2id, NULL, 0, &cid), 0);
+	assert_int_equal(sio_blob_close_await(s2), 0);
+	assert_int_equal(sio_blob_delete_await(bs, s2id), -EBUSY);
+	assert_int_equal(sio_blob_delete_await(bs, cid), 0);
+	free0 = sio_bs_free_cluster_count(bs);
+	own = sio_blob_get_num_allocated_clusters(a);
+	assert_int_equal(sio_blob_delete_await(bs, s2id), 0);
+	assert_int_equal(sio_blob_get_parent(a), 0);
+	assert_int_equal(sio_blob_get_num_allocated_clusters(a), 8);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0 + own);
+	check_all(a, ch, cur, units);
+
+	/* thin origin, partly written, shrunk after the snapshot: the tail is freed */
+	bo.thin_provision = true;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &tid), 0);
+	assert_int_equal(sio_blob_open_await(bs, tid, &t), 0);
+	fill(tcur + 3 * UPC * BL, 2 * UPC * BL, 24);
+	assert_int_equal(sio_blob_write_await(t, ch, tcur + 3 * UPC * BL, 3 * UPC, 2 * UPC), 0);
+	fill(tcur + 7 * UPC * BL, UPC * BL, 25);
+	assert_int_equal(sio_blob_write_await(t, ch, tcur + 7 * UPC * BL, 7 * UPC, UPC), 0);
+	assert_int_equal(sio_blob_snapshot_await(bs, tid, NULL, 0, &ts), 0);
+	random_io(t, ch, tcur, 6 * UPC, 10, 26);
+	assert_int_equal(sio_blob_resize_await(t, 6), 0);
+	free0 = sio_bs_free_cluster_count(bs);
+	own = sio_blob_get_num_allocated_clusters(t);
+	assert_int_equal(sio_blob_delete_await(bs, ts), 0);
+	check_all(t, ch, tcur, 6 * UPC);
+	/* the snapshot's 3 clusters (3, 4, 7): taken by t where it had none, else freed */
+	assert_int_equal(sio_bs_free_cluster_count(bs) + sio_blob_get_num_allocated_clusters(t),
+			 free0 + own + 3);
+	assert_true(sio_blob_is_thin(t));
+
+	/* reload: the same data, and owned + free adds up */
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(a), 0);
+	assert_int_equal(sio_blob_close_await(t), 0);
+	img = malloc((size_t)DEV_BLOCKS * BL);
+	memcpy(img, sio_blob_ram_dev_image(dev), (size_t)DEV_BLOCKS * BL);
+	free0 = sio_bs_free_cluster_count(bs);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	assert_int_equal(sio_blob_ram_dev_create(BL, DEV_BLOCKS, img, &dev2), 0);
+	free(img);
+	assert_int_equal(sio_bs_load_await(dev2, NULL, &bs), 0);
+	assert_int_equal(sio_bs_free_cluster_count(bs), free0);
+	ch = sio_bs_alloc_io_channel(bs);
+	assert_int_equal(sio_blob_open_await(bs, aid, &a), 0);
+	assert_int_equal(sio_blob_open_await(bs, tid, &t), 0);
+	check_all(a, ch, cur, units);
+	check_all(t, ch, tcur, 6 * UPC);
+	assert_int_equal(sio_bs_free_cluster_count(bs) + 8 + sio_blob_get_num_allocated_clusters(t),
+			 sio_bs_total_data_clusters(bs));
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(a), 0);
+	assert_int_equal(sio_blob_close_await(t), 0);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	free(cur);
+	free(mid);
+	free(tcur);
+	return 0;
+}
+
+static void test_delete_snapshot(void **state)
+{
+	assert_int_equal(run_task(t_delete_snapshot, NULL), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
 /* Random bytes over the metadata region: load fails cleanly or recovers. */
 #define SMALL_BLOCKS (4u * 1024u * 1024u / BL)
 
@@ -608,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_snapshot_clone),
+		cmocka_unit_test(test_delete_snapshot),
 		cmocka_unit_test(test_garbage),
 	};
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Crash consistency of the blobstore: a workload of creates, writes, resizes,
- * snapshots, clones, xattr syncs, inflate, decouple and deletes runs on the
+ * snapshots, clones, xattr syncs, inflate, decouple and deletes (one of a
+ * snapshot into its only clone) runs on the
  * RAM device with a power cut after its Nth write (the next write torn or
  * lost), for every N the workload reaches. Each time the store is loaded from
  * what survived, and must be either the state after the last operation that
@@ -228,7 +229,7 @@ static void w_inflate(sio_blob_id id, bool decouple)
 /* The workload; g_bs open, the fault armed by the caller. */
 static void workload(void)
 {
-	sio_blob_id a, b, s, c, d;
+	sio_blob_id a, b, s, c, d, e;
 
 	a = w_create(4, false);
 	w_write(a, 0, 4 * UPC, 1);
@@ -248,6 +249,11 @@ static void workload(void)
 	w_inflate(a, true);
 	w_delete(s);
 	w_write(d, 7, 50, 6);
+	/* a snapshot with one clone deleted into it: d takes e's clusters 0, 1 */
+	e = w_snapshot(d);
+	w_write(d, 3 * UPC - 10, 10, 7);
+	w_delete(e);
+	w_write(d, 5, 3, 8);
 	(void)c;
 }
 

@@ -5,7 +5,9 @@
  * 4 KiB stripes of one thin blob (so they allocate the same clusters at the
  * same time), write random data and read their stripes back after every
  * write; the metadata thread meanwhile snapshots the blob (freezing its I/O,
- * moving its clusters) and resizes it. At the end the blob, read as a whole,
+ * moving its clusters), resizes it, and deletes two of the snapshots into
+ * their only clone (one of them into the blob being written: it takes the
+ * snapshot's clusters with its I/O held). At the end the blob, read as a whole,
  * equals the workers' combined shadow, and every snapshot is readable.
  * Also in the tsan suite.
  */
@@ -104,6 +106,7 @@ struct md_state {
 	int phase;
 	sio_blob_id snaps[8];
 	int nsnaps;
+	int deleted; /* snapshots deleted into their clone */
 	int rc;
 };
 
@@ -124,6 +127,19 @@ static int md_task(void *arg)
 			m->rc = sio_blob_resize_await(g_blob, NCL + 4);
 			if (m->rc != 0)
 				return m->rc;
+		}
+		/*
+		 * Chain blob -> s3 -> s2 -> s1 -> s0: delete s1 into s2, then s3
+		 * into the blob the workers write (it takes s3's clusters).
+		 */
+		if (m->nsnaps == 4 && m->deleted < 2) {
+			int k = m->deleted == 0 ? 1 : 3;
+
+			m->rc = sio_blob_delete_await(g_bs, m->snaps[k]);
+			if (m->rc != 0)
+				return m->rc;
+			m->snaps[k] = 0;
+			m->deleted++;
 		}
 		sio_sleep(2000);
 	}
@@ -163,11 +179,15 @@ static int check_task(void *arg)
 	for (int i = 0; i < m->nsnaps; i++) {
 		struct sio_blob *s;
 
+		if (m->snaps[i] == 0)
+			continue;
+
 		assert_int_equal(sio_blob_open_await(g_bs, m->snaps[i], &s), 0);
 		assert_int_equal(sio_blob_read_await(s, ch, rd, 0, sio_blob_get_num_io_units(s)), 0);
 		assert_int_equal(sio_blob_close_await(s), 0);
 	}
-	print_message("%d snapshots taken under load\n", m->nsnaps);
+	print_message("%d snapshots taken, %d deleted into their clone under load\n", m->nsnaps,
+		      m->deleted);
 	sio_bs_free_io_channel(ch);
 	sio_dma_free(rd);
 	assert_int_equal(sio_blob_close_await(g_blob), 0);

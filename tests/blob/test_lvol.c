@@ -160,9 +160,10 @@ static int t_lvol(void *arg)
 	check(&v, cur);
 	assert_int_equal(vol_open("lvs0/snap", false, &s), 0);
 	check(&s, orig);
-	assert_int_equal(sio_lvol_delete_await("lvs0/snap"), -EBUSY);
-	/* clone of the snapshot */
+	/* clone of the snapshot: two clones, so the snapshot cannot be deleted */
 	assert_int_equal(sio_lvol_clone_await("lvs0/snap", "clone", clone), 0);
+	assert_int_equal(sio_lvol_delete_await("lvs0/snap"), -EBUSY);
+	assert_non_null(sio_bdev_get_by_name("lvs0/snap"));
 	assert_int_equal(sio_lvol_clone_await("lvs0/thick", "bad", NULL), -EINVAL);
 	assert_int_equal(vol_open(clone, true, &c), 0);
 	cl = malloc(bytes);
@@ -181,6 +182,12 @@ static int t_lvol(void *arg)
 	assert_null(sio_bdev_get_by_name("lvs0/snap"));
 	check(&v, cur);
 	check(&c, cl);
+	/* a snapshot with one clone: deleted into it, the clone's data intact */
+	assert_int_equal(sio_lvol_snapshot_await("lvs0/thick", "snap2", NULL), 0);
+	random_writes(&v, cur, 30, 5);
+	assert_int_equal(sio_lvol_delete_await("lvs0/snap2"), 0);
+	assert_null(sio_bdev_get_by_name("lvs0/snap2"));
+	check(&v, cur);
 	vol_close(&c);
 	vol_close(&v);
 	/* resize, rename, read-only */
@@ -316,6 +323,156 @@ static void test_restart(void **state)
 	unlink(g_file);
 }
 
+/*
+ * ---- kill -9 mid-stream on a uring bdev ----
+ * A child writes 64 KiB pieces in turn to a thick and a thin lvol (the thin
+ * one allocating a cluster every 16 writes) on a uring bdev over a file,
+ * flushes both every 8 writes and then tells the parent, through a pipe, how
+ * many writes the flush covered. The parent kills it with SIGKILL after a few
+ * of those reports, while it is writing; a uring bdev over the same file then
+ * finds the lvstore, and every write covered by a reported flush reads back.
+ */
+#define KW_BLOCKS (64u * 1024u / BS)
+#define KW_TOTAL 128u /* 64 per volume: thick 4 MiB whole, thin its first 4 MiB */
+
+static int g_pipe[2];
+
+static int uring_create(const char *name)
+{
+	struct sio_bdev_uring_opts uo;
+
+	sio_bdev_uring_opts_init(&uo, sizeof(uo));
+	uo.name = name;
+	uo.filename = g_file;
+	uo.block_size = BS;
+	return sio_bdev_uring_create(&uo, NULL);
+}
+
+static int t_kill_child(void *arg)
+{
+	struct vol v[2];
+	uint8_t *buf = sio_dma_malloc(KW_BLOCKS * BS, 4096);
+
+	if (buf == NULL || uring_create("u0") != 0 ||
+	    sio_lvs_create_await("u0", "klvs", MIB, NULL) != 0 ||
+	    sio_lvol_create_await("klvs", "thick", 4 * MIB, false, NULL) != 0 ||
+	    sio_lvol_create_await("klvs", "thin", 8 * MIB, true, NULL) != 0 ||
+	    vol_open("klvs/thick", true, &v[0]) != 0 || vol_open("klvs/thin", true, &v[1]) != 0)
+		_exit(4);
+	for (uint32_t i = 0; i < KW_TOTAL; i++) {
+		struct vol *w = &v[i & 1];
+
+		fill(buf, KW_BLOCKS * BS, 1000 + i);
+		if (sio_bdev_write_blocks_await(w->desc, w->ch, buf, (i / 2) * KW_BLOCKS,
+						KW_BLOCKS) != 0)
+			_exit(5);
+		if (i % 8 == 7) {
+			uint32_t n = i + 1;
+
+			if (sio_bdev_flush_blocks_await(v[0].desc, v[0].ch, 0, v[0].blocks) != 0 ||
+			    sio_bdev_flush_blocks_await(v[1].desc, v[1].ch, 0, v[1].blocks) != 0 ||
+			    write(g_pipe[1], &n, sizeof(n)) != (ssize_t)sizeof(n))
+				_exit(6);
+		}
+	}
+	/* Done before the kill (a fast machine): wait for it. */
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int t_kill_parent(void *arg)
+{
+	uint32_t flushed = *(uint32_t *)arg;
+	uint8_t *buf = sio_dma_malloc(KW_BLOCKS * BS, 4096), *rd = sio_dma_malloc(8 * MIB, 4096);
+	struct vol v[2];
+
+	assert_int_equal(uring_create("u1"), 0);
+	{
+		struct sio_future f;
+
+		assert_int_equal(sio_future_init(&f), 0);
+		assert_int_equal(sio_bdev_wait_for_examine(sio_future_cb, &f), 0);
+		assert_int_equal(sio_await(&f), 0);
+	}
+	assert_int_equal(vol_open("klvs/thick", false, &v[0]), 0);
+	assert_int_equal(vol_open("klvs/thin", false, &v[1]), 0);
+	assert_int_equal(v[0].blocks, 4 * MIB / BS);
+	assert_int_equal(v[1].blocks, 8 * MIB / BS);
+	for (uint32_t i = 0; i < flushed; i++) {
+		struct vol *w = &v[i & 1];
+
+		fill(buf, KW_BLOCKS * BS, 1000 + i);
+		assert_int_equal(sio_bdev_read_blocks_await(w->desc, w->ch, rd, (i / 2) * KW_BLOCKS,
+							    KW_BLOCKS), 0);
+		if (memcmp(rd, buf, KW_BLOCKS * BS) != 0)
+			fail_msg("write %u of %u flushed ones lost", i, flushed);
+	}
+	/* The thin volume's second half was never written: zeroes, unallocated. */
+	assert_int_equal(sio_bdev_read_blocks_await(v[1].desc, v[1].ch, rd, 4 * MIB / BS,
+						    4 * MIB / BS), 0);
+	for (size_t i = 0; i < 4 * MIB; i++)
+		assert_int_equal(rd[i], 0);
+	vol_close(&v[0]);
+	vol_close(&v[1]);
+	assert_int_equal(sio_lvs_destroy_await("klvs"), 0);
+	sio_dma_free(buf);
+	sio_dma_free(rd);
+	return 0;
+}
+
+static int t_uring_probe(void *arg)
+{
+	int rc = uring_create("uprobe");
+
+	return rc != 0 ? rc : SIO_AWAIT_CALL(sio_bdev_uring_delete, "uprobe");
+}
+
+static void test_kill_uring(void **state)
+{
+	uint32_t n, flushed = 0, want = 2 + (uint32_t)getpid() % 10, got = 0;
+	pid_t pid;
+	int st, probe;
+	FILE *f;
+
+	f = fopen(g_file, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), RS_BYTES), 0);
+	fclose(f);
+	/* io_uring may be unavailable here (old kernel, seccomp): skip then. */
+	probe = run_task(t_uring_probe, NULL);
+	if (probe != 0) {
+		print_message("uring bdev unavailable (%d): skipped\n", probe);
+		unlink(g_file);
+		skip();
+	}
+	assert_int_equal(pipe(g_pipe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(g_pipe[0]);
+		run_task(t_kill_child, NULL);
+		_exit(3);
+	}
+	close(g_pipe[1]);
+	/* Kill it after @want flush reports, in the middle of its writes. */
+	while (got < want && read(g_pipe[0], &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+		flushed = n;
+		got++;
+	}
+	assert_int_equal(got, want);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* Reports sent before it died count too. */
+	while (read(g_pipe[0], &n, sizeof(n)) == (ssize_t)sizeof(n))
+		flushed = n;
+	close(g_pipe[0]);
+	print_message("killed after %u flushed writes of %u\n", flushed, KW_TOTAL);
+	assert_int_equal(run_task(t_kill_parent, &flushed), 0);
+	unlink(g_file);
+}
+
 static int setup(void **state)
 {
 	g_thread = sio_thread_attach("lvol_ut");
@@ -338,6 +495,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lvol),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_kill_uring),
 	};
 
 	snprintf(g_file, sizeof(g_file), "/tmp/sio_lvol_restart_%d.img", (int)getpid());

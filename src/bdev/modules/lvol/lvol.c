@@ -1008,8 +1008,12 @@ static int lvol_delete_fn(struct lvol_op *op)
 		return -ENOENT;
 	bs = lv->lvs->bs;
 	id = sio_blob_get_id(lv->blob);
-	if (sio_bs_blob_clone_count(bs, id) > 0)
+	/* One clone takes the snapshot's clusters over (sio_blob_delete()); more cannot. */
+	if (sio_bs_blob_clone_count(bs, id) > 1) {
+		SIO_ERRLOG("lvol %s: a snapshot with %u clones cannot be deleted", lv->name,
+			   sio_bs_blob_clone_count(bs, id));
 		return -EBUSY;
+	}
 	rc = SIO_AWAIT_CALL(sio_bdev_unregister, &lv->bdev);
 	if (rc != 0)
 		return rc;
