@@ -83,6 +83,13 @@ void sio_keyring_remove_all(void);
 struct sio_key *sio_keyring_get_key(const char *name);
 
 /**
+ * sio_key_ref() - Take one more reference on @key (a holder handing the key
+ * to another, e.g. a subsystem's host entry to a connecting queue).
+ * Context: any thread. Return: @key (NULL stays NULL).
+ */
+struct sio_key *sio_key_ref(struct sio_key *key);
+
+/**
  * sio_key_put() - Drop a reference from sio_keyring_get_key(); the last one
  * frees a removed key. NULL is a no-op.
  * Context: any thread.

@@ -245,6 +245,25 @@ struct sio_nvme_ctrlr_opts {
 	uint32_t connect_timeout_ms;
 	/** Socket implementation ("posix", "uring"); NULL for the sock layer's default. Not copied. */
 	const char *sock_impl;
+	/**
+	 * DH-HMAC-CHAP (in-band authentication, NVMe Base 2.0 section 8.13): a
+	 * keyring key in `DHHC-1:` form, the host's secret. A queue whose Connect
+	 * response asks for authentication runs one transaction with it before it
+	 * is used (admin and every I/O queue, and again on each reconnection).
+	 * NULL (default): a controller that asks for authentication is refused
+	 * (-EACCES). The caller keeps its reference while the controller exists.
+	 */
+	struct sio_key *dhchap_key;
+	/**
+	 * The controller's `DHHC-1:` secret: when set, the controller must prove
+	 * it too (bidirectional authentication), and connecting to one that does
+	 * not ask for authentication fails. Needs @dhchap_key. Same lifetime rule.
+	 */
+	struct sio_key *dhchap_ctrlr_key;
+	/** Digests offered, bit (1 << id): 1 SHA-256, 2 SHA-384, 3 SHA-512; 0 (default): all. */
+	uint32_t dhchap_digests;
+	/** DH groups offered, bit (1 << id): 0 null, 1 ffdhe2048 ... 5 ffdhe8192; 0 (default): all. */
+	uint32_t dhchap_dhgroups;
 };
 
 /**
@@ -672,6 +691,20 @@ int sio_nvme_ns_flush_await(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair
 int sio_nvme_ctrlr_io_raw_await(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_qpair *qpair,
 				const struct sio_nvme_cmd *cmd, void *buf, uint32_t len,
 				struct sio_nvme_cpl *cpl);
+
+/**
+ * sio_nvme_ctrlr_set_dhchap_keys() - Replace the controller's DH-HMAC-CHAP
+ * keys (either may be NULL, a controller key needs a host key) and
+ * re-authenticate the admin queue with them now; I/O queues use them when they
+ * next connect. @cb(@cb_arg, 0) once authenticated, -EACCES refused (the
+ * controller then closes the queue), or the transport's error. The caller
+ * keeps its references while the controller exists.
+ * Context: the controller's thread.
+ * Return: 0 (@cb will run); -EINVAL (NULL @ctrlr, ctrlr key without host
+ * key, or not a fabrics controller); -EPERM (wrong thread); -ENOMEM.
+ */
+int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key *key,
+				   struct sio_key *ctrlr_key, sio_done_cb cb, void *cb_arg);
 
 #ifdef __cplusplus
 }

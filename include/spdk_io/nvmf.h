@@ -350,6 +350,30 @@ int sio_nvmf_subsystem_remove_host(struct sio_nvmf_subsystem *ss, const char *ho
  */
 bool sio_nvmf_subsystem_host_allowed(struct sio_nvmf_subsystem *ss, const char *hostnqn);
 
+/**
+ * sio_nvmf_subsystem_host_set_dhchap_keys() - Give host @hostnqn of @ss
+ * DH-HMAC-CHAP keys of the keyring (`DHHC-1:` secrets): @key_name, the
+ * host's (the host must prove it knows it), and @ctrlr_key_name, the
+ * controller's (for a host that asks the controller to prove itself,
+ * bidirectional authentication), or take them away (NULL, NULL).
+ * Queues connecting afterwards use the new keys; a host with a key must
+ * authenticate every queue after Connect (the Connect response says so).
+ * Context: the app thread.
+ * Return: 0; -EINVAL (NULL @ss or @hostnqn, or a controller key without a
+ * host key); -ENOENT (no such host on @ss, or no such key);
+ * -EKEYREJECTED (a key is not a DH-HMAC-CHAP secret).
+ */
+int sio_nvmf_subsystem_host_set_dhchap_keys(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					    const char *key_name, const char *ctrlr_key_name);
+
+/**
+ * sio_nvmf_subsystem_host_dhchap_key_names() - Names of @hostnqn's
+ * DH-HMAC-CHAP keys on @ss ("" for none), @len bytes each.
+ * Context: the app thread. Return: 0; -EINVAL; -ENOENT (no such host); -ENOSPC.
+ */
+int sio_nvmf_subsystem_host_dhchap_key_names(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					     char *key, char *ctrlr_key, size_t len);
+
 /* Namespaces ------------------------------------------------------------- */
 
 /** Options of sio_nvmf_subsystem_add_ns() (SPDK's nvmf_namespace object). */

@@ -308,6 +308,16 @@ struct sio_key *sio_keyring_get_key(const char *name)
 	return k;
 }
 
+struct sio_key *sio_key_ref(struct sio_key *key)
+{
+	if (key == NULL)
+		return NULL;
+	pthread_mutex_lock(&g_lock);
+	key->refcnt++;
+	pthread_mutex_unlock(&g_lock);
+	return key;
+}
+
 void sio_key_put(struct sio_key *key)
 {
 	bool last;

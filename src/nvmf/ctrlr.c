@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
 #include "spdk_io/env.h"
 
@@ -174,6 +175,7 @@ void nvmf_qpair_fini(struct nvmf_qpair *qp)
 {
 	struct nvmf_poll_group *pg = qp->pg;
 
+	nvmf_auth_qpair_free(qp);
 	TAILQ_REMOVE(&pg->qpairs, qp, link);
 	if (qp->ctrlr != NULL) {
 		if (qp->qid == 0)
@@ -339,6 +341,7 @@ static void exec_connect(struct nvmf_req *req)
 	struct sio_nvmf_connect_data *data;
 	struct sio_nvmf_subsystem *ss;
 	union sio_nvmf_connect_rsp_dw0 dw0 = {.raw = 0};
+	struct sio_key *auth_key = NULL, *auth_ctrlr_key = NULL; /* DH-HMAC-CHAP of this host */
 	int rc;
 
 	if (qp->state != NVMF_QPAIR_CONNECTING || qp->ctrlr != NULL) {
@@ -408,6 +411,8 @@ static void exec_connect(struct nvmf_req *req)
 	} else {
 		rc = connect_io_locked(req, ss, cc, data);
 	}
+	if (rc == 0)
+		nvmf_subsystem_host_dhchap_keys_locked(ss, data->hostnqn, &auth_key, &auth_ctrlr_key);
 	pthread_mutex_unlock(&ss->mutex);
 	pthread_mutex_unlock(&tgt->mutex);
 	if (rc != 0)
@@ -434,10 +439,20 @@ static void exec_connect(struct nvmf_req *req)
 	SIO_DEBUGLOG(NVMF_LOG, "connect: %s qid %u cntlid %u host %s sqsize %u kato %u",
 		     qp->ctrlr->ss->nqn, qp->qid, qp->ctrlr->cntlid, data->hostnqn, cc->sqsize,
 		     cc->kato);
+	if (auth_key != NULL) {
+		/* A host with a DH-HMAC-CHAP key authenticates every queue before using it. */
+		if (nvmf_auth_qpair_require(qp, auth_key, auth_ctrlr_key) != 0) {
+			req_fail(req, SIO_NVME_SCT_GENERIC, SIO_NVME_SC_INTERNAL_DEVICE_ERROR);
+			goto out;
+		}
+		dw0.success.authreq = DHCHAP_AUTHREQ_ATR;
+	}
 	dw0.success.cntlid = qp->ctrlr->cntlid;
 	req->rsp.cdw0 = dw0.raw;
 	nvmf_req_complete_status(req, SIO_NVME_SCT_GENERIC, SIO_NVME_SC_SUCCESS);
 out:
+	sio_key_put(auth_key);
+	sio_key_put(auth_ctrlr_key);
 	free(data);
 }
 
@@ -544,6 +559,18 @@ void nvmf_ctrlr_exec_fabrics(struct nvmf_req *req)
 		req_fail(req, SIO_NVME_SCT_GENERIC, SIO_NVME_SC_COMMAND_SEQUENCE_ERROR);
 		return;
 	}
+	if (f->fctype == SIO_NVMF_FCTYPE_AUTH_SEND) {
+		nvmf_auth_exec_send(req);
+		return;
+	}
+	if (f->fctype == SIO_NVMF_FCTYPE_AUTH_RECV) {
+		nvmf_auth_exec_recv(req);
+		return;
+	}
+	if (qp->auth_pending && f->fctype != SIO_NVMF_FCTYPE_DISCONNECT) {
+		req_fail(req, SIO_NVME_SCT_COMMAND_SPECIFIC, SIO_NVMF_SC_AUTH_REQUIRED);
+		return;
+	}
 	switch (f->fctype) {
 	case SIO_NVMF_FCTYPE_PROPERTY_GET:
 		if (qp->qid != 0)
@@ -587,6 +614,11 @@ void nvmf_req_exec(struct nvmf_req *req)
 	if (qp->ctrlr == NULL || qp->state != NVMF_QPAIR_ACTIVE) {
 		/* Only Connect is legal before Connect. */
 		req_fail(req, SIO_NVME_SCT_GENERIC, SIO_NVME_SC_COMMAND_SEQUENCE_ERROR);
+		return;
+	}
+	if (qp->auth_pending) {
+		/* Connect asked for DH-HMAC-CHAP: nothing else until it succeeds. */
+		req_fail(req, SIO_NVME_SCT_COMMAND_SPECIFIC, SIO_NVMF_SC_AUTH_REQUIRED);
 		return;
 	}
 	if (qp->qid == 0)

@@ -91,6 +91,10 @@ struct nvmf_qpair {
 	bool sq_flow_off;              /* the host disabled SQ flow control (SQHD 0xffff) */
 	uint32_t outstanding;          /* requests between exec and complete */
 	uint64_t connect_tick;
+	/* DH-HMAC-CHAP (auth.c): the transaction's state, NULL if the host has no key;
+	 * auth_pending: Connect asked for authentication, only Auth Send/Receive go. */
+	struct nvmf_auth *auth;
+	bool auth_pending;
 	TAILQ_ENTRY(nvmf_qpair) link;  /* pg->qpairs */
 };
 

@@ -220,8 +220,13 @@ struct sio_nvmf_ns {
 	TAILQ_ENTRY(sio_nvmf_ns) rlink; /* ss->removed_ns */
 };
 
+struct sio_key;
+
 struct nvmf_host {
 	char nqn[SIO_NVMF_NQN_MAX_LEN + 1];
+	/* DH-HMAC-CHAP keys (keyring references) or NULL; under ss->mutex */
+	struct sio_key *dhchap_key;
+	struct sio_key *dhchap_ctrlr_key;
 	TAILQ_ENTRY(nvmf_host) link;
 };
 
@@ -281,6 +286,15 @@ void *nvmf_pg_each_ctx(struct nvmf_pg_each *it);
 
 /* Lowest active NSID above @prev in a poll group view (0 past the last). */
 struct sio_nvmf_ns *nvmf_subsystem_ns(struct sio_nvmf_subsystem *ss, uint32_t nsid);
+
+/*
+ * DH-HMAC-CHAP keys of host @hostnqn on @ss, with a reference each (NULL: none),
+ * for Connect; the caller holds ss->mutex.
+ */
+void nvmf_subsystem_host_dhchap_keys_locked(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					    struct sio_key **key, struct sio_key **ctrlr_key);
+/* Drop a host entry's DH-HMAC-CHAP keys (host removal). */
+void nvmf_host_put_dhchap(struct nvmf_host *h);
 
 /* Called by the controller code when a controller ends (any thread). */
 void nvmf_subsystem_remove_ctrlr(struct sio_nvmf_subsystem *ss, struct nvmf_ctrlr *ctrlr);

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nvme/auth/dhchap.h"
+#include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
+#include "spdk_io/keyring.h"
 #include "nvmf/nvmf_internal.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
@@ -854,6 +857,66 @@ static const struct sio_rpc_param remove_host_params[] = {
 	SIO_RPC_PARAM("timeout_ms", SIO_RPC_UINT64, false, struct host_params, timeout_ms),
 };
 
+/*
+ * DH-HMAC-CHAP key names of add_host / set_keys: each must name a DHHC-1
+ * key of the keyring, and a controller key needs a host key. Checked before
+ * anything changes, so a refusal leaves nothing behind.
+ */
+static bool rpc_dhchap_keys_ok(struct sio_rpc_request *req, const char *key, const char *ckey)
+{
+	const char *names[2] = {key, ckey}, *params[2] = {"dhchap_key", "dhchap_ctrlr_key"};
+
+	if (key == NULL && ckey != NULL) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      "dhchap_ctrlr_key needs dhchap_key (bidirectional authentication "
+				      "starts with the host's)");
+		return false;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct sio_key *k = names[i] != NULL ? sio_keyring_get_key(names[i]) : NULL;
+		bool ok = k != NULL && sio_key_get_format(k) == SIO_KEY_FORMAT_DHCHAP;
+
+		sio_key_put(k);
+		if (names[i] != NULL && !ok) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      k == NULL ? "%s: no key named '%s' in the keyring"
+							: "%s: key '%s' is not a DH-HMAC-CHAP secret (DHHC-1)",
+					      params[i], names[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct sio_rpc_param set_keys_params[] = {
+	SIO_RPC_PARAM("nqn", SIO_RPC_STRING, true, struct host_params, nqn),
+	SIO_RPC_PARAM("host", SIO_RPC_STRING, true, struct host_params, host),
+	SIO_RPC_PARAM("tgt_name", SIO_RPC_STRING, false, struct host_params, tgt_name),
+	SIO_RPC_PARAM("dhchap_key", SIO_RPC_STRING, false, struct host_params, dhchap_key),
+	SIO_RPC_PARAM("dhchap_ctrlr_key", SIO_RPC_STRING, false, struct host_params,
+		      dhchap_ctrlr_key),
+};
+
+/* SPDK's nvmf_subsystem_set_keys: the keys given replace the host's (absent: none). */
+static void rpc_nvmf_subsystem_set_keys(struct sio_rpc_request *req, void *params)
+{
+	struct host_params *p = params;
+	struct sio_nvmf_subsystem *ss = rpc_ss(req, p->tgt_name, p->nqn);
+	int rc;
+
+	if (ss == NULL || !rpc_dhchap_keys_ok(req, p->dhchap_key, p->dhchap_ctrlr_key))
+		return;
+	rc = sio_nvmf_subsystem_host_set_dhchap_keys(ss, p->host, p->dhchap_key,
+						     p->dhchap_ctrlr_key);
+	if (rc != 0) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      "Unable to set keys of host %s on %s: %s", p->host, p->nqn,
+				      strerror(-rc));
+		return;
+	}
+	sio_rpc_request_complete(req, json_true());
+}
+
 static void rpc_nvmf_subsystem_add_host(struct sio_rpc_request *req, void *params)
 {
 	struct host_params *p = params;
@@ -862,12 +925,20 @@ static void rpc_nvmf_subsystem_add_host(struct sio_rpc_request *req, void *param
 
 	if (ss == NULL)
 		return;
-	if (p->psk != NULL || p->dhchap_key != NULL || p->dhchap_ctrlr_key != NULL) {
+	if (p->psk != NULL) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "TLS PSK and DH-HMAC-CHAP keys are not supported");
+				      "TLS PSK is not supported");
 		return;
 	}
+	if (!rpc_dhchap_keys_ok(req, p->dhchap_key, p->dhchap_ctrlr_key))
+		return;
 	rc = sio_nvmf_subsystem_add_host(ss, p->host);
+	if (rc == 0 && p->dhchap_key != NULL) {
+		rc = sio_nvmf_subsystem_host_set_dhchap_keys(ss, p->host, p->dhchap_key,
+							     p->dhchap_ctrlr_key);
+		if (rc != 0)
+			sio_nvmf_subsystem_remove_host(ss, p->host);
+	}
 	if (rc != 0) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "Unable to add host %s to %s: %s", p->host, p->nqn,
@@ -1134,6 +1205,33 @@ static const struct sio_rpc_param set_config_params[] = {
 	 .class_name = "nvmf_dup_host_policy", .enum_values = g_dup_host_policies},
 };
 
+/* A dhchap_digests / dhchap_dhgroups array of names -> bit mask (1 << id). */
+static bool rpc_dhchap_list(struct sio_rpc_request *req, const json_t *arr, const char *param,
+			    int (*from_name)(const char *), uint32_t *mask)
+{
+	size_t i;
+	json_t *v;
+
+	if (arr == NULL)
+		return true;
+	*mask = 0;
+	json_array_foreach(arr, i, v) {
+		int id = from_name(json_string_value(v));
+
+		if (id < 0) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      "%s: unknown value at index %zu", param, i);
+			return false;
+		}
+		*mask |= 1u << id;
+	}
+	if (*mask == 0) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "%s: empty", param);
+		return false;
+	}
+	return true;
+}
+
 static void rpc_nvmf_set_config(struct sio_rpc_request *req, void *params)
 {
 	const json_t *raw = sio_rpc_request_params_json(req);
@@ -1143,6 +1241,16 @@ static void rpc_nvmf_set_config(struct sio_rpc_request *req, void *params)
 	 * reactor mask and discovery lists what the host may use, whatever
 	 * these say.
 	 */
+	struct set_config *p = params;
+	uint32_t digests = DHCHAP_DIGESTS_ALL, dhgroups = DHCHAP_DHGROUPS_ALL;
+
+	/* DH-HMAC-CHAP: what the target accepts from now on (absent: everything). */
+	if (!rpc_dhchap_list(req, p->dhchap_digests, "dhchap_digests", dhchap_hash_from_name,
+			     &digests) ||
+	    !rpc_dhchap_list(req, p->dhchap_dhgroups, "dhchap_dhgroups", dhchap_dhgroup_from_name,
+			     &dhgroups))
+		return;
+	nvmf_auth_set_allowed(digests, dhgroups);
 	json_decref(g_nvmf_config);
 	g_nvmf_config = raw ? json_deep_copy(raw) : NULL;
 	sio_rpc_request_complete(req, json_true());
@@ -1202,6 +1310,7 @@ static const struct sio_rpc_method g_nvmf_methods[] = {
 	  SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_get_listeners, ss_query_params, ss_query, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_add_host, add_host_params, host_params, SIO_RPC_RUNTIME),
+	M(nvmf_subsystem_set_keys, set_keys_params, host_params, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_remove_host, remove_host_params, host_params, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_allow_any_host, allow_any_host_params, allow_any_host, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_get_controllers, ss_query_params, ss_query, SIO_RPC_RUNTIME),
@@ -1307,10 +1416,21 @@ static void nvmf_write_config(json_t *config)
 						(int)ss->opts.max_cntlid, "ana_reporting",
 						ss->opts.ana_reporting));
 		nvmf_subsystem_foreach_host(ss, host_json, hosts);
-		json_array_foreach(hosts, k, h)
-			sio_rpc_config_append(config, "nvmf_subsystem_add_host",
-					      json_pack("{s:s,s:O}", "nqn", ss->nqn, "host",
-							json_object_get(h, "nqn")));
+		json_array_foreach(hosts, k, h) {
+			json_t *o = json_pack("{s:s,s:O}", "nqn", ss->nqn, "host",
+					      json_object_get(h, "nqn"));
+			char dk[256], dck[256];
+
+			if (sio_nvmf_subsystem_host_dhchap_key_names(
+				    ss, json_string_value(json_object_get(o, "host")), dk, dck,
+				    sizeof(dk)) == 0) {
+				if (dk[0] != '\0')
+					json_object_set_new(o, "dhchap_key", json_string(dk));
+				if (dck[0] != '\0')
+					json_object_set_new(o, "dhchap_ctrlr_key", json_string(dck));
+			}
+			sio_rpc_config_append(config, "nvmf_subsystem_add_host", o);
+		}
 		json_decref(hosts);
 		for (uint32_t n = 0; n < ss->max_nsid; n++) {
 			struct sio_nvmf_ns *ns = ss->ns[n];

@@ -21,6 +21,7 @@
 
 #include "nvmf/nvmf_ctrlr.h"
 #include "nvmf/nvmf_internal.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/nvme.h"
 
 /* ------------------------------------------------------------------------ */
@@ -569,6 +570,7 @@ static void ss_free(struct sio_nvmf_subsystem *ss)
 		nvmf_ss_listener_remove(ss, l);
 	while ((h = TAILQ_FIRST(&ss->hosts)) != NULL) {
 		TAILQ_REMOVE(&ss->hosts, h, link);
+		nvmf_host_put_dhchap(h);
 		free(h);
 	}
 	for (uint32_t i = 0; i < ss->max_nsid; i++) {
@@ -732,10 +734,100 @@ int sio_nvmf_subsystem_remove_host(struct sio_nvmf_subsystem *ss, const char *ho
 	pthread_mutex_unlock(&ss->mutex);
 	if (h == NULL)
 		return -ENOENT;
+	nvmf_host_put_dhchap(h);
 	free(h);
 	nvmf_subsystem_disconnect_ctrlrs(ss, hostnqn);
 	__atomic_fetch_add(&ss->tgt->discovery_genctr, 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+void nvmf_host_put_dhchap(struct nvmf_host *h)
+{
+	sio_key_put(h->dhchap_key);
+	sio_key_put(h->dhchap_ctrlr_key);
+	h->dhchap_key = NULL;
+	h->dhchap_ctrlr_key = NULL;
+}
+
+/* A keyring key by @name that must be a DH-HMAC-CHAP secret; NULL name: none. */
+static int dhchap_key_get(const char *name, struct sio_key **out)
+{
+	*out = NULL;
+	if (name == NULL)
+		return 0;
+	*out = sio_keyring_get_key(name);
+	if (*out == NULL)
+		return -ENOENT;
+	if (sio_key_get_format(*out) != SIO_KEY_FORMAT_DHCHAP) {
+		sio_key_put(*out);
+		*out = NULL;
+		return -EKEYREJECTED;
+	}
+	return 0;
+}
+
+int sio_nvmf_subsystem_host_set_dhchap_keys(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					    const char *key_name, const char *ctrlr_key_name)
+{
+	struct sio_key *key = NULL, *ckey = NULL, *old_key, *old_ckey;
+	struct nvmf_host *h;
+	int rc;
+
+	if (ss == NULL || hostnqn == NULL || (key_name == NULL && ctrlr_key_name != NULL))
+		return -EINVAL;
+	rc = dhchap_key_get(key_name, &key);
+	if (rc == 0)
+		rc = dhchap_key_get(ctrlr_key_name, &ckey);
+	if (rc != 0) {
+		sio_key_put(key);
+		return rc;
+	}
+	pthread_mutex_lock(&ss->mutex);
+	h = host_find(ss, hostnqn);
+	if (h == NULL) {
+		pthread_mutex_unlock(&ss->mutex);
+		sio_key_put(key);
+		sio_key_put(ckey);
+		return -ENOENT;
+	}
+	old_key = h->dhchap_key;
+	old_ckey = h->dhchap_ctrlr_key;
+	h->dhchap_key = key;
+	h->dhchap_ctrlr_key = ckey;
+	pthread_mutex_unlock(&ss->mutex);
+	sio_key_put(old_key);
+	sio_key_put(old_ckey);
+	return 0;
+}
+
+int sio_nvmf_subsystem_host_dhchap_key_names(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					     char *key, char *ctrlr_key, size_t len)
+{
+	struct nvmf_host *h;
+	int rc = 0;
+
+	if (ss == NULL || hostnqn == NULL || key == NULL || ctrlr_key == NULL || len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&ss->mutex);
+	h = host_find(ss, hostnqn);
+	if (h == NULL) {
+		rc = -ENOENT;
+	} else if (snprintf(key, len, "%s", h->dhchap_key ? sio_key_get_name(h->dhchap_key) : "") >= (int)len ||
+		   snprintf(ctrlr_key, len, "%s",
+			    h->dhchap_ctrlr_key ? sio_key_get_name(h->dhchap_ctrlr_key) : "") >= (int)len) {
+		rc = -ENOSPC;
+	}
+	pthread_mutex_unlock(&ss->mutex);
+	return rc;
+}
+
+void nvmf_subsystem_host_dhchap_keys_locked(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+					    struct sio_key **key, struct sio_key **ctrlr_key)
+{
+	struct nvmf_host *h = host_find(ss, hostnqn);
+
+	*key = h != NULL ? sio_key_ref(h->dhchap_key) : NULL;
+	*ctrlr_key = h != NULL && *key != NULL ? sio_key_ref(h->dhchap_ctrlr_key) : NULL;
 }
 
 bool sio_nvmf_subsystem_host_allowed(struct sio_nvmf_subsystem *ss, const char *hostnqn)

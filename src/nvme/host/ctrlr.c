@@ -92,7 +92,7 @@ void sio_nvme_ctrlr_opts_init(struct sio_nvme_ctrlr_opts *opts, size_t opts_size
 	opts->opts_size = opts_size;
 }
 
-_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 288,
+_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 312,
 	       "update sio_nvme_ctrlr_opts_init() and opts_copy() when adding a field");
 
 static int opts_copy(struct sio_nvme_ctrlr_opts *dst, const struct sio_nvme_ctrlr_opts *src)
@@ -110,6 +110,9 @@ static int opts_copy(struct sio_nvme_ctrlr_opts *dst, const struct sio_nvme_ctrl
 	    dst->io_queue_requests > 65535)
 		return -EINVAL;
 	if (memchr(dst->hostnqn, '\0', sizeof(dst->hostnqn)) == NULL)
+		return -EINVAL;
+	/* Bidirectional DH-HMAC-CHAP starts with the host proving itself. */
+	if (dst->dhchap_ctrlr_key != NULL && dst->dhchap_key == NULL)
 		return -EINVAL;
 	pthread_once(&g_hostid_once, hostid_init);
 	if (all_zero(dst->hostid, sizeof(dst->hostid)))

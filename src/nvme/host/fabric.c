@@ -11,7 +11,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nvme/auth/dhchap.h"
 #include "nvme/host/nvme_internal.h"
+
+/* DH-HMAC-CHAP after Connect is over: the queue is usable if it succeeded. */
+static void connect_auth_done(void *arg, int rc)
+{
+	struct sio_nvme_qpair *qpair = arg;
+	nvme_rc_cb cb = qpair->connect_cb;
+	void *cb_arg = qpair->connect_arg;
+
+	qpair->connect_cb = NULL;
+	if (rc == 0)
+		nvme_qpair_set_state(qpair, NVME_QPAIR_CONNECTED);
+	cb(cb_arg, rc);
+}
 
 static void connect_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 {
@@ -25,9 +39,18 @@ static void connect_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 
 		if (qpair->qid == 0)
 			qpair->ctrlr->cntlid = dw0.success.cntlid;
-		if (dw0.success.authreq != 0) {
-			SIO_ERRLOG("nvme: %s asks for in-band authentication, which this host does not do",
-				   qpair->ctrlr->trid.subnqn);
+		if (dw0.success.authreq & DHCHAP_AUTHREQ_ATR) {
+			/* DH-HMAC-CHAP before the queue is usable (auth.c); it ends in
+			 * connect_auth_done(). */
+			qpair->connect_cb = cb;
+			qpair->connect_arg = cb_arg;
+			rc = nvme_auth_qpair(qpair, connect_auth_done, qpair);
+			if (rc == 0)
+				return;
+			qpair->connect_cb = NULL;
+		} else if (qpair->ctrlr->opts.dhchap_ctrlr_key != NULL) {
+			SIO_ERRLOG("nvme: %s does not ask for authentication: the controller cannot "
+				   "prove itself with dhchap_ctrlr_key", qpair->ctrlr->trid.subnqn);
 			rc = -EACCES;
 		}
 	} else if (cpl->status.sct == SIO_NVME_SCT_COMMAND_SPECIFIC) {

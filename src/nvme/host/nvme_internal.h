@@ -248,6 +248,13 @@ void nvme_qpair_msg_put(struct sio_nvme_qpair *qpair);
 
 /* fabric.c: Connect and properties over the admin queue. */
 int nvme_fabric_qpair_connect(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg);
+/*
+ * auth.c: one DH-HMAC-CHAP transaction on @qpair (connected, or connecting
+ * after a Connect that asked for it) with the controller's dhchap keys;
+ * @cb(arg, 0) once authenticated, -EACCES refused (logged), or the
+ * transport's error. Return 0 (@cb will run), -EACCES (no key), -ENOMEM.
+ */
+int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg);
 typedef void (*nvme_reg_cb)(void *arg, int rc, uint64_t value);
 int nvme_fabric_prop_get(struct sio_nvme_ctrlr *ctrlr, uint32_t ofst, uint8_t size,
 			 nvme_reg_cb cb, void *arg);

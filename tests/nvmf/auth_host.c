@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Our NVMe/TCP host with DH-HMAC-CHAP, for the auth tests (test_auth.py
+ * against sio_tgt, tests/vm/nvme_auth.sh against the kernel's nvmet):
+ * connect with the keys given, write a pattern through an I/O queue (which
+ * authenticates too) and read it back, optionally re-authenticate the admin
+ * queue with new keys (sio_nvme_ctrlr_set_dhchap_keys, what
+ * bdev_nvme_set_keys does) and do the I/O again, then detach.
+ *
+ * usage: auth_host TRID [--key=FILE] [--ctrlr-key=FILE] [--digests=MASK]
+ *                  [--dhgroups=MASK] [--rekey=FILE] [--rekey-ctrlr=FILE]
+ * Prints "AUTH OK" / "AUTH REFUSED"; exits 0 when connected and verified,
+ * 3 when refused (-EACCES), 1 on any other failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "spdk_io/nvme.h"
+#include "spdk_io/spdk_io.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct rec {
+	int calls;
+	int rc;
+	struct sio_nvme_cpl cpl;
+};
+
+static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
+{
+	struct rec *r = arg;
+
+	r->calls++;
+	r->rc = rc;
+	r->cpl = *cpl;
+}
+
+static void done_cb(void *arg, int rc)
+{
+	struct rec *r = arg;
+
+	r->calls++;
+	r->rc = rc;
+}
+
+static bool poll_until(const int *flag)
+{
+	uint64_t end = now_ms() + 30000;
+
+	while (*flag < 1) {
+		sio_thread_poll(sio_thread_get_current(), 0);
+		if (now_ms() > end)
+			return false;
+	}
+	return true;
+}
+
+static struct sio_key *load(const char *name, const char *path)
+{
+	char err[320];
+
+	if (sio_keyring_file_add_key(name, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(2);
+	}
+	return sio_keyring_get_key(name);
+}
+
+/* Write 64 KiB of a pattern at @lba and read it back through @qp. */
+static int rw_verify(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t lba,
+		     uint32_t seed)
+{
+	uint32_t ss = sio_nvme_ns_get_sector_size(ns), len = 65536, n = len / ss;
+	uint8_t *w = sio_dma_zmalloc(len, 4096), *rd = sio_dma_zmalloc(len, 4096);
+	struct rec r;
+	int rc = -EIO;
+
+	for (uint32_t i = 0; i < len; i++)
+		w[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+	memset(&r, 0, sizeof(r));
+	if (sio_nvme_ns_write(ns, qp, w, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls) ||
+	    r.rc != 0 || sio_nvme_cpl_is_error(&r.cpl))
+		goto out;
+	memset(&r, 0, sizeof(r));
+	if (sio_nvme_ns_read(ns, qp, rd, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls) ||
+	    r.rc != 0 || sio_nvme_cpl_is_error(&r.cpl))
+		goto out;
+	rc = memcmp(w, rd, len) == 0 ? 0 : -EILSEQ;
+	if (rc == 0)
+		printf("# %u bytes written and read back at lba %lu: equal\n", len,
+		       (unsigned long)lba);
+out:
+	sio_dma_free(w);
+	sio_dma_free(rd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct sio_nvme_transport_id trid;
+	struct sio_nvme_ctrlr_opts opts;
+	struct sio_nvme_ctrlr *ctrlr = NULL;
+	struct sio_nvme_qpair *qp = NULL;
+	struct sio_key *keys[4] = {NULL};
+	const char *trid_s = NULL, *rekey = NULL, *rekey_ctrlr = NULL;
+	struct sio_nvme_ns *ns;
+	struct sio_thread *t;
+	char err[256];
+	int rc, ret = 1;
+
+	sio_nvme_ctrlr_opts_init(&opts, sizeof(opts));
+	opts.connect_timeout_ms = 20000;
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--key=", 6) == 0)
+			opts.dhchap_key = keys[0] = load("auth_host_key", argv[i] + 6);
+		else if (strncmp(argv[i], "--ctrlr-key=", 12) == 0)
+			opts.dhchap_ctrlr_key = keys[1] = load("auth_host_ctrlr_key", argv[i] + 12);
+		else if (strncmp(argv[i], "--digests=", 10) == 0)
+			opts.dhchap_digests = (uint32_t)strtoul(argv[i] + 10, NULL, 0);
+		else if (strncmp(argv[i], "--dhgroups=", 11) == 0)
+			opts.dhchap_dhgroups = (uint32_t)strtoul(argv[i] + 11, NULL, 0);
+		else if (strncmp(argv[i], "--rekey=", 8) == 0)
+			rekey = argv[i] + 8;
+		else if (strncmp(argv[i], "--rekey-ctrlr=", 14) == 0)
+			rekey_ctrlr = argv[i] + 14;
+		else
+			trid_s = argv[i];
+	}
+	if (trid_s == NULL || sio_nvme_transport_id_parse(&trid, trid_s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "usage: auth_host TRID [--key=FILE] ...\n");
+		return 2;
+	}
+	if (trid.hostnqn[0] != '\0')
+		snprintf(opts.hostnqn, sizeof(opts.hostnqn), "%s", trid.hostnqn);
+	t = sio_thread_attach("auth_host");
+	if (t == NULL)
+		return 2;
+	rc = sio_nvme_ctrlr_connect_blocking(&trid, &opts, &ctrlr);
+	if (rc != 0) {
+		printf("AUTH %s: connect: %s\n", rc == -EACCES ? "REFUSED" : "ERROR", strerror(-rc));
+		ret = rc == -EACCES ? 3 : 1;
+		goto out;
+	}
+	ns = sio_nvme_ctrlr_get_ns(ctrlr, sio_nvme_ctrlr_get_first_active_ns(ctrlr));
+	rc = ns != NULL ? sio_nvme_ctrlr_alloc_io_qpair_blocking(ctrlr, NULL, &qp) : -ENODEV;
+	if (rc != 0) {
+		printf("AUTH %s: I/O queue: %s\n", rc == -EACCES ? "REFUSED" : "ERROR",
+		       strerror(-rc));
+		ret = rc == -EACCES ? 3 : 1;
+		goto out;
+	}
+	if (rw_verify(ns, qp, 8, 1) != 0) {
+		printf("AUTH ERROR: data\n");
+		goto out;
+	}
+	if (rekey != NULL) {
+		struct rec r = {0};
+
+		keys[2] = load("auth_host_rekey", rekey);
+		if (rekey_ctrlr != NULL)
+			keys[3] = load("auth_host_rekey_ctrlr", rekey_ctrlr);
+		rc = sio_nvme_ctrlr_set_dhchap_keys(ctrlr, keys[2], keys[3], done_cb, &r);
+		if (rc == 0 && !poll_until(&r.calls))
+			rc = -ETIMEDOUT;
+		if (rc == 0)
+			rc = r.rc;
+		if (rc != 0) {
+			printf("AUTH %s: re-authentication: %s\n",
+			       rc == -EACCES ? "REFUSED" : "ERROR", strerror(-rc));
+			ret = rc == -EACCES ? 3 : 1;
+			goto out;
+		}
+		printf("# re-authenticated with the new keys\n");
+		if (rw_verify(ns, qp, 200, 2) != 0) {
+			printf("AUTH ERROR: data after re-authentication\n");
+			goto out;
+		}
+	}
+	printf("AUTH OK\n");
+	ret = 0;
+out:
+	if (qp != NULL)
+		sio_nvme_qpair_free(qp);
+	if (ctrlr != NULL)
+		sio_nvme_ctrlr_detach_blocking(ctrlr);
+	for (int i = 0; i < 100; i++)
+		sio_thread_poll(t, 0);
+	sio_thread_exit(t);
+	for (uint64_t end = now_ms() + 5000; !sio_thread_is_exited(t) && now_ms() < end;)
+		sio_thread_poll(t, 0);
+	if (sio_thread_is_exited(t))
+		sio_thread_destroy(t);
+	for (int i = 0; i < 4; i++)
+		sio_key_put(keys[i]);
+	sio_keyring_remove_all();
+	return ret;
+}

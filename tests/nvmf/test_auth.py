@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""DH-HMAC-CHAP between sio_tgt and our host (tests/nvmf/auth_host.c).
+
+sio_tgt gets from its JSON config DHHC-1 keys in the keyring (made here with
+python's base64/zlib, as nvme-cli's gen-dhchap-key lays them out: 32/48/64
+byte secrets, transform hashes 00..03), a malloc namespace, and hosts with
+dhchap_key (and dhchap_ctrlr_key). Each accepted case writes and reads back
+data through an authenticated I/O queue (auth_host checks it):
+
+ 1. each digest (SHA-256/384/512, the host offering only that one) with the
+    null group, and ffdhe2048 / ffdhe3072 (and ffdhe4096 once), uni- and
+    bidirectional;
+ 2. a wrong host key and a wrong controller key are refused (the host sees
+    -EACCES; the target logs the failure); a host without a key is refused
+    by a target that requires one; nvmf_set_config dhchap_digests narrows what
+    the target accepts (a host offering only SHA-512 is refused when the
+    target allows only SHA-256);
+ 3. nvmf_subsystem_set_keys changes the host's key: the old key is refused,
+    the new one accepted; the host re-authenticates a live controller with
+    new keys (sio_nvme_ctrlr_set_dhchap_keys) and its I/O goes on;
+ 4. save_config carries the keys by name and never their material.
+
+usage: test_auth.py BUILD_ROOT RPC_PY
+"""
+import base64
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+B = sys.argv[1]
+RPC = sys.argv[2]
+TGT = os.path.join(B, 'tools/sio_tgt/sio_tgt')
+HOST = os.path.join(B, 'tests/nvmf/auth_host')
+SUB = 'nqn.2016-06.io.spdk-io:auth-sub'
+H1 = 'nqn.2014-08.org.nvmexpress:uuid:a1a1a1a1-2222-4333-8444-555555555555'
+H2 = 'nqn.2014-08.org.nvmexpress:uuid:b2b2b2b2-2222-4333-8444-555555555555'
+H3 = 'nqn.2014-08.org.nvmexpress:uuid:c3c3c3c3-2222-4333-8444-555555555555'
+T = tempfile.mkdtemp(prefix='sio_auth.')
+PROCS = []
+SHA256, SHA384, SHA512 = 1 << 1, 1 << 2, 1 << 3
+NULL, G2048, G3072, G4096 = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+
+
+def dhchap(secret, hh):
+    crc = zlib.crc32(secret) & 0xffffffff
+    return 'DHHC-1:%02x:%s:' % (hh, base64.b64encode(secret + crc.to_bytes(4, 'little')).decode())
+
+
+def key_file(name, text):
+    path = os.path.join(T, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, (text + '\n').encode())
+    os.close(fd)
+    return path
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+LOG = ['tgt']
+
+
+def tgt_log():
+    with open(os.path.join(T, LOG[0] + '.log'), errors='replace') as f:
+        return f.read()
+
+
+def wait_log(pattern, timeout=20):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if re.search(pattern, tgt_log()):
+            return
+        time.sleep(0.1)
+    raise AssertionError('target log never showed %r:\n%s' % (pattern, tgt_log()[-3000:]))
+
+
+def rpc_call(method, params=None):
+    """JSON-RPC over the Unix socket directly: (result, error)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(os.path.join(T, LOG[0] + '.sock'))
+    req = {'jsonrpc': '2.0', 'id': 1, 'method': method}
+    if params is not None:
+        req['params'] = params
+    s.sendall(json.dumps(req).encode())
+    buf = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        try:
+            resp = json.loads(buf)
+            break
+        except ValueError:
+            continue
+    s.close()
+    return resp.get('result'), resp.get('error')
+
+
+def host(port, hostnqn, expect, *opts):
+    tr = 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s hostnqn:%s' % (
+        port, SUB, hostnqn)
+    cmd = [HOST, tr] + list(opts)
+    print('$ auth_host %s %s' % (hostnqn[-12:], ' '.join(o.replace(T + '/', '') for o in opts)),
+          flush=True)
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    out = r.stdout.decode(errors='replace')
+    print('  -> exit %d in %.2f s: %s' % (r.returncode, time.monotonic() - t0,
+                                         out.strip().splitlines()[-1] if out.strip() else ''),
+          flush=True)
+    want = {'ok': 0, 'refused': 3}[expect]
+    if r.returncode != want:
+        print(out[-3000:])
+        print(tgt_log()[-3000:])
+        raise AssertionError('auth_host exited %d, expected %d (%s)' % (r.returncode, want, expect))
+    return out
+
+
+def start_tgt(name, files, nvmf_first):
+    """sio_tgt with the keys, a malloc namespace and hosts H1..H3 with their keys."""
+    LOG[0] = name
+    port = free_port()
+    la = {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(port)}
+    cfg = {'subsystems': [
+        {'subsystem': 'keyring', 'config': [
+            {'method': 'keyring_file_add_key', 'params': {'name': n, 'path': p}}
+            for n, p in files.items() if n not in ('bad',)]},
+        {'subsystem': 'bdev', 'config': [
+            {'method': 'bdev_malloc_create',
+             'params': {'name': 'Malloc0', 'num_blocks': 2048, 'block_size': 4096}}]},
+        {'subsystem': 'nvmf', 'config': nvmf_first + [
+            {'method': 'nvmf_create_transport', 'params': {'trtype': 'TCP'}},
+            {'method': 'nvmf_create_subsystem',
+             'params': {'nqn': SUB, 'serial_number': 'SIOAUTH0001', 'allow_any_host': False}},
+            {'method': 'nvmf_subsystem_add_ns',
+             'params': {'nqn': SUB, 'namespace': {'bdev_name': 'Malloc0'}}},
+            {'method': 'nvmf_subsystem_add_host',
+             'params': {'nqn': SUB, 'host': H1, 'dhchap_key': 'k1', 'dhchap_ctrlr_key': 'k1c'}},
+            {'method': 'nvmf_subsystem_add_host',
+             'params': {'nqn': SUB, 'host': H2, 'dhchap_key': 'k2', 'dhchap_ctrlr_key': 'k2c'}},
+            {'method': 'nvmf_subsystem_add_host',
+             'params': {'nqn': SUB, 'host': H3, 'dhchap_key': 'k3', 'dhchap_ctrlr_key': 'k3c'}},
+            {'method': 'nvmf_subsystem_add_listener',
+             'params': {'nqn': SUB, 'listen_address': la}}]}]}
+    with open(os.path.join(T, name + '.json'), 'w') as f:
+        json.dump(cfg, f)
+    log = open(os.path.join(T, name + '.log'), 'w')
+    tgt = subprocess.Popen([TGT, '-m', '0x1', '-c', os.path.join(T, name + '.json'),
+                            '-r', os.path.join(T, name + '.sock')],
+                           stdout=log, stderr=subprocess.STDOUT)
+    PROCS.append(tgt)
+    wait_log(r'listening on 127\.0\.0\.1 port %d' % port)
+    return port
+
+
+def main():
+    keys = {
+        'k1': dhchap(os.urandom(32), 1), 'k1c': dhchap(os.urandom(32), 0),
+        'k2': dhchap(os.urandom(48), 2), 'k2c': dhchap(os.urandom(48), 2),
+        'k3': dhchap(os.urandom(64), 3), 'k3c': dhchap(os.urandom(64), 3),
+        'bad': dhchap(os.urandom(32), 1), 'new': dhchap(os.urandom(32), 0),
+    }
+    files = {n: key_file(n, k) for n, k in keys.items()}
+    port = start_tgt('tgt', files, [])
+    F = files
+
+    print('== 1. each digest, null / ffdhe2048 / ffdhe3072, uni- and bidirectional', flush=True)
+    for h, k, kc, dg in ((H1, 'k1', 'k1c', SHA256), (H2, 'k2', 'k2c', SHA384),
+                         (H3, 'k3', 'k3c', SHA512)):
+        for groups in (NULL, G2048, G3072):
+            host(port, h, 'ok', '--key=' + F[k], '--digests=%d' % dg, '--dhgroups=%d' % groups)
+            host(port, h, 'ok', '--key=' + F[k], '--ctrlr-key=' + F[kc], '--digests=%d' % dg,
+                 '--dhgroups=%d' % groups)
+    # everything offered: the target picks the strongest (SHA-512, ffdhe8192 would be
+    # slow on this machine: offer up to ffdhe4096)
+    host(port, H1, 'ok', '--key=' + F['k1'], '--ctrlr-key=' + F['k1c'],
+         '--dhgroups=%d' % (NULL | G2048 | G3072 | G4096))
+
+    print('== 2. wrong keys refused', flush=True)
+    host(port, H1, 'refused', '--key=' + F['bad'], '--dhgroups=%d' % G2048)
+    wait_log(r'DH-HMAC-CHAP of host %s .* failed: wrong response' % re.escape(H1))
+    host(port, H1, 'refused', '--key=' + F['k1'], '--ctrlr-key=' + F['bad'],
+         '--dhgroups=%d' % NULL)
+    out = host(port, H2, 'refused', '--dhgroups=%d' % NULL)  # no key at all
+    assert 'no dhchap_key' in out, out
+    # a second target that accepts only SHA-256 and null/ffdhe2048 (nvmf_set_config
+    # is a startup method, as SPDK's: in its JSON config)
+    port2 = start_tgt('tgt2', files, [{'method': 'nvmf_set_config', 'params': {
+        'dhchap_digests': ['sha256'], 'dhchap_dhgroups': ['null', 'ffdhe2048']}}])
+    host(port2, H3, 'refused', '--key=' + F['k3'], '--digests=%d' % SHA512)
+    wait_log(r'failed: no digest in common')
+    host(port2, H3, 'ok', '--key=' + F['k3'], '--ctrlr-key=' + F['k3c'])  # SHA-256 is picked
+    wait_log(r'authenticated to %s \(sha256, ffdhe2048, bidirectional\)' % re.escape(SUB))
+    host(port2, H3, 'refused', '--key=' + F['k3'], '--dhgroups=%d' % G3072)
+    wait_log(r'failed: no DH group in common')
+    cfg2, e = rpc_call('save_config')
+    assert e is None and '"dhchap_digests": ["sha256"]' in json.dumps(cfg2), e
+    LOG[0] = 'tgt'
+    # keys that do not exist or are not DHHC-1 secrets are refused by the RPCs
+    r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H1, 'dhchap_key': 'nope'})
+    assert e is not None and 'no key named' in e['message'], e
+    r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H1,
+                                                'dhchap_ctrlr_key': 'k1c'})
+    assert e is not None and 'needs dhchap_key' in e['message'], e
+
+    print('== 3. nvmf_subsystem_set_keys, then re-authentication of a live controller', flush=True)
+    r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H1, 'dhchap_key': 'new',
+                                                'dhchap_ctrlr_key': 'k1c'})
+    assert e is None and r is True, (r, e)
+    host(port, H1, 'refused', '--key=' + F['k1'], '--dhgroups=%d' % NULL)
+    host(port, H1, 'ok', '--key=' + F['new'], '--ctrlr-key=' + F['k1c'], '--dhgroups=%d' % G2048)
+    # connected with the old key; the target changes it; the host re-authenticates with the new one
+    r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H2, 'dhchap_key': 'k2',
+                                                'dhchap_ctrlr_key': 'k2c'})
+    assert e is None, e
+    out = host(port, H2, 'ok', '--key=' + F['k2'], '--ctrlr-key=' + F['k2c'],
+               '--rekey=' + F['k2'], '--rekey-ctrlr=' + F['k2c'], '--dhgroups=%d' % G2048)
+    assert 're-authenticated' in out, out
+    out = host(port, H2, 'refused', '--key=' + F['k2'], '--rekey=' + F['bad'],
+               '--dhgroups=%d' % NULL)
+    assert 're-authentication' in out, out
+
+    print('== 4. save_config: keys by name, no material', flush=True)
+    cfg, e = rpc_call('save_config')
+    assert e is None, e
+    text = json.dumps(cfg)
+    for k in keys.values():
+        assert k.split(':')[2] not in text, 'key material in save_config'
+    assert '"dhchap_key": "new"' in text and '"dhchap_ctrlr_key": "k1c"' in text, text[-2000:]
+    assert '"keyring_file_add_key"' in text
+    for k in keys.values():
+        assert k.split(':')[2] not in tgt_log(), 'key material in the target log'
+    print('== done', flush=True)
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(T, ignore_errors=True)
