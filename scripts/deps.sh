@@ -9,7 +9,7 @@ pkgs=(
 	valgrind fio util-linux
 	iperf3  # bench_sock's loopback reference
 	tshark
-	libssl-dev	# libcrypto: DH-HMAC-CHAP (src/nvme/auth)
+	libssl-dev openssl	# sock "ssl" (TLS 1.3 PSK, NVMe/TCP secure channel); tests/tls: s_client/s_server
 	prometheus tmux	# tests/metrics: promtool judges the metrics endpoint; sio_top runs in a tmux pane
 	libnvme-dev	# tests/nvme: libnvme's header judges nvme_spec.h
 	qemu-system-x86 busybox-static kmod nvme-cli xz-utils	# tests/vm: the QEMU guest (run-in-vm)
