@@ -453,8 +453,9 @@ int sio_nvmf_subsystem_add_listener(struct sio_nvmf_subsystem *ss,
 
 /**
  * sio_nvmf_subsystem_remove_listener() - Undo sio_nvmf_subsystem_add_listener();
- * the transport stops listening at @addr when no subsystem uses it. Hosts
- * already connected through it stay connected.
+ * the transport stops listening at @addr when no subsystem uses it. The
+ * controllers of @ss connected through it are disconnected (as in SPDK: a
+ * host with another path moves to it).
  * Context: the app thread.
  * Return: 0; -EINVAL; -ENOENT (@ss does not listen there).
  */

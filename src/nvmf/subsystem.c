@@ -1132,6 +1132,38 @@ void nvmf_ss_listener_remove(struct sio_nvmf_subsystem *ss, struct nvmf_ss_liste
 	__atomic_fetch_add(&ss->tgt->discovery_genctr, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * The controllers of @ss whose admin queue came in at @t (local address and
+ * port of the connection) are asked to disconnect, as SPDK does when a
+ * listener is removed: a host with another path moves to it. Returns how many.
+ */
+static int ss_disconnect_listener(struct sio_nvmf_subsystem *ss, const struct nvmf_trid *t)
+{
+	bool any_addr = strcmp(t->traddr, "0.0.0.0") == 0 || strcmp(t->traddr, "::") == 0;
+	struct nvmf_ctrlr *ctrlr;
+	int n = 0;
+
+	pthread_mutex_lock(&ss->mutex);
+	TAILQ_FOREACH(ctrlr, &ss->ctrlrs, link) {
+		/* The admin qpair stays allocated while it is set (cleared under this mutex). */
+		struct nvmf_qpair *qp = ctrlr->admin_qpair;
+		char la[64] = "", pa[64] = "";
+		uint16_t lport = 0, pport = 0;
+
+		if (qp == NULL || qp->ops->get_addrs == NULL)
+			continue;
+		qp->ops->get_addrs(qp, la, sizeof(la), &lport, pa, sizeof(pa), &pport);
+		if (lport != t->port || (!any_addr && strcasecmp(la, t->traddr) != 0))
+			continue;
+		nvmf_ctrlr_request_disconnect(ctrlr);
+		n++;
+	}
+	pthread_mutex_unlock(&ss->mutex);
+	if (n > 0)
+		nvmf_tgt_kick_pgs(ss->tgt);
+	return n;
+}
+
 int sio_nvmf_subsystem_remove_listener(struct sio_nvmf_subsystem *ss,
 				       const struct sio_nvmf_listen_addr *addr)
 {
@@ -1147,7 +1179,9 @@ int sio_nvmf_subsystem_remove_listener(struct sio_nvmf_subsystem *ss,
 	l = ss_listener_find(ss, &trid);
 	if (l == NULL)
 		return -ENOENT;
+	trid = l->tl->trid; /* with the port really listened on */
 	nvmf_ss_listener_remove(ss, l);
+	ss_disconnect_listener(ss, &trid);
 	return 0;
 }
 

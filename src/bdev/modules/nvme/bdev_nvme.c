@@ -1,20 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The nvme bdev module: each attached controller is an io_device whose
- * per-thread channel owns one I/O queue pair; every namespace is a bdev
- * "<name>n<nsid>" submitting through that channel. Controllers live on the
- * app thread (the host driver's owning thread for their admin queue).
+ * The nvme bdev module. A name ("Nvme0") is a group of paths; each path is
+ * one attached controller of the same NVMe subsystem (another listener,
+ * another controller ID). The group is the io_device: its per-thread channel
+ * holds one I/O queue pair per path, and every namespace is a bdev
+ * "<name>n<nsid>" submitting through that channel on the path its multipath
+ * policy picks (active_passive: the first usable path, or the one in use
+ * with disable_auto_failback; active_active: round robin every rr_min_io
+ * I/O, or the least outstanding with the queue_depth selector). "failover"
+ * paths are standbys: chosen only when no "multipath" path is usable.
+ * Controllers live on the app thread (the host driver's owning thread for
+ * their admin queue); the path list of a channel is changed only on the
+ * channel's thread (sio_for_each_channel), so submission takes no lock.
  *
- * Lost connections: the host driver reports FAILED; the module resets the
- * controller, again every reconnect_delay_sec while it fails, and deletes
- * it once ctrlr_loss_timeout_sec have passed (SPDK's semantics; -1 never).
- * I/O cut off by the failure (completed by the driver with -ECONNRESET or
- * -ENXIO, never acknowledged) and I/O submitted meanwhile wait in the
- * channel and are submitted again after the reconnection; once
- * fast_io_fail_timeout_sec have passed they fail with -EIO instead. Nothing
- * the controller acknowledged is lost; nothing is retried that it completed.
+ * Lost connections: the host driver reports FAILED; the module resets that
+ * path's controller, again every reconnect_delay_sec while it fails, and
+ * deletes the path once ctrlr_loss_timeout_sec have passed (SPDK's
+ * semantics; -1 never). I/O cut off by the failure (completed by the driver
+ * with a path error: never acknowledged) and I/O submitted meanwhile wait
+ * in the channel and are submitted again on the next usable path, at once
+ * if another path is up, else after the reconnection; once every path is
+ * past fast_io_fail_timeout_sec they fail with -EIO instead. Nothing the
+ * controller acknowledged is lost; nothing is retried that it completed
+ * (except NVMe errors without DNR, up to bdev_retry_count times, as SPDK).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,54 +43,117 @@
 	     (var) && ((tvar) = TAILQ_NEXT((var), field), 1); (var) = (tvar))
 #endif
 
-/* How often a channel looks at its waiting I/O and its queue pair. */
+/* How often a channel looks at its waiting I/O and its queue pairs. */
 #define CHANNEL_POLL_US 1000
 
 struct nvme_bdev;
+struct nvme_group;
 
-/* One attached controller (one path; the name is what RPCs use). */
+struct bdev_nvme_opts g_bdev_nvme_opts = {
+	/* The driver's own behaviour before set_options existed: abort after
+	 * 30 s, then reset; keep-alive 10 s. The rest are SPDK's defaults. */
+	.action_on_timeout = BDEV_NVME_TIMEOUT_ACTION_ABORT,
+	.timeout_us = 30000000,
+	.timeout_admin_us = 0,
+	.keep_alive_timeout_ms = 10000,
+	.bdev_retry_count = 3,
+	.ctrlr_loss_timeout_sec = 0,
+	.reconnect_delay_sec = 0,
+	.fast_io_fail_timeout_sec = 0,
+	.mp_policy = BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE,
+	.mp_selector = BDEV_NVME_MP_SELECTOR_ROUND_ROBIN,
+	.mp_min_io = 1,
+};
+
+/* One path: one attached controller of the group's subsystem. */
 struct nvme_ctrlr_entry {
-	char name[64];
+	struct nvme_group *g;
 	struct bdev_nvme_attach_opts opts;     /* name pointer unused; trid and ctrlr_opts copied */
 	struct sio_nvme_ctrlr *ctrlr;
-	struct sio_thread *thread;             /* where it was attached: the app thread */
-	int io_device;                         /* our io_device address */
-	bool io_device_registered;
+	enum bdev_nvme_mp_mode mode;
+	bool joined;                           /* in g->paths */
 	/* Read by channels on other threads: plain flags, written here only. */
 	volatile bool failed;                  /* connection down, reset pending or failing */
-	volatile bool fast_io_fail;            /* waiting I/O fails instead of waiting */
+	volatile bool fast_io_fail;            /* I/O waiting for this path gives up on it */
 	volatile bool deleting;
+	volatile bool removing;                /* leaving the group: channels drop it */
+	volatile uint32_t up_gen;              /* bumped by each reconnection */
 	bool resetting;
 	uint64_t loss_start_tick;
 	struct sio_poller *reconnect_poller;
-	TAILQ_HEAD(, nvme_bdev) bdevs;
-	uint32_t nbdevs;
 	/* attach */
 	bdev_nvme_attach_cb attach_cb;
 	void *attach_arg;
-	/* detach */
+	char attach_msg[640];
+	int attach_rc;                         /* a refused path's error */
+	/* removal */
+	sio_done_cb remove_cb;
+	void *remove_arg;
+	TAILQ_ENTRY(nvme_ctrlr_entry) link;
+};
+
+/* A name: its paths, its bdevs, the io_device of their channels. */
+struct nvme_group {
+	char name[64];
+	char subnqn[SIO_NVME_NQN_MAX_LEN + 1];
+	/* Changed on the app thread; read under the lock by channel_create on any thread. */
+	pthread_mutex_t lock;
+	TAILQ_HEAD(, nvme_ctrlr_entry) paths;
+	uint32_t npaths;
+	uint32_t pending;                      /* attaches connecting */
+	int io_device;
+	bool io_device_registered;
+	bool deleting;
+	bool gone;                             /* deleting: the io_device is unregistered */
+	TAILQ_HEAD(, nvme_bdev) bdevs;
+	uint32_t nbdevs;
+	uint32_t unregistering;
+	uint32_t detaching;
 	sio_done_cb detach_cb;
 	void *detach_arg;
-	uint32_t unregistering;
-	TAILQ_ENTRY(nvme_ctrlr_entry) link;
+	TAILQ_ENTRY(nvme_group) link;
 };
 
 struct nvme_bdev {
 	struct sio_bdev bdev;
-	struct nvme_ctrlr_entry *ce;
-	struct sio_nvme_ns *ns;
+	struct nvme_group *g;
 	uint32_t nsid;
+	/* Multipath policy, read by channels: written whole on the app thread. */
+	volatile enum bdev_nvme_mp_policy policy;
+	volatile enum bdev_nvme_mp_selector selector;
+	volatile uint32_t rr_min_io;
 	char name[80];
 	TAILQ_ENTRY(nvme_bdev) link;
 };
 
-/* Per thread and controller. */
-struct nvme_channel {
+/* Per-path I/O counts (bdev_nvme_set_options io_path_stat). */
+struct nvme_path_stat {
+	uint64_t bytes_read, num_read_ops, bytes_written, num_write_ops;
+	uint64_t bytes_unmapped, num_unmap_ops;
+};
+
+/* Per thread, group and path. Heap: a queue pair still connecting when the
+ * path or the channel goes must find this alive (qp_ready frees it then). */
+struct nvme_path_ch {
 	struct nvme_ctrlr_entry *ce;
 	struct sio_nvme_qpair *qp;
 	bool qp_connecting;
 	bool destroyed;
-	struct sio_bdev_io *wait_head, *wait_tail; /* I/O waiting for the connection */
+	bool failed;          /* a path error seen here while ce->up_gen was fail_gen */
+	uint32_t fail_gen;
+	uint32_t outstanding;
+	struct nvme_path_stat stat;
+};
+
+/* Per thread and group. */
+struct nvme_channel {
+	struct nvme_group *g;
+	struct nvme_path_ch *paths[BDEV_NVME_MAX_PATHS];
+	uint32_t npaths;
+	struct nvme_path_ch *current;   /* the path last chosen */
+	uint32_t rr_left;               /* active_active: I/O left on current */
+	bool destroyed;
+	struct sio_bdev_io *wait_head, *wait_tail; /* I/O waiting for a path */
 	struct sio_poller *poller;
 	uint64_t waiting;
 };
@@ -87,7 +161,9 @@ struct nvme_channel {
 /* The module's part of every bdev_io. */
 struct nvme_io_ctx {
 	struct nvme_channel *nch;
+	struct nvme_path_ch *path;
 	int rc;               /* an error to complete with from a message */
+	int32_t retries;
 };
 
 static inline struct nvme_io_ctx *io_ctx(struct sio_bdev_io *io)
@@ -95,26 +171,34 @@ static inline struct nvme_io_ctx *io_ctx(struct sio_bdev_io *io)
 	return sio_bdev_io_driver_ctx(io);
 }
 
-static TAILQ_HEAD(, nvme_ctrlr_entry) g_ctrlrs = TAILQ_HEAD_INITIALIZER(g_ctrlrs);
+static TAILQ_HEAD(, nvme_group) g_groups = TAILQ_HEAD_INITIALIZER(g_groups);
 
-static struct nvme_ctrlr_entry *ce_find(const char *name)
+static struct nvme_group *group_find(const char *name)
 {
-	struct nvme_ctrlr_entry *ce;
+	struct nvme_group *g;
 
-	TAILQ_FOREACH(ce, &g_ctrlrs, link)
-		if (strcmp(ce->name, name) == 0)
-			return ce;
+	TAILQ_FOREACH(g, &g_groups, link)
+		if (strcmp(g->name, name) == 0)
+			return g;
 	return NULL;
 }
 
-static struct nvme_ctrlr_entry *ce_from_io_device(void *io_device)
+static struct nvme_group *group_from_io_device(void *io_device)
 {
-	return (struct nvme_ctrlr_entry *)((char *)io_device - offsetof(struct nvme_ctrlr_entry, io_device));
+	return (struct nvme_group *)((char *)io_device - offsetof(struct nvme_group, io_device));
+}
+
+int bdev_nvme_set_opts(const struct bdev_nvme_opts *opts)
+{
+	if (opts == NULL)
+		return -EINVAL;
+	if (!TAILQ_EMPTY(&g_groups))
+		return -EPERM;
+	g_bdev_nvme_opts = *opts;
+	return 0;
 }
 
 /* ---- I/O ---- */
-
-static int submit_io(struct nvme_channel *nch, struct sio_bdev_io *io);
 
 static void wait_push(struct nvme_channel *nch, struct sio_bdev_io *io)
 {
@@ -127,6 +211,14 @@ static void wait_push(struct nvme_channel *nch, struct sio_bdev_io *io)
 	nch->waiting++;
 }
 
+static void wait_pop(struct nvme_channel *nch, struct sio_bdev_io *io)
+{
+	nch->wait_head = io->module_link;
+	if (nch->wait_head == NULL)
+		nch->wait_tail = NULL;
+	nch->waiting--;
+}
+
 /* Path errors: the command did not reach a controller that answered it. */
 static bool is_path_error(int rc, const struct sio_nvme_cpl *cpl)
 {
@@ -135,59 +227,256 @@ static bool is_path_error(int rc, const struct sio_nvme_cpl *cpl)
 	return cpl != NULL && cpl->status.sct == SIO_NVME_SCT_PATH && !cpl->status.dnr;
 }
 
+static void path_mark_failed(struct nvme_path_ch *p)
+{
+	if (!p->failed) {
+		p->failed = true;
+		p->fail_gen = p->ce->up_gen;
+	}
+}
+
+/* Can @p take I/O now? A path error seen here holds it off until its controller reconnects. */
+static bool path_usable(struct nvme_path_ch *p)
+{
+	const struct nvme_ctrlr_entry *ce = p->ce;
+
+	if (p->qp == NULL || ce->failed || ce->deleting || ce->removing)
+		return false;
+	if (p->failed) {
+		if (ce->up_gen == p->fail_gen)
+			return false;
+		p->failed = false;
+	}
+	return true;
+}
+
+/* Could @p take I/O later (waiting for it makes sense)? */
+static bool path_may_return(const struct nvme_path_ch *p)
+{
+	const struct nvme_ctrlr_entry *ce = p->ce;
+
+	return !ce->deleting && !ce->removing && !ce->fast_io_fail;
+}
+
+static bool path_standby(const struct nvme_path_ch *p)
+{
+	return p->ce->mode == BDEV_NVME_MP_FAILOVER;
+}
+
+/* The first usable path in attach order: non-standby paths first. */
+static struct nvme_path_ch *first_usable(struct nvme_channel *nch)
+{
+	struct nvme_path_ch *standby = NULL;
+
+	for (uint32_t i = 0; i < nch->npaths; i++) {
+		struct nvme_path_ch *p = nch->paths[i];
+
+		if (!path_usable(p))
+			continue;
+		if (!path_standby(p))
+			return p;
+		if (standby == NULL)
+			standby = p;
+	}
+	return standby;
+}
+
+static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct nvme_bdev *nb)
+{
+	struct nvme_path_ch *p = nch->current, *best = NULL;
+	uint32_t start = 0;
+
+	if (nch->npaths == 1) {
+		p = nch->paths[0];
+		return path_usable(p) ? p : NULL;
+	}
+	if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE) {
+		if (p != NULL && g_bdev_nvme_opts.disable_auto_failback && path_usable(p) &&
+		    !path_standby(p))
+			return p;
+		nch->current = first_usable(nch);
+		return nch->current;
+	}
+	if (nb->selector == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH) {
+		for (uint32_t i = 0; i < nch->npaths; i++) {
+			p = nch->paths[i];
+			if (!path_standby(p) && path_usable(p) &&
+			    (best == NULL || p->outstanding < best->outstanding))
+				best = p;
+		}
+		nch->current = best != NULL ? best : first_usable(nch);
+		return nch->current;
+	}
+	/* Round robin: rr_min_io I/O on a path, then the next usable one. */
+	if (p != NULL && nch->rr_left > 0 && !path_standby(p) && path_usable(p)) {
+		nch->rr_left--;
+		return p;
+	}
+	for (uint32_t i = 0; i < nch->npaths; i++)
+		if (nch->paths[i] == p) {
+			start = i + 1;
+			break;
+		}
+	for (uint32_t k = 0; k < nch->npaths; k++) {
+		p = nch->paths[(start + k) % nch->npaths];
+		if (!path_standby(p) && path_usable(p)) {
+			nch->current = p;
+			nch->rr_left = nb->rr_min_io > 0 ? nb->rr_min_io - 1 : 0;
+			return p;
+		}
+	}
+	nch->current = first_usable(nch);
+	nch->rr_left = 0;
+	return nch->current;
+}
+
+static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl);
+
+static void path_stat_count(struct nvme_path_ch *p, struct sio_bdev_io *io)
+{
+	uint64_t bytes = io->num_blocks * io->bdev->blocklen;
+
+	switch (io->type) {
+	case SIO_BDEV_IO_TYPE_READ:
+		p->stat.num_read_ops++;
+		p->stat.bytes_read += bytes;
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE:
+		p->stat.num_write_ops++;
+		p->stat.bytes_written += bytes;
+		break;
+	case SIO_BDEV_IO_TYPE_UNMAP:
+		p->stat.num_unmap_ops++;
+		p->stat.bytes_unmapped += bytes;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Submit on path @p. */
+static int submit_on(struct nvme_path_ch *p, struct sio_bdev_io *io)
+{
+	struct nvme_bdev *nb = io->bdev->ctxt;
+	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(p->ce->ctrlr, nb->nsid);
+	struct sio_nvme_qpair *qp = p->qp;
+	uint32_t n = (uint32_t)io->num_blocks;
+	int rc;
+
+	if (ns == NULL || !sio_nvme_ns_is_active(ns))
+		return -ENXIO;
+	io_ctx(io)->path = p;
+	switch (io->type) {
+	case SIO_BDEV_IO_TYPE_READ:
+		rc = sio_nvme_ns_readv(ns, qp, io->iovs, io->iovcnt, io->offset_blocks, n, 0, io_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE:
+		rc = sio_nvme_ns_writev(ns, qp, io->iovs, io->iovcnt, io->offset_blocks, n, 0, io_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_COMPARE:
+		/* Compare takes one buffer in the driver; the bdev layer bounces to one. */
+		if (io->iovcnt != 1)
+			return -EINVAL;
+		rc = sio_nvme_ns_compare(ns, qp, io->iovs[0].iov_base, io->offset_blocks, n, 0, io_done,
+					 io);
+		break;
+	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
+		rc = sio_nvme_ns_write_zeroes(ns, qp, io->offset_blocks, n, 0, io_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_UNMAP:
+		rc = sio_nvme_ns_deallocate(ns, qp, io->offset_blocks, n, io_done, io);
+		break;
+	case SIO_BDEV_IO_TYPE_FLUSH:
+		rc = sio_nvme_ns_flush(ns, qp, io_done, io);
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	if (rc == 0) {
+		p->outstanding++;
+		if (g_bdev_nvme_opts.io_path_stat)
+			path_stat_count(p, io);
+	}
+	return rc;
+}
+
+/*
+ * Submit on the path the policy picks. -EAGAIN: no path usable now (the
+ * caller queues). A path refusing with -ENXIO (its queue pair failed before
+ * the controller said so) is held off and the next one tried.
+ */
+static int submit_io(struct nvme_channel *nch, struct sio_bdev_io *io)
+{
+	const struct nvme_bdev *nb = io->bdev->ctxt;
+
+	io_ctx(io)->nch = nch;
+	for (uint32_t tries = 0; tries <= nch->npaths; tries++) {
+		struct nvme_path_ch *p = select_path(nch, nb);
+		int rc;
+
+		if (p == NULL)
+			return -EAGAIN;
+		rc = submit_on(p, io);
+		if (rc != -ENXIO)
+			return rc;
+		path_mark_failed(p);
+	}
+	return -EAGAIN;
+}
+
+/* No path will come back for this I/O: what it completes with. */
+static int no_path_rc(struct nvme_channel *nch)
+{
+	bool deleting = true;
+
+	for (uint32_t i = 0; i < nch->npaths; i++) {
+		const struct nvme_path_ch *p = nch->paths[i];
+
+		if (path_may_return(p))
+			return 0;
+		if (!p->ce->deleting && !p->ce->removing)
+			deleting = false;
+	}
+	return deleting ? -ENODEV : -EIO;
+}
+
+/* NVMe errors worth another try (SPDK's bdev_retry_count rule). */
+static bool retryable(int rc, const struct sio_nvme_cpl *cpl, struct nvme_io_ctx *ctx)
+{
+	int32_t max = g_bdev_nvme_opts.bdev_retry_count;
+
+	if (rc == 0 || cpl == NULL || cpl->status.dnr || (cpl->status.sct == 0 && cpl->status.sc == 0))
+		return false;
+	if (cpl->status.sct == SIO_NVME_SCT_GENERIC && cpl->status.sc == SIO_NVME_SC_ABORTED_BY_REQUEST)
+		return false;
+	if (max != -1 && ctx->retries >= max)
+		return false;
+	ctx->retries++;
+	return true;
+}
+
 static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 {
 	struct sio_bdev_io *io = arg;
-	struct nvme_channel *nch = io_ctx(io)->nch;
+	struct nvme_io_ctx *ctx = io_ctx(io);
+	struct nvme_channel *nch = ctx->nch;
+	struct nvme_path_ch *p = ctx->path;
 
-	if (rc != 0 && is_path_error(rc, cpl) && !nch->destroyed) {
-		struct nvme_ctrlr_entry *ce = nch->ce;
-
-		if (ce->deleting) {
-			rc = -ENODEV;
-		} else if (ce->fast_io_fail) {
-			rc = -EIO;
-		} else {
-			/* Not acknowledged: submit it again once the path is back. */
+	p->outstanding--;
+	if (rc != 0 && !nch->destroyed) {
+		/* -ECANCELED: the path's queue pair was freed as the path left. */
+		if (is_path_error(rc, cpl) || (rc == -ECANCELED && p->ce->removing)) {
+			/* Not acknowledged: submit it again on a path that works. */
+			path_mark_failed(p);
+			wait_push(nch, io);
+			return;
+		}
+		if (retryable(rc, cpl, ctx)) {
 			wait_push(nch, io);
 			return;
 		}
 	}
 	sio_bdev_io_complete(io, rc);
-}
-
-static int submit_io(struct nvme_channel *nch, struct sio_bdev_io *io)
-{
-	struct nvme_bdev *nb = io->bdev->ctxt;
-	struct sio_nvme_ns *ns = nb->ns;
-	uint32_t n = (uint32_t)io->num_blocks;
-
-	io_ctx(io)->nch = nch;
-	if (nch->qp == NULL)
-		return -ENXIO;
-	switch (io->type) {
-	case SIO_BDEV_IO_TYPE_READ:
-		return sio_nvme_ns_readv(ns, nch->qp, io->iovs, io->iovcnt, io->offset_blocks, n, 0,
-					 io_done, io);
-	case SIO_BDEV_IO_TYPE_WRITE:
-		return sio_nvme_ns_writev(ns, nch->qp, io->iovs, io->iovcnt, io->offset_blocks, n, 0,
-					  io_done, io);
-	case SIO_BDEV_IO_TYPE_COMPARE: {
-		/* Compare takes one buffer in the driver; the bdev layer bounces to one. */
-		if (io->iovcnt != 1)
-			return -EINVAL;
-		return sio_nvme_ns_compare(ns, nch->qp, io->iovs[0].iov_base, io->offset_blocks, n, 0,
-					   io_done, io);
-	}
-	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
-		return sio_nvme_ns_write_zeroes(ns, nch->qp, io->offset_blocks, n, 0, io_done, io);
-	case SIO_BDEV_IO_TYPE_UNMAP:
-		return sio_nvme_ns_deallocate(ns, nch->qp, io->offset_blocks, n, io_done, io);
-	case SIO_BDEV_IO_TYPE_FLUSH:
-		return sio_nvme_ns_flush(ns, nch->qp, io_done, io);
-	default:
-		return -ENOTSUP;
-	}
 }
 
 static void fail_msg(void *arg)
@@ -203,6 +492,7 @@ static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *i
 	int rc;
 
 	io_ctx(io)->nch = nch;
+	io_ctx(io)->retries = 0;
 	if (io->type == SIO_BDEV_IO_TYPE_RESET) {
 		/* The core froze the bdev; a controller reset is the module's part. */
 		wait_push(nch, io);
@@ -212,8 +502,8 @@ static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *i
 	rc = nch->wait_head != NULL ? -EAGAIN : submit_io(nch, io);
 	if (rc == 0)
 		return;
-	if (rc == -EAGAIN || rc == -ENXIO || rc == -ENOMEM) {
-		/* A lost path or a full request pool: the channel poller resubmits. */
+	if (rc == -EAGAIN || rc == -ENOMEM) {
+		/* No path up or a full request pool: the channel poller resubmits. */
 		wait_push(nch, io);
 		return;
 	}
@@ -225,17 +515,28 @@ static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *i
 
 static void qp_ready(void *arg, int rc, struct sio_nvme_qpair *qp)
 {
-	struct nvme_channel *nch = arg;
+	struct nvme_path_ch *p = arg;
 
-	nch->qp_connecting = false;
-	if (nch->destroyed) {
+	p->qp_connecting = false;
+	if (p->destroyed) {
 		if (rc == 0)
 			sio_nvme_qpair_free(qp);
-		free(nch);  /* the channel went while we connected: ours to free */
+		free(p);  /* the path or the channel went while we connected: ours to free */
 		return;
 	}
 	if (rc == 0)
-		nch->qp = qp;
+		p->qp = qp;
+}
+
+static void path_connect(struct nvme_path_ch *p)
+{
+	struct sio_nvme_io_qpair_opts o;
+
+	if (p->qp != NULL || p->qp_connecting || p->ce->failed || p->ce->deleting || p->ce->removing)
+		return;
+	sio_nvme_io_qpair_opts_init(&o, sizeof(o));
+	/* The queue pair connects in the background; I/O waits or takes another path meanwhile. */
+	p->qp_connecting = sio_nvme_ctrlr_alloc_io_qpair(p->ce->ctrlr, &o, qp_ready, p) == 0;
 }
 
 static void reset_io_done(void *arg, int rc)
@@ -243,46 +544,34 @@ static void reset_io_done(void *arg, int rc)
 	sio_bdev_io_complete(arg, rc);
 }
 
-/* Resubmits waiting I/O (in order) when the path is up; fails it when told to. */
+/* Resubmits waiting I/O (in order) when a path is up; fails it when no path will return. */
 static int channel_poll(void *arg)
 {
 	struct nvme_channel *nch = arg;
-	struct nvme_ctrlr_entry *ce = nch->ce;
 	struct sio_bdev_io *io;
 	int busy = 0;
 
-	if (nch->qp == NULL && !nch->qp_connecting && !ce->failed && !ce->deleting) {
-		struct sio_nvme_io_qpair_opts o;
-
-		sio_nvme_io_qpair_opts_init(&o, sizeof(o));
-		nch->qp_connecting = sio_nvme_ctrlr_alloc_io_qpair(ce->ctrlr, &o, qp_ready, nch) == 0;
-	}
+	for (uint32_t i = 0; i < nch->npaths; i++)
+		path_connect(nch->paths[i]);
 	while ((io = nch->wait_head) != NULL) {
 		int rc;
 
 		if (io->type == SIO_BDEV_IO_TYPE_RESET) {
-			nch->wait_head = io->module_link;
-			if (nch->wait_head == NULL)
-				nch->wait_tail = NULL;
-			nch->waiting--;
-			if (bdev_nvme_reset(ce->name, reset_io_done, io) != 0)
+			wait_pop(nch, io);
+			if (bdev_nvme_reset(nch->g->name, reset_io_done, io) != 0)
 				sio_bdev_io_complete(io, -EBUSY);
 			busy = 1;
 			continue;
 		}
-		if (ce->deleting || ce->fast_io_fail) {
-			rc = ce->deleting ? -ENODEV : -EIO;
-		} else if (ce->failed || nch->qp == NULL) {
-			break;
-		} else {
-			rc = submit_io(nch, io);
-			if (rc == -ENOMEM || rc == -ENXIO)
-				break; /* try again at the next poll */
+		rc = submit_io(nch, io);
+		if (rc == -EAGAIN) {
+			rc = no_path_rc(nch);
+			if (rc == 0)
+				break; /* a path may come back: wait for it */
+		} else if (rc == -ENOMEM) {
+			break; /* try again at the next poll */
 		}
-		nch->wait_head = io->module_link;
-		if (nch->wait_head == NULL)
-			nch->wait_tail = NULL;
-		nch->waiting--;
+		wait_pop(nch, io);
 		busy = 1;
 		if (rc != 0)
 			sio_bdev_io_complete(io, rc);
@@ -290,27 +579,85 @@ static int channel_poll(void *arg)
 	return busy;
 }
 
+static struct nvme_path_ch *path_ch_find(struct nvme_channel *nch, struct nvme_ctrlr_entry *ce)
+{
+	for (uint32_t i = 0; i < nch->npaths; i++)
+		if (nch->paths[i]->ce == ce)
+			return nch->paths[i];
+	return NULL;
+}
+
+static int path_ch_add(struct nvme_channel *nch, struct nvme_ctrlr_entry *ce)
+{
+	struct nvme_path_ch *p;
+
+	if (path_ch_find(nch, ce) != NULL)
+		return 0;
+	if (nch->npaths == BDEV_NVME_MAX_PATHS)
+		return -ENOSPC;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->ce = ce;
+	nch->paths[nch->npaths++] = p;
+	path_connect(p);
+	return 0;
+}
+
+/* The path leaves this channel: what its queue pair held goes to the wait list. */
+static void path_ch_remove(struct nvme_channel *nch, struct nvme_path_ch *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < nch->npaths && nch->paths[i] != p; i++)
+		;
+	if (i == nch->npaths)
+		return;
+	memmove(&nch->paths[i], &nch->paths[i + 1], (nch->npaths - i - 1) * sizeof(p));
+	nch->npaths--;
+	if (nch->current == p) {
+		nch->current = NULL;
+		nch->rr_left = 0;
+	}
+	p->destroyed = true;
+	if (p->qp != NULL) {
+		struct sio_nvme_qpair *qp = p->qp;
+
+		p->qp = NULL;
+		sio_nvme_qpair_free(qp); /* completes what it holds with -ECANCELED */
+	}
+	if (!p->qp_connecting)
+		free(p);
+}
+
 static int channel_create(void *io_device, void *ctx_buf)
 {
+	struct nvme_group *g = group_from_io_device(io_device);
+	struct nvme_ctrlr_entry *ce;
 	struct nvme_channel *nch;
-	struct sio_nvme_io_qpair_opts o;
+	int rc = 0;
 
-	/* Heap, not the channel's buffer: a queue pair still connecting when the
-	 * channel goes must find its channel alive (qp_ready frees it then). */
 	nch = calloc(1, sizeof(*nch));
 	if (nch == NULL)
 		return -ENOMEM;
-	nch->ce = ce_from_io_device(io_device);
+	nch->g = g;
 	nch->poller = sio_poller_register_named("bdev_nvme_ch", channel_poll, nch, CHANNEL_POLL_US);
 	if (nch->poller == NULL) {
 		free(nch);
 		return -ENOMEM;
 	}
-	sio_nvme_io_qpair_opts_init(&o, sizeof(o));
-	/* The queue pair connects in the background; I/O waits in the channel meanwhile. */
-	if (!nch->ce->failed)
-		nch->qp_connecting = sio_nvme_ctrlr_alloc_io_qpair(nch->ce->ctrlr, &o, qp_ready,
-								   nch) == 0;
+	pthread_mutex_lock(&g->lock);
+	TAILQ_FOREACH(ce, &g->paths, link)
+		if (!ce->removing && rc == 0)
+			rc = path_ch_add(nch, ce);
+	pthread_mutex_unlock(&g->lock);
+	if (rc != 0) {
+		while (nch->npaths > 0)
+			path_ch_remove(nch, nch->paths[0]);
+		sio_poller_unregister(&nch->poller);
+		free(nch);
+		return rc;
+	}
 	*(struct nvme_channel **)ctx_buf = nch;
 	return 0;
 }
@@ -327,12 +674,9 @@ static void channel_destroy(void *io_device, void *ctx_buf)
 		sio_bdev_io_complete(io, -ENODEV);
 	}
 	nch->wait_tail = NULL;
-	if (nch->qp != NULL) {
-		sio_nvme_qpair_free(nch->qp); /* completes what it holds with -ECANCELED */
-		nch->qp = NULL;
-	}
-	if (!nch->qp_connecting)
-		free(nch);
+	while (nch->npaths > 0)
+		path_ch_remove(nch, nch->paths[0]);
+	free(nch);
 }
 
 /* ---- bdevs ---- */
@@ -340,19 +684,33 @@ static void channel_destroy(void *io_device, void *ctx_buf)
 static int nvme_bdev_destruct(void *ctx)
 {
 	struct nvme_bdev *nb = ctx;
-	struct nvme_ctrlr_entry *ce = nb->ce;
+	struct nvme_group *g = nb->g;
 
-	TAILQ_REMOVE(&ce->bdevs, nb, link);
-	ce->nbdevs--;
+	TAILQ_REMOVE(&g->bdevs, nb, link);
+	g->nbdevs--;
 	free(nb);
 	return 0;
+}
+
+static struct nvme_ctrlr_entry *group_first_path(struct nvme_group *g)
+{
+	struct nvme_ctrlr_entry *ce;
+
+	TAILQ_FOREACH(ce, &g->paths, link)
+		if (!ce->removing)
+			return ce;
+	return TAILQ_FIRST(&g->paths);
 }
 
 static bool nvme_io_type_supported(void *ctx, enum sio_bdev_io_type type)
 {
 	struct nvme_bdev *nb = ctx;
-	const struct sio_nvme_ctrlr_data *cd = sio_nvme_ctrlr_get_data(nb->ce->ctrlr);
+	struct nvme_ctrlr_entry *ce = group_first_path(nb->g);
+	const struct sio_nvme_ctrlr_data *cd;
 
+	if (ce == NULL)
+		return false;
+	cd = sio_nvme_ctrlr_get_data(ce->ctrlr);
 	switch (type) {
 	case SIO_BDEV_IO_TYPE_READ:
 	case SIO_BDEV_IO_TYPE_WRITE:
@@ -374,7 +732,7 @@ static struct sio_io_channel *nvme_get_io_channel(void *ctx)
 {
 	struct nvme_bdev *nb = ctx;
 
-	return sio_io_channel_get(&nb->ce->io_device);
+	return sio_io_channel_get(&nb->g->io_device);
 }
 
 static void trid_json(json_t *o, const struct sio_nvme_transport_id *t)
@@ -389,27 +747,49 @@ static void trid_json(json_t *o, const struct sio_nvme_transport_id *t)
 		json_object_set_new(o, "subnqn", json_string(t->subnqn));
 }
 
+static const char *policy_str(enum bdev_nvme_mp_policy p)
+{
+	return p == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE ? "active_active" : "active_passive";
+}
+
+static const char *selector_str(enum bdev_nvme_mp_selector s)
+{
+	return s == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH ? "queue_depth" : "round_robin";
+}
+
+/* SPDK's driver_specific.nvme: one entry per path. */
 static void nvme_dump_info(void *ctx, json_t *driver_specific)
 {
 	struct nvme_bdev *nb = ctx;
-	const struct sio_nvme_ctrlr_data *cd = sio_nvme_ctrlr_get_data(nb->ce->ctrlr);
-	json_t *arr = json_array(), *o = json_object(), *t = json_object(), *c = json_object();
-	char s[64];
+	struct nvme_ctrlr_entry *ce;
+	json_t *arr = json_array();
 
-	trid_json(t, &nb->ce->opts.trid);
-	json_object_set_new(o, "trid", t);
-	snprintf(s, sizeof(s), "%.40s", cd->mn);
-	json_object_set_new(c, "model_number", json_string(s));
-	snprintf(s, sizeof(s), "%.20s", cd->sn);
-	json_object_set_new(c, "serial_number", json_string(s));
-	snprintf(s, sizeof(s), "%.8s", cd->fr);
-	json_object_set_new(c, "firmware_revision", json_string(s));
-	json_object_set_new(c, "subnqn", json_string(cd->subnqn));
-	json_object_set_new(c, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(nb->ce->ctrlr)));
-	json_object_set_new(o, "ctrlr_data", c);
-	json_object_set_new(o, "ns_data", json_pack("{s:i}", "id", nb->nsid));
-	json_array_append_new(arr, o);
+	TAILQ_FOREACH(ce, &nb->g->paths, link) {
+		const struct sio_nvme_ctrlr_data *cd = sio_nvme_ctrlr_get_data(ce->ctrlr);
+		json_t *o = json_object(), *t = json_object(), *c = json_object();
+		char s[64];
+
+		trid_json(t, &ce->opts.trid);
+		json_object_set_new(o, "trid", t);
+		snprintf(s, sizeof(s), "%.40s", cd->mn);
+		json_object_set_new(c, "model_number", json_string(s));
+		snprintf(s, sizeof(s), "%.20s", cd->sn);
+		json_object_set_new(c, "serial_number", json_string(s));
+		snprintf(s, sizeof(s), "%.8s", cd->fr);
+		json_object_set_new(c, "firmware_revision", json_string(s));
+		json_object_set_new(c, "subnqn", json_string(cd->subnqn));
+		json_object_set_new(c, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
+		json_object_set_new(o, "ctrlr_data", c);
+		json_object_set_new(o, "ns_data", json_pack("{s:i}", "id", nb->nsid));
+		json_array_append_new(arr, o);
+	}
 	json_object_set_new(driver_specific, "nvme", arr);
+	json_object_set_new(driver_specific, "mp_policy", json_string(policy_str(nb->policy)));
+	if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
+		json_object_set_new(driver_specific, "selector", json_string(selector_str(nb->selector)));
+		if (nb->selector == BDEV_NVME_MP_SELECTOR_ROUND_ROBIN)
+			json_object_set_new(driver_specific, "rr_min_io", json_integer(nb->rr_min_io));
+	}
 }
 
 static const struct sio_bdev_fn_table g_nvme_fn_table = {
@@ -418,10 +798,10 @@ static const struct sio_bdev_fn_table g_nvme_fn_table = {
 	.io_type_supported = nvme_io_type_supported,
 	.get_io_channel = nvme_get_io_channel,
 	.dump_info_json = nvme_dump_info,
-	/* save_config replays the attach (module config_json), not each bdev. */
+	/* save_config replays the attaches (module config_json), not each bdev. */
 };
 
-static int bdev_create(struct nvme_ctrlr_entry *ce, uint32_t nsid)
+static int bdev_create(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
 {
 	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
 	struct nvme_bdev *nb;
@@ -431,10 +811,12 @@ static int bdev_create(struct nvme_ctrlr_entry *ce, uint32_t nsid)
 	nb = calloc(1, sizeof(*nb));
 	if (nb == NULL)
 		return -ENOMEM;
-	nb->ce = ce;
-	nb->ns = ns;
+	nb->g = g;
 	nb->nsid = nsid;
-	snprintf(nb->name, sizeof(nb->name), "%sn%u", ce->name, nsid);
+	nb->policy = g_bdev_nvme_opts.mp_policy;
+	nb->selector = g_bdev_nvme_opts.mp_selector;
+	nb->rr_min_io = g_bdev_nvme_opts.mp_min_io ? g_bdev_nvme_opts.mp_min_io : 1;
+	snprintf(nb->name, sizeof(nb->name), "%sn%u", g->name, nsid);
 	nb->bdev.name = nb->name;
 	nb->bdev.product_name = "NVMe disk";
 	nb->bdev.blocklen = sio_nvme_ns_get_sector_size(ns);
@@ -447,49 +829,65 @@ static int bdev_create(struct nvme_ctrlr_entry *ce, uint32_t nsid)
 	nb->bdev.ctxt = nb;
 	nb->bdev.fn_table = &g_nvme_fn_table;
 	nb->bdev.module = &sio_bdev_module_nvme;
-	TAILQ_INSERT_TAIL(&ce->bdevs, nb, link);
-	ce->nbdevs++;
+	TAILQ_INSERT_TAIL(&g->bdevs, nb, link);
+	g->nbdevs++;
 	rc = sio_bdev_register(&nb->bdev);
 	if (rc != 0) {
-		TAILQ_REMOVE(&ce->bdevs, nb, link);
-		ce->nbdevs--;
+		TAILQ_REMOVE(&g->bdevs, nb, link);
+		g->nbdevs--;
 		free(nb);
 	}
 	return rc;
 }
 
-static struct nvme_bdev *bdev_find(struct nvme_ctrlr_entry *ce, uint32_t nsid)
+static struct nvme_bdev *bdev_find(struct nvme_group *g, uint32_t nsid)
 {
 	struct nvme_bdev *nb;
 
-	TAILQ_FOREACH(nb, &ce->bdevs, link)
+	TAILQ_FOREACH(nb, &g->bdevs, link)
 		if (nb->nsid == nsid)
 			return nb;
 	return NULL;
 }
 
-/* Namespaces came or went: bdevs follow. */
-static void sync_namespaces(struct nvme_ctrlr_entry *ce)
+static bool ns_active_on(struct nvme_ctrlr_entry *ce, uint32_t nsid)
+{
+	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
+
+	return ns != NULL && sio_nvme_ns_is_active(ns);
+}
+
+/* Namespaces came or went on path @ce: bdevs follow (a bdev stays while any path has it). */
+static void sync_namespaces(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
 {
 	struct nvme_bdev *nb, *tmp;
 
-	TAILQ_FOREACH_SAFE(nb, &ce->bdevs, link, tmp) {
-		if (!sio_nvme_ns_is_active(nb->ns)) {
-			SIO_NOTICELOG("bdev_nvme: %s: namespace %u is gone", ce->name, nb->nsid);
+	TAILQ_FOREACH_SAFE(nb, &g->bdevs, link, tmp) {
+		struct nvme_ctrlr_entry *o;
+		bool anywhere = false;
+
+		TAILQ_FOREACH(o, &g->paths, link)
+			if (!o->removing && ns_active_on(o, nb->nsid))
+				anywhere = true;
+		if (!anywhere) {
+			SIO_NOTICELOG("bdev_nvme: %s: namespace %u is gone", g->name, nb->nsid);
 			sio_bdev_unregister(&nb->bdev, NULL, NULL);
-		} else if (sio_nvme_ns_get_num_sectors(nb->ns) != nb->bdev.blockcnt) {
-			sio_bdev_notify_blockcnt_change(&nb->bdev, sio_nvme_ns_get_num_sectors(nb->ns));
+		} else if (ns_active_on(ce, nb->nsid)) {
+			uint64_t n = sio_nvme_ns_get_num_sectors(sio_nvme_ctrlr_get_ns(ce->ctrlr, nb->nsid));
+
+			if (n != nb->bdev.blockcnt)
+				sio_bdev_notify_blockcnt_change(&nb->bdev, n);
 		}
 	}
 	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ce->ctrlr); id != 0;
 	     id = sio_nvme_ctrlr_get_next_active_ns(ce->ctrlr, id))
-		if (bdev_find(ce, id) == NULL && bdev_create(ce, id) == 0)
-			SIO_NOTICELOG("bdev_nvme: %s: namespace %u added", ce->name, id);
+		if (bdev_find(g, id) == NULL && bdev_create(g, ce, id) == 0)
+			SIO_NOTICELOG("bdev_nvme: %s: namespace %u added", g->name, id);
 }
 
 /* ---- controller life ---- */
 
-static void ce_delete(struct nvme_ctrlr_entry *ce);
+static void path_lost(struct nvme_ctrlr_entry *ce);
 
 static uint64_t secs_since(uint64_t tick)
 {
@@ -503,12 +901,20 @@ static int reconnect_poll(void *arg)
 	struct nvme_ctrlr_entry *ce = arg;
 
 	sio_poller_unregister(&ce->reconnect_poller);
-	if (ce->deleting || ce->resetting)
+	if (ce->deleting || ce->removing || ce->resetting)
 		return 1;
 	ce->resetting = true;
 	if (sio_nvme_ctrlr_reset(ce->ctrlr, reset_done, ce) != 0)
 		reset_done(ce, -EBUSY);
 	return 1;
+}
+
+static void path_up(struct nvme_ctrlr_entry *ce)
+{
+	ce->loss_start_tick = 0;
+	ce->fast_io_fail = false;
+	ce->up_gen++;
+	ce->failed = false;
 }
 
 static void reset_done(void *arg, int rc)
@@ -517,27 +923,28 @@ static void reset_done(void *arg, int rc)
 	uint64_t lost;
 
 	ce->resetting = false;
-	if (ce->deleting)
+	if (ce->deleting || ce->removing)
 		return;
 	if (rc == 0) {
-		SIO_NOTICELOG("bdev_nvme: %s reconnected", ce->name);
-		ce->loss_start_tick = 0;
-		ce->fast_io_fail = false;
-		ce->failed = false;
-		sync_namespaces(ce);
+		SIO_NOTICELOG("bdev_nvme: %s (%s:%s) reconnected", ce->g->name, ce->opts.trid.traddr,
+			      ce->opts.trid.trsvcid);
+		path_up(ce);
+		sync_namespaces(ce->g, ce);
 		return;
 	}
 	lost = secs_since(ce->loss_start_tick);
 	if (ce->opts.fast_io_fail_timeout_sec != 0 && lost >= ce->opts.fast_io_fail_timeout_sec &&
 	    !ce->fast_io_fail) {
-		SIO_NOTICELOG("bdev_nvme: %s: fast_io_fail_timeout_sec passed: waiting I/O fails", ce->name);
+		SIO_NOTICELOG("bdev_nvme: %s: fast_io_fail_timeout_sec passed: waiting I/O fails",
+			      ce->g->name);
 		ce->fast_io_fail = true;
 	}
 	if (ce->opts.ctrlr_loss_timeout_sec != -1 &&
 	    (ce->opts.ctrlr_loss_timeout_sec == 0 || ce->opts.reconnect_delay_sec == 0 ||
 	     lost >= (uint64_t)ce->opts.ctrlr_loss_timeout_sec)) {
-		SIO_ERRLOG("bdev_nvme: %s: controller lost (reset: %d): deleting it", ce->name, rc);
-		ce_delete(ce);
+		SIO_ERRLOG("bdev_nvme: %s (%s:%s): controller lost (reset: %d): deleting the path",
+			   ce->g->name, ce->opts.trid.traddr, ce->opts.trid.trsvcid, rc);
+		path_lost(ce);
 		return;
 	}
 	ce->reconnect_poller = sio_poller_register_named("bdev_nvme_reconnect", reconnect_poll, ce,
@@ -550,15 +957,18 @@ static void ctrlr_event(void *arg, struct sio_nvme_ctrlr *ctrlr, enum sio_nvme_c
 {
 	struct nvme_ctrlr_entry *ce = arg;
 
+	(void)ctrlr;
+	(void)cpl;
 	switch (ev) {
 	case SIO_NVME_CTRLR_EVENT_NS_CHANGED:
-		if (!ce->deleting)
-			sync_namespaces(ce);
+		if (!ce->deleting && !ce->removing && ce->joined)
+			sync_namespaces(ce->g, ce);
 		break;
 	case SIO_NVME_CTRLR_EVENT_FAILED:
-		if (ce->deleting || ce->resetting)
+		if (ce->deleting || ce->removing || ce->resetting)
 			break;
-		SIO_WARNLOG("bdev_nvme: %s: connection lost, reconnecting", ce->name);
+		SIO_WARNLOG("bdev_nvme: %s: connection to %s:%s lost, reconnecting", ce->g->name,
+			    ce->opts.trid.traddr, ce->opts.trid.trsvcid);
 		ce->failed = true;
 		if (ce->loss_start_tick == 0)
 			ce->loss_start_tick = sio_get_ticks();
@@ -571,108 +981,372 @@ static void ctrlr_event(void *arg, struct sio_nvme_ctrlr *ctrlr, enum sio_nvme_c
 	}
 }
 
-static void ce_free(struct nvme_ctrlr_entry *ce)
+static void group_free(struct nvme_group *g)
 {
-	sio_done_cb cb = ce->detach_cb;
-	void *arg = ce->detach_arg;
+	sio_done_cb cb = g->detach_cb;
+	void *arg = g->detach_arg;
 
-	TAILQ_REMOVE(&g_ctrlrs, ce, link);
-	free(ce);
+	TAILQ_REMOVE(&g_groups, g, link);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
 	if (cb != NULL)
 		cb(arg, 0);
 }
 
-static void ctrlr_detached(void *arg, int rc)
+/*
+ * Free the group once nothing refers to it: no controller detach or attach
+ * under way, and either deleted to the end or never given a path.
+ */
+static void group_check_free(struct nvme_group *g)
 {
-	ce_free(arg);
+	if (g->detaching != 0 || g->pending != 0)
+		return;
+	if (g->deleting ? g->gone : (g->npaths == 0 && !g->io_device_registered && g->nbdevs == 0))
+		group_free(g);
 }
 
-static void io_device_gone(void *io_device)
+static void group_put_detach(struct nvme_group *g)
 {
-	struct nvme_ctrlr_entry *ce = ce_from_io_device(io_device);
-
-	if (ce->ctrlr == NULL || sio_nvme_ctrlr_detach(ce->ctrlr, ctrlr_detached, ce) != 0)
-		ce_free(ce);
+	g->detaching--;
+	group_check_free(g);
 }
 
-static void bdev_unregistered(void *arg, int rc)
+static void group_ctrlr_detached(void *arg, int rc)
 {
 	struct nvme_ctrlr_entry *ce = arg;
+	struct nvme_group *g = ce->g;
 
-	if (--ce->unregistering != 0)
-		return;
-	if (ce->io_device_registered)
-		sio_io_device_unregister(&ce->io_device, io_device_gone);
-	else
-		io_device_gone(&ce->io_device);
+	(void)rc;
+	free(ce);
+	group_put_detach(g);
 }
 
-/* Bdevs first (the core waits for their channels), then our io_device, then the controller. */
-static void ce_delete(struct nvme_ctrlr_entry *ce)
+static void group_io_device_gone(void *io_device)
 {
+	struct nvme_group *g = group_from_io_device(io_device);
+	struct nvme_ctrlr_entry *ce, *tmp;
+
+	g->io_device_registered = false;
+	g->gone = true;
+	g->detaching++; /* held over the loop: a synchronous detach must not free g */
+	TAILQ_FOREACH_SAFE(ce, &g->paths, link, tmp) {
+		pthread_mutex_lock(&g->lock);
+		TAILQ_REMOVE(&g->paths, ce, link);
+		pthread_mutex_unlock(&g->lock);
+		g->npaths--;
+		g->detaching++;
+		if (sio_nvme_ctrlr_detach(ce->ctrlr, group_ctrlr_detached, ce) != 0)
+			group_ctrlr_detached(ce, 0);
+	}
+	group_put_detach(g);
+}
+
+static void group_bdev_unregistered(void *arg, int rc)
+{
+	struct nvme_group *g = arg;
+
+	(void)rc;
+	if (--g->unregistering != 0)
+		return;
+	if (g->io_device_registered)
+		sio_io_device_unregister(&g->io_device, group_io_device_gone);
+	else
+		group_io_device_gone(&g->io_device);
+}
+
+/* Bdevs first (the core waits for their channels), then the io_device, then every controller. */
+static void group_delete(struct nvme_group *g)
+{
+	struct nvme_ctrlr_entry *ce;
 	struct nvme_bdev *nb, *tmp;
 
-	if (ce->deleting)
+	if (g->deleting)
 		return;
-	ce->deleting = true;
-	sio_poller_unregister(&ce->reconnect_poller);
-	if (ce->ctrlr != NULL)
+	g->deleting = true;
+	TAILQ_FOREACH(ce, &g->paths, link) {
+		ce->deleting = true;
+		sio_poller_unregister(&ce->reconnect_poller);
 		sio_nvme_ctrlr_set_event_cb(ce->ctrlr, NULL, NULL);
-	ce->unregistering = 1;
-	TAILQ_FOREACH_SAFE(nb, &ce->bdevs, link, tmp) {
-		ce->unregistering++;
-		if (sio_bdev_unregister(&nb->bdev, bdev_unregistered, ce) != 0)
-			ce->unregistering--;
 	}
-	bdev_unregistered(ce, 0);
+	g->unregistering = 1;
+	TAILQ_FOREACH_SAFE(nb, &g->bdevs, link, tmp) {
+		g->unregistering++;
+		if (sio_bdev_unregister(&nb->bdev, group_bdev_unregistered, g) != 0)
+			g->unregistering--;
+	}
+	group_bdev_unregistered(g, 0);
 }
 
-static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
+/* ---- paths joining and leaving ---- */
+
+static void path_ctrlr_detached(void *arg, int rc)
 {
 	struct nvme_ctrlr_entry *ce = arg;
+	struct nvme_group *g = ce->g;
+	sio_done_cb cb = ce->remove_cb;
+	void *cb_arg = ce->remove_arg;
+
+	(void)rc;
+	free(ce);
+	/* The reference is held over the callback: it may go on with g. */
+	if (cb != NULL)
+		cb(cb_arg, 0);
+	group_put_detach(g);
+}
+
+static void path_remove_msg(struct sio_io_channel_iter *i)
+{
+	struct nvme_ctrlr_entry *ce = sio_io_channel_iter_get_ctx(i);
+	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
+	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+	struct nvme_path_ch *p = path_ch_find(nch, ce);
+
+	if (p != NULL)
+		path_ch_remove(nch, p);
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void path_remove_done(struct sio_io_channel_iter *i, int status)
+{
+	struct nvme_ctrlr_entry *ce = sio_io_channel_iter_get_ctx(i);
+	struct nvme_group *g = ce->g;
+
+	(void)status;
+	pthread_mutex_lock(&g->lock);
+	TAILQ_REMOVE(&g->paths, ce, link);
+	pthread_mutex_unlock(&g->lock);
+	g->npaths--;
+	ce->joined = false;
+	/* The bdevs' namespaces may have been on this path only. */
+	if (!g->deleting && TAILQ_FIRST(&g->paths) != NULL)
+		sync_namespaces(g, TAILQ_FIRST(&g->paths));
+	g->detaching++;
+	if (sio_nvme_ctrlr_detach(ce->ctrlr, path_ctrlr_detached, ce) != 0)
+		path_ctrlr_detached(ce, 0);
+}
+
+/* Take one path out of a group that keeps others: channels drop it first. */
+static void path_remove(struct nvme_ctrlr_entry *ce, sio_done_cb cb, void *arg)
+{
+	struct nvme_group *g = ce->g;
+
+	ce->remove_cb = cb;
+	ce->remove_arg = arg;
+	pthread_mutex_lock(&g->lock);
+	ce->removing = true;
+	pthread_mutex_unlock(&g->lock);
+	sio_poller_unregister(&ce->reconnect_poller);
+	sio_nvme_ctrlr_set_event_cb(ce->ctrlr, NULL, NULL);
+	if (sio_for_each_channel(&g->io_device, path_remove_msg, ce, path_remove_done) != 0)
+		SIO_ERRLOG("bdev_nvme: %s: cannot walk the channels to remove a path", g->name);
+}
+
+static uint32_t live_paths(struct nvme_group *g)
+{
+	struct nvme_ctrlr_entry *ce;
+	uint32_t n = 0;
+
+	TAILQ_FOREACH(ce, &g->paths, link)
+		n += !ce->removing;
+	return n;
+}
+
+/* ctrlr_loss_timeout_sec passed: the path goes, the bdevs with the last one. */
+static void path_lost(struct nvme_ctrlr_entry *ce)
+{
+	if (live_paths(ce->g) > 1)
+		path_remove(ce, NULL, NULL);
+	else
+		group_delete(ce->g);
+}
+
+static void attach_reply(struct nvme_ctrlr_entry *ce, int rc)
+{
+	struct nvme_group *g = ce->g;
 	const char **names = NULL;
 	struct nvme_bdev *nb;
 	size_t n = 0;
 
 	if (rc != 0) {
-		ce->attach_cb(ce->attach_arg, rc, NULL, 0);
-		TAILQ_REMOVE(&g_ctrlrs, ce, link);
-		free(ce);
+		ce->attach_cb(ce->attach_arg, rc, ce->attach_msg[0] ? ce->attach_msg : NULL, NULL, 0);
 		return;
 	}
-	ce->ctrlr = ctrlr;
-	sio_nvme_ctrlr_set_event_cb(ctrlr, ctrlr_event, ce);
-	rc = sio_io_device_register(&ce->io_device, channel_create, channel_destroy,
-				    sizeof(struct nvme_channel *), ce->name);
-	if (rc != 0) {
-		ce->attach_cb(ce->attach_arg, rc, NULL, 0);
-		ce_delete(ce);
-		return;
-	}
-	ce->io_device_registered = true;
-	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ctrlr); id != 0;
-	     id = sio_nvme_ctrlr_get_next_active_ns(ctrlr, id)) {
-		rc = bdev_create(ce, id);
-		if (rc != 0)
-			SIO_ERRLOG("bdev_nvme: %s: namespace %u: bdev not created: %d", ce->name, id, rc);
-	}
-	names = calloc(ce->nbdevs + 1, sizeof(*names));
-	TAILQ_FOREACH(nb, &ce->bdevs, link) {
+	names = calloc(g->nbdevs + 1, sizeof(*names));
+	TAILQ_FOREACH(nb, &g->bdevs, link) {
 		if (names == NULL || (ce->opts.max_bdevs != 0 && n >= ce->opts.max_bdevs))
 			break;
 		names[n++] = nb->name;
 	}
-	ce->attach_cb(ce->attach_arg, 0, names, n);
+	ce->attach_cb(ce->attach_arg, 0, NULL, names, n);
 	free(names);
+}
+
+static void path_add_msg(struct sio_io_channel_iter *i)
+{
+	struct nvme_ctrlr_entry *ce = sio_io_channel_iter_get_ctx(i);
+	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
+	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+
+	if (path_ch_add(nch, ce) != 0)
+		SIO_ERRLOG("bdev_nvme: %s: a channel could not take the new path", ce->g->name);
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void path_add_done(struct sio_io_channel_iter *i, int status)
+{
+	struct nvme_ctrlr_entry *ce = sio_io_channel_iter_get_ctx(i);
+
+	(void)status;
+	SIO_NOTICELOG("bdev_nvme: %s: path %s:%s added (%u paths)", ce->g->name,
+		      ce->opts.trid.traddr, ce->opts.trid.trsvcid, ce->g->npaths);
+	/* Namespaces this path has and the others had not. */
+	sync_namespaces(ce->g, ce);
+	attach_reply(ce, 0);
+}
+
+static bool id_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a ? a : zero, b ? b : zero, n) == 0;
+}
+
+/*
+ * A second path must reach the same subsystem and the same namespaces:
+ * subsystem NQN from Identify Controller, and for every namespace of the
+ * name's bdevs the NGUID, EUI64 and UUID (absent ones compare as zero).
+ */
+static int path_check_identity(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
+{
+	const struct sio_nvme_ctrlr_data *cd = sio_nvme_ctrlr_get_data(ce->ctrlr);
+	struct nvme_ctrlr_entry *o;
+	struct nvme_bdev *nb;
+
+	if (strncmp(cd->subnqn, g->subnqn, sizeof(g->subnqn)) != 0) {
+		snprintf(ce->attach_msg, sizeof(ce->attach_msg),
+			 "%s: the new path reaches subsystem %.100s, not %.100s", g->name, cd->subnqn,
+			 g->subnqn);
+		return -EINVAL;
+	}
+	TAILQ_FOREACH(o, &g->paths, link)
+		if (sio_nvme_ctrlr_get_cntlid(o->ctrlr) == sio_nvme_ctrlr_get_cntlid(ce->ctrlr) &&
+		    strcmp(o->opts.trid.traddr, ce->opts.trid.traddr) == 0 &&
+		    strcmp(o->opts.trid.trsvcid, ce->opts.trid.trsvcid) == 0) {
+			snprintf(ce->attach_msg, sizeof(ce->attach_msg),
+				 "%s: the new path is the same controller (cntlid %u)", g->name,
+				 sio_nvme_ctrlr_get_cntlid(ce->ctrlr));
+			return -EEXIST;
+		}
+	TAILQ_FOREACH(nb, &g->bdevs, link) {
+		struct sio_nvme_ns *a, *b;
+
+		o = group_first_path(g);
+		a = sio_nvme_ctrlr_get_ns(o->ctrlr, nb->nsid);
+		b = sio_nvme_ctrlr_get_ns(ce->ctrlr, nb->nsid);
+		if (b == NULL || !sio_nvme_ns_is_active(b)) {
+			snprintf(ce->attach_msg, sizeof(ce->attach_msg),
+				 "%s: namespace %u is not on the new path", g->name, nb->nsid);
+			return -EINVAL;
+		}
+		if (!id_equal(sio_nvme_ns_get_nguid(a), sio_nvme_ns_get_nguid(b), 16) ||
+		    !id_equal(sio_nvme_ns_get_eui64(a), sio_nvme_ns_get_eui64(b), 8) ||
+		    !id_equal(sio_nvme_ns_get_uuid(a), sio_nvme_ns_get_uuid(b), 16)) {
+			snprintf(ce->attach_msg, sizeof(ce->attach_msg),
+				 "%s: namespace %u on the new path has another identity (NGUID/EUI64/UUID)",
+				 g->name, nb->nsid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void refused_ctrlr_detached(void *arg, int rc)
+{
+	struct nvme_ctrlr_entry *ce = arg;
+	struct nvme_group *g = ce->g;
+
+	(void)rc;
+	attach_reply(ce, ce->attach_rc);
+	free(ce);
+	group_put_detach(g);
+}
+
+static void path_join(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
+{
+	pthread_mutex_lock(&g->lock);
+	TAILQ_INSERT_TAIL(&g->paths, ce, link);
+	pthread_mutex_unlock(&g->lock);
+	g->npaths++;
+	ce->joined = true;
+	sio_nvme_ctrlr_set_event_cb(ce->ctrlr, ctrlr_event, ce);
+}
+
+static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
+{
+	struct nvme_ctrlr_entry *ce = arg;
+	struct nvme_group *g = ce->g;
+
+	g->pending--;
+	if (rc != 0) {
+		attach_reply(ce, rc);
+		free(ce);
+		group_check_free(g);
+		return;
+	}
+	ce->ctrlr = ctrlr;
+	if (g->deleting) {
+		snprintf(ce->attach_msg, sizeof(ce->attach_msg), "%s is being deleted", g->name);
+		g->detaching++;
+		ce->attach_rc = -EBUSY;
+		if (sio_nvme_ctrlr_detach(ctrlr, refused_ctrlr_detached, ce) != 0)
+			refused_ctrlr_detached(ce, 0);
+		return;
+	}
+	if (g->npaths > 0) {
+		/* Another path of an existing name. */
+		rc = path_check_identity(g, ce);
+		if (rc != 0) {
+			SIO_ERRLOG("bdev_nvme: %s", ce->attach_msg);
+			g->detaching++;
+			ce->attach_rc = rc;
+			if (sio_nvme_ctrlr_detach(ctrlr, refused_ctrlr_detached, ce) != 0)
+				refused_ctrlr_detached(ce, 0);
+			return;
+		}
+		path_join(g, ce);
+		if (sio_for_each_channel(&g->io_device, path_add_msg, ce, path_add_done) != 0)
+			SIO_ERRLOG("bdev_nvme: %s: cannot walk the channels to add a path", g->name);
+		return;
+	}
+	/* The name's first path: its namespaces become the bdevs. */
+	snprintf(g->subnqn, sizeof(g->subnqn), "%.223s", sio_nvme_ctrlr_get_data(ctrlr)->subnqn);
+	path_join(g, ce);
+	rc = sio_io_device_register(&g->io_device, channel_create, channel_destroy,
+				    sizeof(struct nvme_channel *), g->name);
+	if (rc != 0) {
+		attach_reply(ce, rc);
+		group_delete(g);
+		return;
+	}
+	g->io_device_registered = true;
+	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ctrlr); id != 0;
+	     id = sio_nvme_ctrlr_get_next_active_ns(ctrlr, id)) {
+		rc = bdev_create(g, ce, id);
+		if (rc != 0)
+			SIO_ERRLOG("bdev_nvme: %s: namespace %u: bdev not created: %d", g->name, id, rc);
+	}
+	attach_reply(ce, 0);
 }
 
 int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_cb cb, void *arg)
 {
-	struct nvme_ctrlr_entry *ce;
+	struct nvme_ctrlr_entry *ce, *o;
+	struct nvme_group *g;
+	bool new_group = false;
 	int rc;
 
 	if (opts == NULL || opts->name == NULL || opts->name[0] == '\0' || cb == NULL ||
-	    strlen(opts->name) >= sizeof(ce->name))
+	    strlen(opts->name) >= sizeof(g->name))
 		return -EINVAL;
 	if (opts->ctrlr_loss_timeout_sec < -1)
 		return -EINVAL;
@@ -683,114 +1357,264 @@ int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_
 	    (opts->reconnect_delay_sec > (uint32_t)opts->ctrlr_loss_timeout_sec ||
 	     opts->fast_io_fail_timeout_sec > (uint32_t)opts->ctrlr_loss_timeout_sec))
 		return -EINVAL;
-	if (ce_find(opts->name) != NULL)
-		return -EEXIST;
+	g = group_find(opts->name);
+	if (g != NULL) {
+		if (opts->mode == BDEV_NVME_MP_DISABLE)
+			return -EEXIST;
+		if (g->deleting)
+			return -EBUSY;
+		TAILQ_FOREACH(o, &g->paths, link)
+			if (sio_nvme_transport_id_compare(&o->opts.trid, &opts->trid) == 0)
+				return -EEXIST;
+		if (g->npaths + g->pending >= BDEV_NVME_MAX_PATHS)
+			return -ENOSPC;
+	} else {
+		g = calloc(1, sizeof(*g));
+		if (g == NULL)
+			return -ENOMEM;
+		snprintf(g->name, sizeof(g->name), "%s", opts->name);
+		pthread_mutex_init(&g->lock, NULL);
+		TAILQ_INIT(&g->paths);
+		TAILQ_INIT(&g->bdevs);
+		TAILQ_INSERT_TAIL(&g_groups, g, link);
+		new_group = true;
+	}
 	ce = calloc(1, sizeof(*ce));
-	if (ce == NULL)
-		return -ENOMEM;
-	snprintf(ce->name, sizeof(ce->name), "%s", opts->name);
+	if (ce == NULL) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	ce->g = g;
 	ce->opts = *opts;
-	ce->opts.name = ce->name;
-	ce->thread = sio_thread_get_current();
+	ce->opts.name = g->name;
+	/* The first path of a name is a policy path whatever its mode said. */
+	ce->mode = new_group || g->npaths == 0 ? BDEV_NVME_MP_MULTIPATH : opts->mode;
 	ce->attach_cb = cb;
 	ce->attach_arg = arg;
-	TAILQ_INIT(&ce->bdevs);
-	TAILQ_INSERT_TAIL(&g_ctrlrs, ce, link);
+	g->pending++;
 	rc = sio_nvme_ctrlr_connect(&ce->opts.trid, &ce->opts.ctrlr_opts, attach_connected, ce);
 	if (rc != 0) {
-		TAILQ_REMOVE(&g_ctrlrs, ce, link);
+		g->pending--;
 		free(ce);
+		goto err;
+	}
+	return 0;
+err:
+	if (new_group) {
+		TAILQ_REMOVE(&g_groups, g, link);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
 	}
 	return rc;
 }
 
-int bdev_nvme_detach(const char *name, const struct sio_nvme_transport_id *trid, sio_done_cb cb,
-		     void *arg)
+/* A filter field left empty (or NONE) matches anything. */
+static bool trid_matches(const struct sio_nvme_transport_id *f, const struct sio_nvme_transport_id *t)
 {
-	struct nvme_ctrlr_entry *ce = name ? ce_find(name) : NULL;
-
-	if (ce == NULL || ce->deleting || ce->ctrlr == NULL)
-		return -ENODEV;
-	if (trid != NULL && sio_nvme_transport_id_compare(trid, &ce->opts.trid) != 0)
-		return -ENODEV;
-	ce->detach_cb = cb;
-	ce->detach_arg = arg;
-	ce_delete(ce);
-	return 0;
+	if (f == NULL)
+		return true;
+	if (f->trtype != SIO_NVME_TRANSPORT_NONE && f->trtype != t->trtype)
+		return false;
+	if (f->adrfam != SIO_NVME_ADRFAM_NONE && f->adrfam != t->adrfam)
+		return false;
+	if (f->traddr[0] && strcasecmp(f->traddr, t->traddr) != 0)
+		return false;
+	if (f->trsvcid[0] && strcmp(f->trsvcid, t->trsvcid) != 0)
+		return false;
+	if (f->subnqn[0] && strcmp(f->subnqn, t->subnqn) != 0)
+		return false;
+	if (f->hostaddr[0] && strcmp(f->hostaddr, t->hostaddr) != 0)
+		return false;
+	if (f->hostsvcid[0] && strcmp(f->hostsvcid, t->hostsvcid) != 0)
+		return false;
+	return true;
 }
 
-struct reset_ctx {
-	struct nvme_ctrlr_entry *ce;
+struct detach_ctx {
+	struct nvme_group *g;
+	struct sio_nvme_transport_id filter;
 	sio_done_cb cb;
 	void *arg;
 };
 
+/* Paths matching the filter go one by one; the last path takes the group with it. */
+static void detach_next(void *arg, int rc)
+{
+	struct detach_ctx *d = arg;
+	struct nvme_group *g = d->g;
+	struct nvme_ctrlr_entry *ce, *hit = NULL;
+	uint32_t live = 0;
+
+	(void)rc;
+	TAILQ_FOREACH(ce, &g->paths, link) {
+		if (ce->removing)
+			continue;
+		live++;
+		if (hit == NULL && trid_matches(&d->filter, &ce->opts.trid))
+			hit = ce;
+	}
+	if (hit == NULL) {
+		sio_done_cb cb = d->cb;
+
+		arg = d->arg;
+		free(d);
+		cb(arg, 0);
+		return;
+	}
+	if (live == 1) {
+		g->detach_cb = d->cb;
+		g->detach_arg = d->arg;
+		free(d);
+		group_delete(g);
+		return;
+	}
+	path_remove(hit, detach_next, d);
+}
+
+int bdev_nvme_detach(const char *name, const struct sio_nvme_transport_id *filter, sio_done_cb cb,
+		     void *arg)
+{
+	struct nvme_group *g = name ? group_find(name) : NULL;
+	struct nvme_ctrlr_entry *ce;
+	struct detach_ctx *d;
+	bool any = false;
+
+	if (g == NULL || g->deleting || g->npaths == 0 || cb == NULL)
+		return -ENODEV;
+	TAILQ_FOREACH(ce, &g->paths, link)
+		if (!ce->removing && trid_matches(filter, &ce->opts.trid))
+			any = true;
+	if (!any)
+		return -ENODEV;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->g = g;
+	if (filter != NULL)
+		d->filter = *filter;
+	d->cb = cb;
+	d->arg = arg;
+	detach_next(d, 0);
+	return 0;
+}
+
+struct reset_ctx {
+	uint32_t left;
+	int rc;
+	sio_done_cb cb;
+	void *arg;
+};
+
+struct reset_one {
+	struct reset_ctx *r;
+	struct nvme_ctrlr_entry *ce;
+};
+
 static void user_reset_done(void *arg, int rc)
 {
-	struct reset_ctx r = *(struct reset_ctx *)arg;
+	struct reset_one one = *(struct reset_one *)arg;
+	struct reset_ctx *r = one.r;
 
 	free(arg);
-	r.ce->resetting = false;
-	if (rc == 0) {
-		r.ce->failed = false;
-		r.ce->fast_io_fail = false;
-		r.ce->loss_start_tick = 0;
+	one.ce->resetting = false;
+	if (rc == 0 && !one.ce->deleting && !one.ce->removing) {
+		if (one.ce->failed)
+			SIO_NOTICELOG("bdev_nvme: %s reconnected by a reset", one.ce->g->name);
+		path_up(one.ce);
 	}
-	r.cb(r.arg, rc);
+	if (rc != 0 && r->rc == 0)
+		r->rc = rc;
+	if (--r->left == 0) {
+		r->cb(r->arg, r->rc);
+		free(r);
+	}
 }
 
 int bdev_nvme_reset(const char *name, sio_done_cb cb, void *arg)
 {
-	struct nvme_ctrlr_entry *ce = name ? ce_find(name) : NULL;
+	struct nvme_group *g = name ? group_find(name) : NULL;
+	struct nvme_ctrlr_entry *ce;
 	struct reset_ctx *r;
-	int rc;
 
-	if (ce == NULL || ce->deleting || ce->ctrlr == NULL)
+	if (g == NULL || g->deleting || g->npaths == 0)
 		return -ENODEV;
-	if (ce->resetting)
-		return -EBUSY;
-	r = malloc(sizeof(*r));
+	TAILQ_FOREACH(ce, &g->paths, link)
+		if (ce->resetting)
+			return -EBUSY;
+	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
-	r->ce = ce;
 	r->cb = cb;
 	r->arg = arg;
-	ce->resetting = true;
-	rc = sio_nvme_ctrlr_reset(ce->ctrlr, user_reset_done, r);
-	if (rc != 0) {
-		ce->resetting = false;
-		free(r);
+	r->left = 1;
+	TAILQ_FOREACH(ce, &g->paths, link) {
+		struct reset_one *one;
+
+		if (ce->removing)
+			continue;
+		one = malloc(sizeof(*one));
+		if (one == NULL) {
+			r->rc = -ENOMEM;
+			break;
+		}
+		one->r = r;
+		one->ce = ce;
+		ce->resetting = true;
+		r->left++;
+		if (sio_nvme_ctrlr_reset(ce->ctrlr, user_reset_done, one) != 0) {
+			ce->resetting = false;
+			r->left--;
+			r->rc = -EBUSY;
+			free(one);
+		}
 	}
-	return rc;
+	/* The extra count kept the callback from running inside this call's loop. */
+	if (--r->left == 0) {
+		int rc = r->rc;
+
+		free(r);
+		return rc != 0 ? rc : -ENODEV;
+	}
+	return 0;
+}
+
+static const char *mode_str(enum bdev_nvme_mp_mode m)
+{
+	return m == BDEV_NVME_MP_FAILOVER ? "failover" : "multipath";
 }
 
 json_t *bdev_nvme_controllers_json(const char *name)
 {
 	json_t *arr = json_array();
-	struct nvme_ctrlr_entry *ce;
+	struct nvme_group *g;
 
-	TAILQ_FOREACH(ce, &g_ctrlrs, link) {
-		json_t *o, *c, *t, *h, *ctrlrs;
+	TAILQ_FOREACH(g, &g_groups, link) {
+		struct nvme_ctrlr_entry *ce;
+		json_t *o, *ctrlrs;
 
-		if (ce->ctrlr == NULL || (name != NULL && strcmp(name, ce->name) != 0))
+		if (g->npaths == 0 || (name != NULL && strcmp(name, g->name) != 0))
 			continue;
 		o = json_object();
-		c = json_object();
-		t = json_object();
-		h = json_object();
 		ctrlrs = json_array();
-		json_object_set_new(o, "name", json_string(ce->name));
-		json_object_set_new(c, "state",
-				    json_string(ce->deleting ? "deleting" : ce->resetting ? "resetting" :
-						ce->failed ? "failed" : "enabled"));
-		trid_json(t, &ce->opts.trid);
-		json_object_set_new(c, "trid", t);
-		json_object_set_new(c, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
-		json_object_set_new(h, "nqn", json_string(ce->opts.ctrlr_opts.hostnqn));
-		json_object_set_new(h, "addr", json_string(ce->opts.trid.hostaddr));
-		json_object_set_new(h, "svcid", json_string(ce->opts.trid.hostsvcid));
-		json_object_set_new(c, "host", h);
-		json_array_append_new(ctrlrs, c);
+		json_object_set_new(o, "name", json_string(g->name));
+		TAILQ_FOREACH(ce, &g->paths, link) {
+			json_t *c = json_object(), *t = json_object(), *h = json_object();
+
+			json_object_set_new(c, "state",
+					    json_string(ce->deleting || ce->removing ? "deleting" :
+							ce->resetting ? "resetting" :
+							ce->failed ? "failed" : "enabled"));
+			trid_json(t, &ce->opts.trid);
+			json_object_set_new(c, "trid", t);
+			json_object_set_new(c, "cntlid",
+					    json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
+			json_object_set_new(h, "nqn", json_string(ce->opts.ctrlr_opts.hostnqn));
+			json_object_set_new(h, "addr", json_string(ce->opts.trid.hostaddr));
+			json_object_set_new(h, "svcid", json_string(ce->opts.trid.hostsvcid));
+			json_object_set_new(c, "host", h);
+			json_object_set_new(c, "multipath", json_string(mode_str(ce->mode)));
+			json_array_append_new(ctrlrs, c);
+		}
 		json_object_set_new(o, "ctrlrs", ctrlrs);
 		json_array_append_new(arr, o);
 	}
@@ -801,30 +1625,262 @@ json_t *bdev_nvme_controllers_json(const char *name)
 	return arr;
 }
 
-/* save_config: one attach per controller, with what it was attached with. */
+static struct nvme_bdev *nvme_bdev_find(const char *bdev_name)
+{
+	struct nvme_group *g;
+	struct nvme_bdev *nb;
+
+	TAILQ_FOREACH(g, &g_groups, link)
+		TAILQ_FOREACH(nb, &g->bdevs, link)
+			if (strcmp(nb->name, bdev_name) == 0)
+				return nb;
+	return NULL;
+}
+
+int bdev_nvme_set_multipath_policy(const char *bdev_name, enum bdev_nvme_mp_policy policy,
+				   enum bdev_nvme_mp_selector selector, uint32_t rr_min_io)
+{
+	struct nvme_bdev *nb = bdev_name ? nvme_bdev_find(bdev_name) : NULL;
+
+	if (nb == NULL || nb->g->deleting)
+		return -ENODEV;
+	/* Channels read these per I/O; a torn mix for one I/O only picks another path. */
+	nb->selector = selector;
+	nb->rr_min_io = rr_min_io ? rr_min_io : 1;
+	nb->policy = policy;
+	return 0;
+}
+
+/* ---- bdev_nvme_get_io_paths: each group's channels, one thread at a time ---- */
+
+struct io_paths_walk {
+	const char *bdev_name;   /* copied below */
+	char name_buf[80];
+	json_t *threads;         /* thread name -> io_paths array */
+	json_t *order;           /* thread names in the order met */
+	struct nvme_group *g;
+	bdev_nvme_json_cb cb;
+	void *arg;
+};
+
+static json_t *stat_json(const struct nvme_path_stat *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "bytes_read", (json_int_t)s->bytes_read,
+			 "num_read_ops", (json_int_t)s->num_read_ops, "bytes_written",
+			 (json_int_t)s->bytes_written, "num_write_ops", (json_int_t)s->num_write_ops,
+			 "bytes_unmapped", (json_int_t)s->bytes_unmapped, "num_unmap_ops",
+			 (json_int_t)s->num_unmap_ops);
+}
+
+static bool path_is_current(struct nvme_channel *nch, struct nvme_path_ch *p,
+			    const struct nvme_bdev *nb)
+{
+	struct nvme_path_ch *cur;
+
+	if (!path_usable(p))
+		return false;
+	if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
+		/* Every usable policy path takes I/O; standbys only without one. */
+		cur = first_usable(nch);
+		return !path_standby(p) || cur == p;
+	}
+	cur = nch->current;
+	if (cur == NULL || !path_usable(cur) ||
+	    (!g_bdev_nvme_opts.disable_auto_failback && cur != first_usable(nch)))
+		cur = first_usable(nch);
+	return cur == p;
+}
+
+static void io_paths_msg(struct sio_io_channel_iter *i)
+{
+	struct io_paths_walk *w = sio_io_channel_iter_get_ctx(i);
+	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
+	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+	const char *tname = sio_thread_get_name(sio_thread_get_current());
+	struct nvme_bdev *nb;
+	json_t *arr;
+
+	if (tname == NULL)
+		tname = "";
+	arr = json_object_get(w->threads, tname);
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(w->threads, tname, arr);
+		json_array_append_new(w->order, json_string(tname));
+	}
+	TAILQ_FOREACH(nb, &nch->g->bdevs, link) {
+		if (w->bdev_name != NULL && strcmp(w->bdev_name, nb->name) != 0)
+			continue;
+		for (uint32_t k = 0; k < nch->npaths; k++) {
+			struct nvme_path_ch *p = nch->paths[k];
+			struct nvme_ctrlr_entry *ce = p->ce;
+			bool connected = p->qp != NULL && !ce->failed && !ce->deleting;
+			json_t *o = json_object(), *t = json_object();
+
+			json_object_set_new(o, "bdev_name", json_string(nb->name));
+			json_object_set_new(o, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
+			json_object_set_new(o, "current", json_boolean(path_is_current(nch, p, nb)));
+			json_object_set_new(o, "connected", json_boolean(connected));
+			json_object_set_new(o, "accessible",
+					    json_boolean(connected && ns_active_on(ce, nb->nsid)));
+			trid_json(t, &ce->opts.trid);
+			json_object_set_new(o, "transport", t);
+			if (g_bdev_nvme_opts.io_path_stat)
+				json_object_set_new(o, "io_path_stat", stat_json(&p->stat));
+			json_array_append_new(arr, o);
+		}
+	}
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void io_paths_next(struct io_paths_walk *w);
+
+static void io_paths_group_done(struct sio_io_channel_iter *i, int status)
+{
+	struct io_paths_walk *w = sio_io_channel_iter_get_ctx(i);
+
+	(void)status;
+	w->g = TAILQ_NEXT(w->g, link);
+	io_paths_next(w);
+}
+
+static void io_paths_next(struct io_paths_walk *w)
+{
+	json_t *res, *pgs;
+	size_t k;
+	json_t *v;
+
+	while (w->g != NULL && (!w->g->io_device_registered || w->g->deleting))
+		w->g = TAILQ_NEXT(w->g, link);
+	if (w->g != NULL) {
+		if (sio_for_each_channel(&w->g->io_device, io_paths_msg, w, io_paths_group_done) == 0)
+			return;
+		w->g = TAILQ_NEXT(w->g, link);
+		io_paths_next(w);
+		return;
+	}
+	pgs = json_array();
+	json_array_foreach(w->order, k, v) {
+		const char *tn = json_string_value(v);
+
+		json_array_append_new(pgs, json_pack("{s:s,s:O}", "thread", tn, "io_paths",
+						     json_object_get(w->threads, tn)));
+	}
+	res = json_pack("{s:o}", "poll_groups", pgs);
+	json_decref(w->threads);
+	json_decref(w->order);
+	w->cb(w->arg, 0, res);
+	free(w);
+}
+
+int bdev_nvme_get_io_paths(const char *bdev_name, bdev_nvme_json_cb cb, void *arg)
+{
+	struct io_paths_walk *w;
+
+	if (bdev_name != NULL && nvme_bdev_find(bdev_name) == NULL)
+		return -ENODEV;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	if (bdev_name != NULL) {
+		snprintf(w->name_buf, sizeof(w->name_buf), "%s", bdev_name);
+		w->bdev_name = w->name_buf;
+	}
+	w->threads = json_object();
+	w->order = json_array();
+	w->cb = cb;
+	w->arg = arg;
+	w->g = TAILQ_FIRST(&g_groups);
+	io_paths_next(w);
+	return 0;
+}
+
+/* ---- save_config ---- */
+
+static const char *timeout_action_str(enum bdev_nvme_timeout_action a)
+{
+	return a == BDEV_NVME_TIMEOUT_ACTION_RESET ? "reset" :
+	       a == BDEV_NVME_TIMEOUT_ACTION_ABORT ? "abort" : "none";
+}
+
+static void opts_config_json(json_t *config)
+{
+	const struct bdev_nvme_opts *o = &g_bdev_nvme_opts;
+	json_t *p = json_object();
+
+	json_object_set_new(p, "action_on_timeout", json_string(timeout_action_str(o->action_on_timeout)));
+	json_object_set_new(p, "timeout_us", json_integer((json_int_t)o->timeout_us));
+	json_object_set_new(p, "timeout_admin_us", json_integer((json_int_t)o->timeout_admin_us));
+	json_object_set_new(p, "keep_alive_timeout_ms", json_integer(o->keep_alive_timeout_ms));
+	json_object_set_new(p, "io_queue_requests", json_integer(o->io_queue_requests));
+	json_object_set_new(p, "bdev_retry_count", json_integer(o->bdev_retry_count));
+	json_object_set_new(p, "ctrlr_loss_timeout_sec", json_integer(o->ctrlr_loss_timeout_sec));
+	json_object_set_new(p, "reconnect_delay_sec", json_integer(o->reconnect_delay_sec));
+	json_object_set_new(p, "fast_io_fail_timeout_sec", json_integer(o->fast_io_fail_timeout_sec));
+	json_object_set_new(p, "disable_auto_failback", json_boolean(o->disable_auto_failback));
+	json_object_set_new(p, "tcp_connect_timeout_ms", json_integer(o->tcp_connect_timeout_ms));
+	json_object_set_new(p, "io_path_stat", json_boolean(o->io_path_stat));
+	json_object_set_new(p, "multipath_opts",
+			    json_pack("{s:s,s:s,s:i}", "policy", policy_str(o->mp_policy), "selector",
+				      selector_str(o->mp_selector), "min_io", (int)o->mp_min_io));
+	sio_rpc_config_append(config, "bdev_nvme_set_options", p);
+}
+
+/* save_config: the options, one attach per path (the first path first), then non-default policies. */
 static void nvme_config_json(json_t *config)
 {
-	struct nvme_ctrlr_entry *ce;
+	struct nvme_group *g;
 
-	TAILQ_FOREACH(ce, &g_ctrlrs, link) {
-		const struct sio_nvme_transport_id *t = &ce->opts.trid;
-		json_t *p;
+	opts_config_json(config);
+	TAILQ_FOREACH(g, &g_groups, link) {
+		struct nvme_ctrlr_entry *ce;
+		struct nvme_bdev *nb;
 
-		if (ce->deleting || ce->ctrlr == NULL)
+		if (g->deleting)
 			continue;
-		p = json_object();
-		json_object_set_new(p, "name", json_string(ce->name));
-		trid_json(p, t);
-		if (ce->opts.ctrlr_opts.hostnqn[0])
-			json_object_set_new(p, "hostnqn", json_string(ce->opts.ctrlr_opts.hostnqn));
-		json_object_set_new(p, "hdgst", json_boolean(ce->opts.ctrlr_opts.header_digest));
-		json_object_set_new(p, "ddgst", json_boolean(ce->opts.ctrlr_opts.data_digest));
-		json_object_set_new(p, "ctrlr_loss_timeout_sec",
-				    json_integer(ce->opts.ctrlr_loss_timeout_sec));
-		json_object_set_new(p, "reconnect_delay_sec", json_integer(ce->opts.reconnect_delay_sec));
-		json_object_set_new(p, "fast_io_fail_timeout_sec",
-				    json_integer(ce->opts.fast_io_fail_timeout_sec));
-		sio_rpc_config_append(config, "bdev_nvme_attach_controller", p);
+		TAILQ_FOREACH(ce, &g->paths, link) {
+			const struct sio_nvme_transport_id *t = &ce->opts.trid;
+			json_t *p;
+
+			if (ce->removing)
+				continue;
+			p = json_object();
+			json_object_set_new(p, "name", json_string(g->name));
+			trid_json(p, t);
+			if (ce->opts.ctrlr_opts.hostnqn[0])
+				json_object_set_new(p, "hostnqn",
+						    json_string(ce->opts.ctrlr_opts.hostnqn));
+			if (t->hostaddr[0])
+				json_object_set_new(p, "hostaddr", json_string(t->hostaddr));
+			if (t->hostsvcid[0])
+				json_object_set_new(p, "hostsvcid", json_string(t->hostsvcid));
+			json_object_set_new(p, "hdgst", json_boolean(ce->opts.ctrlr_opts.header_digest));
+			json_object_set_new(p, "ddgst", json_boolean(ce->opts.ctrlr_opts.data_digest));
+			json_object_set_new(p, "ctrlr_loss_timeout_sec",
+					    json_integer(ce->opts.ctrlr_loss_timeout_sec));
+			json_object_set_new(p, "reconnect_delay_sec",
+					    json_integer(ce->opts.reconnect_delay_sec));
+			json_object_set_new(p, "fast_io_fail_timeout_sec",
+					    json_integer(ce->opts.fast_io_fail_timeout_sec));
+			if (g->npaths > 1)
+				json_object_set_new(p, "multipath", json_string(mode_str(ce->mode)));
+			sio_rpc_config_append(config, "bdev_nvme_attach_controller", p);
+		}
+		TAILQ_FOREACH(nb, &g->bdevs, link) {
+			json_t *p;
+
+			if (nb->policy == g_bdev_nvme_opts.mp_policy &&
+			    nb->selector == g_bdev_nvme_opts.mp_selector &&
+			    nb->rr_min_io == (g_bdev_nvme_opts.mp_min_io ? g_bdev_nvme_opts.mp_min_io : 1))
+				continue;
+			p = json_pack("{s:s,s:s}", "name", nb->name, "policy", policy_str(nb->policy));
+			if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
+				json_object_set_new(p, "selector", json_string(selector_str(nb->selector)));
+				if (nb->selector == BDEV_NVME_MP_SELECTOR_ROUND_ROBIN)
+					json_object_set_new(p, "rr_min_io", json_integer(nb->rr_min_io));
+			}
+			sio_rpc_config_append(config, "bdev_nvme_set_multipath_policy", p);
+		}
 	}
 }
 
@@ -832,18 +1888,26 @@ static void nvme_module_fini(void)
 {
 	/* Controllers still attached at shutdown: their bdevs are already gone
 	 * (the bdev layer unregisters every bdev first). */
-	struct nvme_ctrlr_entry *ce, *tmp;
+	struct nvme_group *g, *tmp;
 
-	TAILQ_FOREACH_SAFE(ce, &g_ctrlrs, link, tmp) {
-		if (ce->deleting)
+	TAILQ_FOREACH_SAFE(g, &g_groups, link, tmp) {
+		struct nvme_ctrlr_entry *ce, *ctmp;
+
+		if (g->deleting)
 			continue;
-		ce->deleting = true;
-		if (ce->io_device_registered)
-			sio_io_device_unregister(&ce->io_device, NULL);
-		if (ce->ctrlr != NULL)
+		g->deleting = true;
+		if (g->io_device_registered)
+			sio_io_device_unregister(&g->io_device, NULL);
+		TAILQ_FOREACH_SAFE(ce, &g->paths, link, ctmp) {
+			ce->deleting = true;
+			sio_poller_unregister(&ce->reconnect_poller);
 			sio_nvme_ctrlr_detach(ce->ctrlr, NULL, NULL);
-		TAILQ_REMOVE(&g_ctrlrs, ce, link);
-		free(ce);
+			TAILQ_REMOVE(&g->paths, ce, link);
+			free(ce);
+		}
+		TAILQ_REMOVE(&g_groups, g, link);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
 	}
 }
 
