@@ -123,7 +123,7 @@ def main():
             mean_hist = sum(c * (s + e) / 2 for c, (s, e) in zip(counts, bounds)) / sum(counts)
             print('mean latency: iostat %.0f ticks, histogram %.0f ticks' % (mean_stat, mean_hist))
             check(abs(mean_hist - mean_stat) <= 0.05 * mean_stat,
-                  'histogram mean within 5 %% of iostat\'s')
+                  'histogram mean within 5 % of iostat\'s')
             lines = print_like_histogram_py(h, counts, bounds)
             check(lines > 0, 'histogram.py-style listing has %d bucket lines' % lines)
 
