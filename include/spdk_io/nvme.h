@@ -246,6 +246,17 @@ struct sio_nvme_ctrlr_opts {
 	/** Socket implementation ("posix", "uring"); NULL for the sock layer's default. Not copied. */
 	const char *sock_impl;
 	/**
+	 * NVMe/TCP secure channel: a keyring key in TLS PSK interchange format
+	 * (`NVMeTLSkey-1:`, the configured PSK). When set, every queue pair
+	 * opens TLS 1.3 (sock "ssl", whatever @sock_impl says) with the PSK
+	 * identity "NVMe0R0<1|2> <hostnqn> <subnqn>" and the TLS PSK derived
+	 * from this key (src/nvme/tcp/nvme_tcp_tls.h). Read at connect; the
+	 * caller keeps its reference. NULL (default): no TLS.
+	 */
+	struct sio_key *tls_psk;
+	/** PSK identity to send instead of the derived one (spdk_nvme_perf's --psk-identity); NULL: derived. Read at connect. */
+	const char *tls_psk_identity;
+	/**
 	 * DH-HMAC-CHAP (in-band authentication, NVMe Base 2.0 section 8.13): a
 	 * keyring key in `DHHC-1:` form, the host's secret. A queue whose Connect
 	 * response asks for authentication runs one transaction with it before it

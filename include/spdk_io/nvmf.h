@@ -351,6 +351,27 @@ int sio_nvmf_subsystem_remove_host(struct sio_nvmf_subsystem *ss, const char *ho
 bool sio_nvmf_subsystem_host_allowed(struct sio_nvmf_subsystem *ss, const char *hostnqn);
 
 /**
+ * sio_nvmf_subsystem_host_set_psk() - Give host @hostnqn of @ss the TLS PSK
+ * @key_name of the keyring (a `NVMeTLSkey-1:` key: the configured PSK the
+ * NVMe/TCP retained and TLS PSKs are derived from), or take it away (NULL).
+ * Secure-channel listeners accept this host only with that key; the key is
+ * read at each handshake, so removing it from the keyring refuses the host.
+ * Context: the app thread.
+ * Return: 0; -EINVAL (NULL @ss or @hostnqn); -ENOENT (no such host on @ss,
+ * or no such key); -EKEYREJECTED (the key is not a TLS PSK).
+ */
+int sio_nvmf_subsystem_host_set_psk(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+				    const char *key_name);
+
+/**
+ * sio_nvmf_subsystem_host_psk_name() - Name of @hostnqn's TLS PSK key on
+ * @ss, copied to @buf (@len bytes), "" when it has none.
+ * Context: the app thread. Return: 0; -ENOENT (no such host); -ENOSPC.
+ */
+int sio_nvmf_subsystem_host_psk_name(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+				     char *buf, size_t len);
+
+/**
  * sio_nvmf_subsystem_host_set_dhchap_keys() - Give host @hostnqn of @ss
  * DH-HMAC-CHAP keys of the keyring (`DHHC-1:` secrets): @key_name, the
  * host's (the host must prove it knows it), and @ctrlr_key_name, the
@@ -436,6 +457,14 @@ struct sio_nvmf_listen_addr {
 	const char *adrfam;
 	const char *traddr;
 	const char *trsvcid;
+	/**
+	 * NVMe/TCP secure channel: the listener speaks only TLS 1.3 with a
+	 * PSK (sock "ssl"), and takes only connections whose PSK identity
+	 * names a host of one of its subsystems with that host's key
+	 * (sio_nvmf_subsystem_host_set_psk()). A listen address is either
+	 * secure or not for every subsystem sharing it.
+	 */
+	bool secure_channel;
 };
 
 /**

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nvme/tcp/nvme_tcp_tls.h"
 #include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
 #include "spdk_io/env.h"
@@ -375,6 +376,24 @@ static void exec_connect(struct nvmf_req *req)
 		goto out;
 	}
 
+	/* Over TLS, the PSK that opened the channel is a host's key for one
+	 * subsystem: Connect must be that host to that subsystem. */
+	if (qp->tls_identity != NULL) {
+		char thost[SIO_NVMF_NQN_FIELD_LEN], tsub[SIO_NVMF_NQN_FIELD_LEN];
+		uint8_t hash;
+
+		if (nvme_tcp_tls_identity_parse(qp->tls_identity, &hash, thost, sizeof(thost), tsub,
+						sizeof(tsub)) != 0 ||
+		    strcmp(thost, data->hostnqn) != 0 || strcmp(tsub, data->subnqn) != 0) {
+			SIO_NOTICELOG("nvmf: Connect of %s to %s over a TLS channel opened as \"%s\": refused",
+				      data->hostnqn, data->subnqn, qp->tls_identity);
+			dw0.invalid.iattr = SIO_NVMF_CONNECT_IATTR_DATA;
+			dw0.invalid.ipo = offsetof(struct sio_nvmf_connect_data, hostnqn);
+			req->rsp.cdw0 = dw0.raw;
+			req_fail(req, SIO_NVME_SCT_COMMAND_SPECIFIC, SIO_NVMF_SC_CONNECT_INVALID_HOST);
+			goto out;
+		}
+	}
 	/*
 	 * The target's mutex keeps the subsystem from being freed while we look
 	 * at it; the subsystem's keeps its state, hosts and controllers still.

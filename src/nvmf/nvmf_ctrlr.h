@@ -95,6 +95,9 @@ struct nvmf_qpair {
 	 * auth_pending: Connect asked for authentication, only Auth Send/Receive go. */
 	struct nvmf_auth *auth;
 	bool auth_pending;
+	/* PSK identity of the TLS connection carrying it (NULL: no TLS):
+	 * Connect must name the same host and subsystem. */
+	const char *tls_identity;
 	TAILQ_ENTRY(nvmf_qpair) link;  /* pg->qpairs */
 };
 

@@ -62,6 +62,7 @@ struct nvmf_trid {
 struct nvmf_transport_listener {
 	struct nvmf_trid trid;
 	uint32_t refs;  /* subsystem listeners using it */
+	bool secure;    /* TLS (secure_channel) */
 	void *priv;     /* the transport's (its listen socket) */
 	TAILQ_ENTRY(nvmf_transport_listener) link;
 };
@@ -222,11 +223,14 @@ struct sio_nvmf_ns {
 
 struct sio_key;
 
+struct sio_key;
+
 struct nvmf_host {
 	char nqn[SIO_NVMF_NQN_MAX_LEN + 1];
 	/* DH-HMAC-CHAP keys (keyring references) or NULL; under ss->mutex */
 	struct sio_key *dhchap_key;
 	struct sio_key *dhchap_ctrlr_key;
+	struct sio_key *tls_psk;      /* TLS PSK (keyring reference) or NULL; under ss->mutex */
 	TAILQ_ENTRY(nvmf_host) link;
 };
 
@@ -286,6 +290,14 @@ void *nvmf_pg_each_ctx(struct nvmf_pg_each *it);
 
 /* Lowest active NSID above @prev in a poll group view (0 past the last). */
 struct sio_nvmf_ns *nvmf_subsystem_ns(struct sio_nvmf_subsystem *ss, uint32_t nsid);
+
+/*
+ * TLS PSK of a connecting host, for the TCP transport's handshake (any
+ * thread): the TLS PSK for PSK identity @identity when it names a host of
+ * a subsystem of @tgt that has a TLS key; @out takes up to 48 bytes.
+ * Return: its length; -ENOENT (unknown subsystem/host, or no key); -EINVAL.
+ */
+int nvmf_tgt_tls_psk(struct sio_nvmf_tgt *tgt, const char *identity, uint8_t *out, size_t len);
 
 /*
  * DH-HMAC-CHAP keys of host @hostnqn on @ss, with a reference each (NULL: none),

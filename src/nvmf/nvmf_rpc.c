@@ -776,11 +776,7 @@ static void rpc_nvmf_subsystem_add_listener(struct sio_rpc_request *req, void *p
 
 	if (ss == NULL || listen_addr_of(req, p->listen_address, &a) != 0)
 		return;
-	if (p->secure_channel) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "secure_channel (TLS) is not supported");
-		return;
-	}
+	a.secure_channel = p->secure_channel;
 	rc = sio_nvmf_subsystem_add_listener(ss, &a);
 	if (rc != 0) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
@@ -925,14 +921,28 @@ static void rpc_nvmf_subsystem_add_host(struct sio_rpc_request *req, void *param
 
 	if (ss == NULL)
 		return;
-	if (p->psk != NULL) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "TLS PSK is not supported");
-		return;
-	}
 	if (!rpc_dhchap_keys_ok(req, p->dhchap_key, p->dhchap_ctrlr_key))
 		return;
+	if (p->psk != NULL) {
+		/* Checked before the host exists, so a refusal leaves nothing behind. */
+		struct sio_key *k = sio_keyring_get_key(p->psk);
+		bool tls = k != NULL && sio_key_get_format(k) == SIO_KEY_FORMAT_TLS_PSK;
+
+		sio_key_put(k);
+		if (!tls) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      k == NULL ? "psk: no key named '%s' in the keyring"
+							: "psk: key '%s' is not a TLS PSK (NVMeTLSkey-1)",
+					      p->psk);
+			return;
+		}
+	}
 	rc = sio_nvmf_subsystem_add_host(ss, p->host);
+	if (rc == 0 && p->psk != NULL) {
+		rc = sio_nvmf_subsystem_host_set_psk(ss, p->host, p->psk);
+		if (rc != 0)
+			sio_nvmf_subsystem_remove_host(ss, p->host);
+	}
 	if (rc == 0 && p->dhchap_key != NULL) {
 		rc = sio_nvmf_subsystem_host_set_dhchap_keys(ss, p->host, p->dhchap_key,
 							     p->dhchap_ctrlr_key);
@@ -1417,17 +1427,26 @@ static void nvmf_write_config(json_t *config)
 						ss->opts.ana_reporting));
 		nvmf_subsystem_foreach_host(ss, host_json, hosts);
 		json_array_foreach(hosts, k, h) {
+			char psk[256] = "";
 			json_t *o = json_pack("{s:s,s:O}", "nqn", ss->nqn, "host",
 					      json_object_get(h, "nqn"));
-			char dk[256], dck[256];
 
-			if (sio_nvmf_subsystem_host_dhchap_key_names(
-				    ss, json_string_value(json_object_get(o, "host")), dk, dck,
-				    sizeof(dk)) == 0) {
-				if (dk[0] != '\0')
-					json_object_set_new(o, "dhchap_key", json_string(dk));
-				if (dck[0] != '\0')
-					json_object_set_new(o, "dhchap_ctrlr_key", json_string(dck));
+			if (sio_nvmf_subsystem_host_psk_name(ss, json_string_value(
+								     json_object_get(h, "nqn")),
+							     psk, sizeof(psk)) == 0 && psk[0] != '\0')
+				json_object_set_new(o, "psk", json_string(psk));
+			{
+				char dk[256], dck[256];
+
+				if (sio_nvmf_subsystem_host_dhchap_key_names(
+					    ss, json_string_value(json_object_get(o, "host")), dk, dck,
+					    sizeof(dk)) == 0) {
+					if (dk[0] != '\0')
+						json_object_set_new(o, "dhchap_key", json_string(dk));
+					if (dck[0] != '\0')
+						json_object_set_new(o, "dhchap_ctrlr_key",
+								    json_string(dck));
+				}
 			}
 			sio_rpc_config_append(config, "nvmf_subsystem_add_host", o);
 		}
@@ -1452,11 +1471,14 @@ static void nvmf_write_config(json_t *config)
 			sio_rpc_config_append(config, "nvmf_subsystem_add_ns",
 					      json_pack("{s:s,s:o}", "nqn", ss->nqn, "namespace", o));
 		}
-		TAILQ_FOREACH(l, &ss->listeners, link)
-			sio_rpc_config_append(config, "nvmf_subsystem_add_listener",
-					      json_pack("{s:s,s:o}", "nqn", ss->nqn,
-							"listen_address",
-							listener_json(&l->tl->trid)));
+		TAILQ_FOREACH(l, &ss->listeners, link) {
+			json_t *o = json_pack("{s:s,s:o}", "nqn", ss->nqn, "listen_address",
+					      listener_json(&l->tl->trid));
+
+			if (l->tl->secure)
+				json_object_set_new(o, "secure_channel", json_true());
+			sio_rpc_config_append(config, "nvmf_subsystem_add_listener", o);
+		}
 	}
 }
 

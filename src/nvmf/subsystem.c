@@ -22,6 +22,8 @@
 #include "nvmf/nvmf_ctrlr.h"
 #include "nvmf/nvmf_internal.h"
 #include "spdk_io/keyring.h"
+#include "nvme/tcp/nvme_tcp_tls.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/nvme.h"
 
 /* ------------------------------------------------------------------------ */
@@ -571,6 +573,7 @@ static void ss_free(struct sio_nvmf_subsystem *ss)
 	while ((h = TAILQ_FIRST(&ss->hosts)) != NULL) {
 		TAILQ_REMOVE(&ss->hosts, h, link);
 		nvmf_host_put_dhchap(h);
+		sio_key_put(h->tls_psk);
 		free(h);
 	}
 	for (uint32_t i = 0; i < ss->max_nsid; i++) {
@@ -735,6 +738,7 @@ int sio_nvmf_subsystem_remove_host(struct sio_nvmf_subsystem *ss, const char *ho
 	if (h == NULL)
 		return -ENOENT;
 	nvmf_host_put_dhchap(h);
+	sio_key_put(h->tls_psk);
 	free(h);
 	nvmf_subsystem_disconnect_ctrlrs(ss, hostnqn);
 	__atomic_fetch_add(&ss->tgt->discovery_genctr, 1, __ATOMIC_RELAXED);
@@ -840,6 +844,93 @@ bool sio_nvmf_subsystem_host_allowed(struct sio_nvmf_subsystem *ss, const char *
 	ok = ss->allow_any_host || host_find(ss, hostnqn) != NULL;
 	pthread_mutex_unlock(&ss->mutex);
 	return ok;
+}
+
+int sio_nvmf_subsystem_host_set_psk(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+				    const char *key_name)
+{
+	struct sio_key *key = NULL, *old;
+	struct nvmf_host *h;
+
+	if (ss == NULL || hostnqn == NULL)
+		return -EINVAL;
+	if (key_name != NULL) {
+		key = sio_keyring_get_key(key_name);
+		if (key == NULL)
+			return -ENOENT;
+		if (sio_key_get_format(key) != SIO_KEY_FORMAT_TLS_PSK) {
+			sio_key_put(key);
+			return -EKEYREJECTED;
+		}
+	}
+	pthread_mutex_lock(&ss->mutex);
+	h = host_find(ss, hostnqn);
+	if (h == NULL) {
+		pthread_mutex_unlock(&ss->mutex);
+		sio_key_put(key);
+		return -ENOENT;
+	}
+	old = h->tls_psk;
+	h->tls_psk = key;
+	pthread_mutex_unlock(&ss->mutex);
+	sio_key_put(old);
+	return 0;
+}
+
+int sio_nvmf_subsystem_host_psk_name(struct sio_nvmf_subsystem *ss, const char *hostnqn,
+				     char *buf, size_t len)
+{
+	struct nvmf_host *h;
+	int rc = 0;
+
+	if (ss == NULL || hostnqn == NULL || buf == NULL || len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&ss->mutex);
+	h = host_find(ss, hostnqn);
+	if (h == NULL)
+		rc = -ENOENT;
+	else if (snprintf(buf, len, "%s", h->tls_psk ? sio_key_get_name(h->tls_psk) : "") >= (int)len)
+		rc = -ENOSPC;
+	pthread_mutex_unlock(&ss->mutex);
+	return rc;
+}
+
+int nvmf_tgt_tls_psk(struct sio_nvmf_tgt *tgt, const char *identity, uint8_t *out, size_t len)
+{
+	char hostnqn[SIO_NVMF_NQN_MAX_LEN + 1], subnqn[SIO_NVMF_NQN_MAX_LEN + 1];
+	struct sio_nvmf_subsystem *ss = NULL;
+	struct sio_key *key = NULL;
+	struct nvmf_host *h;
+	struct sio_key_secret sec;
+	uint8_t hash;
+	int rc;
+
+	if (nvme_tcp_tls_identity_parse(identity, &hash, hostnqn, sizeof(hostnqn), subnqn,
+					sizeof(subnqn)) != 0)
+		return -EINVAL;
+	/* As Connect does: the target's mutex keeps the subsystem alive, its
+	 * own the host list; the key gets a reference of ours. */
+	pthread_mutex_lock(&tgt->mutex);
+	for (uint32_t i = 0; i < tgt->max_subsystems && ss == NULL; i++)
+		if (tgt->subsystems[i] != NULL && strcmp(tgt->subsystems[i]->nqn, subnqn) == 0)
+			ss = tgt->subsystems[i];
+	if (ss != NULL) {
+		pthread_mutex_lock(&ss->mutex);
+		h = host_find(ss, hostnqn);
+		if (h != NULL && h->tls_psk != NULL)
+			key = sio_keyring_get_key(sio_key_get_name(h->tls_psk));
+		pthread_mutex_unlock(&ss->mutex);
+	}
+	pthread_mutex_unlock(&tgt->mutex);
+	if (key == NULL)
+		return -ENOENT;
+	rc = sio_key_get_secret(key, &sec);
+	sio_key_put(key);
+	if (rc != 0)
+		return -ENOENT;
+	rc = nvme_tcp_tls_psk_for_identity(sec.bytes, sec.len, sec.hash, identity, out, len);
+	sio_key_secret_clear(&sec);
+	return rc;
 }
 
 /* Copy the host list for the RPC (app thread; the list changes only there). */
@@ -1090,6 +1181,11 @@ int sio_nvmf_subsystem_add_listener(struct sio_nvmf_subsystem *ss,
 		TAILQ_FOREACH(tl, &t->listeners, link)
 			if (nvmf_trid_equal(&tl->trid, &trid))
 				break;
+		/* One socket: TLS for every subsystem on it, or for none. */
+		if (tl != NULL && tl->secure != addr->secure_channel) {
+			free(l);
+			return -EINVAL;
+		}
 	}
 	if (tl == NULL) {
 		tl = calloc(1, sizeof(*tl));
@@ -1098,6 +1194,7 @@ int sio_nvmf_subsystem_add_listener(struct sio_nvmf_subsystem *ss,
 			return -ENOMEM;
 		}
 		tl->trid = trid;
+		tl->secure = addr->secure_channel;
 		rc = t->ops->listen(t, tl);
 		if (rc != 0) {
 			free(tl);

@@ -104,6 +104,7 @@ struct tcp_conn {
 	bool finish_queued;
 	char local[64], peer[64];
 	uint16_t lport, pport;
+	struct sio_sock_tls_info *tls;  /* secure channel: its handshake's outcome */
 	TAILQ_ENTRY(tcp_conn) link;
 };
 
@@ -236,6 +237,14 @@ fail:
 	free(nc);
 }
 
+/* Secure channel handshake (poll group thread): the key of a PSK identity. */
+static int tcp_psk_lookup(void *ctx, const char *identity, uint8_t *psk, size_t psk_max)
+{
+	struct sio_nvmf_transport *t = ctx;
+
+	return nvmf_tgt_tls_psk(t->tgt, identity, psk, psk_max);
+}
+
 static void listener_wait(struct tcp_listener *tl);
 
 static void listener_readable(void *arg, int rc)
@@ -294,8 +303,18 @@ static int tcp_listen(struct sio_nvmf_transport *t, struct nvmf_transport_listen
 
 	if (tl == NULL)
 		return -ENOMEM;
+	struct sio_sock_tls_opts tls = {
+		.opts_size = sizeof(tls),
+		.psk_lookup = tcp_psk_lookup,
+		.psk_lookup_ctx = t,
+	};
+
 	sio_sock_opts_init(&so, sizeof(so));
 	so.priority = (int)t->opts.sock_priority;
+	if (l->secure) {
+		so.impl_name = "ssl";
+		so.tls = &tls;
+	}
 	rc = sio_sock_listen(l->trid.traddr, l->trid.port, &so, &tl->sock);
 	if (rc != 0) {
 		free(tl);
@@ -306,7 +325,8 @@ static int tcp_listen(struct sio_nvmf_transport *t, struct nvmf_transport_listen
 	tl->t = t;
 	l->priv = tl;
 	listener_wait(tl);
-	SIO_NOTICELOG("NVMe/TCP target listening on %s port %u", l->trid.traddr, port);
+	SIO_NOTICELOG("NVMe/TCP target listening on %s port %u%s", l->trid.traddr, port,
+		      l->secure ? " (secure channel: TLS 1.3 PSK)" : "");
 	return 0;
 }
 
@@ -785,6 +805,18 @@ static int rx_ic_req(struct tcp_conn *conn, const struct nvme_tcp_rx_pdu *pdu)
 		nvme_tcp_rx_fail(&conn->rx, NVME_TCP_FES_PDU_SEQUENCE_ERROR, 0);
 		return -EPROTO;
 	}
+	/* A PDU came through TLS: the handshake is over; Connect must then
+	 * name the host and subsystem its PSK identity names. */
+	if (conn->tls == NULL && strcmp(sio_sock_get_impl_name(conn->sock), "ssl") == 0) {
+		conn->tls = malloc(sizeof(*conn->tls));
+		if (conn->tls == NULL || sio_sock_get_tls_info(conn->sock, conn->tls) != 0)
+			return -EIO;
+		conn->qp.tls_identity = conn->tls->psk_identity;
+		SIO_NOTICELOG("nvmf tcp: TLS from %s:%u: %s, identity \"%s\", handshake %lu us%s",
+			    conn->peer, conn->pport, conn->tls->cipher, conn->tls->psk_identity,
+			    (unsigned long)conn->tls->handshake_us,
+			    conn->tls->ktls_send ? ", kTLS" : "");
+	}
 	p.hdgst = pdu->ic.hdgst;
 	p.ddgst = pdu->ic.ddgst;
 	p.rx_pda = 0;             /* CPDA 0: H2C data may start anywhere dword aligned */
@@ -919,6 +951,7 @@ static void conn_finish_msg(void *arg)
 	nvmf_qpair_fini(&conn->qp);
 	free(conn->reqs);
 	free(conn->rxbuf);
+	free(conn->tls);
 	free(conn);
 }
 

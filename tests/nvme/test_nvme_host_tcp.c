@@ -10,6 +10,10 @@
  * a QEMU guest against the Linux kernel's nvmet-tcp target, with and
  * without digests (--digest). Namespace 1 must be writable and at least
  * 16 MiB; its data is overwritten.
+ *
+ * --psk=FILE opens every connection with the NVMe/TCP secure channel (TLS
+ * 1.3, the PSK in interchange format in FILE, mode 0600) and runs the cases
+ * that connect to the I/O subsystem (tests/nvmf/test_tls.py).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,6 +27,7 @@
 
 #include "spdk_io/async.h"
 #include "spdk_io/env.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/nvme.h"
 #include "spdk_io/thread.h"
 
@@ -708,7 +713,16 @@ int main(int argc, char **argv)
 	const char *trid = getenv("SIO_NVME_TEST_TRID");
 	char err[256];
 	struct sio_thread *t;
-	const char *stall = NULL, *events = NULL;
+	const struct CMUnitTest tls_tests[] = {
+		cmocka_unit_test(test_connect),
+		cmocka_unit_test(test_rw_verified),
+		cmocka_unit_test(test_vectored),
+		cmocka_unit_test(test_queue_depth),
+		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_detach),
+	};
+	const char *stall = NULL, *events = NULL, *psk = NULL;
+	struct sio_key *key = NULL;
 	int rc;
 
 	sio_nvme_ctrlr_opts_init(&g_opts, sizeof(g_opts));
@@ -722,6 +736,8 @@ int main(int argc, char **argv)
 			stall = argv[i] + 8;
 		} else if (strncmp(argv[i], "--min-ns=", 9) == 0) {
 			g_min_ns = atoi(argv[i] + 9);
+		} else if (strncmp(argv[i], "--psk=", 6) == 0) {
+			psk = argv[i] + 6;
 		} else {
 			trid = argv[i];
 		}
@@ -734,10 +750,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad transport ID: %s\n", err);
 		return 2;
 	}
+	if (g_trid.hostnqn[0] != '\0')
+		snprintf(g_opts.hostnqn, sizeof(g_opts.hostnqn), "%s", g_trid.hostnqn);
+	if (psk != NULL) {
+		if (sio_keyring_file_add_key("host_test_psk", psk, err, sizeof(err)) != 0) {
+			fprintf(stderr, "--psk: %s\n", err);
+			return 2;
+		}
+		key = sio_keyring_get_key("host_test_psk");
+		g_opts.tls_psk = key;
+	}
 	t = sio_thread_attach("nvme_host_test");
 	if (t == NULL)
 		return 2;
 	rc = stall != NULL ? stall_test(stall) : events != NULL ? events_test(events) :
+	     psk != NULL ? cmocka_run_group_tests_name("tls", tls_tests, NULL, NULL) :
 	     cmocka_run_group_tests(tests, NULL, NULL);
 	if (g_ctrlr != NULL) {
 		if (g_qp != NULL)
@@ -754,5 +781,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sio_thread_destroy(t);
+	sio_key_put(key);
+	sio_keyring_remove_all();
 	return rc;
 }

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -25,8 +26,10 @@
 #include <jansson.h>
 
 #include "spdk_io/env.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
 #include "spdk_io/nvme.h"
+#include "spdk_io/sock.h"
 #include "spdk_io/thread.h"
 #include "spdk_io/trace.h"
 
@@ -275,13 +278,20 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sio_nvme_perf -r TRID [-r TRID...] -q DEPTH -o BYTES -w PATTERN -t SECONDS\n"
 		"                     [-M READ%%] [-c CORE_MASK] [-P QPAIRS] [-L|-LL] [-H] [-I]\n"
-		"                     [--results-json FILE]\n"
+		"                     [--results-json FILE] [-S IMPL]\n"
+		"                     [--psk-path FILE [--psk-identity ID] [--enable-ktls]]\n"
 		"  -w read, write, randread, randwrite, rw, randrw (rw/randrw take -M)\n"
 		"  -c mask of cores, one worker thread each (default 0x1)\n"
 		"  -P queue pairs per namespace per worker (default 1)\n"
 		"  -L latency summary (percentiles), -LL also the histogram\n"
 		"  -H header digest, -I data digest\n"
-		"  -e GROUPS tracepoints to record (nvme_tcp, sock, ...; SPDK's -e syntax, docs/trace.md)\n");
+		"  -e GROUPS tracepoints to record (nvme_tcp, sock, ...; SPDK's -e syntax, docs/trace.md)\n"
+		"  -S socket implementation (posix, uring; ssl is chosen by --psk-path)\n"
+		"  --psk-path FILE: NVMe/TCP secure channel (TLS 1.3) with the PSK in FILE\n"
+		"     (interchange format NVMeTLSkey-1:..., mode 0600); identity and TLS PSK\n"
+		"     derived from the host and subsystem NQNs as the NVMe/TCP spec says\n"
+		"  --psk-identity ID: send ID instead of the derived identity\n"
+		"  --enable-ktls: let the kernel do the record layer where it can (kTLS)\n");
 }
 
 static double ticks_us(double t)
@@ -317,6 +327,10 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "results-json", required_argument, NULL, 'J' },
+		{ "psk-path", required_argument, NULL, 'K' },
+		{ "psk-identity", required_argument, NULL, 'D' },
+		{ "enable-ktls", no_argument, NULL, 'T' },
+		{ "default-sock-impl", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -334,7 +348,10 @@ int main(int argc, char **argv)
 	g.time_s = 0;
 	g.qpairs_per_ns = 1;
 	sio_nvme_ctrlr_opts_init(&g.copts, sizeof(g.copts));
-	while ((c = getopt_long(argc, argv, "r:q:o:w:M:t:c:P:LHIe:h", longopts, NULL)) != -1) {
+	const char *psk_path = NULL;
+	struct sio_key *psk = NULL;
+
+	while ((c = getopt_long(argc, argv, "r:q:o:w:M:t:c:P:LHIS:e:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (g_ntrids == MAX_TRIDS) {
@@ -372,6 +389,17 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'J': g.json_path = optarg; break;
+		case 'S': g.copts.sock_impl = optarg; break;
+		case 'K': psk_path = optarg; break;
+		case 'D': g.copts.tls_psk_identity = optarg; break;
+		case 'T': {
+			struct sio_sock_impl_opts io = {.opts_size = sizeof(io)};
+
+			sio_sock_impl_get_opts("ssl", &io);
+			io.enable_ktls = true;
+			sio_sock_impl_set_opts("ssl", &io);
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -398,6 +426,20 @@ int main(int argc, char **argv)
 	if (sio_cpuset_parse(&cpus, mask) != 0) {
 		fprintf(stderr, "sio_nvme_perf: bad core mask '%s'\n", mask);
 		return 1;
+	}
+	if (psk_path != NULL) {
+		/* The keyring checks the file (mode 0600, format, CRC) as SPDK does. */
+		char msg[256] = "";
+		char real[PATH_MAX];
+
+		if (realpath(psk_path, real) == NULL ||
+		    (rc = sio_keyring_file_add_key("sio_nvme_perf_psk", real, msg, sizeof(msg))) != 0) {
+			fprintf(stderr, "sio_nvme_perf: --psk-path %s: %s\n", psk_path,
+				msg[0] ? msg : strerror(errno));
+			return 1;
+		}
+		psk = sio_keyring_get_key("sio_nvme_perf_psk");
+		g.copts.tls_psk = psk;
 	}
 	main_thread = sio_thread_attach("nvme_perf");
 	if (main_thread == NULL)
@@ -629,6 +671,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 1000000 && !sio_thread_is_exited(main_thread); i++)
 		sio_thread_poll(main_thread, 0);
 	sio_thread_destroy(main_thread);
+	sio_key_put(psk);
+	sio_keyring_remove_all();
 	sio_trace_fini();
 	return rc == 0 ? 0 : 1;
 }

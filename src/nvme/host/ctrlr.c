@@ -92,7 +92,7 @@ void sio_nvme_ctrlr_opts_init(struct sio_nvme_ctrlr_opts *opts, size_t opts_size
 	opts->opts_size = opts_size;
 }
 
-_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 312,
+_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 328,
 	       "update sio_nvme_ctrlr_opts_init() and opts_copy() when adding a field");
 
 static int opts_copy(struct sio_nvme_ctrlr_opts *dst, const struct sio_nvme_ctrlr_opts *src)

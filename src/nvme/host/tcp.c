@@ -21,6 +21,8 @@
 #include "spdk_io/trace.h"
 #include "nvme/host/nvme_internal.h"
 #include "nvme/tcp/nvme_tcp.h"
+#include "nvme/tcp/nvme_tcp_tls.h"
+#include "spdk_io/keyring.h"
 
 /* Iovecs a command's data may span (the core refuses more). */
 #define TCP_DATA_IOV_MAX 64
@@ -134,6 +136,12 @@ static void fabric_connect_done(void *arg, int rc)
 static void tcp_fail(struct tcp_qpair *tq, int rc)
 {
 	if (tq->conn == TCP_CONN_IC) {
+		/* The one hint a plain host gets from a secure-channel listener:
+		 * it drops a connection whose first bytes are not TLS. */
+		if ((rc == -ECONNRESET || rc == SIO_SOCK_EOF) && tq->qp.ctrlr->tctx == NULL)
+			SIO_ERRLOG("nvme/tcp: %s:%s closed the connection before answering ICReq "
+				   "(a secure_channel listener takes only TLS: connect with a PSK)",
+				   tq->qp.ctrlr->trid.traddr, tq->qp.ctrlr->trid.trsvcid);
 		tcp_close_sock(tq);
 		tcp_conn_finish(tq, rc);
 		return;
@@ -206,6 +214,16 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 	/* A request's memory is reused as soon as its send is given back:
 	 * zero-copy sends would hold it longer than the response. */
 	so.zcopy = false;
+	struct nvme_tcp_tls_cred *cred = ctrlr->tctx;
+	struct sio_sock_tls_opts tls = {.opts_size = sizeof(tls)};
+
+	if (cred != NULL) {
+		tls.psk = cred->psk;
+		tls.psk_len = cred->psk_len;
+		tls.psk_identity = cred->identity;
+		so.impl_name = "ssl";
+		so.tls = &tls;
+	}
 	rc = sio_sock_connect(ctrlr->trid.traddr, (int)port, &so, &tq->sock);
 	if (rc != 0)
 		return rc;
@@ -646,15 +664,51 @@ static uint32_t tcp_ctrlr_max_xfer_size(struct sio_nvme_ctrlr *ctrlr)
 	return UINT32_MAX;
 }
 
+/* The secure channel's credentials, derived once per controller (every
+ * queue pair and reconnect uses them). */
 static int tcp_ctrlr_construct(struct sio_nvme_ctrlr *ctrlr)
 {
+	struct nvme_tcp_tls_cred *cred;
+	struct sio_key_secret sec;
+	int rc;
+
 	if (ctrlr->trid.traddr[0] == '\0' || ctrlr->trid.trsvcid[0] == '\0')
 		return -EINVAL;
+	if (ctrlr->opts.tls_psk == NULL)
+		return 0;
+	if (sio_key_get_format(ctrlr->opts.tls_psk) != SIO_KEY_FORMAT_TLS_PSK)
+		return -EKEYREJECTED;
+	rc = sio_key_get_secret(ctrlr->opts.tls_psk, &sec);
+	if (rc != 0)
+		return rc;
+	cred = malloc(sizeof(*cred));
+	if (cred == NULL) {
+		sio_key_secret_clear(&sec);
+		return -ENOMEM;
+	}
+	rc = nvme_tcp_tls_cred_derive(sec.bytes, sec.len, sec.hash, ctrlr->opts.hostnqn,
+				      ctrlr->trid.subnqn, ctrlr->opts.tls_psk_identity, cred);
+	sio_key_secret_clear(&sec);
+	if (rc != 0) {
+		free(cred);
+		SIO_ERRLOG("nvme/tcp: cannot derive the TLS PSK of %s for %s: %s",
+			   ctrlr->opts.hostnqn, ctrlr->trid.subnqn, strerror(-rc));
+		return rc;
+	}
+	ctrlr->tctx = cred;
+	/* Only valid during the connect call (documented). */
+	ctrlr->opts.tls_psk = NULL;
+	ctrlr->opts.tls_psk_identity = NULL;
 	return 0;
 }
 
 static void tcp_ctrlr_destruct(struct sio_nvme_ctrlr *ctrlr)
 {
+	if (ctrlr->tctx != NULL) {
+		nvme_tcp_tls_cred_clear(ctrlr->tctx);
+		free(ctrlr->tctx);
+		ctrlr->tctx = NULL;
+	}
 }
 
 const struct nvme_transport_ops nvme_tcp_transport_ops = {
