@@ -98,6 +98,17 @@ static void bdev_bounce_finish(struct sio_bdev_io *io, int status)
 }
 
 
+/*
+ * A submission's tracepoint record, out of line: the inline call kept the
+ * bdev, offset and count alive across the submit path (two more callee-saved
+ * registers, ~9 instructions per I/O with tracing off).
+ */
+static __attribute__((noinline, cold)) void bdev_trace_start(struct sio_bdev_io *io)
+{
+	sio_trace_record(SIO_TP_BDEV_IO_START, (uintptr_t)io->bdev, (uintptr_t)io, io->type,
+			 io->offset_blocks, io->num_blocks);
+}
+
 void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 {
 	struct bdev_channel *bch = io->internal.ch;
@@ -465,7 +476,8 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 	io->internal.cb = cb;
 	io->internal.cb_arg = cb_arg;
 	io->internal.submit_tsc = bch->cb_tsc != 0 ? bch->cb_tsc : bdev_ticks(bch);
-	SIO_TRACE(SIO_TP_BDEV_IO_START, bdev, io, type, offset_blocks, num_blocks);
+	if (bdev_unlikely(sio_trace_tpoint_enabled(SIO_TP_BDEV_IO_START)))
+		bdev_trace_start(io);
 
 	if (frozen)
 		return bdev_cancel_later(bch, io);
