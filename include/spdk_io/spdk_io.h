@@ -8,6 +8,7 @@
 
 #include "spdk_io/log.h"
 #include "spdk_io/env.h"
+#include "spdk_io/trace.h"
 #include "spdk_io/thread.h"
 #include "spdk_io/async.h"
 #include "spdk_io/rpc.h"
