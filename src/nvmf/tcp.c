@@ -903,6 +903,7 @@ static void conn_readable(void *arg, struct sio_sock_group *group, struct sio_so
 
 	for (int round = 0; round < TCP_RX_ROUNDS && conn->state != TCP_CONN_CLOSING; round++) {
 		struct iovec iov[8];
+		size_t want = 0;
 		ssize_t r;
 		int n, rc;
 
@@ -911,6 +912,8 @@ static void conn_readable(void *arg, struct sio_sock_group *group, struct sio_so
 			conn_close(conn, true);
 			return;
 		}
+		for (int i = 0; i < n; i++)
+			want += iov[i].iov_len;
 		r = sio_sock_readv(conn->sock, iov, n);
 		if (r == -EAGAIN)
 			return;
@@ -933,6 +936,12 @@ static void conn_readable(void *arg, struct sio_sock_group *group, struct sio_so
 			conn_close(conn, rc == -EPROTO);
 			return;
 		}
+		/* Short: the socket had no more. Another read would only
+		 * return -EAGAIN (a system call per PDU at queue depth 1);
+		 * bytes that arrive from now on make the group report the
+		 * socket again. */
+		if ((size_t)r < want)
+			return;
 	}
 }
 

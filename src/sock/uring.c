@@ -208,10 +208,13 @@ static size_t rx_take(struct uring_sock *us, uint8_t *dst, size_t len)
 	return done;
 }
 
+static void uring_drained(struct sio_sock *sock);
+
 static ssize_t uring_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 {
 	struct uring_sock *us = us_of(sock);
-	size_t total = 0;
+	size_t total = 0, want = 0;
+	ssize_t got;
 
 	if (us->spill != NULL) {
 		for (int i = 0; i < iovcnt && us->spill_off < us->spill_len; i++) {
@@ -229,9 +232,16 @@ static ssize_t uring_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 		}
 		return (ssize_t)total;
 	}
+	for (int i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
 	if (us->rx_count > 0) {
 		for (int i = 0; i < iovcnt && us->rx_count > 0; i++)
 			total += rx_take(us, iov[i].iov_base, iov[i].iov_len);
+		/* Short: every received buffer is taken; the armed receive
+		 * reports what comes next (as after -EAGAIN, without the
+		 * caller's extra read that would find nothing). */
+		if (total < want && us->rx_count == 0 && us->rx_err == 0 && !us->rx_eof)
+			uring_drained(sock);
 		return (ssize_t)total;
 	}
 	if (us->rx_err != 0)
@@ -243,7 +253,12 @@ static ssize_t uring_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 	 * the kernel's queue is ours. */
 	if (us->recv_mode && us->poll_armed)
 		return -EAGAIN;
-	return sock_readv_syscall(sock, iov, iovcnt);
+	got = sock_readv_syscall(sock, iov, iovcnt);
+	/* Short: the kernel's queue is empty now; the readiness poll reports
+	 * bytes that arrive after this read. */
+	if (got > 0 && (size_t)got < want && sock->group != NULL)
+		uring_drained(sock);
+	return got;
 }
 
 static int readiness_arm(struct uring_sock *us);

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <inttypes.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -193,6 +194,38 @@ static int submit(struct slot *s)
 	return rc;
 }
 
+struct qp_wait {
+	int rc;                     /* 1 while the connect runs */
+	struct sio_nvme_qpair *qp;
+};
+
+static void qp_connected(void *arg, int rc, struct sio_nvme_qpair *qp)
+{
+	struct qp_wait *w = arg;
+
+	w->qp = qp;
+	w->rc = rc;
+}
+
+/*
+ * The queue pair, polled for without sleeping: the _blocking form sleeps on
+ * the thread's interrupt fd, which switches the worker to interrupt mode for
+ * good (a wake-up check around each of its polls, ~100 instructions per I/O).
+ */
+static int worker_alloc_qpair(struct worker *w, struct sio_nvme_ctrlr *ctrlr,
+			      const struct sio_nvme_io_qpair_opts *o, struct sio_nvme_qpair **out)
+{
+	struct qp_wait qw = {.rc = 1};
+	int rc = sio_nvme_ctrlr_alloc_io_qpair(ctrlr, o, qp_connected, &qw);
+
+	if (rc != 0)
+		return rc;
+	while (qw.rc == 1)
+		sio_thread_poll(w->thread, 0);
+	*out = qw.qp;
+	return qw.rc;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -216,7 +249,7 @@ static void *worker_main(void *arg)
 		/* Room for every slot on the wire (one entry stays empty by the spec). */
 		o.io_queue_size = (uint32_t)g.qd + 1;
 		o.io_queue_requests = (uint32_t)g.qd;
-		rc = sio_nvme_ctrlr_alloc_io_qpair_blocking(qc->ne->ctrlr, &o, &qc->qp);
+		rc = worker_alloc_qpair(w, qc->ne->ctrlr, &o, &qc->qp);
 		if (rc != 0) {
 			fprintf(stderr, "sio_nvme_perf: core %d: queue pair: %s\n", w->core, strerror(-rc));
 			break;
@@ -271,6 +304,27 @@ static void *worker_main(void *arg)
 	sio_thread_destroy(w->thread);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/*
+ * Sleep until the main thread has something due (the admin queues' poller,
+ * a message) or @ticks pass. Polling here instead would take a core from
+ * the worker whenever both run on one (taskset -c 1 sio_nvme_perf -c 0x2):
+ * the scheduler then parks the worker for whole time slices, milliseconds
+ * of latency on its I/O.
+ */
+static void main_sleep(struct sio_thread *t, uint64_t ticks)
+{
+	struct pollfd pfd = {.fd = sio_thread_get_interrupt_fd(t), .events = POLLIN};
+	uint64_t us = sio_thread_next_timeout_us(t), cap = ticks * 1000000 / sio_get_ticks_hz();
+
+	if (pfd.fd < 0) {
+		sched_yield();
+		return;
+	}
+	if (us > cap)
+		us = cap;
+	(void)poll(&pfd, 1, (int)((us + 999) / 1000));
 }
 
 static void usage(FILE *f)
@@ -546,6 +600,7 @@ int main(int argc, char **argv)
 		}
 		if (now - start >= (uint64_t)g.time_s * sio_get_ticks_hz())
 			break;
+		main_sleep(main_thread, last + sio_get_ticks_hz() - now);
 	}
 	{
 		double secs = (double)(sio_get_ticks() - start) / (double)sio_get_ticks_hz();

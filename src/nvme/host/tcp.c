@@ -583,6 +583,7 @@ static void tcp_sock_cb(void *arg, struct sio_sock_group *group, struct sio_sock
 	struct iovec iov[8];
 
 	for (int i = 0; i < TCP_RX_BUDGET && tq->sock == sock; i++) {
+		size_t want = 0;
 		ssize_t r;
 		int n, rc;
 
@@ -591,6 +592,8 @@ static void tcp_sock_cb(void *arg, struct sio_sock_group *group, struct sio_sock
 			tcp_fail(tq, -EPROTO);
 			return;
 		}
+		for (int k = 0; k < n; k++)
+			want += iov[k].iov_len;
 		r = sio_sock_readv(sock, iov, n);
 		if (r == -EAGAIN)
 			return;
@@ -611,6 +614,10 @@ static void tcp_sock_cb(void *arg, struct sio_sock_group *group, struct sio_sock
 			tcp_fail(tq, rc == -ECONNABORTED ? -ECONNRESET : rc);
 			return;
 		}
+		/* Short: the socket had no more; reading again would only
+		 * return -EAGAIN. The group reports it again when more comes. */
+		if ((size_t)r < want)
+			return;
 	}
 }
 
