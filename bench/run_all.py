@@ -171,6 +171,10 @@ def direct_works(path):
         os.close(fd)
 
 
+# Size of each lvol of the lvol rows (MiB); 4 MiB clusters.
+LVOL_MIB = 128
+
+
 class Suite:
     def __init__(self, args):
         self.a = args
@@ -318,7 +322,37 @@ class Suite:
         p.append((('aio', 4096, 128), lambda: iops(self.bdevperf(aio, 128, 4096, 'randread'))))
         p.append((('fio', 'io_uring'), lambda: self.fio('io_uring', 128, 4096)))
         p.append((('fio', 'libaio'), lambda: self.fio('libaio', 128, 4096)))
+        # lvol over malloc vs the malloc bdev itself, both from one config (issue 15).
+        lv = ['-c', self.lvol_config()] + self.huge
+        for wl in ('randwrite', 'randread'):
+            for t in ('Malloc0', 'lvs/thick'):
+                p.append((('lvol', wl, t), lambda w=wl, b=t:
+                          iops(self.bdevperf(lv + ['-T', b], 128, 4096, w))))
+        # One write pass over a fresh thin lvol (every 4 MiB cluster allocated by
+        # its first write) vs the same pass over the thick one.
+        for t in ('lvs/thick', 'lvs/thin'):
+            p.append((('lvol', 'pass', t), lambda b=t: iops(self.bdevperf(
+                lv + ['-T', b, '--ios', str(LVOL_MIB * 256)], 128, 4096, 'write', seconds=600))))
         return p
+
+    def lvol_config(self):
+        """Malloc0 (128 MiB) and, on Malloc1, an lvstore (4 MiB clusters) with a thick
+        and a thin lvol of LVOL_MIB each: every process starts from fresh volumes."""
+        path = os.path.join(self.tmp, 'lvol.json')
+        lvol = lambda n, thin: {'method': 'bdev_lvol_create', 'params': {
+            'lvs_name': 'lvs', 'lvol_name': n, 'size_in_mib': LVOL_MIB, 'thin_provision': thin}}
+        with open(path, 'w') as f:
+            json.dump({'subsystems': [{'subsystem': 'bdev', 'config': [
+                {'method': 'bdev_malloc_create', 'params': {
+                    'name': 'Malloc0', 'num_blocks': 32768, 'block_size': 4096}},
+                {'method': 'bdev_malloc_create', 'params': {
+                    'name': 'Malloc1', 'num_blocks': (2 * LVOL_MIB + 16) * 256,
+                    'block_size': 4096}},
+                {'method': 'bdev_lvol_create_lvstore', 'params': {
+                    'bdev_name': 'Malloc1', 'lvs_name': 'lvs'}},
+                lvol('thick', False), lvol('thin', True),
+                {'method': 'bdev_wait_for_examine'}]}]}, f)
+        return path
 
     def instructions_per_io(self, api):
         """Callgrind Ir of two runs of different fixed I/O counts: the difference over
@@ -438,6 +472,14 @@ class Suite:
         row('uring bdev vs fio libaio', ('uring', 4096, 128), 'fio libaio', fio('libaio'))
         row('fio io_uring 4 KiB randread QD128', ('fio', 'io_uring'), '–', None)
         row('fio libaio 4 KiB randread QD128', ('fio', 'libaio'), '–', None)
+        for wl in ('randwrite', 'randread'):
+            row('lvol (thick, on malloc) 4 KiB %s QD128' % wl, ('lvol', wl, 'lvs/thick'),
+                'malloc bdev (same config, same run)',
+                (self.med(('lvol', wl, 'Malloc0')), self.med(('lvol', wl, 'Malloc0'), 1)))
+        row('thin lvol, first write pass (%d MiB: %d cluster allocations) 4 KiB QD128'
+            % (LVOL_MIB, LVOL_MIB // 4), ('lvol', 'pass', 'lvs/thin'),
+            'same pass over the thick lvol',
+            (self.med(('lvol', 'pass', 'lvs/thick')), self.med(('lvol', 'pass', 'lvs/thick'), 1)))
         for api, ir in self.ir.items():
             w('| instructions per I/O, null 4 KiB QD128, %s (callgrind) | %.0f | exact | | – | – '
               '| – |' % (api, ir))
