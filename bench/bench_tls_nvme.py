@@ -81,7 +81,8 @@ def main():
     with open(os.path.join(d, 'tgt.json'), 'w') as f:
         json.dump(cfg, f)
     log = open(os.path.join(d, 'tgt.log'), 'w')
-    tgt = subprocess.Popen([tgt_bin, '-m', '0x1', '-c', os.path.join(d, 'tgt.json'), '-r',
+    # Pinned as README's NVMe/TCP figures are: target on core 0, perf's worker on core 1.
+    tgt = subprocess.Popen(['taskset', '-c', '0', tgt_bin, '-m', '0x1', '-c', os.path.join(d, 'tgt.json'), '-r',
                             os.path.join(d, 'rpc.sock')], stdout=log, stderr=subprocess.STDOUT)
     for _ in range(200):
         if 'port %d' % p_plain in open(os.path.join(d, 'tgt.log')).read():
@@ -90,7 +91,7 @@ def main():
 
     def one(port, tls, qd, size, pattern):
         out = os.path.join(d, 'perf.json')
-        cmd = [perf, '-r', 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s '
+        cmd = ['taskset', '-c', '1', perf, '-r', 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s '
                'hostnqn:%s' % (port, SUB, HOST), '-q', str(qd), '-o', str(size), '-w', pattern,
                '-t', str(a.t), '-c', '0x2', '--results-json', out]
         if tls:
