@@ -32,7 +32,7 @@ void bdev_modules_fini(void);
 #define NSLOTS (NW * QD)
 #define STRIPE (32u * 1024u / BS) /* blocks */
 #define NSTRIPES (VOL / BS / STRIPE)
-#define OPS 40 /* per slot */
+#define OPS 30 /* per slot */
 
 static struct sio_thread *g_thread;
 static uint8_t *g_shadow;
@@ -162,12 +162,12 @@ static int md_task(void *arg)
 
 		if (rc != 0)
 			return rc;
-		sio_sleep(3000);
+		sio_sleep(10000);
 		rc = sio_lvol_delete_await("mlvs/snap");
 		if (rc != 0)
 			return rc;
 		(*rounds)++;
-		sio_sleep(3000);
+		sio_sleep(10000);
 	}
 	return 0;
 }
