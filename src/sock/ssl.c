@@ -325,6 +325,7 @@ static int handshake(struct ssl_sock *s)
 			return 0;
 		}
 		sock_set_error(&s->base, rc);
+		ssl_pending_set(s);
 		return rc;
 	}
 	s->hs_done = true;
@@ -348,7 +349,10 @@ static void ssl_pending_set(struct ssl_sock *s)
 {
 	struct ssl_group *g = (struct ssl_group *)s->base.gimpl;
 
-	if (g == NULL || s->on_pending || s->ssl == NULL || !SSL_has_pending(s->ssl))
+	/* A failed connection stays readable (its reads return the error),
+	 * as a socket with EPOLLERR/EPOLLHUP does for the other implementations. */
+	if (g == NULL || s->on_pending || s->ssl == NULL ||
+	    (!SSL_has_pending(s->ssl) && s->base.err == 0))
 		return;
 	s->on_pending = true;
 	TAILQ_INSERT_TAIL(&g->pending, s, plink);
@@ -687,7 +691,7 @@ static int ssl_group_poll(struct sock_group_impl *g, int max, struct sock_event 
 	/* Bytes OpenSSL already holds: reported as readable, level-triggered. */
 	for (s = TAILQ_FIRST(&sg->pending); s != NULL && n < max; s = tmp) {
 		tmp = TAILQ_NEXT(s, plink);
-		if (s->ssl == NULL || !SSL_has_pending(s->ssl)) {
+		if (s->ssl == NULL || (!SSL_has_pending(s->ssl) && s->base.err == 0)) {
 			TAILQ_REMOVE(&sg->pending, s, plink);
 			s->on_pending = false;
 			continue;

@@ -159,6 +159,13 @@ static void tcp_fail(struct tcp_qpair *tq, int rc)
  */
 static void send_failed(struct tcp_qpair *tq, int rc)
 {
+	/* Before ICResp the readable callback sees the same error and fails
+	 * the connect itself (tcp_fail()). Failing it from the poller instead
+	 * ran the connect callback inside nvme_qpair_transport_failed(), which
+	 * then touched the queue pair the callback had freed (ASan: a TLS
+	 * handshake refused while the ICReq waited to be sent). */
+	if (tq->conn == TCP_CONN_IC)
+		return;
 	if (tq->conn == TCP_CONN_IDLE || tq->qp.failed_pending)
 		return;
 	tq->qp.failed_pending = true;
