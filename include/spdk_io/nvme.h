@@ -262,13 +262,13 @@ struct sio_nvme_ctrlr_opts {
 	 * response asks for authentication runs one transaction with it before it
 	 * is used (admin and every I/O queue, and again on each reconnection).
 	 * NULL (default): a controller that asks for authentication is refused
-	 * (-EACCES). The caller keeps its reference while the controller exists.
+	 * (-EACCES). The controller takes its own reference at connect.
 	 */
 	struct sio_key *dhchap_key;
 	/**
 	 * The controller's `DHHC-1:` secret: when set, the controller must prove
 	 * it too (bidirectional authentication), and connecting to one that does
-	 * not ask for authentication fails. Needs @dhchap_key. Same lifetime rule.
+	 * not ask for authentication fails. Needs @dhchap_key. Referenced likewise.
 	 */
 	struct sio_key *dhchap_ctrlr_key;
 	/** Digests offered, bit (1 << id): 1 SHA-256, 2 SHA-384, 3 SHA-512; 0 (default): all. */
@@ -708,8 +708,8 @@ int sio_nvme_ctrlr_io_raw_await(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_qp
  * keys (either may be NULL, a controller key needs a host key) and
  * re-authenticate the admin queue with them now; I/O queues use them when they
  * next connect. @cb(@cb_arg, 0) once authenticated, -EACCES refused (the
- * controller then closes the queue), or the transport's error. The caller
- * keeps its references while the controller exists.
+ * controller then closes the queue), or the transport's error. The
+ * controller takes references on the new keys and drops the old ones.
  * Context: the controller's thread.
  * Return: 0 (@cb will run); -EINVAL (NULL @ctrlr, ctrlr key without host
  * key, or not a fabrics controller); -EPERM (wrong thread); -ENOMEM.

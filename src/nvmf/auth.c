@@ -20,6 +20,7 @@
 #include "nvme/auth/dhchap.h"
 #include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
+#include "spdk_io/env.h"
 #include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
 #include "spdk_io/thread.h"
@@ -333,6 +334,17 @@ static void auth_close_later(struct nvmf_qpair *qp)
 		qp->ops->disconnect(qp);
 }
 
+/*
+ * An authentication transaction is traffic on the admin queue: a host busy
+ * with a slow DH group (ffdhe8192 takes seconds on a small or emulated CPU)
+ * sends no Keep Alive meanwhile and must not be timed out for it.
+ */
+static void auth_keep_alive(struct nvmf_qpair *qp)
+{
+	if (qp->qid == 0 && qp->ctrlr != NULL && qp->ctrlr->admin_qpair == qp)
+		qp->ctrlr->last_keep_alive = sio_get_ticks();
+}
+
 static bool check_secp(struct nvmf_req *req, uint8_t secp, uint8_t spsp0, uint8_t spsp1)
 {
 	if (secp != SIO_NVMF_AUTH_SECP_NVME || spsp0 != SIO_NVMF_AUTH_SPSP0_DHCHAP ||
@@ -351,6 +363,8 @@ void nvmf_auth_exec_send(struct nvmf_req *req)
 	const struct dhchap_hdr *h;
 	bool close = false;
 	size_t len;
+
+	auth_keep_alive(qp);
 
 	if (!check_secp(req, cmd->secp, cmd->spsp0, cmd->spsp1))
 		return;
@@ -400,6 +414,7 @@ void nvmf_auth_exec_recv(struct nvmf_req *req)
 	size_t len = 0;
 	bool close = false;
 
+	auth_keep_alive(qp);
 	if (!check_secp(req, cmd->secp, cmd->spsp0, cmd->spsp1))
 		return;
 	if (a == NULL || cmd->al == 0 || cmd->al > req->length) {

@@ -759,7 +759,10 @@ bool nvmf_pg_check_keep_alive(struct nvmf_poll_group *pg)
 		if (qp->qid == 0 && ctrlr->admin_qpair == qp) {
 			uint64_t kato = ctrlr->feat.kato_ms;
 
-			if (kato != 0 && now - ctrlr->last_keep_alive > sio_us_to_ticks(kato * 1000)) {
+			/* Not while DH-HMAC-CHAP runs: a host computing a slow DH group
+			 * sends nothing; the kernel's target, too, times from CC.EN. */
+			if (kato != 0 && !qp->auth_pending &&
+			    now - ctrlr->last_keep_alive > sio_us_to_ticks(kato * 1000)) {
 				SIO_NOTICELOG("nvmf: %s cntlid %u: no keep alive for %lu ms, "
 					      "disconnecting host %s", ctrlr->ss->nqn, ctrlr->cntlid,
 					      (unsigned long)kato, ctrlr->hostnqn);

@@ -235,6 +235,35 @@ def main():
                '--dhgroups=%d' % NULL)
     assert 're-authentication' in out, out
 
+    print('== 3b. bdev_nvme_attach_controller with dhchap_key / dhchap_ctrlr_key', flush=True)
+    hcfg = {'subsystems': [{'subsystem': 'keyring', 'config': [
+        {'method': 'keyring_file_add_key', 'params': {'name': n, 'path': F[n]}}
+        for n in ('k3', 'k3c', 'bad')]}]}
+    with open(os.path.join(T, 'h.json'), 'w') as f:
+        json.dump(hcfg, f)
+    hlog = open(os.path.join(T, 'h.log'), 'w')
+    hp = subprocess.Popen([TGT, '-m', '0x1', '-c', os.path.join(T, 'h.json'),
+                           '-r', os.path.join(T, 'h.sock')], stdout=hlog, stderr=subprocess.STDOUT)
+    PROCS.append(hp)
+    end = time.monotonic() + 20
+    while not os.path.exists(os.path.join(T, 'h.sock')) and time.monotonic() < end:
+        time.sleep(0.1)
+    LOG[0] = 'h'
+    att = {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(port),
+           'subnqn': SUB, 'hostnqn': H3}
+    r, e = rpc_call('bdev_nvme_attach_controller', dict(att, name='Nbad', dhchap_key='bad'))
+    assert e is not None, r
+    print('  wrong key: %s' % e['message'], flush=True)
+    r, e = rpc_call('bdev_nvme_attach_controller', dict(att, name='Nauth', dhchap_key='k3',
+                                                         dhchap_ctrlr_key='k3c'))
+    assert e is None and r == ['Nauthn1'], (r, e)
+    r, e = rpc_call('bdev_get_bdevs', {'name': 'Nauthn1'})
+    assert e is None and r[0]['block_size'] == 4096, (r, e)
+    print('  attached: %s' % r[0]['name'], flush=True)
+    r, e = rpc_call('bdev_nvme_detach_controller', {'name': 'Nauth'})
+    assert e is None, e
+    LOG[0] = 'tgt'
+
     print('== 4. save_config: keys by name, no material', flush=True)
     cfg, e = rpc_call('save_config')
     assert e is None, e

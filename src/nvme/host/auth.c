@@ -265,6 +265,14 @@ static void auth_cmd_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	const struct dhchap_success1 *s1 = (const void *)a->msg;
 	uint8_t exp = DHCHAP_FAIL_FAILED;
 
+	if (rc != 0 && a->step == AUTH_SUCCESS1_RECV && (rc == -ECONNRESET || rc == -ECANCELED)) {
+		/* The controller closed the connection instead of answering our
+		 * response: the kernel's target does so right behind its Failure1,
+		 * which the reset can overtake. That is a refusal. */
+		auth_log(a, "the controller closed the connection after our response (refused)");
+		auth_finish(a, -EACCES);
+		return;
+	}
 	if (rc != 0 && a->step != AUTH_FAILURE2_SENT) {
 		if (rc != -ECANCELED && rc != -ECONNRESET)
 			SIO_ERRLOG("nvme: DH-HMAC-CHAP command of queue %u refused by %s: %s",
@@ -393,6 +401,10 @@ int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key 
 		return -EINVAL;
 	if (sio_thread_get_current() != ctrlr->thread)
 		return -EPERM;
+	sio_key_ref(key);
+	sio_key_ref(ctrlr_key);
+	sio_key_put(ctrlr->opts.dhchap_key);
+	sio_key_put(ctrlr->opts.dhchap_ctrlr_key);
 	ctrlr->opts.dhchap_key = key;
 	ctrlr->opts.dhchap_ctrlr_key = ctrlr_key;
 	/* Without a key, or with the admin queue not connected (it will

@@ -15,6 +15,7 @@
 
 #include "spdk_io/env.h"
 #include "nvme/host/nvme_internal.h"
+#include "spdk_io/keyring.h"
 
 #define AER_MAX 4
 /* Delay between two reads of CSTS while waiting for RDY. */
@@ -563,6 +564,8 @@ static void ctrlr_release(void *arg)
 	sio_dma_free(ctrlr->cdata);
 	sio_dma_free(ctrlr->scratch);
 	free(ctrlr->qid_used);
+	sio_key_put(ctrlr->opts.dhchap_key);
+	sio_key_put(ctrlr->opts.dhchap_ctrlr_key);
 	free(ctrlr);
 }
 
@@ -631,6 +634,9 @@ int sio_nvme_ctrlr_connect(const struct sio_nvme_transport_id *trid,
 		free(ctrlr);
 		return rc;
 	}
+	/* The controller's own references: every reconnection authenticates again. */
+	sio_key_ref(ctrlr->opts.dhchap_key);
+	sio_key_ref(ctrlr->opts.dhchap_ctrlr_key);
 	ctrlr->trid = *trid;
 	ctrlr->ops = ops;
 	ctrlr->thread = sio_thread_get_current();
@@ -687,6 +693,8 @@ fail:
 	pthread_mutex_destroy(&ctrlr->lock);
 	sio_dma_free(ctrlr->cdata);
 	sio_dma_free(ctrlr->scratch);
+	sio_key_put(ctrlr->opts.dhchap_key);
+	sio_key_put(ctrlr->opts.dhchap_ctrlr_key);
 	free(ctrlr);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bdev/modules/nvme/bdev_nvme.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/rpc.h"
 
 struct attach_params {
@@ -102,6 +103,37 @@ static int set_str(char *dst, size_t cap, const char *src)
 	return 0;
 }
 
+/* DH-HMAC-CHAP key names -> keyring references in @o; replies and returns -1 on a bad one. */
+static int attach_dhchap_keys(struct sio_rpc_request *req, const char *key, const char *ckey,
+			      struct sio_nvme_ctrlr_opts *o)
+{
+	const char *names[2] = {key, ckey}, *params[2] = {"dhchap_key", "dhchap_ctrlr_key"};
+	struct sio_key *k[2] = {NULL, NULL};
+
+	if (key == NULL && ckey != NULL) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      "dhchap_ctrlr_key needs dhchap_key");
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (names[i] == NULL)
+			continue;
+		k[i] = sio_keyring_get_key(names[i]);
+		if (k[i] == NULL || sio_key_get_format(k[i]) != SIO_KEY_FORMAT_DHCHAP) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      k[i] == NULL ? "%s: no key named '%s' in the keyring"
+							   : "%s: key '%s' is not a DH-HMAC-CHAP secret (DHHC-1)",
+					      params[i], names[i]);
+			sio_key_put(k[0]);
+			sio_key_put(k[1]);
+			return -1;
+		}
+	}
+	o->dhchap_key = k[0];
+	o->dhchap_ctrlr_key = k[1];
+	return 0;
+}
+
 static void rpc_attach(struct sio_rpc_request *req, void *params)
 {
 	struct attach_params *p = params;
@@ -110,9 +142,9 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (p->psk != NULL || p->dhchap_key != NULL || p->dhchap_ctrlr_key != NULL) {
+	if (p->psk != NULL) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "psk/dhchap_key: TLS and in-band authentication are not supported");
+				      "psk: TLS is not supported by this module yet");
 		return;
 	}
 	if (p->prchk_reftag || p->prchk_guard) {
@@ -174,7 +206,12 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	o.reconnect_delay_sec = p->reconnect_delay_sec;
 	o.fast_io_fail_timeout_sec = p->fast_io_fail_timeout_sec;
 	o.max_bdevs = p->max_bdevs;
+	if (attach_dhchap_keys(req, p->dhchap_key, p->dhchap_ctrlr_key, &o.ctrlr_opts) != 0)
+		return;
 	rc = bdev_nvme_attach(&o, attach_done, req);
+	/* The driver took its own references when it started connecting. */
+	sio_key_put(o.ctrlr_opts.dhchap_key);
+	sio_key_put(o.ctrlr_opts.dhchap_ctrlr_key);
 	if (rc == -EINVAL && (o.ctrlr_loss_timeout_sec != 0 || o.fast_io_fail_timeout_sec != 0)) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "ctrlr_loss_timeout_sec, reconnect_delay_sec, fast_io_fail_timeout_sec: "
