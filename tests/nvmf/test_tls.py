@@ -196,6 +196,60 @@ def s_client(port, identity, psk, payload, cipher='TLS_AES_128_GCM_SHA256', want
     return out, err.decode(errors='replace')
 
 
+def tshark_part(p_tls, p_plain, f1):
+    """Part 5; skipped (not failed) when tshark cannot capture on lo."""
+    if True:
+        cap = os.path.join(T, 'lo.pcapng')
+        errf = os.path.join(T, 'tshark.err')
+        dump = subprocess.Popen(['tshark', '-i', 'lo', '-f', 'tcp port %d or tcp port %d' %
+                                 (p_tls, p_plain), '-w', cap, '-a', 'duration:120'],
+                                stdout=subprocess.DEVNULL, stderr=open(errf, 'w'))
+        PROCS.append(dump)
+        end = time.monotonic() + 30
+        while 'Capturing on' not in open(errf).read():
+            if dump.poll() is not None or time.monotonic() > end:
+                print('part 5 skipped: tshark cannot capture on lo: ' + open(errf).read())
+                dump.kill()
+                return
+            time.sleep(0.1)
+        time.sleep(0.5)
+        run([PERF, '-r', trid(p_tls, SUB, HOST1), '--psk-path', f1, '-q', '4', '-o', '4096',
+             '-w', 'randrw', '-M', '50', '-t', '1'])
+        run([PERF, '-r', trid(p_plain, SUB2, HOST1), '-q', '4', '-o', '4096', '-w', 'randrw',
+             '-M', '50', '-t', '1'])
+        time.sleep(1.0)
+        dump.send_signal(2)  # SIGINT: dumpcap writes what it has, then exits
+        dump.wait(timeout=20)
+
+        def fields(port, proto, filt, field):
+            r = subprocess.run(['tshark', '-r', cap, '-d', 'tcp.port==%d,%s' % (port, proto),
+                                '-Y', filt, '-T', 'fields', '-e', field],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            return [l for l in r.stdout.decode().splitlines() if l]
+        tls_app = fields(p_tls, 'tls', 'tcp.port==%d && tls.record.opaque_type==23' % p_tls,
+                         'frame.number')
+        tls_ver = fields(p_tls, 'tls', 'tcp.port==%d && tls.handshake.type==2' % p_tls,
+                         'tls.handshake.extensions.supported_version')
+        ser = SERIAL.encode().hex()
+        clear_tls = fields(p_tls, 'tls', 'tcp.port==%d && tcp.payload contains %s' %
+                           (p_tls, ser), 'frame.number')
+        clear_plain = fields(p_plain, 'nvme-tcp', 'tcp.port==%d && tcp.payload contains %s' %
+                             (p_plain, ser), 'frame.number')
+        nvme_plain = fields(p_plain, 'nvme-tcp', 'nvme-tcp', 'nvme-tcp.type')
+        nvme_tls = fields(p_tls, 'nvme-tcp', 'nvme-tcp && !_ws.malformed && nvme-tcp.type == 4',
+                          'nvme-tcp.type')
+        print('TLS port: %d TLS application-data records, ServerHello versions %s, '
+              'frames with the serial in clear: %d; plain port: %d NVMe/TCP PDUs, frames with '
+              'the serial in clear: %d' % (len(tls_app), sorted(set(tls_ver)), len(clear_tls),
+                                           len(nvme_plain), len(clear_plain)), flush=True)
+        assert len(tls_app) > 10, 'too few TLS records'
+        assert '0x0304' in tls_ver, 'ServerHello is not TLS 1.3'
+        assert len(clear_plain) > 0, 'control failed: serial not seen on the plain connection'
+        assert len(clear_tls) == 0, 'serial number in clear on the TLS connection'
+        assert len(nvme_plain) > 10
+        print('TLS port decoded as NVMe/TCP: %d capsule commands found' % len(nvme_tls))
+
+
 def main():
     k1 = os.urandom(32)
     k2 = os.urandom(48)
@@ -335,54 +389,7 @@ def main():
     if shutil.which('tshark') is None:
         print('tshark missing: part 5 skipped')
     else:
-        cap = os.path.join(T, 'lo.pcapng')
-        errf = os.path.join(T, 'tshark.err')
-        dump = subprocess.Popen(['tshark', '-i', 'lo', '-f', 'tcp port %d or tcp port %d' %
-                                 (p_tls, p_plain), '-w', cap, '-a', 'duration:120'],
-                                stdout=subprocess.DEVNULL, stderr=open(errf, 'w'))
-        PROCS.append(dump)
-        end = time.monotonic() + 30
-        while 'Capturing on' not in open(errf).read():
-            if dump.poll() is not None or time.monotonic() > end:
-                print('SKIP part 5: tshark cannot capture on lo: ' + open(errf).read())
-                sys.exit(77)
-            time.sleep(0.1)
-        time.sleep(0.5)
-        run([PERF, '-r', trid(p_tls, SUB, HOST1), '--psk-path', f1, '-q', '4', '-o', '4096',
-             '-w', 'randrw', '-M', '50', '-t', '1'])
-        run([PERF, '-r', trid(p_plain, SUB2, HOST1), '-q', '4', '-o', '4096', '-w', 'randrw',
-             '-M', '50', '-t', '1'])
-        time.sleep(1.0)
-        dump.send_signal(2)  # SIGINT: dumpcap writes what it has, then exits
-        dump.wait(timeout=20)
-
-        def fields(port, proto, filt, field):
-            r = subprocess.run(['tshark', '-r', cap, '-d', 'tcp.port==%d,%s' % (port, proto),
-                                '-Y', filt, '-T', 'fields', '-e', field],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-            return [l for l in r.stdout.decode().splitlines() if l]
-        tls_app = fields(p_tls, 'tls', 'tcp.port==%d && tls.record.opaque_type==23' % p_tls,
-                         'frame.number')
-        tls_ver = fields(p_tls, 'tls', 'tcp.port==%d && tls.handshake.type==2' % p_tls,
-                         'tls.handshake.extensions.supported_version')
-        ser = SERIAL.encode().hex()
-        clear_tls = fields(p_tls, 'tls', 'tcp.port==%d && tcp.payload contains %s' %
-                           (p_tls, ser), 'frame.number')
-        clear_plain = fields(p_plain, 'nvme-tcp', 'tcp.port==%d && tcp.payload contains %s' %
-                             (p_plain, ser), 'frame.number')
-        nvme_plain = fields(p_plain, 'nvme-tcp', 'nvme-tcp', 'nvme-tcp.type')
-        nvme_tls = fields(p_tls, 'nvme-tcp', 'nvme-tcp && !_ws.malformed && nvme-tcp.type == 4',
-                          'nvme-tcp.type')
-        print('TLS port: %d TLS application-data records, ServerHello versions %s, '
-              'frames with the serial in clear: %d; plain port: %d NVMe/TCP PDUs, frames with '
-              'the serial in clear: %d' % (len(tls_app), sorted(set(tls_ver)), len(clear_tls),
-                                           len(nvme_plain), len(clear_plain)), flush=True)
-        assert len(tls_app) > 10, 'too few TLS records'
-        assert '0x0304' in tls_ver, 'ServerHello is not TLS 1.3'
-        assert len(clear_plain) > 0, 'control failed: serial not seen on the plain connection'
-        assert len(clear_tls) == 0, 'serial number in clear on the TLS connection'
-        assert len(nvme_plain) > 10
-        print('TLS port decoded as NVMe/TCP: %d capsule commands found' % len(nvme_tls))
+        tshark_part(p_tls, p_plain, f1)
 
     tgt.terminate()
     rc = tgt.wait(timeout=60)
