@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,16 @@ static SSL_CTX *ctx_new(const SSL_METHOD *m)
 
 static void ctx_init(void)
 {
+	struct sigaction sa;
+
+	/* OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL):
+	 * a record written to a connection the peer reset would raise
+	 * SIGPIPE and end the process, where the other implementations return
+	 * -EPIPE. Ignored here unless the application handles it itself (a
+	 * custom BIO would avoid this, but kTLS needs OpenSSL's own). */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+	    sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 	g_ctx_client = ctx_new(TLS_client_method());
 	g_ctx_server = ctx_new(TLS_server_method());
 	if (g_ctx_client != NULL)

@@ -26,8 +26,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
+#include "sock/sock_internal.h" /* sock->fd, for SO_LINGER */
 #include "spdk_io/sock.h"
 #include "spdk_io/thread.h"
 
@@ -446,6 +449,49 @@ static void test_small_reads(void **state)
 	free(tx);
 }
 
+/* The peer resets the connection while we write records: the requests fail
+ * with -EPIPE or -ECONNRESET and the process lives (no SIGPIPE from
+ * OpenSSL's write(2)). */
+static void test_peer_reset(void **state)
+{
+	enum { CHUNK = 64 * 1024, NREQ = 32 };
+	static uint8_t buf[CHUNK];
+	struct sio_sock_request reqs[NREQ];
+	struct iovec iov = {.iov_base = buf, .iov_len = CHUNK};
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct echo_srv s;
+	struct client c;
+
+	(void)state;
+	srv_start(&s, "ssl");
+	assert_int_equal(cli_connect(&c, s.port, "ssl", "id32", g_key32, 32), 0);
+	c.rx = malloc(16);
+	c.want = 5;
+	reqs[0] = (struct sio_sock_request){.iov = &iov, .iovcnt = 1, .cb = cli_sent, .cb_arg = &c};
+	iov.iov_len = 5;
+	assert_int_equal(sio_sock_writev_async(c.sock, &reqs[0]), 0);
+	srv_accept(&s);
+	PUMP_UNTIL(c.got == 5 || c.err != 0);
+	assert_int_equal(c.err, 0);
+	/* RST from the server, then a stream of records from the client. */
+	sio_sock_group_remove_sock(s.group, s.conn);
+	assert_int_equal(setsockopt(s.conn->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	sio_sock_close(&s.conn);
+	iov.iov_len = CHUNK;
+	c.done = 0;
+	for (int i = 0; i < NREQ; i++) {
+		reqs[i] = (struct sio_sock_request){.iov = &iov, .iovcnt = 1, .cb = cli_sent,
+						    .cb_arg = &c};
+		assert_int_equal(sio_sock_writev_async(c.sock, &reqs[i]), 0);
+	}
+	PUMP_UNTIL(c.done + c.failed == NREQ || c.err != 0);
+	printf("  after the reset: %d requests sent, %d failed, read error %d\n", c.done, c.failed,
+	       c.err);
+	assert_true(c.failed > 0 || c.err == -ECONNRESET || c.err == -EPIPE);
+	cli_close(&c);
+	srv_stop(&s);
+}
+
 static void test_opts(void **state)
 {
 	struct sio_sock_impl_opts io = {.opts_size = sizeof(io)};
@@ -483,6 +529,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tls_to_plain),
 		cmocka_unit_test(test_plain_to_tls),
 		cmocka_unit_test(test_small_reads),
+		cmocka_unit_test(test_peer_reset),
 	};
 	int rc;
 
