@@ -51,7 +51,8 @@ struct sio_app_opts {
 	 * Reactors sleep in epoll_wait() on their threads' interrupt fds once
 	 * nothing has been due for ~100 us (SPDK's --interrupt-mode): an idle
 	 * app costs next to no CPU, each wake-up costs latency. Default false:
-	 * reactors poll their cores without sleeping, as SPDK's do.
+	 * reactors poll their cores without sleeping, as SPDK's do; true when
+	 * the environment has SIO_INTERRUPT_MODE set (not "0").
 	 */
 	bool interrupt_mode;
 	/**

@@ -63,6 +63,17 @@ static struct {
 	struct sigaction old_int, old_term;
 } g_app;
 
+/*
+ * SIO_INTERRUPT_MODE=1 makes interrupt mode the default: on a machine shared by many apps
+ * (a test run, a CI box) polling reactors take turns on the cores instead of serving I/O.
+ */
+static bool env_interrupt_mode(void)
+{
+	const char *v = getenv("SIO_INTERRUPT_MODE");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
 void sio_app_opts_init(struct sio_app_opts *opts, size_t opts_size)
 {
 	struct sio_app_opts d = {
@@ -74,6 +85,7 @@ void sio_app_opts_init(struct sio_app_opts *opts, size_t opts_size)
 		.rpc_addr = SIO_APP_DEFAULT_RPC_ADDR,
 		.log_level = SIO_LOG_NOTICE,
 		.shutdown_timeout_ms = 5000,
+		.interrupt_mode = env_interrupt_mode(),
 	};
 
 	if (opts == NULL || opts_size == 0)

@@ -127,9 +127,12 @@ def start_tgt(b, tmp, args=('-m', '0x3', '--interrupt-mode')):
             json.dump(cfg, f)
         log = open(os.path.join(tmp, 'tgt.log'), 'w+')
         # Default: two reactors, two poll groups, each holding a malloc channel.
+        # The flags alone choose the mode here (the suite's SIO_INTERRUPT_MODE would
+        # turn the default-polls check into a second interrupt-mode one).
+        env = {k: v for k, v in os.environ.items() if k != 'SIO_INTERRUPT_MODE'}
         p = subprocess.Popen([tgt] + list(args) + ['-c', path,
                               '-r', os.path.join(tmp, 'tgt.sock')],
-                             stdout=log, stderr=subprocess.STDOUT)
+                             stdout=log, stderr=subprocess.STDOUT, env=env)
         end = time.monotonic() + 20
         while time.monotonic() < end and p.poll() is None:
             log.seek(0)

@@ -114,7 +114,7 @@ vm_main() {
 	local envs=(-e "SIO_BUILD_ROOT=$SIO_BUILD_ROOT" -e "SIO_SOURCE_ROOT=$SIO_SOURCE_ROOT"
 		-e "VM_LOG_DIR=$VM_LOG_DIR" -e "VM_TEST_NAME=$VM_TEST_NAME" -e "VM_TIMEOUT=$VM_TIMEOUT")
 	local v
-	for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS DEBUG; do
+	for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS DEBUG SIO_INTERRUPT_MODE; do
 		if [[ -n ${!v:-} ]]; then envs+=(-e "$v=${!v}"); fi
 	done
 	local try
