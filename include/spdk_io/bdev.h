@@ -395,6 +395,21 @@ int sio_bdev_write_zeroes_blocks_await(struct sio_bdev_desc *desc, struct sio_io
 				       uint64_t offset_blocks, uint64_t num_blocks);
 int sio_bdev_reset_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch);
 
+/**
+ * sio_bdev_get_completion_ticks() - The tick (sio_get_ticks() clock) at which
+ * the bdev I/O being handled on the calling thread completed: inside its
+ * completion callback, or in the task that awaited it from the return of the
+ * sio_bdev_*_await() call until the task next parks, yields or ends. It is
+ * the tick the layer's latency statistics used for that I/O, and what an I/O
+ * submitted right then takes as its submission tick; asking for it instead
+ * of reading the clock saves a clock read (rdtsc: about 11 ns on this
+ * project's AMD EPYC machines, a third of a null-bdev I/O). Anywhere else it
+ * is sio_get_ticks().
+ * Context: any thread.
+ * Return: a tick, never 0.
+ */
+uint64_t sio_bdev_get_completion_ticks(void);
+
 /* ------------------------------------------------------------------------ */
 /* Waiting for a free bdev_io                                               */
 /* ------------------------------------------------------------------------ */

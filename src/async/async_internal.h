@@ -21,6 +21,7 @@
 #include "async/sanitizer.h"
 #include "async/stack.h"
 #include "async/switch.h"
+#include "thread/thread_current.h"
 
 #define ASYNC_LOG_FLAG "async"
 
@@ -79,18 +80,21 @@ struct async_thread;
  * stack is the pooled control block.
  */
 struct sio_task {
+	/* What every park, resume and queued completion touches, in the first
+	 * cache line (the block is line-aligned): 128 parked tasks' blocks are
+	 * part of a QD128 task loop's working set, one line each, not two. */
 	struct async_ctx ctx;         /* the task's saved context while not running */
 	struct async_ctx caller;      /* whoever resumed it (the run-queue poller) */
 	TAILQ_ENTRY(sio_task) rq_link;
 	struct async_thread *at;
+	uint32_t state;               /* enum task_state */
+	uint32_t wake;                /* enum task_wake: why it was last woken */
 	struct sio_thread *thread;    /* at->thread, one load nearer for await */
 	struct async_stack *stack;
 	sio_task_fn fn;
 	void *arg;
 	struct sio_future *result;    /* completed with fn's return; may be NULL */
 	const char *name;
-	uint32_t state;               /* enum task_state */
-	uint32_t wake;                /* enum task_wake: why it was last woken */
 #if ASYNC_ASAN
 	const void *caller_stack_lo;  /* the resumer's stack, learnt at each resume */
 	size_t caller_stack_size;
@@ -247,7 +251,11 @@ static inline void async_task_switch_out(struct sio_task *t)
 {
 #if ASYNC_CHAIN
 	struct async_thread *at = t->at;
+#endif
 
+	/* The event this task was handling is over for whoever runs next. */
+	g_thread_event_tick = 0;
+#if ASYNC_CHAIN
 	if (at->chain_left != 0) {
 		struct sio_task *n = TAILQ_FIRST(&at->runq);
 

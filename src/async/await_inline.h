@@ -112,6 +112,18 @@ static inline int async_future_complete(struct sio_future *f, int rc, void *valu
 }
 
 /*
+ * async_task_ready() - Make @t, parked on a completion, ready: it runs at
+ * its thread's next run-queue poll (the queued rule of I/O completions, see
+ * below). Only on @t's own thread.
+ */
+static inline void async_task_ready(struct sio_task *t)
+{
+	t->wake = TASK_WAKE_FUTURE;
+	t->state = TASK_READY;
+	async_task_enqueue(t);
+}
+
+/*
  * async_future_complete_queued() - For I/O completions: complete @f, whose
  * task is parked on it in ASYNC_AWAIT_CALL (a future on that task's own
  * stack), and queue the task instead of resuming it here. It runs at the
@@ -134,9 +146,7 @@ static inline int async_future_complete_queued(struct sio_future *f, int rc, voi
 			f->value = value;
 			f->state = FUTURE_DONE;
 			f->waiter = NULL;
-			w->wake = TASK_WAKE_FUTURE;
-			w->state = TASK_READY;
-			async_task_enqueue(w);
+			async_task_ready(w);
 			return 0;
 		}
 	}

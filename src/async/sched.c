@@ -165,6 +165,7 @@ void async_task_exit(struct sio_task *t)
 	__tsan_switch_to_fiber(t->tsan_caller_fiber, 0);
 #endif
 	t->state = TASK_DONE;
+	g_thread_event_tick = 0; /* as in async_task_switch_out() */
 #if ASYNC_CHAIN
 	t->at->back = t; /* an ending task never chains: its resumer reaps it */
 #endif

@@ -111,15 +111,6 @@ struct bdev_channel {
 	 */
 	uint32_t supported_mask;
 	bool tsc;                               /* sio_ticks_are_tsc(): bdev_ticks() reads the TSC */
-	/*
-	 * The tick of the completion whose callback is running on this
-	 * channel, 0 outside one. A submission made from that callback takes
-	 * it as its own submission tick instead of reading the clock: the
-	 * clock read (rdtsc, ~11 ns on this machine's AMD EPYC) was a third of
-	 * a null-bdev I/O. The latency it adds to that I/O's statistics is the
-	 * callback's own time before it submits, tens of ns.
-	 */
-	uint64_t cb_tsc;
 	uint32_t align_mask;                    /* buf_align - 1; 0 when any alignment will do */
 	uint32_t max_transfer;                  /* blocks, 0 = unlimited */
 	uint32_t boundary;                      /* blocks, 0 = do not split on boundaries */

@@ -84,6 +84,41 @@ bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status, 
 	}
 }
 
+/*
+ * An awaited I/O (the _await forms): the waiting task and what its
+ * completion left for it. Lives on the task's stack, seen by nobody else.
+ */
+struct bdev_await {
+	struct sio_task *task;
+	/* Set by a plain completion: the task finishes @io itself (accounting,
+	 * free) when it runs. NULL when the completion did it all (slow path). */
+	struct sio_bdev_io *io;
+	int status;
+	bool done;
+};
+
+/* Record the outcome in @w and queue its task, unless the task is running
+ * (a completion inside its own submit call: it sees @done before parking). */
+static __attribute__((always_inline)) inline void
+bdev_await_ready(struct bdev_await *w, struct sio_bdev_io *io, int status)
+{
+	struct sio_task *t = w->task;
+
+	w->io = io;
+	w->status = status;
+	w->done = true;
+	if (bdev_likely(t->state == TASK_PARKED))
+		async_task_ready(t);
+}
+
+/* The callback of every awaited I/O. Called only for completions the slow
+ * path finished (bounce, split); a plain one is caught in
+ * sio_bdev_io_complete() by this address and left for the task. */
+static void bdev_await_done(void *arg, int status)
+{
+	bdev_await_ready(arg, NULL, status);
+}
+
 static void bdev_bounce_finish(struct sio_bdev_io *io, int status)
 {
 	size_t len = io->num_blocks * io->bdev->blocklen;
@@ -115,31 +150,44 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 	uint8_t flags = io->internal.flags;
 	sio_done_cb cb = io->internal.cb;
 	void *cb_arg = io->internal.cb_arg;
-	uint64_t now = bdev_ticks(bch), outer_tsc;
+	uint64_t now, outer_tick;
 
 	SIO_TRACE(SIO_TP_BDEV_IO_DONE, io->bdev, io, status, 0, 0);
-	if (bdev_unlikely(flags != BDEV_IO_F_INFLIGHT)) {
+	if (bdev_likely(flags == BDEV_IO_F_INFLIGHT)) {
+		/*
+		 * Awaited: the task does the rest when it runs (bdev_await_wait()),
+		 * reading the clock then, so the tick it takes serves as this
+		 * I/O's completion and its next I/O's submission, as a callback's
+		 * does. Not in flight from here on (a second completion is caught).
+		 */
+		if (cb == bdev_await_done) {
+			io->internal.flags = 0;
+			bdev_await_ready(cb_arg, io, status);
+			return;
+		}
+		now = bdev_ticks(bch);
+		bdev_stat_account(bch, io, status, now);
+	} else {
 		if (!(flags & BDEV_IO_F_INFLIGHT)) {
 			SIO_ERRLOG("bdev %s: bdev_io completed twice (or never submitted): ignored",
 				   io->bdev->name);
 			return;
 		}
+		now = bdev_ticks(bch);
 		if (flags & BDEV_IO_F_BOUNCE)
 			bdev_bounce_finish(io, status);
 		if (!(flags & BDEV_IO_F_CHILD))
 			bdev_stat_account(bch, io, status, now);
 		if (flags & BDEV_IO_F_PARENT)
 			bch->split_parents--;
-	} else {
-		bdev_stat_account(bch, io, status, now);
 	}
 	/* Free first: the callback may submit again and reuse this very object. */
 	bdev_io_put(bch, io);
 	/*
-	 * An awaited I/O (the _await forms, SIO_AWAIT_CALL) queues its task
-	 * rather than resuming it here: the tasks a batch of completions readied
-	 * then run back to back at the run-queue poll, each parking straight
-	 * into the next, one stack switch per I/O instead of two (docs/async.md,
+	 * SIO_AWAIT_CALL() on a callback form queues its task rather than
+	 * resuming it here: the tasks a batch of completions readied then run
+	 * back to back at the run-queue poll, each parking straight into the
+	 * next, one stack switch per I/O instead of two (docs/async.md,
 	 * "Awaited bdev I/O"). The future is the waiting task's stack variable,
 	 * seen by nobody else, so the later resume changes nothing for anyone.
 	 */
@@ -147,15 +195,16 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 		async_future_complete_queued(cb_arg, status, NULL);
 	} else {
 		/*
-		 * What the callback submits on this channel takes this completion's
-		 * tick as its submission tick (see bdev_channel.cb_tsc): one clock
-		 * read per I/O instead of two in a callback loop. Saved and
-		 * restored: a nested completion keeps its own.
+		 * The callback sees this completion's tick as the thread's event
+		 * tick: what it submits takes it as its submission tick, and
+		 * sio_bdev_get_completion_ticks() hands it to the caller, so a
+		 * callback loop reads the clock once per I/O. Saved and restored:
+		 * a nested completion keeps its own.
 		 */
-		outer_tsc = bch->cb_tsc;
-		bch->cb_tsc = now;
+		outer_tick = g_thread_event_tick;
+		g_thread_event_tick = now;
 		cb(cb_arg, status);
-		bch->cb_tsc = outer_tsc;
+		g_thread_event_tick = outer_tick;
 	}
 	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
 		bdev_channel_kick(bch);
@@ -475,7 +524,8 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 	}
 	io->internal.cb = cb;
 	io->internal.cb_arg = cb_arg;
-	io->internal.submit_tsc = bch->cb_tsc != 0 ? bch->cb_tsc : bdev_ticks(bch);
+	/* Inside a completion's handling, its tick (thread_current.h): no clock read. */
+	io->internal.submit_tsc = g_thread_event_tick != 0 ? g_thread_event_tick : bdev_ticks(bch);
 	if (bdev_unlikely(sio_trace_tpoint_enabled(SIO_TP_BDEV_IO_START)))
 		bdev_trace_start(io);
 
@@ -670,6 +720,13 @@ DEFINE_RANGE_OP(write_zeroes, SIO_BDEV_IO_TYPE_WRITE_ZEROES)
 
 /* sio_bdev_reset() is in reset.c: it does not take this path. */
 
+uint64_t sio_bdev_get_completion_ticks(void)
+{
+	uint64_t t = g_thread_event_tick;
+
+	return t != 0 ? t : sio_get_ticks();
+}
+
 /* ------------------------------------------------------------------------ */
 /* Awaitable forms                                                          */
 /* ------------------------------------------------------------------------ */
@@ -679,8 +736,10 @@ static void bdev_wait_wake(void *arg)
 	sio_future_complete(arg, 0, NULL);
 }
 
-/* Park the task until @ch has a free bdev_io. */
-static int bdev_await_free_io(struct sio_bdev_desc *desc, struct sio_io_channel *ch)
+/* Park the task until @ch has a free bdev_io. Out of line: its future and
+ * wait entry would otherwise sit in every _await form's frame, which is
+ * part of every awaiting task's working set (docs/async.md). */
+static __attribute__((noinline, cold)) int bdev_await_free_io(struct sio_bdev_desc *desc, struct sio_io_channel *ch)
 {
 	struct sio_bdev_io_wait_entry e;
 	struct sio_future f;
@@ -701,21 +760,66 @@ static int bdev_await_free_io(struct sio_bdev_desc *desc, struct sio_io_channel 
 }
 
 /*
- * One implementation: the callback form with a stack future, retried after a
- * wait on the channel's queue when the bdev_io cache was empty. Outside a task
- * SIO_AWAIT_CALL() says -EPERM before starting anything (an I/O started there
- * would outlive its stack future), which also ends the loop.
+ * Park until @w's I/O completed, then finish what its completion left: the
+ * clock read, the statistics and the bdev_io's return happen here, on the
+ * task's resumption, rather than in the poller that completed it (see
+ * sio_bdev_io_complete()). Its tick becomes the thread's event tick, so the
+ * task's next submission and sio_bdev_get_completion_ticks() take it without
+ * reading the clock again, as in a completion callback; it lapses when the
+ * task switches out. So an awaited I/O reads the clock once, like a callback
+ * loop's, and its recorded latency runs to the moment its task resumed (the
+ * callback form's runs to its callback, equally late in a batch).
+ */
+static __attribute__((always_inline)) inline int bdev_await_wait(struct bdev_await *w)
+{
+	struct sio_bdev_io *io;
+	struct bdev_channel *bch;
+	uint64_t now;
+
+	while (!w->done)
+		async_task_park(w->task);
+	io = w->io;
+	if (bdev_unlikely(io == NULL))
+		return w->status;
+	bch = io->internal.ch;
+	now = bdev_ticks(bch);
+	bdev_stat_account(bch, io, w->status, now);
+	bdev_io_put(bch, io);
+	g_thread_event_tick = now;
+	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
+		bdev_channel_kick(bch);
+	return w->status;
+}
+
+/*
+ * One implementation: the callback form, started with bdev_await_done and a
+ * record on the task's stack, then the task parks until it completes (no
+ * future: the completion queues the task directly; docs/async.md, "Awaited
+ * bdev I/O"). Retried after a wait on the channel's queue when the bdev_io
+ * cache was empty. -EPERM outside a task, before starting anything (the
+ * record would not outlive the call). The arguments are dead once the I/O is
+ * started, so the frame that stays parked on each task's stack is small.
  */
 #define BDEV_AWAIT(fn, desc, ch, ...)                                                      \
 	({                                                                                 \
-		int _rc;                                                                   \
-		for (;;) {                                                                 \
-			_rc = ASYNC_AWAIT_CALL(fn, desc, ch, __VA_ARGS__);                  \
-			if (bdev_likely(_rc != -ENOMEM) || desc == NULL || ch == NULL)     \
-				break;                                                     \
-			_rc = bdev_await_free_io(desc, ch);                                \
-			if (_rc != 0)                                                      \
-				break;                                                     \
+		struct sio_task *_t = tls_async_task;                                      \
+		struct bdev_await _w;                                                      \
+		int _rc = -EPERM;                                                          \
+		if (bdev_likely(_t != NULL)) {                                             \
+			_w.task = _t;                                                      \
+			_w.done = false;                                                   \
+			for (;;) {                                                         \
+				_rc = fn(desc, ch, __VA_ARGS__, bdev_await_done, &_w);     \
+				if (bdev_likely(_rc == 0)) {                               \
+					_rc = bdev_await_wait(&_w);                        \
+					break;                                             \
+				}                                                          \
+				if (_rc != -ENOMEM || desc == NULL || ch == NULL)          \
+					break;                                             \
+				_rc = bdev_await_free_io(desc, ch);                        \
+				if (_rc != 0)                                              \
+					break;                                             \
+			}                                                                  \
 		}                                                                          \
 		_rc;                                                                       \
 	})

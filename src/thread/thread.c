@@ -24,6 +24,7 @@ static sio_thread_schedule_fn g_schedule_fn;
 static void *g_schedule_ctx;
 
 __thread __attribute__((tls_model("initial-exec"))) struct sio_thread *g_thread_current;
+__thread __attribute__((tls_model("initial-exec"))) uint64_t g_thread_event_tick;
 
 static uint64_t (*_Atomic g_tick_fn)(void);
 
@@ -213,7 +214,7 @@ int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *n
 {
 	struct sio_thread *prev;
 	struct thread_intr *intr;
-	uint64_t start, end;
+	uint64_t start, end, prev_tick;
 	int work;
 
 	if (thread == NULL || now == NULL)
@@ -228,6 +229,9 @@ int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *n
 	}
 	prev = g_thread_current;
 	g_thread_current = thread;
+	/* An event being handled by whoever polls us is not ours (thread_current.h). */
+	prev_tick = g_thread_event_tick;
+	g_thread_event_tick = 0;
 
 	/* One clock read per poll: the caller's tick (the end of the poll
 	 * before, on a reactor) stands for our start. */
@@ -251,6 +255,7 @@ int sio_thread_poll_at(struct sio_thread *thread, uint32_t max_msgs, uint64_t *n
 		thread_intr_poll_end(thread, intr, end);
 
 	g_thread_current = prev;
+	g_thread_event_tick = prev_tick;
 	atomic_store_explicit(&thread->in_poll, false, memory_order_release);
 	*now = end;
 	return work;

@@ -957,6 +957,111 @@ static void test_await_chain(void **state)
 	delete_bdev("CHN");
 }
 
+/*
+ * The completion tick (sio_bdev_get_completion_ticks()): inside a completion
+ * callback, and in a task from the return of an _await form until it
+ * switches out, it is the one tick the layer read for that completion (not a
+ * fresh clock read, even when the clock has moved on); elsewhere a fresh
+ * read. An awaited I/O's accounting, left for its task, still lands in the
+ * channel's statistics, and its bdev_io goes back (a channel put with
+ * nothing in flight).
+ */
+struct tick_ctx {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	uint64_t first, second, after_yield;
+	int done;
+	int rc;
+};
+
+/* Spin until the clock has moved past @t, so a fresh read could not equal it. */
+static void ut_spin_past(uint64_t t)
+{
+	while (sio_get_ticks() <= t)
+		;
+}
+
+static void tick_cb(void *arg, int rc)
+{
+	struct tick_ctx *t = arg;
+
+	t->first = sio_bdev_get_completion_ticks();
+	ut_spin_past(t->first);
+	t->second = sio_bdev_get_completion_ticks();
+	t->rc = rc;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+}
+
+static int tick_task(void *arg)
+{
+	struct tick_ctx *t = arg;
+	uint8_t r[512];
+	int rc;
+
+	for (int i = 0; i < 8; i++) {
+		rc = sio_bdev_read_blocks_await(t->desc, t->ch, r, (uint64_t)i, 1);
+		if (rc != 0)
+			break;
+		t->first = sio_bdev_get_completion_ticks();
+		ut_spin_past(t->first);
+		t->second = sio_bdev_get_completion_ticks();
+		if (t->second != t->first) {
+			rc = -EINVAL;
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = sio_yield();
+	t->after_yield = sio_bdev_get_completion_ticks();
+	t->rc = rc;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void test_completion_ticks(void **state)
+{
+	struct sio_bdev_desc *d;
+	struct sio_io_channel *ch;
+	struct sio_bdev_io_stat s;
+	struct tick_ctx t = {0};
+	uint8_t r[512];
+	uint64_t before, outside;
+
+	make_malloc("TCK", 512, 64, 0, 0, 0);
+	/* The lvol examine's probe read would share our channel: let it finish first. */
+	assert_true(ut_wait_for_examine());
+	assert_int_equal(sio_bdev_open("TCK", false, ut_event_cb, NULL, &d), 0);
+	ch = sio_bdev_desc_get_io_channel(d);
+
+	/* Callback form: one tick for the whole callback. */
+	before = sio_get_ticks();
+	assert_int_equal(sio_bdev_read_blocks(d, ch, r, 0, 1, tick_cb, &t), 0);
+	assert_true(ut_poll_until(&t.done));
+	assert_int_equal(t.rc, 0);
+	assert_true(t.first >= before);
+	assert_true(t.second == t.first);
+	/* Outside any completion: a fresh read. */
+	outside = sio_bdev_get_completion_ticks();
+	assert_true(outside > t.first);
+
+	/* Awaited: the same after the _await returned; fresh again after a yield. */
+	t = (struct tick_ctx){.desc = d, .ch = ch};
+	assert_int_equal(sio_task_spawn(NULL, tick_task, &t, NULL), 0);
+	assert_true(ut_poll_until(&t.done));
+	assert_int_equal(t.rc, 0);
+	assert_true(t.after_yield > t.first);
+
+	/* The 1 + 8 reads are counted, with latencies, by the channel. */
+	assert_int_equal(sio_bdev_channel_get_io_stat(ch, &s), 0);
+	assert_int_equal(s.num_read_ops, 9);
+	assert_int_equal(s.bytes_read, 9 * 512);
+	assert_true(s.max_read_latency_ticks > 0);
+	assert_true(s.read_latency_ticks >= s.max_read_latency_ticks);
+	sio_io_channel_put(ch);
+	sio_bdev_close(d);
+	delete_bdev("TCK");
+}
+
 /* ------------------------------------------------------------------------ */
 /* Statistics                                                               */
 /* ------------------------------------------------------------------------ */
@@ -1116,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(test_await_forms),
 		cmocka_unit_test(test_await_split_exhaustion),
 		cmocka_unit_test(test_await_chain),
+		cmocka_unit_test(test_completion_ticks),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
 	};

@@ -3,9 +3,11 @@
  * A job: one bdev driven from one core at a fixed queue depth. Two engines
  * drive the same slots: plain callbacks (the completion callback picks the
  * next I/O and submits it) and tasks (one per slot, looping on the awaitable
- * form). Both take one clock reading per I/O: a slot's next I/O is submitted
- * at the instant its previous one completed, so that reading serves both as
- * the end of one latency and the start of the next.
+ * form). Neither reads the clock per I/O: the bdev layer reads it once per
+ * I/O, at the completion (awaited: when the task resumes), and hands that
+ * tick over (sio_bdev_get_completion_ticks()). A slot's next I/O is submitted
+ * at that instant, so the tick serves as the end of one latency and the start
+ * of the next, in the tool and in the bdev layer's statistics alike.
  *
  * Hot path: no allocation, no lock, no syscall of our own; buffers are
  * DMA-allocated per slot at setup.
@@ -432,7 +434,8 @@ static void cb_done(void *arg, int rc)
 {
 	struct bp_slot *s = arg;
 	struct bp_job *j = s->job;
-	uint64_t now = bp_ticks(j);
+	/* The bdev layer's tick of this completion: no clock read of our own. */
+	uint64_t now = sio_bdev_get_completion_ticks();
 
 	if (bp_likely(slot_complete(j, s, rc, now))) {
 		slot_prepare(j, s);
@@ -459,7 +462,7 @@ static int slot_task(void *arg)
 	do {
 		slot_prepare(j, s);
 		rc = slot_issue_await(j, s);
-	} while (slot_complete(j, s, rc, bp_ticks(j)));
+	} while (slot_complete(j, s, rc, sio_bdev_get_completion_ticks()));
 	if (--j->tasks_left == 0) {
 		j->end_tick = sio_get_ticks();
 		job_maybe_finish(j);
