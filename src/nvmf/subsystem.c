@@ -1300,6 +1300,8 @@ static int addr_from_trid(const struct sio_nvme_transport_id *trid,
 {
 	if (trid == NULL || trid->trtype == SIO_NVME_TRANSPORT_NONE || trid->traddr[0] == '\0')
 		return -EINVAL;
+	/* Every field set: the struct grows (secure_channel came after these). */
+	memset(a, 0, sizeof(*a));
 	a->trtype = sio_nvme_transport_type_str(trid->trtype);
 	a->adrfam = trid->adrfam == SIO_NVME_ADRFAM_NONE ? NULL : sio_nvme_adrfam_str(trid->adrfam);
 	a->traddr = trid->traddr;
