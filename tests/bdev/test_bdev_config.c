@@ -271,8 +271,9 @@ static int main_first_run(void *arg)
 }
 
 static const char *const g_expected_methods[] = {
-	"bdev_set_options", "bdev_null_create", "bdev_malloc_create", "bdev_malloc_create",
-	"bdev_malloc_create", "bdev_passthru_create", "bdev_error_create", "bdev_delay_create",
+	/* Module options come first, as in SPDK's saved configs (bdev_nvme_set_options always). */
+	"bdev_set_options", "bdev_nvme_set_options", "bdev_null_create", "bdev_malloc_create",
+	"bdev_malloc_create", "bdev_malloc_create", "bdev_passthru_create", "bdev_error_create", "bdev_delay_create",
 	"bdev_aio_create", "bdev_uring_create",
 };
 
