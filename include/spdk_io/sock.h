@@ -180,6 +180,17 @@ struct sio_sock_opts {
 	 * call. NULL for the others.
 	 */
 	const struct sio_sock_tls_opts *tls;
+	/**
+	 * sio_sock_connect(): the local address to connect from (numeric, the
+	 * family of the peer's), bound before connect(); NULL (default) lets the
+	 * kernel choose. Copied at connect. Ignored by sio_sock_listen().
+	 */
+	const char *src_addr;
+	/**
+	 * sio_sock_connect(): the local port to connect from (1..65535); 0
+	 * (default) lets the kernel choose. A fixed port fits one connection at a time.
+	 */
+	int src_port;
 };
 
 /** Longest TLS PSK identity the "ssl" implementation takes, without its NUL. */
@@ -272,7 +283,10 @@ void sio_sock_opts_init(struct sio_sock_opts *opts, size_t opts_size);
  * -ENOENT for an unknown implementation; -ENOTSUP for one this machine
  * cannot run (sio_sock_impl_is_available()); -ENOMEM; -ECONNREFUSED or
  * -ENETUNREACH when the kernel already knows; other negative errno from
- * socket(2)/connect(2) (-EMFILE, -EADDRNOTAVAIL...).
+ * socket(2)/connect(2) (-EMFILE, -EADDRNOTAVAIL...). With
+ * sio_sock_opts.src_addr/src_port: -EINVAL for a non-numeric address or a
+ * bad port, -EAFNOSUPPORT when its family is not @ip's, bind(2)'s errors
+ * (-EADDRNOTAVAIL for an address not on this host, -EADDRINUSE).
  */
 int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 		     struct sio_sock **out);

@@ -42,7 +42,7 @@ static const struct sio_sock_impl_ops *g_default_impl;
 
 /* Update when a field is added to struct sio_sock_impl_opts (copy it below). */
 _Static_assert(sizeof(struct sio_sock_impl_opts) == 40, "sio_sock_impl_opts changed");
-_Static_assert(sizeof(struct sio_sock_opts) == 40, "sio_sock_opts changed");
+_Static_assert(sizeof(struct sio_sock_opts) == 56, "sio_sock_opts changed");
 
 static void impl_opts_defaults(struct sio_sock_impl_opts *o)
 {
@@ -236,6 +236,8 @@ static void opts_get(const struct sio_sock_opts *in, struct sio_sock_opts *out)
 	COPY(zcopy);
 	COPY(ack_timeout_ms);
 	COPY(tls);
+	COPY(src_addr);
+	COPY(src_port);
 #undef COPY
 }
 
@@ -358,6 +360,20 @@ int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 	s->priority = o.priority;
 	s->opt_zcopy = o.zcopy;
 	s->ack_timeout_ms = o.ack_timeout_ms;
+	if (o.src_addr != NULL || o.src_port != 0) {
+		/* The local end asked for (NVMe-oF hostaddr/hostsvcid): bound before connect(). */
+		struct sockaddr_storage src;
+		socklen_t slen;
+
+		rc = addr_parse(o.src_addr ? o.src_addr : s->ipv6 ? "::" : "0.0.0.0", o.src_port, &src,
+				&slen);
+		if (rc == 0 && src.ss_family != ss.ss_family)
+			rc = -EAFNOSUPPORT;
+		if (rc == 0 && bind(fd, (struct sockaddr *)&src, slen) != 0)
+			rc = -errno;
+		if (rc != 0)
+			goto err_sock;
+	}
 	/* Before connect(): buffer sizes shape the window the handshake offers. */
 	conn_setup(s, false);
 	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {

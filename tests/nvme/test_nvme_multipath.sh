@@ -3,6 +3,8 @@
 # one subsystem with two listeners, both attached under one name (multipath
 # "multipath") form one bdev Nvme0n1 with two io paths. One sio_bdevperf
 # -w verify run covers every step (0 failed I/O at the end):
+#  0. the second path attached with hostaddr 127.0.0.2: the target sees
+#     its queues' connections come from there;
 #  1. refused second paths: same path again, multipath disabled, another
 #     subsystem (NQN differs), same NQN on another target whose namespace
 #     has another identity (NGUID/UUID);
@@ -89,7 +91,7 @@ cat >"$T/host.json" <<JSON
 {"subsystems":[{"subsystem":"bdev","config":[
  {"method":"bdev_nvme_set_options","params":{"io_path_stat":true,"bdev_retry_count":3,"transport_retry_count":4}},
  {"method":"bdev_nvme_attach_controller","params":$(attach $P1 $NQN '')},
- {"method":"bdev_nvme_attach_controller","params":$(attach $P2 $NQN ',"multipath":"multipath"')}]}]}
+ {"method":"bdev_nvme_attach_controller","params":$(attach $P2 $NQN ',"multipath":"multipath","hostaddr":"127.0.0.2"')}]}]}
 JSON
 HRPC="$RPC -s $T/host.sock"
 # One verify run across every step below (cut by SIGINT at the end): the
@@ -164,6 +166,17 @@ assert len({x["cntlid"] for x in c}) == 2 and all(x["state"] == "enabled" for x 
 print("   get_controllers: Nvme0 with cntlids", [x["cntlid"] for x in c])
 PY
 wait_paths "$P1:1:1 $P2:0:1"
+# hostaddr: the second path's connections come from 127.0.0.2 (the target says).
+$RPC -s "$T/tgt.sock" nvmf_subsystem_get_qpairs nqn=$NQN >"$T/qpairs.json"
+python3 - "$T/qpairs.json" "$P1" "$P2" <<'PY'
+import json, sys
+q = json.load(open(sys.argv[1]))
+peers = {}
+for x in q:
+    peers.setdefault(x["listen_address"]["trsvcid"], set()).add(x["peer_address"]["traddr"])
+assert peers == {sys.argv[2]: {"127.0.0.1"}, sys.argv[3]: {"127.0.0.2"}}, peers
+print("   hostaddr: target sees the second path's queues from", peers[sys.argv[3]])
+PY
 
 echo "== 1. second paths that must be refused"
 refused() {  # $1: params, $2: text the error must contain
@@ -237,6 +250,7 @@ o = [c for c in calls if c["method"] == "bdev_nvme_set_options"][0]["params"]
 assert o["io_path_stat"] is True and o["bdev_retry_count"] == 3, o
 a = [c["params"] for c in calls if c["method"] == "bdev_nvme_attach_controller"]
 assert [x["trsvcid"] for x in a] == sys.argv[2:4] and a[1]["multipath"] == "multipath", a
+assert a[1]["hostaddr"] == "127.0.0.2" and "hostaddr" not in a[0], a
 p = [c["params"] for c in calls if c["method"] == "bdev_nvme_set_multipath_policy"][0]
 assert p == {"name": "Nvme0n1", "policy": "active_active", "selector": "round_robin", "rr_min_io": 1}, p
 print("   saved:", m)

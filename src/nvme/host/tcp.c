@@ -206,7 +206,7 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 	struct sio_nvme_ctrlr *ctrlr = qp->ctrlr;
 	struct sio_sock_opts so;
 	char *end;
-	long port;
+	long port, src_port = 0;
 	int rc, n;
 
 	if (tq->conn != TCP_CONN_IDLE)
@@ -231,6 +231,14 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 		so.impl_name = "ssl";
 		so.tls = &tls;
 	}
+	/* hostaddr/hostsvcid of the transport ID: the local end to connect from. */
+	if (ctrlr->trid.hostsvcid[0] != '\0') {
+		src_port = strtol(ctrlr->trid.hostsvcid, &end, 10);
+		if (*end != '\0' || src_port < 1 || src_port > 65535)
+			return -EINVAL;
+	}
+	so.src_addr = ctrlr->trid.hostaddr[0] != '\0' ? ctrlr->trid.hostaddr : NULL;
+	so.src_port = (int)src_port;
 	rc = sio_sock_connect(ctrlr->trid.traddr, (int)port, &so, &tq->sock);
 	if (rc != 0)
 		return rc;
