@@ -260,6 +260,12 @@ def main():
     r, e = rpc_call('bdev_get_bdevs', {'name': 'Nauthn1'})
     assert e is None and r[0]['block_size'] == 4096, (r, e)
     print('  attached: %s' % r[0]['name'], flush=True)
+    r, e = rpc_call('bdev_nvme_set_keys', {'name': 'Nauth', 'dhchap_key': 'k3',
+                                           'dhchap_ctrlr_key': 'k3c'})
+    assert e is None and r is True, (r, e)
+    r, e = rpc_call('bdev_nvme_set_keys', {'name': 'Nope', 'dhchap_key': 'k3'})
+    assert e is not None and 'no such controller' in e['message'], (r, e)
+    print('  bdev_nvme_set_keys: re-authenticated', flush=True)
     r, e = rpc_call('bdev_nvme_detach_controller', {'name': 'Nauth'})
     assert e is None, e
     LOG[0] = 'tgt'

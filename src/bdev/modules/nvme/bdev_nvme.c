@@ -1338,6 +1338,55 @@ static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	attach_reply(ce, 0);
 }
 
+/* bdev_nvme_set_keys: every path of the name re-authenticates; @cb once all answered. */
+struct set_keys_ctx {
+	int pending;
+	int rc;
+	sio_done_cb cb;
+	void *cb_arg;
+};
+
+static void set_keys_done(void *arg, int rc)
+{
+	struct set_keys_ctx *c = arg;
+
+	if (rc != 0 && c->rc == 0)
+		c->rc = rc;
+	if (--c->pending == 0) {
+		c->cb(c->cb_arg, c->rc);
+		free(c);
+	}
+}
+
+int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_key *ctrlr_key,
+			      sio_done_cb cb, void *cb_arg)
+{
+	struct nvme_group *g = name ? group_find(name) : NULL;
+	struct nvme_ctrlr_entry *ce;
+	struct set_keys_ctx *c;
+
+	if (g == NULL || g->deleting)
+		return -ENODEV;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->cb = cb;
+	c->cb_arg = cb_arg;
+	c->pending = 1; /* ours, dropped below: a path answering at once cannot end it early */
+	TAILQ_FOREACH(ce, &g->paths, link) {
+		int rc;
+
+		if (ce->ctrlr == NULL || ce->removing)
+			continue;
+		c->pending++;
+		rc = sio_nvme_ctrlr_set_dhchap_keys(ce->ctrlr, key, ctrlr_key, set_keys_done, c);
+		if (rc != 0)
+			set_keys_done(c, rc);
+	}
+	set_keys_done(c, 0);
+	return 0;
+}
+
 int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_cb cb, void *arg)
 {
 	struct nvme_ctrlr_entry *ce, *o;

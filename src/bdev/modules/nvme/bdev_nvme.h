@@ -107,6 +107,15 @@ typedef void (*bdev_nvme_attach_cb)(void *arg, int rc, const char *msg, const ch
 int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_cb cb, void *arg);
 
 /*
+ * bdev_nvme_set_keys: give every path of controller @name these DH-HMAC-CHAP
+ * keys and re-authenticate its admin queue (sio_nvme_ctrlr_set_dhchap_keys);
+ * @cb(@cb_arg, rc) once all answered, with the first error.
+ * Context: the app thread. Return 0 or -ENODEV (no such name), -ENOMEM.
+ */
+int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_key *ctrlr_key,
+			      sio_done_cb cb, void *cb_arg);
+
+/*
  * Detach @name's paths matching @filter (NULL, or fields left empty /
  * NONE, match every path); the bdevs go with the last path. -ENODEV when
  * nothing matches.

@@ -239,6 +239,47 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 		sio_rpc_request_fail_errno(req, rc);
 }
 
+struct set_keys_params {
+	const char *name;
+	const char *dhchap_key;
+	const char *dhchap_ctrlr_key;
+};
+
+static const struct sio_rpc_param set_keys_params[] = {
+	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct set_keys_params, name),
+	SIO_RPC_PARAM("dhchap_key", SIO_RPC_STRING, false, struct set_keys_params, dhchap_key),
+	SIO_RPC_PARAM("dhchap_ctrlr_key", SIO_RPC_STRING, false, struct set_keys_params,
+		      dhchap_ctrlr_key),
+};
+
+static void set_keys_done(void *arg, int rc)
+{
+	struct sio_rpc_request *req = arg;
+
+	if (rc != 0)
+		sio_rpc_request_error(req, rc, "re-authentication failed: %s", strerror(-rc));
+	else
+		sio_rpc_request_complete(req, json_true());
+}
+
+/* SPDK's bdev_nvme_set_keys: new keys for a controller, re-authenticated now. */
+static void rpc_set_keys(struct sio_rpc_request *req, void *params)
+{
+	struct set_keys_params *p = params;
+	struct sio_nvme_ctrlr_opts o = {0};
+	int rc;
+
+	if (attach_dhchap_keys(req, p->dhchap_key, p->dhchap_ctrlr_key, &o) != 0)
+		return;
+	rc = bdev_nvme_set_dhchap_keys(p->name, o.dhchap_key, o.dhchap_ctrlr_key, set_keys_done, req);
+	/* The controllers hold their own references. */
+	sio_key_put(o.dhchap_key);
+	sio_key_put(o.dhchap_ctrlr_key);
+	if (rc != 0)
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "%s: %s", p->name,
+				      rc == -ENODEV ? "no such controller" : strerror(-rc));
+}
+
 struct detach_params {
 	const char *name, *trtype, *traddr, *adrfam, *trsvcid, *subnqn, *hostaddr, *hostsvcid;
 };
@@ -595,6 +636,9 @@ static const struct sio_rpc_method nvme_methods[] = {
 	 .params_size = sizeof(struct mp_policy_params), .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_nvme_get_io_paths", .handler = rpc_get_io_paths, .params = get_params,
 	 .param_count = SIO_RPC_COUNT(get_params), .params_size = sizeof(struct name_params),
+	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_nvme_set_keys", .handler = rpc_set_keys, .params = set_keys_params,
+	 .param_count = SIO_RPC_COUNT(set_keys_params), .params_size = sizeof(struct set_keys_params),
 	 .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_nvme_detach_controller", .handler = rpc_detach, .params = detach_params,
 	 .param_count = SIO_RPC_COUNT(detach_params), .params_size = sizeof(struct detach_params),
