@@ -12,6 +12,7 @@
 
 #include "sock_internal.h"
 #include "spdk_io/app.h"
+#include "spdk_io/metrics.h"
 #include "spdk_io/rpc.h"
 
 struct impl_name_params {
@@ -178,10 +179,19 @@ static void sock_write_config(json_t *config)
 	}
 }
 
+extern const struct sio_metrics_collector sio_sock_metrics_collector;
+
+/* Exports the byte counters (stats.c) to the metrics endpoint. */
+static void sock_subsystem_init(sio_done_cb done, void *cb_arg)
+{
+	sio_metrics_register(&sio_sock_metrics_collector); /* -EEXIST on a later run: fine */
+	done(cb_arg, 0);
+}
+
 const struct sio_subsystem sio_subsystem_sock = {
 	.name = "sock",
 	.depends_on = NULL,
-	.init = NULL,
+	.init = sock_subsystem_init,
 	.fini = NULL,
 	.write_config = sock_write_config,
 };

@@ -316,6 +316,7 @@ static struct sio_sock *sock_alloc(const struct sio_sock_impl_ops *ops, int fd)
 		return NULL;
 	s->ops = ops;
 	s->fd = fd;
+	s->stat_idx = (uint8_t)impl_index(ops);
 	return s;
 }
 
@@ -501,6 +502,7 @@ int sio_sock_accept(struct sio_sock *listener, struct sio_sock **out)
 	s->priority = listener->priority;
 	s->opt_zcopy = listener->opt_zcopy;
 	s->ack_timeout_ms = listener->ack_timeout_ms;
+	sock_stats_add(s, SOCK_STAT_ACCEPTED, 1);
 	conn_setup(s, true);
 	if (s->ops->sock_init != NULL) {
 		int rc = s->ops->sock_init(s, NULL, listener);
@@ -697,6 +699,8 @@ ssize_t sio_sock_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 		return sock->conn_err;
 	n = sock->ops->readv(sock, iov, iovcnt);
 	SIO_TRACE(SIO_TP_SOCK_RECV, sock, 0, n, 0, 0);
+	if (n > 0)
+		sock_stats_add(sock, SOCK_STAT_RX, (uint64_t)n);
 	if (n == -EAGAIN && sock->ops->drained != NULL)
 		sock->ops->drained(sock);
 	return n;
@@ -750,6 +754,8 @@ ssize_t sio_sock_writev(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 	n = sock->ops->writev != NULL ? sock->ops->writev(sock, iov, iovcnt)
 				      : send_iov(sock, iov, iovcnt, false);
 	SIO_TRACE(SIO_TP_SOCK_SEND, sock, 0, n, 0, 0);
+	if (n > 0)
+		sock_stats_add(sock, SOCK_STAT_TX, (uint64_t)n);
 	if (n < 0 && n != -EAGAIN)
 		sock->err = (int)n;
 	return n;
@@ -886,6 +892,8 @@ void sock_queue_advance(struct sio_sock *sock, size_t n, bool held)
 	struct sio_sock_request *req;
 	struct sock_req_list done = {NULL, NULL};
 
+	if (n > 0)
+		sock_stats_add(sock, SOCK_STAT_TX, n);
 	while (n > 0 && (req = sock->queue.head) != NULL) {
 		size_t left = sock_req_len(req) - req->internal.offset;
 

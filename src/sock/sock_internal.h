@@ -100,6 +100,9 @@ struct sio_sock {
 
 	/* sio_sock_wait() in progress (wait.c). */
 	struct sock_wait *wait;
+
+	/* The implementation's index in sock_impl_table (stats.c counters). */
+	uint8_t stat_idx;
 };
 
 TAILQ_HEAD(sock_tailq, sio_sock);
@@ -244,6 +247,15 @@ void sock_group_kick(struct sio_sock *sock);
 void sock_group_detach(struct sio_sock *sock);
 /* A closed socket the kernel still holds requests of: the group frees it later. */
 void sock_group_adopt_zombie(struct sio_sock_group *group, struct sio_sock *sock);
+
+/* ---- stats.c ---- */
+/* Implementations counted separately (the table has fewer). */
+#define SOCK_STATS_IMPL_MAX 8
+enum sock_stat { SOCK_STAT_RX, SOCK_STAT_TX, SOCK_STAT_ACCEPTED };
+/* Adds @n to this OS thread's counter @which of @sock's implementation. Any thread. */
+void sock_stats_add(const struct sio_sock *sock, enum sock_stat which, uint64_t n);
+/* Sums of every thread's counters of implementation @idx. Any thread (takes the list mutex). */
+void sock_stats_sum(int idx, uint64_t *rx, uint64_t *tx, uint64_t *accepted);
 
 /* ---- wait.c ---- */
 /* Ends @sock's pending wait with @rc (close: -ECANCELED). */

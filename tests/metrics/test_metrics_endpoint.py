@@ -121,6 +121,18 @@ def main():
                       (reads, writes, io['num_read_ops'], io['num_write_ops']))
                 rb = series(fams, 'sio_bdev_bytes_total', bdev='Malloc0', op='read')
                 check(rb == io['bytes_read'], 'bytes read match (%d)' % rb)
+                # Sock counters: the target sent at least the data perf read and
+                # received at least what it wrote (plus PDU headers), and accepted
+                # perf's admin and I/O connections.
+                def sock_sum(fam):
+                    return sum(v for n, lab, v in fams[fam]['samples'])
+                tx = sock_sum('sio_sock_bytes_sent_total')
+                rx = sock_sum('sio_sock_bytes_received_total')
+                acc = sock_sum('sio_sock_connections_accepted_total')
+                print('sock: sent %d B, received %d B, accepted %d; bdev read %d B, written %d B'
+                      % (tx, rx, acc, io['bytes_read'], io['bytes_written']))
+                check(tx >= io['bytes_read'] > 0 and rx >= io['bytes_written'] and acc >= 2,
+                      'sock byte counters cover the data moved')
                 lat = series(fams, 'sio_bdev_latency_seconds_total', bdev='Malloc0', op='read')
                 want = io['read_latency_ticks'] / rpc.call('bdev_get_iostat')['tick_rate']
                 check(abs(lat - want) <= 1e-6 * max(want, 1), 'read latency sum matches')
