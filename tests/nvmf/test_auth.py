@@ -266,6 +266,12 @@ def main():
     r, e = rpc_call('bdev_nvme_set_keys', {'name': 'Nope', 'dhchap_key': 'k3'})
     assert e is not None and 'no such controller' in e['message'], (r, e)
     print('  bdev_nvme_set_keys: re-authenticated', flush=True)
+    hcfg, e = rpc_call('save_config')
+    calls = [c['params'] for sub in hcfg['subsystems'] if sub['subsystem'] == 'bdev'
+             for c in sub['config'] if c['method'] == 'bdev_nvme_attach_controller']
+    assert e is None and len(calls) == 1, (e, calls)
+    assert calls[0]['dhchap_key'] == 'k3' and calls[0]['dhchap_ctrlr_key'] == 'k3c', calls
+    assert keys['k3'].split(':')[2] not in json.dumps(hcfg), 'key material in save_config'
     r, e = rpc_call('bdev_nvme_detach_controller', {'name': 'Nauth'})
     assert e is None, e
     LOG[0] = 'tgt'

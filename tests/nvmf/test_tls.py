@@ -45,6 +45,8 @@ B = sys.argv[1]
 TGT = os.path.join(B, 'tools/sio_tgt/sio_tgt')
 HOSTTEST = os.path.join(B, 'tests/nvme/test_nvme_host_tcp')
 PERF = os.path.join(B, 'tools/nvme_perf/sio_nvme_perf')
+BPERF = os.path.join(B, 'tools/bdevperf/sio_bdevperf')
+RPC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'sio_rpc.py')
 SUB = 'nqn.2016-06.io.spdk-io:tls-sub'
 SUB2 = 'nqn.2016-06.io.spdk-io:plain-sub'
 HOST1 = 'nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555'
@@ -305,6 +307,48 @@ def main():
     run([HOSTTEST, '--psk=' + f2, trid(p_tls, SUB, HOST2)], timeout=120)
     wait_log(r'TLS_AES_256_GCM_SHA384, identity "NVMe0R02 %s %s"' % (re.escape(HOST2),
                                                                       re.escape(SUB)))
+
+    print('== 1c. the nvme bdev: bdev_nvme_attach_controller psk (a keyring name)', flush=True)
+    att = {'name': 'Tls0', 'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1',
+           'trsvcid': str(p_tls), 'subnqn': SUB, 'hostnqn': HOST1, 'psk': 'key1'}
+    hcfg = {'subsystems': [
+        {'subsystem': 'keyring', 'config': [
+            {'method': 'keyring_file_add_key', 'params': {'name': 'key1', 'path': f1}},
+            {'method': 'keyring_file_add_key', 'params': {'name': 'keybad', 'path': fbad}}]},
+        {'subsystem': 'bdev', 'config': [
+            {'method': 'bdev_nvme_attach_controller', 'params': att}]}]}
+    hjson = os.path.join(T, 'host.json')
+    with open(hjson, 'w') as f:
+        json.dump(hcfg, f)
+    # data: bdevperf verify through the TLS path, attached from the JSON config
+    run([BPERF, '-c', hjson, '-m', '0x2', '-r', os.path.join(T, 'bperf.sock'), '-q', '8',
+         '-o', '4096', '-w', 'verify', '-t', '1', '-T', 'Tls0n1'], timeout=120)
+    # save_config replays it by name, without the material; a wrong key is refused
+    hsock = os.path.join(T, 'h.sock')
+    hlog = open(os.path.join(T, 'h.log'), 'w')
+    hp = subprocess.Popen([TGT, '-m', '0x2', '-c', hjson, '-r', hsock], stdout=hlog,
+                          stderr=subprocess.STDOUT)
+    PROCS.append(hp)
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        if os.path.exists(hsock) and subprocess.run(
+                [sys.executable, RPC, '-s', hsock, '-t', '60', 'framework_wait_init'],
+                capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    saved = subprocess.run([sys.executable, RPC, '-s', hsock, 'save_config'],
+                           capture_output=True, text=True, check=True).stdout
+    calls = [c for sub in json.loads(saved)['subsystems'] if sub['subsystem'] == 'bdev'
+             for c in sub['config'] if c['method'] == 'bdev_nvme_attach_controller']
+    assert len(calls) == 1 and calls[0]['params']['psk'] == 'key1', calls
+    assert interchange(k1, 1).split(':')[2] not in saved, 'PSK material in save_config'
+    bad = subprocess.run([sys.executable, RPC, '-s', hsock, 'bdev_nvme_attach_controller',
+                          json.dumps(dict(att, name='Tls1', psk='nokey'))],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "no key named 'nokey'" in bad.stderr, bad.stderr
+    hp.terminate()
+    assert hp.wait(timeout=60) == 0, 'host sio_tgt exited with an error'
+    print('   verify passed; save_config has psk "key1"', flush=True)
 
     print('== 2. refusals', flush=True)
     rc, out = run([PERF, '-r', trid(p_tls, SUB, HOST1), '--psk-path', fbad, '-q', '1', '-o',

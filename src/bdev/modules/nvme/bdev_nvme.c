@@ -33,6 +33,7 @@
 
 #include "bdev/modules/nvme/bdev_nvme.h"
 #include "spdk_io/env.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
 #include "spdk_io/thread.h"
@@ -1011,13 +1012,22 @@ static void group_put_detach(struct nvme_group *g)
 	group_check_free(g);
 }
 
+/* A path's memory and the keyring references it holds (taken in bdev_nvme_attach). */
+static void ce_free(struct nvme_ctrlr_entry *ce)
+{
+	sio_key_put(ce->opts.ctrlr_opts.tls_psk);
+	sio_key_put(ce->opts.ctrlr_opts.dhchap_key);
+	sio_key_put(ce->opts.ctrlr_opts.dhchap_ctrlr_key);
+	free(ce);
+}
+
 static void group_ctrlr_detached(void *arg, int rc)
 {
 	struct nvme_ctrlr_entry *ce = arg;
 	struct nvme_group *g = ce->g;
 
 	(void)rc;
-	free(ce);
+	ce_free(ce);
 	group_put_detach(g);
 }
 
@@ -1087,7 +1097,7 @@ static void path_ctrlr_detached(void *arg, int rc)
 	void *cb_arg = ce->remove_arg;
 
 	(void)rc;
-	free(ce);
+	ce_free(ce);
 	/* The reference is held over the callback: it may go on with g. */
 	if (cb != NULL)
 		cb(cb_arg, 0);
@@ -1267,7 +1277,7 @@ static void refused_ctrlr_detached(void *arg, int rc)
 
 	(void)rc;
 	attach_reply(ce, ce->attach_rc);
-	free(ce);
+	ce_free(ce);
 	group_put_detach(g);
 }
 
@@ -1289,7 +1299,7 @@ static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	g->pending--;
 	if (rc != 0) {
 		attach_reply(ce, rc);
-		free(ce);
+		ce_free(ce);
 		group_check_free(g);
 		return;
 	}
@@ -1378,6 +1388,10 @@ int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_
 
 		if (ce->ctrlr == NULL || ce->removing)
 			continue;
+		sio_key_put(ce->opts.ctrlr_opts.dhchap_key);
+		sio_key_put(ce->opts.ctrlr_opts.dhchap_ctrlr_key);
+		ce->opts.ctrlr_opts.dhchap_key = sio_key_ref(key);
+		ce->opts.ctrlr_opts.dhchap_ctrlr_key = sio_key_ref(ctrlr_key);
 		c->pending++;
 		rc = sio_nvme_ctrlr_set_dhchap_keys(ce->ctrlr, key, ctrlr_key, set_keys_done, c);
 		if (rc != 0)
@@ -1436,6 +1450,11 @@ int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_
 	ce->g = g;
 	ce->opts = *opts;
 	ce->opts.name = g->name;
+	/* The path keeps its keys for save_config and re-authentication. */
+	sio_key_ref(ce->opts.ctrlr_opts.tls_psk);
+	sio_key_ref(ce->opts.ctrlr_opts.dhchap_key);
+	sio_key_ref(ce->opts.ctrlr_opts.dhchap_ctrlr_key);
+	ce->opts.ctrlr_opts.tls_psk_identity = NULL;
 	/* The first path of a name is a policy path whatever its mode said. */
 	ce->mode = new_group || g->npaths == 0 ? BDEV_NVME_MP_MULTIPATH : opts->mode;
 	ce->attach_cb = cb;
@@ -1444,7 +1463,7 @@ int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_
 	rc = sio_nvme_ctrlr_connect(&ce->opts.trid, &ce->opts.ctrlr_opts, attach_connected, ce);
 	if (rc != 0) {
 		g->pending--;
-		free(ce);
+		ce_free(ce);
 		goto err;
 	}
 	return 0;
@@ -1875,6 +1894,13 @@ static void opts_config_json(json_t *config)
 	sio_rpc_config_append(config, "bdev_nvme_set_options", p);
 }
 
+/* A keyring reference as the attach's param: its name, never its material. */
+static void key_name_json(json_t *p, const char *param, const struct sio_key *key)
+{
+	if (key != NULL)
+		json_object_set_new(p, param, json_string(sio_key_get_name(key)));
+}
+
 /* save_config: the options, one attach per path (the first path first), then non-default policies. */
 static void nvme_config_json(json_t *config)
 {
@@ -1903,6 +1929,9 @@ static void nvme_config_json(json_t *config)
 				json_object_set_new(p, "hostaddr", json_string(t->hostaddr));
 			if (t->hostsvcid[0])
 				json_object_set_new(p, "hostsvcid", json_string(t->hostsvcid));
+			key_name_json(p, "psk", ce->opts.ctrlr_opts.tls_psk);
+			key_name_json(p, "dhchap_key", ce->opts.ctrlr_opts.dhchap_key);
+			key_name_json(p, "dhchap_ctrlr_key", ce->opts.ctrlr_opts.dhchap_ctrlr_key);
 			json_object_set_new(p, "hdgst", json_boolean(ce->opts.ctrlr_opts.header_digest));
 			json_object_set_new(p, "ddgst", json_boolean(ce->opts.ctrlr_opts.data_digest));
 			json_object_set_new(p, "ctrlr_loss_timeout_sec",
@@ -1952,7 +1981,7 @@ static void nvme_module_fini(void)
 			sio_poller_unregister(&ce->reconnect_poller);
 			sio_nvme_ctrlr_detach(ce->ctrlr, NULL, NULL);
 			TAILQ_REMOVE(&g->paths, ce, link);
-			free(ce);
+			ce_free(ce);
 		}
 		TAILQ_REMOVE(&g_groups, g, link);
 		pthread_mutex_destroy(&g->lock);

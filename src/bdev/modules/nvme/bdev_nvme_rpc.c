@@ -134,6 +134,25 @@ static int attach_dhchap_keys(struct sio_rpc_request *req, const char *key, cons
 	return 0;
 }
 
+/* The TLS PSK's keyring name -> a reference in @o (NVMe/TCP secure channel); replies and returns -1 on a bad one. */
+static int attach_psk(struct sio_rpc_request *req, const char *name, struct sio_nvme_ctrlr_opts *o)
+{
+	struct sio_key *k;
+
+	if (name == NULL)
+		return 0;
+	k = sio_keyring_get_key(name);
+	if (k == NULL || sio_key_get_format(k) != SIO_KEY_FORMAT_TLS_PSK) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      k == NULL ? "psk: no key named '%s' in the keyring"
+						: "psk: key '%s' is not a TLS PSK (NVMeTLSkey-1)", name);
+		sio_key_put(k);
+		return -1;
+	}
+	o->tls_psk = k;
+	return 0;
+}
+
 static void rpc_attach(struct sio_rpc_request *req, void *params)
 {
 	struct attach_params *p = params;
@@ -142,11 +161,6 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (p->psk != NULL) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "psk: TLS is not supported by this module yet");
-		return;
-	}
 	if (p->prchk_reftag || p->prchk_guard) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "prchk_reftag/prchk_guard: protection information is not supported");
@@ -206,10 +220,15 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	o.reconnect_delay_sec = p->reconnect_delay_sec;
 	o.fast_io_fail_timeout_sec = p->fast_io_fail_timeout_sec;
 	o.max_bdevs = p->max_bdevs;
-	if (attach_dhchap_keys(req, p->dhchap_key, p->dhchap_ctrlr_key, &o.ctrlr_opts) != 0)
+	if (attach_psk(req, p->psk, &o.ctrlr_opts) != 0)
 		return;
+	if (attach_dhchap_keys(req, p->dhchap_key, p->dhchap_ctrlr_key, &o.ctrlr_opts) != 0) {
+		sio_key_put(o.ctrlr_opts.tls_psk);
+		return;
+	}
 	rc = bdev_nvme_attach(&o, attach_done, req);
-	/* The driver took its own references when it started connecting. */
+	/* The path and the driver took their own references. */
+	sio_key_put(o.ctrlr_opts.tls_psk);
 	sio_key_put(o.ctrlr_opts.dhchap_key);
 	sio_key_put(o.ctrlr_opts.dhchap_ctrlr_key);
 	if (rc == -EINVAL && (o.ctrlr_loss_timeout_sec != 0 || o.fast_io_fail_timeout_sec != 0)) {
