@@ -615,6 +615,30 @@ uint16_t sio_nvme_qpair_get_id(const struct sio_nvme_qpair *qpair);
 /** sio_nvme_qpair_get_num_outstanding() - Commands accepted and not yet completed. Context: its thread. */
 uint32_t sio_nvme_qpair_get_num_outstanding(const struct sio_nvme_qpair *qpair);
 
+/**
+ * struct sio_nvme_qpair_stats - Counters of one queue pair since it was allocated
+ * (SPDK's bdev_nvme_get_transport_statistics figures). Plain counters, written
+ * by the queue pair's thread only.
+ */
+struct sio_nvme_qpair_stats {
+	uint64_t polls;              /**< sio_nvme_qpair_process_completions() calls that polled */
+	uint64_t idle_polls;         /**< ...of which completed nothing */
+	uint64_t nvme_completions;   /**< completions reported by those polls */
+	uint64_t socket_completions; /**< sockets with events those polls handled (TCP) */
+	uint64_t submitted_requests; /**< commands handed to the transport */
+	uint64_t queued_requests;    /**< commands that had to wait in the software queue first */
+};
+
+/**
+ * sio_nvme_qpair_get_stats() - Copy @qpair's counters into @stats.
+ * Context: the queue pair's thread (the counters are not atomic).
+ * Return: 0; -EINVAL when an argument is NULL.
+ */
+int sio_nvme_qpair_get_stats(const struct sio_nvme_qpair *qpair, struct sio_nvme_qpair_stats *stats);
+
+/** sio_nvme_qpair_get_trname() - The transport's name as SPDK writes it ("TCP"), or NULL. Any thread. */
+const char *sio_nvme_qpair_get_trname(const struct sio_nvme_qpair *qpair);
+
 /*
  * The NVM I/O commands. Common rules:
  * - @io_flags: SIO_NVME_IO_FLAGS_* of nvme_spec.h (FUA, limited retry;

@@ -537,6 +537,16 @@ int sio_sock_group_remove_sock(struct sio_sock_group *group, struct sio_sock *so
  */
 int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events);
 
+/**
+ * sio_sock_group_get_poll_stats() - How many times @group was polled since its
+ * creation (by its poller or by the caller), and how many of those polls ran
+ * no socket callback.
+ * Context: the group's thread (plain counters).
+ * Return: 0; -EINVAL when an argument is NULL.
+ */
+int sio_sock_group_get_poll_stats(const struct sio_sock_group *group, uint64_t *polls,
+				  uint64_t *idle_polls);
+
 /** sio_sock_group_poll() - sio_sock_group_poll_count() with up to 32 events. */
 int sio_sock_group_poll(struct sio_sock_group *group);
 

@@ -140,7 +140,20 @@ int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events)
 			pending = true;
 	if (pending)
 		sio_poller_resume(group->flush_poller);
+	group->polls++;
+	if (calls == 0)
+		group->idle_polls++;
 	return calls;
+}
+
+int sio_sock_group_get_poll_stats(const struct sio_sock_group *group, uint64_t *polls,
+				  uint64_t *idle_polls)
+{
+	if (group == NULL || polls == NULL || idle_polls == NULL)
+		return -EINVAL;
+	*polls = group->polls;
+	*idle_polls = group->idle_polls;
+	return 0;
 }
 
 int sio_sock_group_poll(struct sio_sock_group *group)

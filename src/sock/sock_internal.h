@@ -130,6 +130,8 @@ struct sio_sock_group {
 	bool polling;                     /* inside sio_sock_group_poll_count() */
 	struct sock_tailq flush_list;     /* sockets with requests not yet tried */
 	struct sock_tailq zombies;        /* closed sockets whose requests the kernel holds */
+	uint64_t polls;                   /* sio_sock_group_poll_count() runs (its thread only) */
+	uint64_t idle_polls;              /* ...that ran no callback */
 };
 
 /*

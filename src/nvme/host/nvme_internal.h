@@ -102,6 +102,8 @@ struct sio_nvme_qpair {
 	uint32_t pending_msgs;
 	bool release_pending;
 	TAILQ_ENTRY(sio_nvme_qpair) link;   /* ctrlr->io_qpairs, under ctrlr->lock */
+	/* Plain counters of the owner thread (read there by message for the RPC). */
+	struct sio_nvme_qpair_stats stats;
 };
 
 /* Controller states. */
@@ -188,6 +190,9 @@ struct nvme_transport_ops {
 	enum sio_nvme_transport_type type;
 	const char *name;
 	size_t req_ctx_size;                 /* bytes of per-request context (request->tctx) */
+	/* Fills what the transport counts itself into @s (polls made by its own
+	 * poller, completions); NULL: the core's counts stand. Queue pair's thread. */
+	void (*qpair_stats)(const struct sio_nvme_qpair *qp, struct sio_nvme_qpair_stats *s);
 	bool fabrics;                        /* registers are properties (Property Get/Set) and queues need Connect */
 	/* Controller */
 	int (*ctrlr_construct)(struct sio_nvme_ctrlr *ctrlr);

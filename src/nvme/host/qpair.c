@@ -128,6 +128,7 @@ static void send_req(struct sio_nvme_qpair *qpair, struct nvme_request *req)
 	req->state = NVME_REQ_OUTSTANDING;
 	TAILQ_INSERT_TAIL(&qpair->outstanding_reqs, req, link);
 	qpair->on_wire++;
+	qpair->stats.submitted_requests++;
 	if (qpair->timeout_ticks != 0 &&
 	    !(qpair->qid == 0 && req->cmd.opc == SIO_NVME_OPC_ASYNC_EVENT_REQUEST))
 		req->deadline_tick = sio_get_ticks() + qpair->timeout_ticks;
@@ -151,6 +152,7 @@ int nvme_qpair_submit(struct sio_nvme_qpair *qpair, struct nvme_request *req)
 	}
 	req->state = NVME_REQ_QUEUED;
 	TAILQ_INSERT_TAIL(&qpair->queued_reqs, req, link);
+	qpair->stats.queued_requests++;
 	return 0;
 }
 
@@ -659,7 +661,29 @@ int sio_nvme_qpair_process_completions(struct sio_nvme_qpair *qpair, uint32_t ma
 	if (qpair->state == NVME_QPAIR_FAILED)
 		return -ENXIO;
 	rc = qpair->ops->qpair_process(qpair, max);
+	qpair->stats.polls++;
+	if (rc > 0)
+		qpair->stats.nvme_completions += (uint64_t)rc;
+	else
+		qpair->stats.idle_polls++;
 	return rc;
+}
+
+int sio_nvme_qpair_get_stats(const struct sio_nvme_qpair *qpair, struct sio_nvme_qpair_stats *stats)
+{
+	if (qpair == NULL || stats == NULL)
+		return -EINVAL;
+	*stats = qpair->stats;
+	if (qpair->ops->qpair_stats != NULL)
+		qpair->ops->qpair_stats(qpair, stats);
+	return 0;
+}
+
+const char *sio_nvme_qpair_get_trname(const struct sio_nvme_qpair *qpair)
+{
+	if (qpair == NULL)
+		return NULL;
+	return qpair->ops->type == SIO_NVME_TRANSPORT_TCP ? "TCP" : qpair->ops->name;
 }
 
 uint16_t sio_nvme_qpair_get_id(const struct sio_nvme_qpair *qpair)

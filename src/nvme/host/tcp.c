@@ -76,7 +76,7 @@ struct tcp_qpair {
 	nvme_rc_cb conn_cb;               /* the transport-level connect in progress */
 	void *conn_arg;
 	struct sio_poller *conn_poller;   /* connect deadline */
-	uint32_t completions;             /* counter for process_completions' return */
+	uint64_t completions;             /* completed commands: process_completions' return, stats */
 };
 
 static inline struct tcp_qpair *tqp_of(struct sio_nvme_qpair *qp)
@@ -597,6 +597,7 @@ static void tcp_sock_cb(void *arg, struct sio_sock_group *group, struct sio_sock
 	struct tcp_qpair *tq = arg;
 	struct iovec iov[8];
 
+	tq->qp.stats.socket_completions++;
 	for (int i = 0; i < TCP_RX_BUDGET && tq->sock == sock; i++) {
 		size_t want = 0;
 		ssize_t r;
@@ -667,10 +668,22 @@ static void tcp_qpair_destroy(struct sio_nvme_qpair *qp)
 	free(tq);
 }
 
+/* The socket group polls itself (its own poller), not only through
+ * process_completions: its poll counts and the completions it drove are the
+ * queue pair's. */
+static void tcp_qpair_stats(const struct sio_nvme_qpair *qp, struct sio_nvme_qpair_stats *s)
+{
+	const struct tcp_qpair *tq = (const struct tcp_qpair *)qp;
+
+	if (sio_sock_group_get_poll_stats(tq->group, &s->polls, &s->idle_polls) != 0)
+		s->polls = s->idle_polls = 0;
+	s->nvme_completions = tq->completions;
+}
+
 static int tcp_qpair_process(struct sio_nvme_qpair *qp, uint32_t max)
 {
 	struct tcp_qpair *tq = tqp_of(qp);
-	uint32_t before = tq->completions;
+	uint64_t before = tq->completions;
 	int rc;
 
 	(void)max;
@@ -748,5 +761,6 @@ const struct nvme_transport_ops nvme_tcp_transport_ops = {
 	.qpair_connect = tcp_qpair_connect,
 	.qpair_disconnect = tcp_qpair_disconnect,
 	.qpair_submit = tcp_qpair_submit,
+	.qpair_stats = tcp_qpair_stats,
 	.qpair_process = tcp_qpair_process,
 };

@@ -1863,6 +1863,132 @@ int bdev_nvme_get_io_paths(const char *bdev_name, bdev_nvme_json_cb cb, void *ar
 	return 0;
 }
 
+/* ---- bdev_nvme_get_transport_statistics ---- */
+
+/* The queue pairs' counters, summed per thread and transport; each group has
+ * its own queue pairs on every thread, so nothing is counted twice. */
+struct tr_stats_walk {
+	json_t *threads;         /* thread name -> {trname -> counters object} */
+	json_t *order;           /* thread names in the order met */
+	struct nvme_group *g;
+	bdev_nvme_json_cb cb;
+	void *arg;
+};
+
+static void tr_stat_add(json_t *o, const char *key, uint64_t v)
+{
+	json_t *cur = json_object_get(o, key);
+
+	if (cur == NULL)
+		json_object_set_new(o, key, json_integer((json_int_t)v));
+	else
+		json_integer_set(cur, json_integer_value(cur) + (json_int_t)v);
+}
+
+/* On the channel's thread: its queue pairs are its own, read without a lock. */
+static void tr_stats_msg(struct sio_io_channel_iter *i)
+{
+	struct tr_stats_walk *w = sio_io_channel_iter_get_ctx(i);
+	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
+	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+	const char *tname = sio_thread_get_name(sio_thread_get_current());
+	json_t *trs;
+
+	if (tname == NULL)
+		tname = "";
+	trs = json_object_get(w->threads, tname);
+	if (trs == NULL) {
+		trs = json_object();
+		json_object_set_new(w->threads, tname, trs);
+		json_array_append_new(w->order, json_string(tname));
+	}
+	for (uint32_t k = 0; k < nch->npaths; k++) {
+		struct sio_nvme_qpair *qp = nch->paths[k]->qp;
+		struct sio_nvme_qpair_stats s;
+		const char *trname;
+		json_t *o;
+
+		if (qp == NULL || sio_nvme_qpair_get_stats(qp, &s) != 0)
+			continue;
+		trname = sio_nvme_qpair_get_trname(qp);
+		o = json_object_get(trs, trname);
+		if (o == NULL) {
+			o = json_object();
+			json_object_set_new(trs, trname, o);
+		}
+		tr_stat_add(o, "polls", s.polls);
+		tr_stat_add(o, "idle_polls", s.idle_polls);
+		if (strcmp(trname, "TCP") == 0) {
+			tr_stat_add(o, "socket_completions", s.socket_completions);
+			tr_stat_add(o, "nvme_completions", s.nvme_completions);
+		} else {
+			tr_stat_add(o, "completions", s.nvme_completions);
+		}
+		tr_stat_add(o, "submitted_requests", s.submitted_requests);
+		tr_stat_add(o, "queued_requests", s.queued_requests);
+	}
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void tr_stats_next(struct tr_stats_walk *w);
+
+static void tr_stats_group_done(struct sio_io_channel_iter *i, int status)
+{
+	struct tr_stats_walk *w = sio_io_channel_iter_get_ctx(i);
+
+	(void)status;
+	w->g = TAILQ_NEXT(w->g, link);
+	tr_stats_next(w);
+}
+
+static void tr_stats_next(struct tr_stats_walk *w)
+{
+	json_t *pgs, *v;
+	size_t k;
+
+	while (w->g != NULL && (!w->g->io_device_registered || w->g->deleting))
+		w->g = TAILQ_NEXT(w->g, link);
+	if (w->g != NULL) {
+		if (sio_for_each_channel(&w->g->io_device, tr_stats_msg, w, tr_stats_group_done) == 0)
+			return;
+		w->g = TAILQ_NEXT(w->g, link);
+		tr_stats_next(w);
+		return;
+	}
+	pgs = json_array();
+	json_array_foreach(w->order, k, v) {
+		const char *tn = json_string_value(v), *trname;
+		json_t *arr = json_array(), *o;
+
+		json_object_foreach(json_object_get(w->threads, tn), trname, o) {
+			json_t *e = json_deep_copy(o);
+
+			json_object_set_new(e, "trname", json_string(trname));
+			json_array_append_new(arr, e);
+		}
+		json_array_append_new(pgs, json_pack("{s:s,s:o}", "thread", tn, "transports", arr));
+	}
+	json_decref(w->threads);
+	json_decref(w->order);
+	w->cb(w->arg, 0, json_pack("{s:o}", "poll_groups", pgs));
+	free(w);
+}
+
+int bdev_nvme_get_transport_statistics(bdev_nvme_json_cb cb, void *arg)
+{
+	struct tr_stats_walk *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -ENOMEM;
+	w->threads = json_object();
+	w->order = json_array();
+	w->cb = cb;
+	w->arg = arg;
+	w->g = TAILQ_FIRST(&g_groups);
+	tr_stats_next(w);
+	return 0;
+}
+
 /* ---- save_config ---- */
 
 static const char *timeout_action_str(enum bdev_nvme_timeout_action a)

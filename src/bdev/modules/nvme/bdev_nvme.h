@@ -139,5 +139,8 @@ int bdev_nvme_set_multipath_policy(const char *bdev_name, enum bdev_nvme_mp_poli
 /* bdev_nvme_get_io_paths: @cb gets {"poll_groups": [...]} (owned by it), or NULL and an errno. */
 typedef void (*bdev_nvme_json_cb)(void *arg, int rc, json_t *result);
 int bdev_nvme_get_io_paths(const char *bdev_name, bdev_nvme_json_cb cb, void *arg);
+/* bdev_nvme_get_transport_statistics: @cb gets {"poll_groups": [{"thread", "transports"}]}
+ * summed on each thread by message; 0 or -ENOMEM. App thread. */
+int bdev_nvme_get_transport_statistics(bdev_nvme_json_cb cb, void *arg);
 
 #endif /* SIO_BDEV_NVME_H */

@@ -642,6 +642,18 @@ static void rpc_get_io_paths(struct sio_rpc_request *req, void *params)
 		sio_rpc_request_fail_errno(req, rc);
 }
 
+/* ---- bdev_nvme_get_transport_statistics ---- */
+
+static void rpc_get_transport_statistics(struct sio_rpc_request *req, void *params)
+{
+	int rc;
+
+	(void)params;
+	rc = bdev_nvme_get_transport_statistics(io_paths_done, req);
+	if (rc != 0)
+		sio_rpc_request_fail_errno(req, rc);
+}
+
 static const struct sio_rpc_method nvme_methods[] = {
 	{.name = "bdev_nvme_attach_controller", .handler = rpc_attach, .params = attach_params,
 	 .param_count = SIO_RPC_COUNT(attach_params), .params_size = sizeof(struct attach_params),
@@ -655,6 +667,8 @@ static const struct sio_rpc_method nvme_methods[] = {
 	 .params_size = sizeof(struct mp_policy_params), .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_nvme_get_io_paths", .handler = rpc_get_io_paths, .params = get_params,
 	 .param_count = SIO_RPC_COUNT(get_params), .params_size = sizeof(struct name_params),
+	 .state_mask = SIO_RPC_RUNTIME},
+	{.name = "bdev_nvme_get_transport_statistics", .handler = rpc_get_transport_statistics,
 	 .state_mask = SIO_RPC_RUNTIME},
 	{.name = "bdev_nvme_set_keys", .handler = rpc_set_keys, .params = set_keys_params,
 	 .param_count = SIO_RPC_COUNT(set_keys_params), .params_size = sizeof(struct set_keys_params),
