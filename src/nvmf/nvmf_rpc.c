@@ -15,10 +15,10 @@
 #include "nvme/auth/dhchap.h"
 #include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
-#include "spdk_io/keyring.h"
 #include "nvmf/nvmf_internal.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
+#include "spdk_io/keyring.h"
 #include "spdk_io/metrics.h"
 #include "spdk_io/rpc.h"
 
