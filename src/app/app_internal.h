@@ -98,6 +98,12 @@ int app_start_init(struct sio_rpc_request *req);
  * config included, at once if it is; with the error if startup failed. -ENOMEM: not queued.
  */
 int app_wait_init(struct sio_rpc_request *req);
+
+/* @t's pollers by kind (thread_get_stats and the metrics endpoint). Context: @t's thread. */
+struct app_poller_counts {
+	uint64_t active, timed, paused;
+};
+void app_count_pollers(struct sio_thread *t, struct app_poller_counts *c);
 struct sio_thread *app_get_thread(void);
 
 /* ---- reactors (reactor.c) ---- */

@@ -93,29 +93,13 @@ static void app_reactor_sample(const struct app_reactor_info *r, struct sio_thre
 			   "sio_threads placed on the reactor.", "", lab, NULL, (double)n);
 }
 
-struct poller_count {
-	uint64_t active, timed, paused;
-};
-
-static void count_poller(const struct sio_poller_stats *s, void *ctx)
-{
-	struct poller_count *c = ctx;
-
-	if (s->paused)
-		c->paused++;
-	else if (s->period_us > 0)
-		c->timed++;
-	else
-		c->active++;
-}
-
 /* On each thread, by message: its busy/idle ticks and pollers are its own. */
 static void thread_sample(void *ctx)
 {
 	struct sio_metrics *m = ctx;
 	struct sio_thread *t = sio_thread_get_current();
 	struct sio_thread_stats st = {0};
-	struct poller_count pc = {0};
+	struct app_poller_counts pc;
 	double hz = (double)sio_get_ticks_hz();
 	char id[24];
 	const char *lab[] = {"thread", sio_thread_get_name(t), "id", id, NULL};
@@ -123,7 +107,7 @@ static void thread_sample(void *ctx)
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)sio_thread_get_id(t));
 	sio_thread_get_stats(t, &st);
-	sio_thread_foreach_poller(t, count_poller, &pc);
+	app_count_pollers(t, &pc);
 	sio_metrics_sample(m, "sio_thread_busy_seconds_total", SIO_METRIC_COUNTER,
 			   "Time the sio_thread spent in polls that did work.", "", lab, NULL,
 			   (double)st.busy_tsc / hz);

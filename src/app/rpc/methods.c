@@ -137,13 +137,9 @@ struct stats_ctx {
 	json_t *threads;
 };
 
-struct poller_counts {
-	uint64_t active, timed, paused;
-};
-
 static void count_poller(const struct sio_poller_stats *s, void *ctx)
 {
-	struct poller_counts *c = ctx;
+	struct app_poller_counts *c = ctx;
 
 	if (s->paused)
 		c->paused++;
@@ -153,18 +149,24 @@ static void count_poller(const struct sio_poller_stats *s, void *ctx)
 		c->active++;
 }
 
+void app_count_pollers(struct sio_thread *t, struct app_poller_counts *c)
+{
+	*c = (struct app_poller_counts){0};
+	sio_thread_foreach_poller(t, count_poller, c);
+}
+
 static void stats_one(void *ctx)
 {
 	struct stats_ctx *sc = ctx;
 	struct sio_thread *t = sio_thread_get_current();
 	struct sio_thread_stats st = {0};
-	struct poller_counts pc = {0};
+	struct app_poller_counts pc;
 	char mask[SIO_CPUSET_MAX / 4 + 8];
 
 	if (t == NULL)
 		return;
 	sio_thread_get_stats(t, &st);
-	sio_thread_foreach_poller(t, count_poller, &pc);
+	app_count_pollers(t, &pc);
 	cpumask_hex(sio_thread_get_cpumask(t), mask, sizeof(mask));
 	json_array_append_new(sc->threads,
 			      json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "name",
