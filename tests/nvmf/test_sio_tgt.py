@@ -181,6 +181,8 @@ class SioTgt(unittest.TestCase):
             json.dump(saved, f)
         os.unlink(self.sock) if os.path.exists(self.sock) else None
         p = self.start('-m', '0x1', '-c', cfg)
+        # Read the state only once the whole config is applied (the socket answers before).
+        self.assertIs(self.rpc('framework_wait_init'), True)
         again = self.rpc('save_config')
         nvmf = [s for s in saved['subsystems'] if s['subsystem'] == 'nvmf']
         self.assertEqual(nvmf, [s for s in again['subsystems'] if s['subsystem'] == 'nvmf'])
@@ -247,6 +249,7 @@ class SioTgt(unittest.TestCase):
         p.communicate()
         os.unlink(self.sock)
         p = self.start('-m', '0x1', '-c', cfg)
+        self.assertIs(self.rpc('framework_wait_init'), True)
         lvs = self.rpc('bdev_lvol_get_lvstores')
         self.assertEqual([(l['name'], l['uuid'], l['base_bdev']) for l in lvs],
                          [('lvs0', lvs_uuid, 'aio0')])
