@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #ifdef __cplusplus
@@ -728,6 +729,73 @@ uint32_t sio_crc32c(const void *buf, size_t len);
  * all of them are fed.
  */
 uint32_t sio_crc32c_iov(uint32_t crc, const struct iovec *iov, int iovcnt, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Base64                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Base64 of RFC 4648 section 4: the standard alphabet (A-Z a-z 0-9 + /), '='
+ * padding to a multiple of four characters, no line breaks. The NVMe key
+ * interchange formats (keyring.h) and SPDK's bdev_get_histogram reply use it.
+ */
+
+/**
+ * sio_base64_encoded_len() - Characters sio_base64_encode() writes for @len bytes.
+ * @len: byte count, below SIZE_MAX / 4 * 3 (larger ones wrap).
+ *
+ * Context: any thread.
+ * Return: 4 * ceil(@len / 3), not counting the NUL.
+ */
+static inline size_t sio_base64_encoded_len(size_t len)
+{
+	return (len + 2) / 3 * 4;
+}
+
+/**
+ * sio_base64_decoded_max() - The most bytes sio_base64_decode() can make of @len characters.
+ * @len: character count.
+ *
+ * Context: any thread.
+ * Return: @len / 4 * 3; the result is up to two bytes shorter when the text ends in '='.
+ */
+static inline size_t sio_base64_decoded_max(size_t len)
+{
+	return len / 4 * 3;
+}
+
+/**
+ * sio_base64_encode() - Encode @len bytes as padded base64 text.
+ * @dst: receives sio_base64_encoded_len(@len) characters and a NUL.
+ * @dst_size: bytes available at @dst.
+ * @src: the bytes; may be NULL when @len is 0.
+ * @len: byte count.
+ *
+ * No allocation.
+ * Context: any thread; reentrant.
+ * Return: the characters written, not counting the NUL; -EINVAL @dst NULL, or
+ * @src NULL with @len not 0; -ENOSPC @dst_size below
+ * sio_base64_encoded_len(@len) + 1 (nothing written).
+ */
+ssize_t sio_base64_encode(char *dst, size_t dst_size, const void *src, size_t len);
+
+/**
+ * sio_base64_decode() - Decode padded base64 text.
+ * @dst: receives the bytes (not NUL-terminated).
+ * @dst_size: bytes available at @dst; sio_base64_decoded_max(@len) always suffices.
+ * @src: the text, @len characters, no NUL needed; may be NULL when @len is 0.
+ * @len: character count: a multiple of 4 (0 decodes to nothing).
+ *
+ * Strict about shape: every character is of the alphabet except one or two
+ * '=' closing the text; no white space, no line breaks, no URL-safe alphabet.
+ * The bits of the last character that fall beyond the data are not checked.
+ * @dst may be partly written when the text is refused.
+ * Context: any thread; reentrant.
+ * Return: the bytes decoded; -EINVAL @len not a multiple of 4, a character
+ * outside the alphabet, '=' anywhere but the end, or a NULL pointer with
+ * @len not 0; -ENOSPC the bytes do not fit in @dst_size (nothing written).
+ */
+ssize_t sio_base64_decode(void *dst, size_t dst_size, const char *src, size_t len);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "spdk_io/env.h"
 #include "spdk_io/keyring.h"
 
 /* CRC-32 of IEEE 802.3, reflected polynomial 0xedb88320, computed bitwise:
@@ -31,56 +32,6 @@ void sio_key_secret_clear(struct sio_key_secret *s)
 {
 	if (s != NULL)
 		explicit_bzero(s, sizeof(*s));
-}
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 (RFC 4648 section 4) with '=' padding to a multiple of 4,
- * the form nvme-cli writes. Returns the decoded length or -EINVAL. */
-static int b64_decode(const char *in, size_t len, uint8_t *out, size_t out_len)
-{
-	size_t n = 0, pad = 0;
-
-	if (len == 0 || len % 4 != 0)
-		return -EINVAL;
-	if (in[len - 1] == '=')
-		pad++;
-	if (len >= 2 && in[len - 2] == '=')
-		pad++;
-	if ((len / 4) * 3 - pad > out_len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-		uint32_t w;
-
-		for (int j = 0; j < 4; j++) {
-			bool padding = in[i + j] == '=' && i + 4 == len && j >= 4 - (int)pad;
-
-			v[j] = padding ? 0 : b64_value(in[i + j]);
-			if (v[j] < 0)
-				return -EINVAL;
-		}
-		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		out[n++] = (uint8_t)(w >> 16);
-		if (i + 4 < len || pad < 2)
-			out[n++] = (uint8_t)(w >> 8);
-		if (i + 4 < len || pad < 1)
-			out[n++] = (uint8_t)w;
-	}
-	return (int)n;
 }
 
 static void set_msg(char *msg, size_t msg_len, const char *fmt, ...)
@@ -141,7 +92,9 @@ static int decode_common(const char *text, size_t len, const char *prefix, unsig
 		return -EINVAL;
 	}
 	b64_len--;
-	n = b64_decode(b64, b64_len, buf, sizeof(buf));
+	/* the codec decodes "" to nothing; here that is a missing secret, and
+	 * -ENOSPC (longer than any key) is malformed text all the same */
+	n = b64_len == 0 ? -EINVAL : (int)sio_base64_decode(buf, sizeof(buf), b64, b64_len);
 	if (n < 0) {
 		set_msg(msg, msg_len, "%s: the part after the hash indicator is not valid base64 "
 			"of at most %d bytes", what, SIO_KEY_SECRET_MAX + 4);

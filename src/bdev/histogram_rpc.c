@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bdev/bdev_internal.h"
+#include "spdk_io/env.h"
 #include "spdk_io/rpc.h"
 
 struct enable_params {
@@ -94,36 +95,6 @@ static void rpc_bdev_enable_histogram(struct sio_rpc_request *req, void *params)
 		sio_rpc_request_fail_errno(req, rc);
 }
 
-static char *base64_encode(const void *src, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const uint8_t *s = src;
-	char *out = malloc((len + 2) / 3 * 4 + 1), *d = out;
-	size_t i = 0;
-
-	if (out == NULL)
-		return NULL;
-	for (; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-
-		*d++ = tbl[v >> 18];
-		*d++ = tbl[(v >> 12) & 63];
-		*d++ = tbl[(v >> 6) & 63];
-		*d++ = tbl[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
-
-		*d++ = tbl[v >> 18];
-		*d++ = tbl[(v >> 12) & 63];
-		*d++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		*d++ = '=';
-	}
-	*d = '\0';
-	return out;
-}
-
 struct get_params {
 	const char *name;
 	json_t *borders;
@@ -152,6 +123,7 @@ static void rpc_hist_reply(void *arg, int status)
 	struct rpc_hist_read *r = arg;
 	struct sio_bdev_histogram *h = r->h;
 	uint64_t *le;
+	size_t b64_size;
 	char *b64;
 
 	if (status != 0) {
@@ -166,12 +138,15 @@ static void rpc_hist_reply(void *arg, int status)
 	}
 	for (size_t i = 0; i < h->num_buckets; i++)
 		le[i] = htole64(h->buckets[i]);
-	b64 = base64_encode(le, h->num_buckets * sizeof(*le));
-	free(le);
+	b64_size = sio_base64_encoded_len(h->num_buckets * sizeof(*le)) + 1;
+	b64 = malloc(b64_size);
 	if (b64 == NULL) {
+		free(le);
 		sio_rpc_request_fail_errno(r->req, -ENOMEM);
 		goto out;
 	}
+	sio_base64_encode(b64, b64_size, le, h->num_buckets * sizeof(*le));
+	free(le);
 	sio_rpc_request_complete(r->req, json_pack("{s:s, s:I, s:I, s:I, s:I}", "histogram", b64,
 						   "granularity", (json_int_t)h->granularity,
 						   "min_range", (json_int_t)h->min_range,
