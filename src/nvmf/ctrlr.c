@@ -343,6 +343,8 @@ static void exec_connect(struct nvmf_req *req)
 	struct sio_nvmf_subsystem *ss;
 	union sio_nvmf_connect_rsp_dw0 dw0 = {.raw = 0};
 	struct sio_key *auth_key = NULL, *auth_ctrlr_key = NULL; /* DH-HMAC-CHAP of this host */
+	char laddr[64];
+	uint16_t lport;
 	int rc;
 
 	if (qp->state != NVMF_QPAIR_CONNECTING || qp->ctrlr != NULL) {
@@ -424,6 +426,15 @@ static void exec_connect(struct nvmf_req *req)
 		dw0.invalid.iattr = SIO_NVMF_CONNECT_IATTR_DATA;
 		dw0.invalid.ipo = offsetof(struct sio_nvmf_connect_data, hostnqn);
 		req->rsp.cdw0 = dw0.raw;
+		req_fail(req, SIO_NVME_SCT_COMMAND_SPECIFIC, SIO_NVMF_SC_CONNECT_INVALID_HOST);
+	} else if (!nvmf_subsystem_listener_allowed_locked(ss, qp, laddr, sizeof(laddr), &lport)) {
+		/*
+		 * Another subsystem's listener: the host may use this subsystem only
+		 * where it listens (SPDK answers Invalid Host too).
+		 */
+		rc = -EACCES;
+		SIO_NOTICELOG("nvmf: host %s may not connect to %s through %s port %u: not one of its listeners",
+			      data->hostnqn, ss->nqn, laddr, lport);
 		req_fail(req, SIO_NVME_SCT_COMMAND_SPECIFIC, SIO_NVMF_SC_CONNECT_INVALID_HOST);
 	} else if (cc->qid == 0) {
 		rc = connect_admin_locked(req, ss, cc, data);

@@ -308,6 +308,15 @@ void nvmf_subsystem_host_dhchap_keys_locked(struct sio_nvmf_subsystem *ss, const
 /* Drop a host entry's DH-HMAC-CHAP keys (host removal). */
 void nvmf_host_put_dhchap(struct nvmf_host *h);
 
+/*
+ * Whether @qp's connection came in through one of @ss's listeners (a Connect
+ * on another subsystem's listener is refused, as SPDK does); the discovery
+ * subsystem takes Connects on every listener. Caller holds tgt->mutex (the
+ * listener lists). @laddr/@lport (may be NULL) get the connection's local end.
+ */
+bool nvmf_subsystem_listener_allowed_locked(struct sio_nvmf_subsystem *ss, struct nvmf_qpair *qp,
+					    char *laddr, size_t llen, uint16_t *lport);
+
 /* Called by the controller code when a controller ends (any thread). */
 void nvmf_subsystem_remove_ctrlr(struct sio_nvmf_subsystem *ss, struct nvmf_ctrlr *ctrlr);
 
@@ -324,5 +333,11 @@ struct sio_nvmf_tgt *nvmf_tgt_next(struct sio_nvmf_tgt *prev);
 /* Fill @trid from a public address; -EINVAL for malformed parts. */
 int nvmf_trid_from_addr(struct nvmf_trid *trid, const struct sio_nvmf_listen_addr *addr);
 bool nvmf_trid_equal(const struct nvmf_trid *a, const struct nvmf_trid *b);
+/*
+ * Whether a connection whose local end is @laddr:@lport came in through a
+ * listener at @t (same port; same address, or @t is the wildcard address of
+ * that family). Addresses compare as numbers, so "::1" and "0::1" are one.
+ */
+bool nvmf_trid_has_local(const struct nvmf_trid *t, const char *laddr, uint16_t lport);
 
 #endif /* SIO_NVMF_INTERNAL_H */

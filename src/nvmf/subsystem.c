@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "nvmf/nvmf_ctrlr.h"
 #include "nvmf/nvmf_internal.h"
@@ -1236,7 +1235,6 @@ void nvmf_ss_listener_remove(struct sio_nvmf_subsystem *ss, struct nvmf_ss_liste
  */
 static int ss_disconnect_listener(struct sio_nvmf_subsystem *ss, const struct nvmf_trid *t)
 {
-	bool any_addr = strcmp(t->traddr, "0.0.0.0") == 0 || strcmp(t->traddr, "::") == 0;
 	struct nvmf_ctrlr *ctrlr;
 	int n = 0;
 
@@ -1250,7 +1248,7 @@ static int ss_disconnect_listener(struct sio_nvmf_subsystem *ss, const struct nv
 		if (qp == NULL || qp->ops->get_addrs == NULL)
 			continue;
 		qp->ops->get_addrs(qp, la, sizeof(la), &lport, pa, sizeof(pa), &pport);
-		if (lport != t->port || (!any_addr && strcasecmp(la, t->traddr) != 0))
+		if (!nvmf_trid_has_local(t, la, lport))
 			continue;
 		nvmf_ctrlr_request_disconnect(ctrlr);
 		n++;
@@ -1259,6 +1257,29 @@ static int ss_disconnect_listener(struct sio_nvmf_subsystem *ss, const struct nv
 	if (n > 0)
 		nvmf_tgt_kick_pgs(ss->tgt);
 	return n;
+}
+
+bool nvmf_subsystem_listener_allowed_locked(struct sio_nvmf_subsystem *ss, struct nvmf_qpair *qp,
+					    char *laddr, size_t llen, uint16_t *lport)
+{
+	char la[64] = "", pa[64];
+	uint16_t lp = 0, pp;
+	struct nvmf_ss_listener *l;
+	bool found = false;
+
+	/* The connection's local end is the listener it came in through (the
+	 * kernel refuses a second socket on a port a wildcard listener holds). */
+	if (qp->ops->get_addrs != NULL)
+		qp->ops->get_addrs(qp, la, sizeof(la), &lp, pa, sizeof(pa), &pp);
+	if (laddr != NULL)
+		snprintf(laddr, llen, "%s", la);
+	if (lport != NULL)
+		*lport = lp;
+	if (ss->subtype == NVMF_SUBTYPE_DISCOVERY)
+		return true;
+	TAILQ_FOREACH(l, &ss->listeners, link)
+		found |= l->transport == qp->transport && nvmf_trid_has_local(&l->tl->trid, la, lp);
+	return found;
 }
 
 int sio_nvmf_subsystem_remove_listener(struct sio_nvmf_subsystem *ss,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include "nvmf/nvmf_ctrlr.h"
 #include "nvmf/nvmf_internal.h"
@@ -656,6 +657,35 @@ int nvmf_trid_from_addr(struct nvmf_trid *trid, const struct sio_nvmf_listen_add
 	snprintf(trid->trsvcid, sizeof(trid->trsvcid), "%s", svc);
 	trid->port = (int)port;
 	return 0;
+}
+
+/* inet_pton of either family into @buf (16 bytes); 0 if @s is no numeric address. */
+static int trid_addr_parse(const char *s, unsigned char *buf)
+{
+	memset(buf, 0, 16);
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+bool nvmf_trid_has_local(const struct nvmf_trid *t, const char *laddr, uint16_t lport)
+{
+	static const unsigned char zero[16];
+	unsigned char a[16], b[16];
+	int fa, fb;
+
+	if (t->port != (int)lport)
+		return false;
+	fa = trid_addr_parse(t->traddr, a);
+	fb = trid_addr_parse(laddr, b);
+	if (fa == 0 || fb == 0) /* not numeric: only the same text matches */
+		return strcasecmp(t->traddr, laddr) == 0;
+	/* A wildcard listener (0.0.0.0, ::) takes connections to any address of its family. */
+	if (fa == fb && memcmp(a, zero, sizeof(a)) == 0)
+		return true;
+	return fa == fb && memcmp(a, b, sizeof(a)) == 0;
 }
 
 bool nvmf_trid_equal(const struct nvmf_trid *a, const struct nvmf_trid *b)

@@ -18,6 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 NQN=nqn.2016-06.io.spdk-io:host-test
+NQN2=nqn.2016-06.io.spdk-io:host-test-2   # a second subsystem on a listener of its own
 
 start_tgt() {  # a free port: try a few random ones
 	local port
@@ -32,12 +33,15 @@ start_tgt() {  # a free port: try a few random ones
  {"method":"nvmf_create_subsystem","params":{"nqn":"$NQN","allow_any_host":true,"serial_number":"SIO0001"}},
  {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Malloc0"}}},
  {"method":"nvmf_subsystem_add_ns","params":{"nqn":"$NQN","namespace":{"bdev_name":"Malloc1"}}},
- {"method":"nvmf_subsystem_add_listener","params":{"nqn":"$NQN","listen_address":{"trtype":"TCP","adrfam":"IPv4","traddr":"127.0.0.1","trsvcid":"$port"}}}]}]}
+ {"method":"nvmf_subsystem_add_listener","params":{"nqn":"$NQN","listen_address":{"trtype":"TCP","adrfam":"IPv4","traddr":"127.0.0.1","trsvcid":"$port"}}},
+ {"method":"nvmf_create_subsystem","params":{"nqn":"$NQN2","allow_any_host":true,"serial_number":"SIO0002"}},
+ {"method":"nvmf_subsystem_add_listener","params":{"nqn":"$NQN2","listen_address":{"trtype":"TCP","adrfam":"IPv4","traddr":"127.0.0.1","trsvcid":"$((port + 1))"}}}]}]}
 JSON
 		"$TGT" -m 0x1 -c "$T/tgt.json" -r "$T/tgt.sock" >"$T/tgt.log" 2>&1 &
 		PID=$!
 		for _ in $(seq 100); do
-			grep -q "listening on 127.0.0.1 port $port" "$T/tgt.log" && { PORT=$port; return 0; }
+			grep -q "listening on 127.0.0.1 port $((port + 1))" "$T/tgt.log" &&
+				{ PORT=$port; PORT2=$((port + 1)); return 0; }
 			kill -0 "$PID" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -70,6 +74,25 @@ assert d['namespaces'][1]['sector_size'] == 512
 "
 "$B/tools/nvme_identify/sio_nvme_identify" -r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT" |
 	grep -q "^subnqn    : $NQN\$"
+
+echo "== a subsystem only through its own listeners (Connect at another's: Invalid Host)"
+if "$B/tools/nvme_identify/sio_nvme_identify" \
+	-r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT subnqn:$NQN2" >/dev/null 2>"$T/id2.err"; then
+	echo "FAIL: $NQN2 connected through $NQN's listener"; exit 1
+fi
+grep -q "Permission denied" "$T/id2.err" || { cat "$T/id2.err"; exit 1; }
+grep -q "may not connect to $NQN2 through 127.0.0.1 port $PORT" "$T/tgt.log"
+"$B/tools/nvme_identify/sio_nvme_identify" \
+	-r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT2 subnqn:$NQN2" | grep -q "^subnqn    : $NQN2\$"
+# The discovery log (asked at either listener) offers each subsystem where it listens, nothing else.
+"$B/tools/nvme_identify/sio_nvme_identify" -r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT2" \
+	--json >"$T/disc.json"
+python3 -c "
+import json
+d = json.load(open('$T/disc.json'))
+got = sorted((e['subnqn'], int(e['trsvcid'])) for e in d['discovery_log'])
+assert got == sorted([('$NQN', $PORT), ('$NQN2', $PORT2)]), got
+"
 
 echo "== sio_nvme_perf, 1 s of 4 KiB random 70/30 read/write at QD 8, digests on"
 "$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4096 -w randrw -M 70 -t 1 -H -I -L \

@@ -42,6 +42,7 @@ static struct sio_thread *g_thread;
 static struct sio_nvmf_tgt *g_tgt;
 static struct sio_nvmf_subsystem *g_ss;
 static int g_port;
+static int g_locked_port; /* the locked subsystem's own listener */
 
 static void poll_n(int n)
 {
@@ -112,7 +113,7 @@ static int group_setup(void **state)
 		return -1;
 	if (sio_nvmf_subsystem_start(g_ss, done_cb, &done) != 0 || wait_done(&done) != 1)
 		return -1;
-	/* A second subsystem that only one host may use, sharing the listener. */
+	/* A second subsystem that only one host may use, on a listener of its own. */
 	so.allow_any_host = false;
 	so.max_namespaces = 0;
 	{
@@ -121,8 +122,11 @@ static int group_setup(void **state)
 		done = 0;
 		if (sio_nvmf_subsystem_create(g_tgt, NQN_LOCKED, &so, &locked) != 0 ||
 		    sio_nvmf_subsystem_add_host(locked, "nqn.2016-06.io.spdk:friend") != 0 ||
-		    sio_nvmf_subsystem_add_listener(locked, &la) == 0 /* port 0: a new one */)
-			(void)0;
+		    sio_nvmf_subsystem_add_listener(locked, &la) != 0 /* port 0: a new one */)
+			return -1;
+		g_locked_port = sio_nvmf_subsystem_listener_port(locked, &la);
+		if (g_locked_port <= 0 || g_locked_port == g_port)
+			return -1;
 		if (sio_nvmf_subsystem_start(locked, done_cb, &done) != 0 || wait_done(&done) != 1)
 			return -1;
 	}
@@ -524,11 +528,37 @@ static void test_connect_refused(void **state)
 	/* Host not on the list. */
 	assert_int_equal(th_connect(&h, NQN_LOCKED, HOSTNQN, 0, 31, 0xffff, 0, false, &cpl), 0);
 	assert_int_equal(cpl.status.sc, SIO_NVMF_SC_CONNECT_INVALID_HOST);
-	/* The host on the list gets in. */
+	/* The host on the list, but through cnode1's listener: not one of the
+	 * locked subsystem's, so Invalid Host (SPDK's answer). */
+	assert_int_equal(th_connect(&h, NQN_LOCKED, "nqn.2016-06.io.spdk:friend", 0, 31, 0xffff, 0,
+				    false, &cpl), 0);
+	assert_int_equal(cpl.status.sct, SIO_NVME_SCT_COMMAND_SPECIFIC);
+	assert_int_equal(cpl.status.sc, SIO_NVMF_SC_CONNECT_INVALID_HOST);
+	th_close(&h);
+	/* Through its own listener it gets in. */
+	assert_int_equal(th_open(&h, g_locked_port, g_thread), 0);
+	assert_int_equal(th_icreq(&h, false, false), 0);
 	assert_int_equal(th_connect(&h, NQN_LOCKED, "nqn.2016-06.io.spdk:friend", 0, 31, 0xffff, 0,
 				    false, &cpl), 0);
 	assert_false(sio_nvme_cpl_is_error(&cpl));
 	th_close(&h);
+	/* cnode1 through the locked subsystem's listener: refused, admin and I/O queue alike. */
+	{
+		struct th adm;
+		int cntlid = th_admin_up(&adm, g_port, g_thread, NQN, HOSTNQN, false);
+
+		assert_true(cntlid > 0);
+		assert_int_equal(th_open(&h, g_locked_port, g_thread), 0);
+		assert_int_equal(th_icreq(&h, false, false), 0);
+		assert_int_equal(th_connect(&h, NQN, HOSTNQN, 0, 31, 0xffff, 0, false, &cpl), 0);
+		assert_int_equal(cpl.status.sc, SIO_NVMF_SC_CONNECT_INVALID_HOST);
+		assert_int_equal(th_connect(&h, NQN, HOSTNQN, 1, 31, (uint16_t)cntlid, 0, false,
+					    &cpl), 0);
+		assert_int_equal(cpl.status.sct, SIO_NVME_SCT_COMMAND_SPECIFIC);
+		assert_int_equal(cpl.status.sc, SIO_NVMF_SC_CONNECT_INVALID_HOST);
+		th_close(&h);
+		th_close(&adm);
+	}
 	/* I/O queue for a controller that does not exist; queue too deep. */
 	assert_int_equal(th_open(&h, g_port, g_thread), 0);
 	assert_int_equal(th_icreq(&h, false, false), 0);
@@ -603,6 +633,26 @@ static void test_discovery(void **state)
 	assert_string_equal(log->entries[0].traddr, "127.0.0.1");
 	assert_int_equal(atoi(log->entries[0].trsvcid), g_port);
 	assert_int_equal(log->entries[0].trtype, SIO_NVMF_TRTYPE_TCP);
+	th_close(&h);
+	/*
+	 * The host the locked subsystem allows, at the discovery service of that
+	 * subsystem's listener (discovery answers on every listener): both
+	 * subsystems, each at its own listener only, the ones Connect accepts.
+	 */
+	cntlid = th_admin_up(&h, g_locked_port, g_thread, SIO_NVMF_DISCOVERY_NQN,
+			     "nqn.2016-06.io.spdk:friend", false);
+	assert_true(cntlid > 0);
+	cpl = admin_cmd(&h, SIO_NVME_OPC_GET_LOG_PAGE, 0,
+			SIO_NVME_GET_LOG_CDW10(SIO_NVME_LOG_DISCOVERY, 0, 0, 1023), 0, page, 4096);
+	assert_false(sio_nvme_cpl_is_error(&cpl));
+	assert_int_equal(log->numrec, 2);
+	for (int i = 0; i < 2; i++) {
+		bool locked = strcmp(log->entries[i].subnqn, NQN_LOCKED) == 0;
+
+		assert_true(locked || strcmp(log->entries[i].subnqn, NQN) == 0);
+		assert_int_equal(atoi(log->entries[i].trsvcid), locked ? g_locked_port : g_port);
+	}
+	assert_string_not_equal(log->entries[0].subnqn, log->entries[1].subnqn);
 	th_close(&h);
 	poll_n(100);
 }
