@@ -21,51 +21,9 @@
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
 #include "spdk_io/rpc.h"
+#include "ut_rpc.h"
 
 static char g_file[64];
-
-/* ------------------------------------------------------------------------ */
-/* Awaiting an in-process RPC call                                          */
-/* ------------------------------------------------------------------------ */
-
-struct rpc_res {
-	struct sio_future f;
-	int code;
-	char msg[256];
-	json_t *result;
-};
-
-static void rpc_cb(void *arg, int code, const char *message, json_t *result)
-{
-	struct rpc_res *r = arg;
-
-	r->code = code;
-	snprintf(r->msg, sizeof(r->msg), "%s", message ? message : "");
-	r->result = result ? json_incref(result) : NULL;
-	sio_future_complete(&r->f, 0, NULL);
-}
-
-/* Call @method with params parsed from @params_text; return the JSON-RPC code (0 = ok). */
-static int rpc(const char *method, const char *params_text, struct rpc_res *r)
-{
-	json_t *params = params_text ? json_loads(params_text, 0, NULL) : NULL;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	sio_future_init(&r->f);
-	rc = sio_rpc_call(method, params, rpc_cb, r);
-	json_decref(params);
-	if (rc != 0)
-		return rc;
-	sio_await(&r->f);
-	return r->code;
-}
-
-static void rpc_free(struct rpc_res *r)
-{
-	json_decref(r->result);
-	r->result = NULL;
-}
 
 static void noop_event(enum sio_bdev_event_type t, struct sio_bdev *b, void *c)
 {
@@ -97,21 +55,12 @@ static void build_config(void)
 }
 
 static json_t *g_saved;
-static int g_failures;
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			g_failures++;                                                      \
-		}                                                                          \
-	} while (0)
 
 static int main_first_run(void *arg)
 {
 	static const char *const names[] = {"Null0", "Malloc0", "Malloc1", "Malloc2", "PT0",
 					    "EE_Malloc1", "Delay0", "Aio0", "Uring0"};
-	struct rpc_res r;
+	struct ut_rpc_res r;
 	struct sio_bdev_opts opts;
 	struct sio_bdev_desc *d;
 	struct sio_io_channel *ch;
@@ -119,47 +68,47 @@ static int main_first_run(void *arg)
 	json_int_t base_wops = 0, base_rbytes = 0;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		CHECK(sio_bdev_get_by_name(names[i]) != NULL);
+		UT_CHECK(sio_bdev_get_by_name(names[i]) != NULL);
 	sio_bdev_get_opts(&opts, sizeof(opts));
-	CHECK(opts.bdev_io_cache_size == 300);
-	CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("Malloc0")),
-		     "11111111-2222-4333-8444-555555555555") == 0);
+	UT_CHECK(opts.bdev_io_cache_size == 300);
+	UT_CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("Malloc0")),
+			"11111111-2222-4333-8444-555555555555") == 0);
 
 	/* bdev_get_bdevs, SPDK's field names. */
-	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"PT0\"}", &r) == 0);
+	UT_CHECK(ut_rpc("bdev_get_bdevs", "{\"name\":\"PT0\"}", &r) == 0);
 	{
 		json_t *b = json_array_get(r.result, 0);
 
-		CHECK(json_array_size(r.result) == 1);
-		CHECK(strcmp(json_string_value(json_object_get(b, "name")), "PT0") == 0);
-		CHECK(json_is_array(json_object_get(b, "aliases")));
-		CHECK(strcmp(json_string_value(json_object_get(b, "product_name")), "passthru") == 0);
-		CHECK(json_integer_value(json_object_get(b, "block_size")) == 512);
-		CHECK(json_integer_value(json_object_get(b, "num_blocks")) == 2048);
-		CHECK(json_string_length(json_object_get(b, "uuid")) == 36);
-		CHECK(json_is_false(json_object_get(b, "claimed")));
-		CHECK(json_is_true(json_object_get(json_object_get(b, "supported_io_types"), "read")));
-		CHECK(json_is_false(json_object_get(json_object_get(b, "supported_io_types"), "abort")));
-		CHECK(strcmp(json_string_value(json_object_get(json_object_get(json_object_get(
+		UT_CHECK(json_array_size(r.result) == 1);
+		UT_CHECK(strcmp(json_string_value(json_object_get(b, "name")), "PT0") == 0);
+		UT_CHECK(json_is_array(json_object_get(b, "aliases")));
+		UT_CHECK(strcmp(json_string_value(json_object_get(b, "product_name")), "passthru") == 0);
+		UT_CHECK(json_integer_value(json_object_get(b, "block_size")) == 512);
+		UT_CHECK(json_integer_value(json_object_get(b, "num_blocks")) == 2048);
+		UT_CHECK(json_string_length(json_object_get(b, "uuid")) == 36);
+		UT_CHECK(json_is_false(json_object_get(b, "claimed")));
+		UT_CHECK(json_is_true(json_object_get(json_object_get(b, "supported_io_types"), "read")));
+		UT_CHECK(json_is_false(json_object_get(json_object_get(b, "supported_io_types"), "abort")));
+		UT_CHECK(strcmp(json_string_value(json_object_get(json_object_get(json_object_get(
 				     b, "driver_specific"), "passthru"), "base_bdev_name")),
 			     "Malloc0") == 0);
 	}
-	rpc_free(&r);
-	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"Malloc0\"}", &r) == 0);
-	CHECK(json_is_true(json_object_get(json_array_get(r.result, 0), "claimed")));
-	rpc_free(&r);
-	CHECK(rpc("bdev_get_bdevs", NULL, &r) == 0);
-	CHECK(json_array_size(r.result) == 9);
-	rpc_free(&r);
-	CHECK(rpc("bdev_get_bdevs", "{\"name\":\"nope\"}", &r) != 0);
-	rpc_free(&r);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_get_bdevs", "{\"name\":\"Malloc0\"}", &r) == 0);
+	UT_CHECK(json_is_true(json_object_get(json_array_get(r.result, 0), "claimed")));
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_get_bdevs", NULL, &r) == 0);
+	UT_CHECK(json_array_size(r.result) == 9);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_get_bdevs", "{\"name\":\"nope\"}", &r) != 0);
+	ut_rpc_free(&r);
 	{
 		/* timeout: waits that long for the name to appear, then gives up. */
 		uint64_t t0 = ut_now_ns();
 
-		CHECK(rpc("bdev_get_bdevs", "{\"name\":\"nope\",\"timeout\":30}", &r) != 0);
-		CHECK(ut_now_ns() - t0 >= 30000000ull);
-		rpc_free(&r);
+		UT_CHECK(ut_rpc("bdev_get_bdevs", "{\"name\":\"nope\",\"timeout\":30}", &r) != 0);
+		UT_CHECK(ut_now_ns() - t0 >= 30000000ull);
+		ut_rpc_free(&r);
 	}
 
 	/*
@@ -167,102 +116,106 @@ static int main_first_run(void *arg)
 	 * baseline: the config's bdev_wait_for_examine let the lvol module's
 	 * examine read each new bdev first, and SPDK's iostat counts that too.
 	 */
-	CHECK(rpc("bdev_get_iostat", "{\"names\":[\"PT0\"]}", &r) == 0);
+	UT_CHECK(ut_rpc("bdev_get_iostat", "{\"names\":[\"PT0\"]}", &r) == 0);
 	{
 		json_t *b = json_array_get(json_object_get(r.result, "bdevs"), 0);
 
 		base_wops = json_integer_value(json_object_get(b, "num_write_ops"));
 		base_rbytes = json_integer_value(json_object_get(b, "bytes_read"));
 	}
-	rpc_free(&r);
-	CHECK(sio_bdev_open("PT0", true, noop_event, NULL, &d) == 0);
+	ut_rpc_free(&r);
+	UT_CHECK(sio_bdev_open("PT0", true, noop_event, NULL, &d) == 0);
 	ch = sio_bdev_desc_get_io_channel(d);
 	ut_fill(w, sizeof(w), 9);
-	CHECK(sio_bdev_write_await(d, ch, w, 8192, sizeof(w)) == 0);
-	CHECK(sio_bdev_read_await(d, ch, rd, 8192, sizeof(rd)) == 0);
-	CHECK(memcmp(w, rd, sizeof(w)) == 0);
-	CHECK(rpc("bdev_get_iostat", "{\"names\":[\"PT0\"]}", &r) == 0);
+	UT_CHECK(sio_bdev_write_await(d, ch, w, 8192, sizeof(w)) == 0);
+	UT_CHECK(sio_bdev_read_await(d, ch, rd, 8192, sizeof(rd)) == 0);
+	UT_CHECK(memcmp(w, rd, sizeof(w)) == 0);
+	UT_CHECK(ut_rpc("bdev_get_iostat", "{\"names\":[\"PT0\"]}", &r) == 0);
 	{
 		json_t *b = json_array_get(json_object_get(r.result, "bdevs"), 0);
 
-		CHECK(json_integer_value(json_object_get(r.result, "tick_rate")) > 0);
-		CHECK(json_integer_value(json_object_get(b, "num_write_ops")) == base_wops + 1);
-		CHECK(json_integer_value(json_object_get(b, "bytes_read")) == base_rbytes + 4096);
-		CHECK(json_integer_value(json_object_get(b, "max_read_latency_ticks")) > 0);
+		UT_CHECK(json_integer_value(json_object_get(r.result, "tick_rate")) > 0);
+		UT_CHECK(json_integer_value(json_object_get(b, "num_write_ops")) == base_wops + 1);
+		UT_CHECK(json_integer_value(json_object_get(b, "bytes_read")) == base_rbytes + 4096);
+		UT_CHECK(json_integer_value(json_object_get(b, "max_read_latency_ticks")) > 0);
 	}
-	rpc_free(&r);
-	CHECK(rpc("bdev_get_iostat", "{\"per_channel\":true,\"names\":[\"PT0\"]}", &r) == 0);
-	CHECK(json_array_size(json_object_get(json_array_get(json_object_get(r.result, "bdevs"), 0),
-					      "channels")) == 1);
-	rpc_free(&r);
-	CHECK(rpc("bdev_get_iostat", "{\"names\":[\"nope\"]}", &r) != 0);
-	rpc_free(&r);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_get_iostat", "{\"per_channel\":true,\"names\":[\"PT0\"]}", &r) == 0);
+	UT_CHECK(json_array_size(json_object_get(json_array_get(json_object_get(r.result, "bdevs"), 0),
+						 "channels")) == 1);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_get_iostat", "{\"names\":[\"nope\"]}", &r) != 0);
+	ut_rpc_free(&r);
 	sio_io_channel_put(ch);
 	sio_bdev_close(d);
 
 	/* Error injection over RPC, observed on I/O. */
-	CHECK(rpc("bdev_error_inject_error",
-		  "{\"name\":\"EE_Malloc1\",\"io_type\":\"read\",\"error_type\":\"failure\",\"num\":1}",
-		  &r) == 0);
-	rpc_free(&r);
-	CHECK(sio_bdev_open("EE_Malloc1", false, noop_event, NULL, &d) == 0);
+	UT_CHECK(ut_rpc("bdev_error_inject_error",
+			"{\"name\":\"EE_Malloc1\",\"io_type\":\"read\",\"error_type\":\"failure\",\"num\":1}",
+			&r) == 0);
+	ut_rpc_free(&r);
+	UT_CHECK(sio_bdev_open("EE_Malloc1", false, noop_event, NULL, &d) == 0);
 	ch = sio_bdev_desc_get_io_channel(d);
-	CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == -EIO);
-	CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == 0);
+	UT_CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == -EIO);
+	UT_CHECK(sio_bdev_read_await(d, ch, rd, 0, 512) == 0);
 	sio_io_channel_put(ch);
 	sio_bdev_close(d);
-	CHECK(rpc("bdev_error_inject_error",
-		  "{\"name\":\"EE_Malloc1\",\"io_type\":\"bogus\",\"error_type\":\"failure\"}",
-		  &r) != 0);
-	rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_error_inject_error",
+			"{\"name\":\"EE_Malloc1\",\"io_type\":\"bogus\",\"error_type\":\"failure\"}",
+			&r) != 0);
+	ut_rpc_free(&r);
 
 	/* Delay latency update over RPC; a bad one refused. */
-	CHECK(rpc("bdev_delay_update_latency",
-		  "{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":150}",
-		  &r) == 0);
-	rpc_free(&r);
-	CHECK(rpc("bdev_delay_update_latency",
-		  "{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":5000}",
-		  &r) == SIO_RPC_ERROR_INVALID_PARAMS);
-	rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_delay_update_latency",
+			"{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":150}",
+			&r) == 0);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_delay_update_latency",
+			"{\"delay_bdev_name\":\"Delay0\",\"latency_type\":\"avg_read\",\"latency_us\":5000}",
+			&r) == SIO_RPC_ERROR_INVALID_PARAMS);
+	ut_rpc_free(&r);
 
 	/* Bad params: refused by the decoder or the handler, with a message naming the issue. */
-	CHECK(rpc("bdev_malloc_create", "{\"block_size\":\"big\",\"num_blocks\":8}", &r) != 0);
-	rpc_free(&r);
-	CHECK(rpc("bdev_malloc_create", "{\"block_size\":1000,\"num_blocks\":8}", &r) ==
-	      SIO_RPC_ERROR_INVALID_PARAMS);
-	CHECK(strstr(r.msg, "block_size") != NULL);
-	rpc_free(&r);
-	CHECK(rpc("bdev_null_create", "{\"name\":\"x\",\"block_size\":512,\"num_blocks\":8,\"md_size\":8}",
-		  &r) == SIO_RPC_ERROR_INVALID_PARAMS);
-	CHECK(strstr(r.msg, "md_size") != NULL);
-	rpc_free(&r);
-	CHECK(rpc("bdev_null_create", "{\"name\":\"Null0\",\"block_size\":512,\"num_blocks\":8}",
-		  &r) != 0);
-	rpc_free(&r);
-	CHECK(rpc("bdev_passthru_create", "{\"name\":\"PT9\",\"base_bdev_name\":\"Malloc0\"}", &r) != 0);
-	rpc_free(&r);
-	CHECK(rpc("bdev_null_delete", "{\"name\":\"Malloc2\"}", &r) != 0);
-	rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_malloc_create",
+			"{\"block_size\":\"big\",\"num_blocks\":8}", &r) != 0);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_malloc_create", "{\"block_size\":1000,\"num_blocks\":8}", &r) ==
+		 SIO_RPC_ERROR_INVALID_PARAMS);
+	UT_CHECK(strstr(r.msg, "block_size") != NULL);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_null_create",
+			"{\"name\":\"x\",\"block_size\":512,\"num_blocks\":8,\"md_size\":8}",
+			&r) == SIO_RPC_ERROR_INVALID_PARAMS);
+	UT_CHECK(strstr(r.msg, "md_size") != NULL);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_null_create",
+			"{\"name\":\"Null0\",\"block_size\":512,\"num_blocks\":8}",
+			&r) != 0);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_passthru_create",
+			"{\"name\":\"PT9\",\"base_bdev_name\":\"Malloc0\"}", &r) != 0);
+	ut_rpc_free(&r);
+	UT_CHECK(ut_rpc("bdev_null_delete", "{\"name\":\"Malloc2\"}", &r) != 0);
+	ut_rpc_free(&r);
 
 	/* A create and delete at run time. */
-	CHECK(rpc("bdev_malloc_create", "{\"block_size\":512,\"num_blocks\":64}", &r) == 0);
-	CHECK(json_is_string(r.result));
+	UT_CHECK(ut_rpc("bdev_malloc_create", "{\"block_size\":512,\"num_blocks\":64}", &r) == 0);
+	UT_CHECK(json_is_string(r.result));
 	{
 		char params[128];
 
 		snprintf(params, sizeof(params), "{\"name\":\"%s\"}", json_string_value(r.result));
-		rpc_free(&r);
-		CHECK(rpc("bdev_malloc_delete", params, &r) == 0);
-		rpc_free(&r);
+		ut_rpc_free(&r);
+		UT_CHECK(ut_rpc("bdev_malloc_delete", params, &r) == 0);
+		ut_rpc_free(&r);
 	}
 
 	/* bdev_null_create makes SPDK's null bdev: a read leaves the buffer as it was. */
-	CHECK(sio_bdev_open("Null0", false, noop_event, NULL, &d) == 0);
+	UT_CHECK(sio_bdev_open("Null0", false, noop_event, NULL, &d) == 0);
 	ch = sio_bdev_desc_get_io_channel(d);
 	memset(rd, 0xab, sizeof(rd));
-	CHECK(sio_bdev_read_await(d, ch, rd, 0, sizeof(rd)) == 0);
-	CHECK(rd[0] == 0xab && rd[4095] == 0xab);
+	UT_CHECK(sio_bdev_read_await(d, ch, rd, 0, sizeof(rd)) == 0);
+	UT_CHECK(rd[0] == 0xab && rd[4095] == 0xab);
 	sio_io_channel_put(ch);
 	sio_bdev_close(d);
 
@@ -297,12 +250,12 @@ static int main_second_run(void *arg)
 	size_t n = 0;
 
 	for (struct sio_bdev *b = sio_bdev_first(); b != NULL; b = sio_bdev_next(b), n++) {
-		CHECK(n < g_nuuids);
+		UT_CHECK(n < g_nuuids);
 		if (n < g_nuuids)
-			CHECK(strcmp(sio_bdev_get_uuid(b), g_uuids[n]) == 0);
+			UT_CHECK(strcmp(sio_bdev_get_uuid(b), g_uuids[n]) == 0);
 	}
-	CHECK(n == g_nuuids);
-	CHECK(sio_bdev_get_claim_module(sio_bdev_get_by_name("Malloc0")) != NULL);
+	UT_CHECK(n == g_nuuids);
+	UT_CHECK(sio_bdev_get_claim_module(sio_bdev_get_by_name("Malloc0")) != NULL);
 	return 1;
 }
 
@@ -313,13 +266,9 @@ static int main_noop(void *arg)
 
 static void run_app(const char *config, sio_app_main_fn fn, int expect_rc)
 {
-	struct sio_app_opts opts;
 	int rc;
 
-	sio_app_opts_init(&opts, sizeof(opts));
-	opts.rpc_addr = NULL;
-	opts.json_config_text = config;
-	rc = sio_app_run(&opts, fn, NULL);
+	rc = ut_rpc_run_app(config, fn);
 	if (expect_rc < 0)
 		assert_true(rc < 0); /* the config failed; the exact errno is the loader's */
 	else
@@ -342,9 +291,9 @@ static void test_config_every_module(void **state)
 	char *text;
 
 	build_config();
-	g_failures = 0;
+	g_ut_failures = 0;
 	run_app(g_config, record_uuids, 1);
-	assert_int_equal(g_failures, 0);
+	assert_int_equal(g_ut_failures, 0);
 	assert_non_null(g_saved);
 
 	/* save_config is a replay log: options first, bases before virtual bdevs. */
@@ -360,7 +309,7 @@ static void test_config_every_module(void **state)
 	g_saved = NULL;
 	run_app(text, main_second_run, 1);
 	free(text);
-	assert_int_equal(g_failures, 0);
+	assert_int_equal(g_ut_failures, 0);
 }
 
 static void test_config_bad_params(void **state)
@@ -421,19 +370,19 @@ static const char g_spdk_config[] =
 
 static int main_spdk(void *arg)
 {
-	CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("TestPT")),
-		     "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f") == 0);
-	CHECK(sio_bdev_get_block_size(sio_bdev_get_by_name("Delay0")) == 4096);
-	CHECK(sio_bdev_get_num_blocks(sio_bdev_get_by_name("Null0")) == 262144);
-	CHECK(sio_bdev_is_claimed(sio_bdev_get_by_name("Malloc1")));
+	UT_CHECK(strcmp(sio_bdev_get_uuid(sio_bdev_get_by_name("TestPT")),
+			"5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f") == 0);
+	UT_CHECK(sio_bdev_get_block_size(sio_bdev_get_by_name("Delay0")) == 4096);
+	UT_CHECK(sio_bdev_get_num_blocks(sio_bdev_get_by_name("Null0")) == 262144);
+	UT_CHECK(sio_bdev_is_claimed(sio_bdev_get_by_name("Malloc1")));
 	return 1;
 }
 
 static void test_spdk_config_unchanged(void **state)
 {
-	g_failures = 0;
+	g_ut_failures = 0;
 	run_app(g_spdk_config, main_spdk, 1);
-	assert_int_equal(g_failures, 0);
+	assert_int_equal(g_ut_failures, 0);
 }
 
 int main(void)

@@ -18,60 +18,7 @@
 #include "spdk_io/bdev.h"
 #include "spdk_io/env.h"
 #include "spdk_io/rpc.h"
-
-struct rpc_res {
-	struct sio_future f;
-	int code;
-	char msg[256];
-	json_t *result;
-};
-
-static int g_failures;
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c)) {                                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-			g_failures++;                                                   \
-		}                                                                       \
-	} while (0)
-
-static void rpc_cb(void *arg, int code, const char *message, json_t *result)
-{
-	struct rpc_res *r = arg;
-
-	r->code = code;
-	snprintf(r->msg, sizeof(r->msg), "%s", message ? message : "");
-	r->result = result ? json_incref(result) : NULL;
-	sio_future_complete(&r->f, 0, NULL);
-}
-
-/* Call @method; return the JSON-RPC code (0 = ok); *r keeps the result. */
-static int rpc(const char *method, const char *params_text, struct rpc_res *r)
-{
-	json_t *params = params_text ? json_loads(params_text, 0, NULL) : NULL;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	sio_future_init(&r->f);
-	rc = sio_rpc_call(method, params, rpc_cb, r);
-	json_decref(params);
-	if (rc != 0)
-		return rc;
-	sio_await(&r->f);
-	return r->code;
-}
-
-static int rpc_ok(const char *method, const char *params)
-{
-	struct rpc_res r;
-	int rc = rpc(method, params, &r);
-
-	if (rc != 0)
-		fprintf(stderr, "%s %s: %d %s\n", method, params ? params : "", rc, r.msg);
-	json_decref(r.result);
-	return rc;
-}
+#include "ut_rpc.h"
 
 static void ev(enum sio_bdev_event_type t, struct sio_bdev *b, void *c)
 {
@@ -95,60 +42,64 @@ static int rw(const char *name, bool write, uint8_t *buf, uint64_t block)
 
 static int main_task(void *arg)
 {
-	struct rpc_res r;
+	struct ut_rpc_res r;
 	char uuid[40], lvs_uuid[40], p[512];
 	uint8_t *w = sio_dma_malloc(4096, 4096), *rd = sio_dma_malloc(4096, 4096);
 	json_t *e;
 
-	CHECK(rpc_ok("bdev_malloc_create",
-		     "{\"name\":\"M0\",\"num_blocks\":16384,\"block_size\":4096}") == 0);
-	CHECK(rpc("bdev_lvol_create_lvstore",
-		  "{\"bdev_name\":\"M0\",\"lvs_name\":\"lvs\",\"cluster_sz\":1048576}", &r) == 0);
+	UT_CHECK(ut_rpc_ok("bdev_malloc_create",
+			   "{\"name\":\"M0\",\"num_blocks\":16384,\"block_size\":4096}") == 0);
+	UT_CHECK(ut_rpc("bdev_lvol_create_lvstore",
+			"{\"bdev_name\":\"M0\",\"lvs_name\":\"lvs\",\"cluster_sz\":1048576}", &r) == 0);
 	snprintf(lvs_uuid, sizeof(lvs_uuid), "%s", json_string_value(r.result) ?: "");
 	json_decref(r.result);
-	CHECK(strlen(lvs_uuid) == 36);
-	CHECK(rpc_ok("bdev_lvol_create_lvstore", "{\"bdev_name\":\"M0\",\"lvs_name\":\"x\"}") != 0);
-	CHECK(rpc_ok("bdev_lvol_create_lvstore", "{\"bdev_name\":\"M0\"}") != 0);
+	UT_CHECK(strlen(lvs_uuid) == 36);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_create_lvstore",
+			   "{\"bdev_name\":\"M0\",\"lvs_name\":\"x\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_create_lvstore", "{\"bdev_name\":\"M0\"}") != 0);
 
 	/* get_lvstores */
-	CHECK(rpc("bdev_lvol_get_lvstores", "{\"lvs_name\":\"lvs\"}", &r) == 0);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvstores", "{\"lvs_name\":\"lvs\"}", &r) == 0);
 	e = json_array_get(r.result, 0);
-	CHECK(e && strcmp(json_string_value(json_object_get(e, "uuid")), lvs_uuid) == 0);
-	CHECK(e && strcmp(json_string_value(json_object_get(e, "base_bdev")), "M0") == 0);
-	CHECK(e && json_integer_value(json_object_get(e, "cluster_size")) == 1048576);
-	CHECK(e && json_integer_value(json_object_get(e, "block_size")) == 4096);
-	CHECK(e && json_integer_value(json_object_get(e, "free_clusters")) ==
-		       json_integer_value(json_object_get(e, "total_data_clusters")));
+	UT_CHECK(e && strcmp(json_string_value(json_object_get(e, "uuid")), lvs_uuid) == 0);
+	UT_CHECK(e && strcmp(json_string_value(json_object_get(e, "base_bdev")), "M0") == 0);
+	UT_CHECK(e && json_integer_value(json_object_get(e, "cluster_size")) == 1048576);
+	UT_CHECK(e && json_integer_value(json_object_get(e, "block_size")) == 4096);
+	UT_CHECK(e && json_integer_value(json_object_get(e, "free_clusters")) ==
+			  json_integer_value(json_object_get(e, "total_data_clusters")));
 	json_decref(r.result);
-	CHECK(rpc_ok("bdev_lvol_get_lvstores", "{\"lvs_name\":\"nope\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_get_lvstores", "{\"lvs_name\":\"nope\"}") != 0);
 
 	/* create by lvs_name and by uuid; thin */
-	CHECK(rpc("bdev_lvol_create", "{\"lvol_name\":\"v0\",\"size_in_mib\":8,\"lvs_name\":\"lvs\"}",
-		  &r) == 0);
+	UT_CHECK(ut_rpc("bdev_lvol_create",
+			"{\"lvol_name\":\"v0\",\"size_in_mib\":8,\"lvs_name\":\"lvs\"}",
+			&r) == 0);
 	snprintf(uuid, sizeof(uuid), "%s", json_string_value(r.result) ?: "");
 	json_decref(r.result);
-	CHECK(sio_bdev_get_by_name(uuid) == sio_bdev_get_by_name("lvs/v0"));
+	UT_CHECK(sio_bdev_get_by_name(uuid) == sio_bdev_get_by_name("lvs/v0"));
 	snprintf(p, sizeof(p),
 		 "{\"lvol_name\":\"t0\",\"size_in_mib\":4,\"uuid\":\"%s\",\"thin_provision\":true}",
 		 lvs_uuid);
-	CHECK(rpc_ok("bdev_lvol_create", p) == 0);
-	CHECK(rpc_ok("bdev_lvol_create", "{\"lvol_name\":\"v1\",\"size_in_mib\":8}") != 0);
-	CHECK(rpc_ok("bdev_lvol_create",
-		     "{\"lvol_name\":\"v0\",\"size_in_mib\":8,\"lvs_name\":\"lvs\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_create", p) == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_create", "{\"lvol_name\":\"v1\",\"size_in_mib\":8}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_create",
+			   "{\"lvol_name\":\"v0\",\"size_in_mib\":8,\"lvs_name\":\"lvs\"}") != 0);
 
 	/* data, snapshot, clone */
 	memset(w, 0x11, 4096);
-	CHECK(rw("lvs/v0", true, w, 7) == 0);
-	CHECK(rpc_ok("bdev_lvol_snapshot", "{\"lvol_name\":\"lvs/v0\",\"snapshot_name\":\"s0\"}") == 0);
+	UT_CHECK(rw("lvs/v0", true, w, 7) == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_snapshot",
+			   "{\"lvol_name\":\"lvs/v0\",\"snapshot_name\":\"s0\"}") == 0);
 	memset(w, 0x22, 4096);
-	CHECK(rw("lvs/v0", true, w, 7) == 0);
-	CHECK(rw("lvs/s0", false, rd, 7) == 0 && rd[0] == 0x11 && rd[4095] == 0x11);
-	CHECK(rpc_ok("bdev_lvol_clone", "{\"snapshot_name\":\"lvs/s0\",\"clone_name\":\"c0\"}") == 0);
-	CHECK(rw("lvs/c0", false, rd, 7) == 0 && rd[0] == 0x11);
+	UT_CHECK(rw("lvs/v0", true, w, 7) == 0);
+	UT_CHECK(rw("lvs/s0", false, rd, 7) == 0 && rd[0] == 0x11 && rd[4095] == 0x11);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_clone",
+			   "{\"snapshot_name\":\"lvs/s0\",\"clone_name\":\"c0\"}") == 0);
+	UT_CHECK(rw("lvs/c0", false, rd, 7) == 0 && rd[0] == 0x11);
 
 	/* get_lvols */
-	CHECK(rpc("bdev_lvol_get_lvols", "{\"lvs_name\":\"lvs\"}", &r) == 0);
-	CHECK(json_array_size(r.result) == 4);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvols", "{\"lvs_name\":\"lvs\"}", &r) == 0);
+	UT_CHECK(json_array_size(r.result) == 4);
 	{
 		size_t i;
 		int snaps = 0, clones = 0, thin = 0;
@@ -157,41 +108,43 @@ static int main_task(void *arg)
 			snaps += json_is_true(json_object_get(e, "is_snapshot"));
 			clones += json_is_true(json_object_get(e, "is_clone"));
 			thin += json_is_true(json_object_get(e, "is_thin_provisioned"));
-			CHECK(strcmp(json_string_value(json_object_get(json_object_get(e, "lvs"),
+			UT_CHECK(strcmp(json_string_value(json_object_get(json_object_get(e, "lvs"),
 								       "name")), "lvs") == 0);
 		}
-		CHECK(snaps == 1 && clones == 2 && thin == 3);
+		UT_CHECK(snaps == 1 && clones == 2 && thin == 3);
 	}
 	json_decref(r.result);
 
 	/* inflate, decouple, resize, rename, read-only */
-	CHECK(rpc_ok("bdev_lvol_inflate", "{\"name\":\"lvs/c0\"}") == 0);
-	CHECK(rw("lvs/c0", false, rd, 7) == 0 && rd[0] == 0x11);
-	CHECK(rpc_ok("bdev_lvol_decouple_parent", "{\"name\":\"lvs/v0\"}") == 0);
-	CHECK(rw("lvs/v0", false, rd, 7) == 0 && rd[0] == 0x22);
-	CHECK(rpc_ok("bdev_lvol_decouple_parent", "{\"name\":\"lvs/v0\"}") != 0);
-	CHECK(rpc_ok("bdev_lvol_resize", "{\"name\":\"lvs/v0\",\"size_in_mib\":12}") == 0);
-	CHECK(sio_bdev_get_num_blocks(sio_bdev_get_by_name("lvs/v0")) == 12 * 256);
-	CHECK(rpc_ok("bdev_lvol_rename", "{\"old_name\":\"lvs/v0\",\"new_name\":\"v9\"}") == 0);
-	CHECK(sio_bdev_get_by_name("lvs/v9") != NULL && sio_bdev_get_by_name("lvs/v0") == NULL);
-	CHECK(rpc_ok("bdev_lvol_set_read_only", "{\"name\":\"lvs/v9\"}") == 0);
-	CHECK(rw("lvs/v9", true, w, 7) != 0);
-	CHECK(rpc_ok("bdev_lvol_rename_lvstore", "{\"old_name\":\"lvs\",\"new_name\":\"lvz\"}") == 0);
-	CHECK(sio_bdev_get_by_name("lvz/v9") != NULL);
-	CHECK(rpc_ok("bdev_lvol_grow_lvstore", "{\"lvs_name\":\"lvz\"}") == 0);
-	CHECK(rpc_ok("bdev_lvol_grow_lvstore", "{\"lvs_name\":\"lvz\",\"uuid\":\"x\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_inflate", "{\"name\":\"lvs/c0\"}") == 0);
+	UT_CHECK(rw("lvs/c0", false, rd, 7) == 0 && rd[0] == 0x11);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_decouple_parent", "{\"name\":\"lvs/v0\"}") == 0);
+	UT_CHECK(rw("lvs/v0", false, rd, 7) == 0 && rd[0] == 0x22);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_decouple_parent", "{\"name\":\"lvs/v0\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_resize", "{\"name\":\"lvs/v0\",\"size_in_mib\":12}") == 0);
+	UT_CHECK(sio_bdev_get_num_blocks(sio_bdev_get_by_name("lvs/v0")) == 12 * 256);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_rename",
+			   "{\"old_name\":\"lvs/v0\",\"new_name\":\"v9\"}") == 0);
+	UT_CHECK(sio_bdev_get_by_name("lvs/v9") != NULL && sio_bdev_get_by_name("lvs/v0") == NULL);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_set_read_only", "{\"name\":\"lvs/v9\"}") == 0);
+	UT_CHECK(rw("lvs/v9", true, w, 7) != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_rename_lvstore",
+			   "{\"old_name\":\"lvs\",\"new_name\":\"lvz\"}") == 0);
+	UT_CHECK(sio_bdev_get_by_name("lvz/v9") != NULL);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_grow_lvstore", "{\"lvs_name\":\"lvz\"}") == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_grow_lvstore", "{\"lvs_name\":\"lvz\",\"uuid\":\"x\"}") != 0);
 
 	/* delete: the snapshot has no clone left after inflate and decouple */
-	CHECK(rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/s0\"}") == 0);
-	CHECK(rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/s0\"}") != 0);
-	CHECK(rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/t0\"}") == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/s0\"}") == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/s0\"}") != 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_delete", "{\"name\":\"lvz/t0\"}") == 0);
 	snprintf(p, sizeof(p), "{\"uuid\":\"%s\"}", lvs_uuid);
-	CHECK(rpc_ok("bdev_lvol_delete_lvstore", p) == 0);
-	CHECK(sio_bdev_get_by_name("lvz/v9") == NULL);
-	CHECK(rpc_ok("bdev_lvol_get_lvstores", NULL) == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_delete_lvstore", p) == 0);
+	UT_CHECK(sio_bdev_get_by_name("lvz/v9") == NULL);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_get_lvstores", NULL) == 0);
 	sio_dma_free(w);
 	sio_dma_free(rd);
-	sio_app_stop(g_failures ? 1 : 0);
+	sio_app_stop(g_ut_failures ? 1 : 0);
 	return 0;
 }
 
@@ -203,7 +156,7 @@ static void test_rpc(void **state)
 	o.name = "lvol_rpc";
 	o.rpc_addr = NULL;
 	assert_int_equal(sio_app_run(&o, main_task, NULL), 0);
-	assert_int_equal(g_failures, 0);
+	assert_int_equal(g_ut_failures, 0);
 }
 
 int main(void)

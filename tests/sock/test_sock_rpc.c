@@ -18,53 +18,11 @@
 #include <jansson.h>
 
 #include "spdk_io/app.h"
-#include "spdk_io/async.h"
 #include "spdk_io/rpc.h"
 #include "spdk_io/sock.h"
+#include "ut_rpc.h"
 
-struct rpc_res {
-	struct sio_future f;
-	int code;
-	char msg[256];
-	json_t *result;
-};
-
-static void rpc_cb(void *arg, int code, const char *message, json_t *result)
-{
-	struct rpc_res *r = arg;
-
-	r->code = code;
-	snprintf(r->msg, sizeof(r->msg), "%s", message ? message : "");
-	r->result = result ? json_incref(result) : NULL;
-	sio_future_complete(&r->f, 0, NULL);
-}
-
-/* Calls @method with @params_text; the JSON-RPC code (0 = ok). */
-static int rpc(const char *method, const char *params_text, struct rpc_res *r)
-{
-	json_t *params = params_text ? json_loads(params_text, 0, NULL) : NULL;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	sio_future_init(&r->f);
-	rc = sio_rpc_call(method, params, rpc_cb, r);
-	json_decref(params);
-	if (rc != 0)
-		return rc;
-	sio_await(&r->f);
-	return r->code;
-}
-
-static int g_failures;
 static json_t *g_saved;
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			g_failures++;                                                      \
-		}                                                                          \
-	} while (0)
 
 static json_int_t int_of(json_t *o, const char *k)
 {
@@ -78,54 +36,57 @@ static bool bool_of(json_t *o, const char *k)
 
 static int main_first(void *arg)
 {
-	struct rpc_res r;
+	struct ut_rpc_res r;
 
 	/* From the config. */
-	CHECK(rpc("sock_get_default_impl", NULL, &r) == 0);
-	CHECK(strcmp(json_string_value(json_object_get(r.result, "impl_name")), "uring") == 0);
+	UT_CHECK(ut_rpc("sock_get_default_impl", NULL, &r) == 0);
+	UT_CHECK(strcmp(json_string_value(json_object_get(r.result, "impl_name")), "uring") == 0);
 	json_decref(r.result);
-	CHECK(rpc("sock_impl_get_options", "{\"impl_name\":\"posix\"}", &r) == 0);
-	CHECK(int_of(r.result, "recv_buf_size") == 262144);
-	CHECK(int_of(r.result, "send_buf_size") == 0);
-	CHECK(bool_of(r.result, "enable_quickack"));
-	CHECK(int_of(r.result, "tls_version") == 0);
-	CHECK(json_object_size(r.result) == 10);
+	UT_CHECK(ut_rpc("sock_impl_get_options", "{\"impl_name\":\"posix\"}", &r) == 0);
+	UT_CHECK(int_of(r.result, "recv_buf_size") == 262144);
+	UT_CHECK(int_of(r.result, "send_buf_size") == 0);
+	UT_CHECK(bool_of(r.result, "enable_quickack"));
+	UT_CHECK(int_of(r.result, "tls_version") == 0);
+	UT_CHECK(json_object_size(r.result) == 10);
 	json_decref(r.result);
 
 	/* Only what is given changes; no-effect options are kept and reported. */
-	CHECK(rpc("sock_impl_set_options",
-		  "{\"impl_name\":\"posix\",\"send_buf_size\":131072,\"enable_recv_pipe\":true,"
-		  "\"enable_placement_id\":2,\"enable_zerocopy_send_server\":true,"
-		  "\"zerocopy_threshold\":32768}", &r) == 0);
-	CHECK(json_is_true(r.result));
+	UT_CHECK(ut_rpc("sock_impl_set_options",
+			"{\"impl_name\":\"posix\",\"send_buf_size\":131072,\"enable_recv_pipe\":true,"
+			"\"enable_placement_id\":2,\"enable_zerocopy_send_server\":true,"
+			"\"zerocopy_threshold\":32768}", &r) == 0);
+	UT_CHECK(json_is_true(r.result));
 	json_decref(r.result);
-	CHECK(rpc("sock_impl_get_options", "{\"impl_name\":\"posix\"}", &r) == 0);
-	CHECK(int_of(r.result, "recv_buf_size") == 262144);
-	CHECK(int_of(r.result, "send_buf_size") == 131072);
-	CHECK(bool_of(r.result, "enable_recv_pipe"));
-	CHECK(int_of(r.result, "enable_placement_id") == 2);
-	CHECK(bool_of(r.result, "enable_zerocopy_send_server"));
-	CHECK(!bool_of(r.result, "enable_zerocopy_send_client"));
-	CHECK(int_of(r.result, "zerocopy_threshold") == 32768);
+	UT_CHECK(ut_rpc("sock_impl_get_options", "{\"impl_name\":\"posix\"}", &r) == 0);
+	UT_CHECK(int_of(r.result, "recv_buf_size") == 262144);
+	UT_CHECK(int_of(r.result, "send_buf_size") == 131072);
+	UT_CHECK(bool_of(r.result, "enable_recv_pipe"));
+	UT_CHECK(int_of(r.result, "enable_placement_id") == 2);
+	UT_CHECK(bool_of(r.result, "enable_zerocopy_send_server"));
+	UT_CHECK(!bool_of(r.result, "enable_zerocopy_send_client"));
+	UT_CHECK(int_of(r.result, "zerocopy_threshold") == 32768);
 	json_decref(r.result);
 
 	/* Refusals. */
-	CHECK(rpc("sock_impl_get_options", "{\"impl_name\":\"tls\"}", &r) == -ENOENT);
-	CHECK(strstr(r.msg, "tls") != NULL);
-	CHECK(rpc("sock_impl_set_options", "{\"impl_name\":\"posix\",\"tls_version\":13}", &r) ==
+	UT_CHECK(ut_rpc("sock_impl_get_options", "{\"impl_name\":\"tls\"}", &r) == -ENOENT);
+	UT_CHECK(strstr(r.msg, "tls") != NULL);
+	UT_CHECK(ut_rpc("sock_impl_set_options",
+			"{\"impl_name\":\"posix\",\"tls_version\":13}", &r) ==
 	      -ENOTSUP);
-	CHECK(strstr(r.msg, "TLS") != NULL);
-	CHECK(rpc("sock_impl_set_options", "{\"impl_name\":\"posix\",\"enable_ktls\":true}", &r) ==
+	UT_CHECK(strstr(r.msg, "TLS") != NULL);
+	UT_CHECK(ut_rpc("sock_impl_set_options",
+			"{\"impl_name\":\"posix\",\"enable_ktls\":true}", &r) ==
 	      -ENOTSUP);
-	CHECK(rpc("sock_set_default_impl", "{\"impl_name\":\"nope\"}", &r) == -ENOENT);
+	UT_CHECK(ut_rpc("sock_set_default_impl", "{\"impl_name\":\"nope\"}", &r) == -ENOENT);
 	/* Refused by the parameter check before any handler (sio_rpc_call: -EINVAL). */
-	CHECK(rpc("sock_set_default_impl", "{}", &r) == -EINVAL);
-	CHECK(rpc("sock_impl_set_options", "{\"impl_name\":\"posix\",\"recv_buf_size\":-1}", &r) ==
+	UT_CHECK(ut_rpc("sock_set_default_impl", "{}", &r) == -EINVAL);
+	UT_CHECK(ut_rpc("sock_impl_set_options",
+			"{\"impl_name\":\"posix\",\"recv_buf_size\":-1}", &r) ==
 	      -EINVAL);
 
-	CHECK(rpc("sock_set_default_impl", "{\"impl_name\":\"posix\"}", &r) == 0);
+	UT_CHECK(ut_rpc("sock_set_default_impl", "{\"impl_name\":\"posix\"}", &r) == 0);
 	json_decref(r.result);
-	CHECK(strcmp(sio_sock_get_default_impl(), "posix") == 0);
+	UT_CHECK(strcmp(sio_sock_get_default_impl(), "posix") == 0);
 	g_saved = sio_app_save_config();
 	return 1;
 }
@@ -145,23 +106,13 @@ static int main_second(void *arg)
 {
 	struct sio_sock_impl_opts o = {.opts_size = sizeof(o)};
 
-	CHECK(strcmp(sio_sock_get_default_impl(), "posix") == 0);
-	CHECK(sio_sock_impl_get_opts("posix", &o) == 0);
-	CHECK(o.recv_buf_size == 262144 && o.send_buf_size == 131072);
-	CHECK(o.enable_recv_pipe && o.enable_quickack && o.enable_placement_id == 2);
-	CHECK(o.enable_zerocopy_send_server && !o.enable_zerocopy_send_client);
-	CHECK(o.zerocopy_threshold == 32768);
+	UT_CHECK(strcmp(sio_sock_get_default_impl(), "posix") == 0);
+	UT_CHECK(sio_sock_impl_get_opts("posix", &o) == 0);
+	UT_CHECK(o.recv_buf_size == 262144 && o.send_buf_size == 131072);
+	UT_CHECK(o.enable_recv_pipe && o.enable_quickack && o.enable_placement_id == 2);
+	UT_CHECK(o.enable_zerocopy_send_server && !o.enable_zerocopy_send_client);
+	UT_CHECK(o.zerocopy_threshold == 32768);
 	return 1;
-}
-
-static void run_app(const char *config, sio_app_main_fn fn)
-{
-	struct sio_app_opts opts;
-
-	sio_app_opts_init(&opts, sizeof(opts));
-	opts.rpc_addr = NULL;
-	opts.json_config_text = config;
-	assert_int_equal(sio_app_run(&opts, fn, NULL), 1);
 }
 
 static void test_rpc_and_save_config(void **state)
@@ -174,12 +125,12 @@ static void test_rpc_and_save_config(void **state)
 
 	/* The built-in defaults, to reset between the runs. */
 	assert_int_equal(sio_sock_impl_get_opts("posix", &defaults), 0);
-	run_app("{\"subsystems\":[{\"subsystem\":\"sock\",\"config\":["
+	assert_int_equal(ut_rpc_run_app("{\"subsystems\":[{\"subsystem\":\"sock\",\"config\":["
 		"{\"method\":\"sock_set_default_impl\",\"params\":{\"impl_name\":\"uring\"}},"
 		"{\"method\":\"sock_impl_set_options\",\"params\":{\"impl_name\":\"posix\","
 		"\"recv_buf_size\":262144,\"enable_quickack\":true}}]}]}",
-		main_first);
-	assert_int_equal(g_failures, 0);
+		main_first), 1);
+	assert_int_equal(g_ut_failures, 0);
 	assert_non_null(g_saved);
 	sec = sock_section(g_saved);
 	assert_non_null(sec);
@@ -196,8 +147,8 @@ static void test_rpc_and_save_config(void **state)
 	assert_int_equal(sio_sock_impl_set_opts("posix", &defaults), 0);
 	assert_int_equal(sio_sock_set_default_impl("uring"), 0);
 	text = json_dumps(g_saved, 0);
-	run_app(text, main_second);
-	assert_int_equal(g_failures, 0);
+	assert_int_equal(ut_rpc_run_app(text, main_second), 1);
+	assert_int_equal(g_ut_failures, 0);
 	free(text);
 	json_decref(g_saved);
 }
