@@ -306,6 +306,82 @@ static void test_staged_direct_data(void **state)
 	free(stream);
 }
 
+/*
+ * Staged mode, streaming: after a data PDU as long as the staging buffer,
+ * only NVME_TCP_RX_STREAM_TAIL bytes of it are offered behind the data, so
+ * the next long PDU's data is read in place, not copied out of the buffer;
+ * a short data PDU brings the whole buffer back. Every read takes all that
+ * is offered and available (a socket with the whole stream queued).
+ */
+static void test_staged_streaming(void **state)
+{
+	enum { BIG = 65536, NP = 7 };
+	struct tpdu pdus[NP] = {
+		{ .type = NVME_TCP_PDU_IC_RESP, .limit = 65536 },
+		{ .type = NVME_TCP_PDU_C2H_DATA, .cccid = 1, .data_len = BIG, .last = true, .seed = 1 },
+		{ .type = NVME_TCP_PDU_CAPSULE_RESP, .cccid = 1, .seed = 2 },
+		{ .type = NVME_TCP_PDU_C2H_DATA, .cccid = 2, .data_len = BIG, .last = true,
+		  .success = true, .seed = 3 },
+		{ .type = NVME_TCP_PDU_C2H_DATA, .cccid = 3, .data_len = BIG, .last = true,
+		  .success = true, .seed = 4 },
+		{ .type = NVME_TCP_PDU_C2H_DATA, .cccid = 4, .data_len = 4096, .last = true,
+		  .success = true, .seed = 5 },
+		{ .type = NVME_TCP_PDU_CAPSULE_RESP, .cccid = 5, .seed = 6 },
+	};
+	struct nvme_tcp_params p = { 0 };
+	size_t cap = 4 * BIG, len = 0, pos = 0, staged = 0;
+	uint8_t *stream = malloc(cap), *buf = malloc(16384);
+	struct towner *o = malloc(sizeof(*o));
+	struct iovec iov[32];
+	int n;
+
+	(void)state;
+	assert_non_null(stream);
+	assert_non_null(buf);
+	assert_non_null(o);
+	for (int i = 0; i < NP; i++) {
+		long k = tpdu_encode(&pdus[i], i ? &p : NULL, stream + len, cap - len);
+
+		assert_true(k > 0);
+		len += (size_t)k;
+	}
+	towner_init(o, NVME_TCP_ROLE_HOST, &p, NP);
+	assert_int_equal(nvme_tcp_rx_set_buf(&o->rx, buf, 16384, 0), 0);
+	while (pos < len) {
+		size_t got = 0;
+
+		n = nvme_tcp_rx_iov(&o->rx, iov, 32);
+		assert_true(n >= 1);
+		for (int i = 0; i < n && pos + got < len; i++) {
+			size_t k = iov[i].iov_len;
+
+			if (k > len - pos - got)
+				k = len - pos - got;
+			if (iov[i].iov_base == buf)
+				staged += k;
+			memcpy(iov[i].iov_base, stream + pos + got, k);
+			got += k;
+		}
+		assert_int_equal(nvme_tcp_rx_advance(&o->rx, got), 0);
+		pos += got;
+	}
+	assert_int_equal(o->n, NP);
+	for (int i = 0; i < NP; i++)
+		assert_true(towner_check(o, i, &pdus[i]));
+	/* Staged: the first read (16 KiB: ICResp, header, data), then at most one
+	 * tail per PDU; the 4 KiB PDU and the last CapsuleResp fit one tail. */
+	assert_true(staged <= 16384 + 4 * NVME_TCP_RX_STREAM_TAIL);
+	/* After the short data PDU the whole buffer is offered again. */
+	n = nvme_tcp_rx_iov(&o->rx, iov, 32);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(iov[0].iov_base, buf);
+	assert_int_equal(iov[0].iov_len, 16384);
+	towner_fini(o);
+	free(o);
+	free(buf);
+	free(stream);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Wire layout                                                              */
 /* ------------------------------------------------------------------------ */
@@ -1081,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_many_small_in_one_read),
 		cmocka_unit_test(test_staged_direct_data),
+		cmocka_unit_test(test_staged_streaming),
 		cmocka_unit_test(test_check_type_and_sequence),
 		cmocka_unit_test(test_check_common_header),
 		cmocka_unit_test(test_check_psh),

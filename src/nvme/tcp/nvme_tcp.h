@@ -437,6 +437,7 @@ struct nvme_tcp_rx {
 	uint8_t *buf;
 	size_t buf_size;
 	uint32_t direct_min;             /* data at least this long is read straight into the iovecs */
+	bool streaming;                  /* the last data PDU filled the staging buffer: stage only headers */
 	int err;                         /* the negative errno the machine stopped with */
 	enum nvme_tcp_err err_code;
 	uint16_t fes;
@@ -482,6 +483,13 @@ void nvme_tcp_rx_init(struct nvme_tcp_rx *rx, enum nvme_tcp_role role,
 int nvme_tcp_rx_set_params(struct nvme_tcp_rx *rx, const struct nvme_tcp_params *params);
 
 /**
+ * NVME_TCP_RX_STREAM_TAIL - Staging bytes offered behind a streaming PDU's
+ * data: two CapsuleCmd headers with digests (2 x 76), or a CapsuleResp and
+ * a C2HData header, with room to spare.
+ */
+#define NVME_TCP_RX_STREAM_TAIL 192u
+
+/**
  * nvme_tcp_rx_set_buf() - Give the machine a staging buffer for small reads.
  * @rx: the machine.
  * @buf: @size bytes the owner keeps valid for @rx's life (NULL: exact mode).
@@ -495,7 +503,10 @@ int nvme_tcp_rx_set_params(struct nvme_tcp_rx *rx, const struct nvme_tcp_params 
  * @buf, and one read yields many small PDUs: each header (at most 132
  * bytes, and padding) is copied into the machine's header buffer and parsed
  * there, data found in @buf is copied once into the owner's iovecs. Large data goes straight
- * into the iovecs, with @buf appended behind them for what follows.
+ * into the iovecs, with @buf appended behind them for what follows. After a
+ * data PDU at least @size long, only NVME_TCP_RX_STREAM_TAIL bytes of @buf
+ * are offered (until a shorter data PDU comes), so that the next large
+ * PDU's data is not read into @buf and copied.
  *
  * Context: the connection's thread, before the first byte, or later
  * between calls (the machine holds no bytes in its buffer between calls).

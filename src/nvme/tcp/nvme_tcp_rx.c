@@ -423,6 +423,9 @@ static int rx_psh_done(struct nvme_tcp_rx *rx)
 	rx->data_left = rx->pdu.data_len;
 	rx->dcrc = SIO_CRC32C_INIT;
 	rx->state = NVME_TCP_RX_DATA;
+	/* Data PDUs at least as long as the staging buffer: a streaming
+	 * transfer (128 KiB reads, writes); the next one is likely as long. */
+	rx->streaming = rx->buf != NULL && rx->pdu.data_len >= rx->buf_size;
 	return 0;
 }
 
@@ -578,6 +581,7 @@ int nvme_tcp_rx_set_buf(struct nvme_tcp_rx *rx, void *buf, size_t size, uint32_t
 	rx->buf_size = buf != NULL ? size : 0;
 	rx->direct_min = direct_min != 0 ? direct_min : 1024;
 	rx->offer_direct = rx->offer_total = 0;
+	rx->streaming = false;
 	return 0;
 }
 
@@ -650,12 +654,19 @@ int nvme_tcp_rx_iov(struct nvme_tcp_rx *rx, struct iovec *iov, int max)
 	}
 	rx->offer_direct = direct;
 	rx->offer_total = direct;
-	/* Staged mode: whatever follows the direct regions lands in the staging buffer. */
+	/* Staged mode: whatever follows the direct regions lands in the staging
+	 * buffer. While streaming, only a few headers' worth: a full buffer
+	 * would take the next PDU's header and ~16 KiB of its data, copied
+	 * once more out of the buffer (measured: 12 % of every 128 KiB read's
+	 * data copied twice); this way its data is read straight into place. */
 	if (rx->buf != NULL && all && n < max) {
+		size_t len = rx->streaming && rx->buf_size > NVME_TCP_RX_STREAM_TAIL
+				     ? NVME_TCP_RX_STREAM_TAIL : rx->buf_size;
+
 		iov[n].iov_base = rx->buf;
-		iov[n].iov_len = rx->buf_size;
+		iov[n].iov_len = len;
 		n++;
-		rx->offer_total += rx->buf_size;
+		rx->offer_total += len;
 	}
 	return n;
 }
