@@ -275,6 +275,20 @@ struct sio_nvme_ctrlr_opts {
 	uint32_t dhchap_digests;
 	/** DH groups offered, bit (1 << id): 0 null, 1 ffdhe2048 ... 5 ffdhe8192; 0 (default): all. */
 	uint32_t dhchap_dhgroups;
+	/**
+	 * Fabrics: ask, in every queue's Connect (CATTR bit 2), for SQ flow
+	 * control to be disabled (the kernel's `disable_sqflow`; a discovery
+	 * log entry with TREQ bit 2, SIO_NVMF_TREQ_DISABLE_SQ_FLOW, says the
+	 * controller supports it). A controller that agrees answers SQHD 0xffff
+	 * and may then end a read with a C2HData PDU carrying SUCCESS instead of
+	 * a CapsuleResp (NVMe/TCP): one PDU per read instead of two. The host
+	 * never waits on SQHD either way (it keeps at most queue size - 1
+	 * commands outstanding). A controller that does not agree keeps flow
+	 * control (its SUCCESS flags are then refused as a protocol error); one
+	 * that refuses the Connect for the attribute is connected again without
+	 * it. Default true.
+	 */
+	bool disable_sq_flow;
 };
 
 /**

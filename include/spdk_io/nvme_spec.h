@@ -226,7 +226,7 @@ SIO_NVME_STATIC_SIZE(union sio_nvme_status, 2);
  * @cdw0: command specific result (dword 0).
  * @dw1: command specific result (dword 1; the upper half of Property Get's
  *	8-byte value).
- * @sqhd: submission queue head pointer (0 on Fabrics with SQ flow control off).
+ * @sqhd: submission queue head pointer (0xffff on Fabrics once the host disabled SQ flow control).
  * @sqid: submission queue the command came from.
  * @cid: the command's identifier.
  * @status: phase tag and status (union sio_nvme_status).

@@ -55,8 +55,62 @@ start_tgt
 TRID="trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT subnqn:$NQN"
 echo "== sio_tgt on 127.0.0.1:$PORT"
 
-echo "== host test, no digests"
-"$HOST" --min-ns=2 "$TRID"
+# tshark on a capture of $1 (a run against $PORT): prints "C2HData N SUCCESS S
+# CapsuleResp R", fails on a malformed packet or an error-level expert note.
+CAP=""
+capture() {  # capture NAME CMD...: run CMD under dumpcap on the target's port
+	local name=$1 cpid
+	shift
+	CAP=$T/$name.pcap
+	dumpcap -q -i lo -f "tcp port $PORT" -w "$CAP" >"$T/$name.cap.log" 2>&1 &
+	cpid=$!
+	for _ in $(seq 100); do [[ -s $CAP ]] && break; kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+	"$@"
+	sleep 0.5
+	kill -INT "$cpid"; wait "$cpid" || true
+}
+pdu_counts() {
+	local bad
+	bad=$(tshark -r "$CAP" -d "tcp.port==$PORT,nvme-tcp" -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null)
+	[[ -z $bad ]] || { echo "$bad" | head -20; echo "FAIL: tshark flags packets in $CAP"; return 1; }
+	tshark -r "$CAP" -d "tcp.port==$PORT,nvme-tcp" -Y nvme-tcp -T fields -e nvme-tcp.type \
+		-e nvme-tcp.flags.pdu.data_success 2>/dev/null | python3 -c "
+import sys
+c2h = succ = resp = 0
+for line in sys.stdin:
+    f = line.rstrip('\\n').split('\\t')
+    types = f[0].split(',') if f[0] else []
+    c2h += types.count('7'); resp += types.count('5')
+    if len(f) > 1 and f[1]:
+        succ += sum(1 for v in f[1].split(',') if v in ('1', 'True'))
+print('C2HData %d SUCCESS %d CapsuleResp %d' % (c2h, succ, resp))"
+}
+# A capture needs tshark, dumpcap and the right to capture on lo; without
+# them the host runs uncaptured and only the capture checks are skipped.
+CAN_CAPTURE=0
+if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
+	capture probe true
+	[[ -s $CAP ]] && CAN_CAPTURE=1 || echo "SKIP (capture checks only): dumpcap cannot capture on lo: $(cat "$T/probe.cap.log")"
+fi
+
+echo "== host test, no digests (SQ flow control disabled: reads end with C2HData SUCCESS)"
+if ((CAN_CAPTURE)); then
+	capture sqoff "$HOST" --min-ns=2 "$TRID"
+	read -r _ c2h _ succ _ resp < <(pdu_counts)
+	echo "   tshark: $c2h C2HData ($succ with SUCCESS), $resp CapsuleResp, nothing malformed"
+	((succ > 0 && succ <= c2h)) || { echo "FAIL: no C2HData SUCCESS with SQ flow control disabled"; exit 1; }
+else
+	"$HOST" --min-ns=2 "$TRID"
+fi
+echo "== host test, SQ flow control kept on (--sq-flow): a CapsuleResp ends every read"
+if ((CAN_CAPTURE)); then
+	capture sqon "$HOST" --sq-flow --min-ns=2 "$TRID"
+	read -r _ c2h _ succ _ resp < <(pdu_counts)
+	echo "   tshark: $c2h C2HData ($succ with SUCCESS), $resp CapsuleResp, nothing malformed"
+	((c2h > 0 && succ == 0 && resp >= c2h)) || { echo "FAIL: SUCCESS sent with SQ flow control on"; exit 1; }
+else
+	"$HOST" --sq-flow --min-ns=2 "$TRID"
+fi
 echo "== host test, header and data digests"
 "$HOST" --digest --min-ns=2 "$TRID"
 

@@ -11,6 +11,10 @@
  * without digests (--digest). Namespace 1 must be writable and at least
  * 16 MiB; its data is overwritten.
  *
+ * --sq-flow keeps SQ flow control on (the Connects do not ask to disable
+ * it, so the controller must end every read with a CapsuleResp, never with
+ * C2HData SUCCESS, which the driver would refuse as a protocol error).
+ *
  * --psk=FILE opens every connection with the NVMe/TCP secure channel (TLS
  * 1.3, the PSK in interchange format in FILE, mode 0600) and runs the cases
  * that connect to the I/O subsystem (tests/nvmf/test_tls.py).
@@ -730,6 +734,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--digest") == 0) {
 			g_opts.header_digest = true;
 			g_opts.data_digest = true;
+		} else if (strcmp(argv[i], "--sq-flow") == 0) {
+			g_opts.disable_sq_flow = false;
 		} else if (strncmp(argv[i], "--events=", 9) == 0) {
 			events = argv[i] + 9;
 		} else if (strncmp(argv[i], "--stall=", 8) == 0) {

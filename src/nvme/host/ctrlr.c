@@ -89,11 +89,12 @@ void sio_nvme_ctrlr_opts_init(struct sio_nvme_ctrlr_opts *opts, size_t opts_size
 	d.keep_alive_timeout_ms = 10000;
 	d.command_timeout_ms = 30000;
 	d.connect_timeout_ms = 10000;
+	d.disable_sq_flow = true;
 	memcpy(opts, &d, d.opts_size);
 	opts->opts_size = opts_size;
 }
 
-_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 328,
+_Static_assert(sizeof(struct sio_nvme_ctrlr_opts) == 336,
 	       "update sio_nvme_ctrlr_opts_init() and opts_copy() when adding a field");
 
 static int opts_copy(struct sio_nvme_ctrlr_opts *dst, const struct sio_nvme_ctrlr_opts *src)

@@ -14,6 +14,13 @@
 #include "nvme/auth/dhchap.h"
 #include "nvme/host/nvme_internal.h"
 
+/* Whether @qpair's Connect asks to disable SQ flow control (CATTR bit 2). */
+static bool sq_flow_asked(const struct sio_nvme_qpair *qpair)
+{
+	return qpair->ctrlr->opts.disable_sq_flow && !qpair->ctrlr->sq_flow_refused &&
+	       !qpair->sq_flow_refused;
+}
+
 /* DH-HMAC-CHAP after Connect is over: the queue is usable if it succeeded. */
 static void connect_auth_done(void *arg, int rc)
 {
@@ -37,6 +44,9 @@ static void connect_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	if (rc == 0) {
 		union sio_nvmf_connect_rsp_dw0 dw0 = { .raw = cpl->cdw0 };
 
+		/* SQHD 0xffff is the controller's yes to the CATTR request; any
+		 * other value keeps flow control on (and SUCCESS refused). */
+		qpair->sq_flow_off = sq_flow_asked(qpair) && cpl->sqhd == 0xffff;
 		if (qpair->qid == 0)
 			qpair->ctrlr->cntlid = dw0.success.cntlid;
 		if (dw0.success.authreq & DHCHAP_AUTHREQ_ATR) {
@@ -55,6 +65,26 @@ static void connect_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		}
 	} else if (cpl->status.sct == SIO_NVME_SCT_COMMAND_SPECIFIC) {
 		union sio_nvmf_connect_rsp_dw0 dw0 = { .raw = cpl->cdw0 };
+
+		if (cpl->status.sc == SIO_NVMF_SC_CONNECT_INVALID_PARAMETERS &&
+		    dw0.invalid.iattr == SIO_NVMF_CONNECT_IATTR_CMD &&
+		    dw0.invalid.ipo == offsetof(struct sio_nvmf_connect_cmd, cattr) &&
+		    sq_flow_asked(qpair)) {
+			/* A controller that cannot disable SQ flow control: the
+			 * same Connect again without asking (the queue is still
+			 * connecting). Refused on the admin queue, no later queue of
+			 * the controller asks (written on its thread, before any I/O
+			 * queue connects). */
+			SIO_NOTICELOG("nvme: %s refuses to disable SQ flow control: connecting "
+				      "queue %u with it", qpair->ctrlr->trid.subnqn, qpair->qid);
+			if (qpair->qid == 0)
+				qpair->ctrlr->sq_flow_refused = true;
+			else
+				qpair->sq_flow_refused = true;
+			rc = nvme_fabric_qpair_connect(qpair, cb, cb_arg);
+			if (rc == 0)
+				return;
+		}
 
 		SIO_ERRLOG("nvme: Connect of queue %u to %s refused: %s (ipo %u iattr %u)",
 			   qpair->qid, qpair->ctrlr->trid.subnqn,
@@ -109,6 +139,12 @@ int nvme_fabric_qpair_connect(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void 
 	cmd.sqsize = (uint16_t)(qpair->num_entries - 1);
 	if (qpair->qid == 0)
 		cmd.kato = ctrlr->opts.keep_alive_timeout_ms;
+	/* Asked on every queue, admin included (as the kernel host does): the
+	 * host never needs SQHD, it counts its outstanding commands. */
+	if (sq_flow_asked(qpair))
+		cmd.cattr = SIO_NVMF_CONNECT_CATTR_DISABLE_SQ_FLOW;
+	/* Flow control stays on until this Connect's response says otherwise. */
+	qpair->sq_flow_off = false;
 	qpair->connect_cb = cb;
 	qpair->connect_arg = arg;
 	iov.iov_base = data;

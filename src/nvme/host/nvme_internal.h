@@ -84,6 +84,10 @@ struct sio_nvme_qpair {
 	uint32_t on_wire;                /* requests handed to the transport */
 	uint32_t outstanding;            /* accepted and not completed (queued + on the wire) */
 	bool in_callback;                /* a completion callback of this qpair is running */
+	/* Fabrics: the controller agreed to disable SQ flow control (Connect
+	 * answered SQHD 0xffff): no SQHD to expect, SUCCESS may end a read. */
+	bool sq_flow_off;
+	bool sq_flow_refused;            /* this queue's Connect was refused for asking: ask no more */
 	bool failed_pending;             /* the transport reported a failure; fail at the next safe point */
 	int fail_rc;                     /* the transport's error for failed_pending */
 	struct nvme_req_list free_reqs;
@@ -134,6 +138,9 @@ struct sio_nvme_ctrlr {
 	struct sio_thread *thread;         /* owner */
 	enum nvme_ctrlr_state state;
 	bool discovery;
+	/* The controller refused a Connect asking to disable SQ flow control:
+	 * later Connects (I/O queues, reconnections) no longer ask. */
+	bool sq_flow_refused;
 	uint16_t cntlid;
 	uint64_t cap;
 	uint32_t vs;

@@ -8,7 +8,8 @@
  *   write:    CapsuleCmd with the data in the capsule when it fits the
  *             controller's in-capsule size, else CapsuleCmd, R2T, H2CData...;
  *   read:     CapsuleCmd, C2HData placed by the codec straight into the
- *             caller's iovecs, CapsuleResp (or C2HData with SUCCESS).
+ *             caller's iovecs, CapsuleResp (or, on a queue whose Connect
+ *             disabled SQ flow control, the last C2HData with SUCCESS).
  * A request completes only once its response arrived AND the sock layer has
  * given back every send that referenced its memory, so a request is never
  * reused while the kernel could still read it.
@@ -441,6 +442,12 @@ static int rx_pdu_data(void *ctx, const struct nvme_tcp_rx_pdu *pdu, const struc
 		return proto_fail(tq, NVME_TCP_FES_INVALID_HEADER_FIELD,
 				  offsetof(struct nvme_tcp_c2h_data, cccid),
 				  "C2HData for no read outstanding");
+	/* SUCCESS replaces the CapsuleResp and its SQHD: a controller may only
+	 * use it on a queue whose Connect disabled SQ flow control. */
+	if (pdu->data.success && !tq->qp.sq_flow_off)
+		return proto_fail(tq, NVME_TCP_FES_INVALID_HEADER_FIELD,
+				  offsetof(struct nvme_tcp_c2h_data, ch.flags),
+				  "C2HData SUCCESS on a queue with SQ flow control");
 	treq = treq_of(req);
 	if (pdu->data.datao != treq->c2h_next ||
 	    (uint64_t)pdu->data.datao + pdu->data.datal > req->payload_size)
