@@ -35,8 +35,19 @@
 
 /* Data buffer chunk: commands take ceil(length / chunk) of them. */
 #define TCP_BUF_SIZE 8192u
-/* Staging buffer for small PDUs (headers, small in-capsule data). */
-#define TCP_RX_BUF 8192u
+/*
+ * Staging buffer for headers and in-capsule data: one read takes in ~15
+ * capsules of 4 KiB writes (their data is copied once, into the request's
+ * buffer) where an 8 KiB buffer took two, so half a recvmsg() per write.
+ */
+#define TCP_RX_BUF 65536u
+/*
+ * How much of it a read offers while H2C data is expected (R2Ts out): the
+ * bytes after an H2CData header would be the transfer's own data, copied
+ * out of the staging buffer; with a small window they stay in the socket
+ * and the next read puts them straight into the request's buffers.
+ */
+#define TCP_RX_WINDOW_H2C 2048u
 /* In-capsule data a host may put in the admin queue's capsules (the Linux host uses 8 KiB). */
 #define TCP_ADMIN_ICD 8192u
 /* Receive rounds per readable callback before yielding to other connections. */
@@ -101,6 +112,8 @@ struct tcp_conn {
 	bool ctrl_busy;
 	uint32_t sends;                 /* socket requests in flight (ctrl + reqs) */
 	uint32_t busy_reqs;             /* requests not free */
+	uint32_t h2c_reqs;              /* requests in TCP_REQ_H2C (R2T sent) */
+	uint32_t rx_window;             /* staging bytes the last read offered */
 	bool finish_queued;
 	char local[64], peer[64];
 	uint16_t lport, pport;
@@ -213,6 +226,7 @@ static void pg_add_conn(void *arg)
 	conn->first_req.ttag = 0xffff;
 	TAILQ_INSERT_TAIL(&conn->free_reqs, &conn->first_req, link);
 	nvme_tcp_rx_init(&conn->rx, NVME_TCP_ROLE_TARGET, &g_rx_ops, conn);
+	conn->rx_window = TCP_RX_BUF;
 	rc = nvme_tcp_rx_set_buf(&conn->rx, conn->rxbuf, TCP_RX_BUF, 0);
 	if (rc != 0)
 		goto fail;
@@ -613,6 +627,8 @@ static void req_release(struct tcp_req *tr)
 		return;
 	if (tr->tstate == TCP_REQ_NEED_BUF)
 		TAILQ_REMOVE(&conn->tpg->buf_wait, tr, link);
+	if (tr->tstate == TCP_REQ_H2C)
+		conn->h2c_reqs--;
 	tr->tstate = TCP_REQ_FREE;
 	tr->req.state = NVMF_REQ_FREE;
 	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_DONE, conn, tr, 0, 0, 0);
@@ -626,6 +642,8 @@ static void req_release(struct tcp_req *tr)
 /* Fail @tr before it reached the controller (SGL problems, digest errors). */
 static void req_fail_early(struct tcp_req *tr, uint8_t sct, uint8_t sc)
 {
+	if (tr->tstate == TCP_REQ_H2C)
+		tr->conn->h2c_reqs--;
 	tr->tstate = TCP_REQ_EXEC;
 	tr->req.state = NVMF_REQ_EXECUTING;
 	memset(&tr->req.rsp, 0, sizeof(tr->req.rsp));
@@ -635,6 +653,8 @@ static void req_fail_early(struct tcp_req *tr, uint8_t sct, uint8_t sc)
 
 static void req_exec(struct tcp_req *tr)
 {
+	if (tr->tstate == TCP_REQ_H2C)
+		tr->conn->h2c_reqs--;
 	tr->tstate = TCP_REQ_EXEC;
 	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_EXEC, tr->conn, tr, tr->req.cmd.opc, 0, 0);
 	nvmf_req_exec(&tr->req);
@@ -651,6 +671,7 @@ static void req_start(struct tcp_req *tr)
 		return;
 	}
 	tr->tstate = TCP_REQ_H2C;
+	conn->h2c_reqs++;
 	SIO_TRACE(SIO_TP_NVMF_TCP_REQ_H2C, conn, tr, tr->req.length, 0, 0);
 	nvme_tcp_pdu_r2t_init(&tr->data_pdu, tr->req.cmd.cid, tr->ttag, 0, tr->req.length);
 	n = nvme_tcp_pdu_build(&tr->data_pdu, &conn->params, NULL, 0, 0, tr->r2t_iov, 4);
@@ -902,12 +923,20 @@ static void conn_readable(void *arg, struct sio_sock_group *group, struct sio_so
 	struct tcp_conn *conn = arg;
 
 	for (int round = 0; round < TCP_RX_ROUNDS && conn->state != TCP_CONN_CLOSING; round++) {
-		struct iovec iov[8];
+		/* A whole H2CData's buffers, its digest and the staging buffer: one read. */
+		struct iovec iov[NVMF_REQ_MAX_IOV + 3];
+		uint32_t window = conn->h2c_reqs != 0 ? TCP_RX_WINDOW_H2C : TCP_RX_BUF;
 		size_t want = 0;
 		ssize_t r;
 		int n, rc;
 
-		n = nvme_tcp_rx_iov(&conn->rx, iov, 8);
+		/* Between reads the staging buffer holds nothing (headers are
+		 * copied out as they are parsed): its size may change. */
+		if (window != conn->rx_window) {
+			conn->rx_window = window;
+			(void)nvme_tcp_rx_set_buf(&conn->rx, conn->rxbuf, window, 0);
+		}
+		n = nvme_tcp_rx_iov(&conn->rx, iov, NVMF_REQ_MAX_IOV + 3);
 		if (n <= 0) {
 			conn_close(conn, true);
 			return;
