@@ -17,7 +17,10 @@ seen at the start and the end (the machine is shared: say how loaded it was).
   e.g. --variant poll=build-rel --variant intr=build-rel:--interrupt-mode
 
 Workload names: qd1, qd32, qd128 (4 KiB randread), wqd32 (4 KiB randwrite),
-r128k, w128k (128 KiB sequential read/write at QD16).
+r128k, w128k (128 KiB sequential read/write at QD16), bdev128 (4 KiB randread
+at QD128 by `sio_bdevperf -m 0x2` on the nvme bdev of a controller it attaches
+to the same target with bdev_nvme_attach_controller: the bdev layer on top of
+the same host driver).
 """
 import argparse
 import json
@@ -37,7 +40,10 @@ WORKLOADS = {
     'wqd32': ('randwrite', 4096, 32),
     'r128k': ('read', 131072, 16),
     'w128k': ('write', 131072, 16),
+    'bdev128': ('randread', 4096, 128),
 }
+# Workloads run by sio_bdevperf on an nvme bdev instead of sio_nvme_perf.
+BDEVPERF = {'bdev128'}
 
 
 def free_port():
@@ -83,6 +89,28 @@ def loadavg():
         return float(f.read().split()[0])
 
 
+def run_bdevperf(build, port, pattern, size, qd, secs, tmp):
+    """sio_bdevperf on core 1 over Nvme0n1, attached to the target at @port;
+    its figures in sio_nvme_perf's JSON names."""
+    cfg = os.path.join(tmp, 'host.json')
+    with open(cfg, 'w') as f:
+        json.dump({'subsystems': [{'subsystem': 'bdev', 'config': [
+            {'method': 'bdev_nvme_attach_controller',
+             'params': {'name': 'Nvme0', 'trtype': 'TCP', 'adrfam': 'IPv4',
+                        'traddr': '127.0.0.1', 'trsvcid': str(port), 'subnqn': NQN}}]}]}, f)
+    res = os.path.join(tmp, 'bres.json')
+    subprocess.run(['taskset', '-c', '1', os.path.join(build, 'tools/bdevperf/sio_bdevperf'),
+                    '-m', '0x2', '-c', cfg, '-r', os.path.join(tmp, 'host.sock'), '-T', 'Nvme0n1',
+                    '-q', str(qd), '-o', str(size), '-w', pattern, '-t', str(secs), '--quiet',
+                    '--results-json', res],
+                   check=True, stdout=subprocess.DEVNULL, timeout=secs + 60)
+    with open(res) as f:
+        jobs = json.load(f)['results']
+    return {'iops': sum(j['iops'] for j in jobs), 'mibps': sum(j['mibps'] for j in jobs),
+            'avg_lat_us': max(j['avg_latency_us'] for j in jobs),
+            'max_lat_us': max(j['max_latency_us'] for j in jobs)}
+
+
 def run_variant(build, tgt_args, names, secs, tmp):
     port = free_port()
     cfg = os.path.join(tmp, 'tgt.json')
@@ -97,6 +125,9 @@ def run_variant(build, tgt_args, names, secs, tmp):
         trid = ('trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s' % (port, NQN))
         for name in names:
             pattern, size, qd = WORKLOADS[name]
+            if name in BDEVPERF:
+                out[name] = run_bdevperf(build, port, pattern, size, qd, secs, tmp)
+                continue
             res = os.path.join(tmp, 'res.json')
             subprocess.run(['taskset', '-c', '1',
                             os.path.join(build, 'tools/nvme_perf/sio_nvme_perf'),
@@ -156,8 +187,9 @@ def main():
                 cells.append('%.0f MiB/s, max %.1f ms' % (mib, mx / 1000))
             else:
                 cells.append('%.1f k IOPS, %.1f µs avg, max %.1f ms' % (iops / 1000, lat, mx / 1000))
-        print('| %s %s QD%d | %s |' % ('4 KiB' if size == 4096 else '128 KiB', pattern, qd,
-                                       ' | '.join(cells)))
+        print('| %s%s %s QD%d | %s |' % ('sio_bdevperf, nvme bdev, ' if n in BDEVPERF else '',
+                                         '4 KiB' if size == 4096 else '128 KiB', pattern, qd,
+                                         ' | '.join(cells)))
 
 
 if __name__ == '__main__':
