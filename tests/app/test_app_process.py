@@ -12,8 +12,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 APP = RPC = None
 NCORES = os.cpu_count() or 1
@@ -28,22 +30,6 @@ def rpc(sock, method, *params, check=True):
     return p
 
 
-def wait_answering(sock, proc, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise AssertionError('app exited early: %s' % proc.communicate()[1])
-        if os.path.exists(sock):
-            with socket.socket(socket.AF_UNIX) as s:
-                try:
-                    s.connect(sock)
-                    return
-                except OSError:
-                    pass
-        time.sleep(0.01)
-    raise AssertionError('no RPC socket at %s' % sock)
-
-
 class AppProcess(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -51,10 +37,7 @@ class AppProcess(unittest.TestCase):
         self.procs = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        sio_harness.kill_all(self.procs)
         self.tmp.cleanup()
 
     def start(self, *args, sock=None):
@@ -70,7 +53,7 @@ class AppProcess(unittest.TestCase):
     def test_signals_stop_orderly(self):
         for sig in (signal.SIGTERM, signal.SIGINT):
             p = self.start('-m', MASK)
-            wait_answering(self.sock, p)
+            sio_harness.wait_socket(self.sock, p)
             version = json.loads(rpc(self.sock, 'spdk_get_version').stdout)
             self.assertTrue(version['version'].startswith('spdk-io'))
             self.assertEqual(os.stat(self.sock).st_mode & 0o777, 0o600)
@@ -83,7 +66,7 @@ class AppProcess(unittest.TestCase):
 
     def test_kill_instance_and_rpc_tool(self):
         p = self.start('-m', MASK)
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         reactors = json.loads(rpc(self.sock, 'framework_get_reactors').stdout)
         self.assertEqual(len(reactors['reactors']), 2 if NCORES >= 2 else 1)
         self.assertIn('app_thread', [t['name'] for r in reactors['reactors']
@@ -105,7 +88,7 @@ class AppProcess(unittest.TestCase):
 
     def test_socket_in_use(self):
         a = self.start()
-        wait_answering(self.sock, a)
+        sio_harness.wait_socket(self.sock, a)
         b = self.run_app()
         self.assertNotEqual(b.returncode, 0)
         self.assertIn('in use by another process', b.stderr)
@@ -119,7 +102,7 @@ class AppProcess(unittest.TestCase):
         s.bind(self.sock)
         s.close()  # a socket file nobody serves, as a crash leaves it
         p = self.start()
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         rpc(self.sock, 'spdk_get_version')
         p.send_signal(signal.SIGTERM)
         p.communicate(timeout=15)
@@ -127,7 +110,7 @@ class AppProcess(unittest.TestCase):
 
     def test_wait_for_rpc(self):
         p = self.start('--wait-for-rpc')
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         bad = rpc(self.sock, 'thread_get_stats', check=False)
         self.assertEqual(json.loads(bad.stderr)['code'], -1)
         rpc(self.sock, 'framework_start_init')
@@ -140,7 +123,7 @@ class AppProcess(unittest.TestCase):
 
     def test_signal_while_waiting_for_rpc(self):
         p = self.start('--wait-for-rpc')
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=15)
         self.assertEqual(p.returncode, 0, err)
@@ -173,7 +156,7 @@ class AppProcess(unittest.TestCase):
         with open(path, 'w') as f:
             f.write('{"subsystems": []}')
         p = self.start('-c', path)
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         saved = json.loads(rpc(self.sock, 'save_config').stdout)
         self.assertIn('subsystems', saved)
         with open(path, 'w') as f:
@@ -181,7 +164,7 @@ class AppProcess(unittest.TestCase):
         p.send_signal(signal.SIGTERM)
         p.communicate(timeout=15)
         q = self.start('-c', path)
-        wait_answering(self.sock, q)
+        sio_harness.wait_socket(self.sock, q)
         self.assertEqual(json.loads(rpc(self.sock, 'save_config').stdout), saved)
         q.send_signal(signal.SIGTERM)
         q.communicate(timeout=15)
@@ -190,7 +173,7 @@ class AppProcess(unittest.TestCase):
     def test_bdev_config_round_trip(self):
         # With the bdev layer in the library: its methods through the config file.
         p = self.start()
-        wait_answering(self.sock, p)
+        sio_harness.wait_socket(self.sock, p)
         methods = json.loads(rpc(self.sock, 'rpc_get_methods').stdout)
         p.send_signal(signal.SIGTERM)
         p.communicate(timeout=15)
@@ -205,7 +188,7 @@ class AppProcess(unittest.TestCase):
             with open(path, 'w') as f:
                 json.dump(a if not saved else saved[-1], f)
             q = self.start('-c', path)
-            wait_answering(self.sock, q)
+            sio_harness.wait_socket(self.sock, q)
             saved.append(json.loads(rpc(self.sock, 'save_config').stdout))
             q.send_signal(signal.SIGTERM)
             q.communicate(timeout=15)

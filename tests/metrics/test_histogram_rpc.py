@@ -69,12 +69,7 @@ def main():
     b = sys.argv[1]
     if not tgt_util.have_tools(b, ('sio_tgt', 'sio_tgt'), ('nvme_perf', 'sio_nvme_perf')):
         return 77
-    fails = []
-
-    def check(cond, what):
-        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-        if not cond:
-            fails.append(what)
+    check = tgt_util.Checks()
 
     with tgt_util.tmpdir() as tmp:
         p, port, log, rpc = tgt_util.start_tgt(b, tmp)
@@ -170,13 +165,8 @@ def main():
                 check(e.code == -14, 'get after disable is refused with -EFAULT')
             del hz
         finally:
-            rc = tgt_util.stop_tgt(p)
-            check(rc == 0, 'sio_tgt exits 0 (%d)' % rc)
-            if fails:
-                log.seek(0)
-                print(log.read())
-    print('FAIL: ' + '; '.join(fails) if fails else 'PASS')
-    return 1 if fails else 0
+            check.stopped(p, 'sio_tgt', log, None)
+    return check.result()
 
 
 if __name__ == '__main__':

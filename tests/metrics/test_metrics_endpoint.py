@@ -53,12 +53,7 @@ def main():
     b = sys.argv[1]
     if not tgt_util.have_tools(b, ('sio_tgt', 'sio_tgt'), ('nvme_perf', 'sio_nvme_perf')):
         return 77
-    fails = []
-
-    def check(cond, what):
-        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-        if not cond:
-            fails.append(what)
+    check = tgt_util.Checks()
 
     mport = tgt_util.free_port()
     with tgt_util.tmpdir() as tmp:
@@ -196,13 +191,8 @@ def main():
             print('scrapes during the "on" runs: %d; IOPS ratio on/off %.3f' % (scrapes[0], ratio))
             check(ratio > 0.6, 'scrape loop leaves IOPS within the noise (ratio %.3f)' % ratio)
         finally:
-            rc = tgt_util.stop_tgt(p)
-            check(rc == 0, 'sio_tgt exits 0 (%d)' % rc)
-            if fails:
-                log.seek(0)
-                print(log.read()[-4000:])
-    print('FAIL: ' + '; '.join(fails) if fails else 'PASS')
-    return 1 if fails else 0
+            check.stopped(p, 'sio_tgt', log, 4000)
+    return check.result()
 
 
 if __name__ == '__main__':

@@ -30,12 +30,7 @@ def main():
     b = sys.argv[1]
     if not tgt_util.have_tools(b, ('sio_tgt', 'sio_tgt'), ('bdevperf', 'sio_bdevperf')):
         return 77
-    fails = []
-
-    def check(cond, what):
-        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-        if not cond:
-            fails.append(what)
+    check = tgt_util.Checks()
 
     mport = tgt_util.free_port()
     with tgt_util.tmpdir() as tmp:
@@ -103,18 +98,9 @@ def main():
                   'target sock counters cover the data moved')
         finally:
             if hp is not None:
-                rc = tgt_util.stop_tgt(hp)
-                check(rc == 0, 'sio_bdevperf exits 0 (%d)' % rc)
-                if fails:
-                    hlog.seek(0)
-                    print(hlog.read()[-3000:])
-            rc = tgt_util.stop_tgt(p)
-            check(rc == 0, 'sio_tgt exits 0 (%d)' % rc)
-            if fails:
-                log.seek(0)
-                print(log.read()[-3000:])
-    print('FAIL: ' + '; '.join(fails) if fails else 'PASS')
-    return 1 if fails else 0
+                check.stopped(hp, 'sio_bdevperf', hlog)
+            check.stopped(p, 'sio_tgt', log)
+    return check.result()
 
 
 if __name__ == '__main__':

@@ -28,12 +28,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 B = sys.argv[1]
 RPC = sys.argv[2]
@@ -55,60 +57,24 @@ def dhchap(secret, hh):
 
 
 def key_file(name, text):
-    path = os.path.join(T, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.write(fd, (text + '\n').encode())
-    os.close(fd)
-    return path
+    return sio_harness.write_key_file(os.path.join(T, name), text + '\n')
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
+# The sio_tgt (its T/NAME.log and T/NAME.sock) that tgt_log, wait_log and rpc_call address.
 LOG = ['tgt']
 
 
 def tgt_log():
-    with open(os.path.join(T, LOG[0] + '.log'), errors='replace') as f:
-        return f.read()
+    return sio_harness.read_log(os.path.join(T, LOG[0] + '.log'))
 
 
 def wait_log(pattern, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if re.search(pattern, tgt_log()):
-            return
-        time.sleep(0.1)
-    raise AssertionError('target log never showed %r:\n%s' % (pattern, tgt_log()[-3000:]))
+    sio_harness.wait_log(os.path.join(T, LOG[0] + '.log'), pattern, timeout)
 
 
 def rpc_call(method, params=None):
     """JSON-RPC over the Unix socket directly: (result, error)."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(os.path.join(T, LOG[0] + '.sock'))
-    req = {'jsonrpc': '2.0', 'id': 1, 'method': method}
-    if params is not None:
-        req['params'] = params
-    s.sendall(json.dumps(req).encode())
-    buf = b''
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-        try:
-            resp = json.loads(buf)
-            break
-        except ValueError:
-            continue
-    s.close()
-    return resp.get('result'), resp.get('error')
+    return sio_harness.Rpc(os.path.join(T, LOG[0] + '.sock'), timeout=20).request(method, params)
 
 
 def host(port, hostnqn, expect, *opts):
@@ -134,9 +100,12 @@ def host(port, hostnqn, expect, *opts):
 def start_tgt(name, files, nvmf_first):
     """sio_tgt with the keys, a malloc namespace and hosts H1..H3 with their keys."""
     LOG[0] = name
-    port = free_port()
-    la = {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(port)}
-    cfg = {'subsystems': [
+    return sio_harness.start_tgt(B, T, lambda port: config(port, files, nvmf_first),
+                                 name=name, timeout=20, procs=PROCS).port
+
+
+def config(port, files, nvmf_first):
+    return {'subsystems': [
         {'subsystem': 'keyring', 'config': [
             {'method': 'keyring_file_add_key', 'params': {'name': n, 'path': p}}
             for n, p in files.items() if n not in ('bad',)]},
@@ -156,16 +125,7 @@ def start_tgt(name, files, nvmf_first):
             {'method': 'nvmf_subsystem_add_host',
              'params': {'nqn': SUB, 'host': H3, 'dhchap_key': 'k3', 'dhchap_ctrlr_key': 'k3c'}},
             {'method': 'nvmf_subsystem_add_listener',
-             'params': {'nqn': SUB, 'listen_address': la}}]}]}
-    with open(os.path.join(T, name + '.json'), 'w') as f:
-        json.dump(cfg, f)
-    log = open(os.path.join(T, name + '.log'), 'w')
-    tgt = subprocess.Popen([TGT, '-m', '0x1', '-c', os.path.join(T, name + '.json'),
-                            '-r', os.path.join(T, name + '.sock')],
-                           stdout=log, stderr=subprocess.STDOUT)
-    PROCS.append(tgt)
-    wait_log(r'listening on 127\.0\.0\.1 port %d' % port)
-    return port
+             'params': {'nqn': SUB, 'listen_address': sio_harness.listen_address(port)}}]}]}
 
 
 def main():
@@ -245,9 +205,7 @@ def main():
     hp = subprocess.Popen([TGT, '-m', '0x1', '-c', os.path.join(T, 'h.json'),
                            '-r', os.path.join(T, 'h.sock')], stdout=hlog, stderr=subprocess.STDOUT)
     PROCS.append(hp)
-    end = time.monotonic() + 20
-    while not os.path.exists(os.path.join(T, 'h.sock')) and time.monotonic() < end:
-        time.sleep(0.1)
+    sio_harness.wait_socket(os.path.join(T, 'h.sock'), hp, timeout=20)
     LOG[0] = 'h'
     att = {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(port),
            'subnqn': SUB, 'hostnqn': H3}
@@ -294,10 +252,5 @@ if __name__ == '__main__':
         main()
     finally:
         for p in PROCS:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            sio_harness.stop(p, timeout=10)
         shutil.rmtree(T, ignore_errors=True)

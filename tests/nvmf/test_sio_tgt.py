@@ -14,17 +14,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 TGT = RPC = None
 NQN = 'nqn.2016-06.io.spdk:cnode1'
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+free_port = sio_harness.free_port
 
 
 class SioTgt(unittest.TestCase):
@@ -34,29 +33,15 @@ class SioTgt(unittest.TestCase):
         self.procs = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        sio_harness.kill_all(self.procs)
         self.tmp.cleanup()
 
     def start(self, *args):
         p = subprocess.Popen([TGT, '-r', self.sock, *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         self.procs.append(p)
-        end = time.monotonic() + 15
-        while time.monotonic() < end:
-            if p.poll() is not None:
-                raise AssertionError('sio_tgt exited: %s' % p.communicate()[1])
-            if os.path.exists(self.sock):
-                with socket.socket(socket.AF_UNIX) as s:
-                    try:
-                        s.connect(self.sock)
-                        return p
-                    except OSError:
-                        pass
-            time.sleep(0.02)
-        raise AssertionError('no RPC socket')
+        sio_harness.wait_socket(self.sock, p, timeout=15)
+        return p
 
     def stop(self, p):
         p.terminate()

@@ -34,12 +34,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 B = sys.argv[1]
 TGT = os.path.join(B, 'tools/sio_tgt/sio_tgt')
@@ -93,27 +95,15 @@ PROCS = []
 
 
 def cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    sio_harness.kill_all(PROCS)
     shutil.rmtree(T, ignore_errors=True)
 
 
 def key_file(name, text):
-    path = os.path.join(T, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.write(fd, text.encode())
-    os.close(fd)
-    return path
+    return sio_harness.write_key_file(os.path.join(T, name), text)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = sio_harness.free_port
 
 
 def run(cmd, timeout=60, ok=True):
@@ -128,45 +118,16 @@ def run(cmd, timeout=60, ok=True):
 
 
 def tgt_log():
-    with open(os.path.join(T, 'tgt.log'), errors='replace') as f:
-        return f.read()
+    return sio_harness.read_log(os.path.join(T, 'tgt.log'))
 
 
 def wait_log(pattern, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if re.search(pattern, tgt_log()):
-            return
-        time.sleep(0.1)
-    raise AssertionError('target log never showed %r:\n%s' % (pattern, tgt_log()[-3000:]))
+    sio_harness.wait_log(os.path.join(T, 'tgt.log'), pattern, timeout)
 
 
-def trid(port, sub, host):
-    return 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s hostnqn:%s' % (
-        port, sub, host)
-
-
-def icreq():
-    return struct.pack('<BBBBI', 0x00, 0, 128, 0, 128) + bytes(120)
-
-
-def connect_capsule(hostnqn, subnqn):
-    """Admin queue Fabrics Connect with its 1 KiB data in the capsule."""
-    sqe = bytearray(64)
-    sqe[0] = 0x7f
-    sqe[1] = 0x40
-    struct.pack_into('<H', sqe, 2, 1)
-    sqe[4] = 0x01
-    struct.pack_into('<QI', sqe, 24, 0, 1024)
-    sqe[39] = 0x01
-    struct.pack_into('<HHHBxI', sqe, 40, 0, 0, 31, 0, 0)
-    data = bytearray(1024)
-    data[0:16] = bytes(range(0x40, 0x50))
-    struct.pack_into('<H', data, 16, 0xffff)
-    data[256:256 + len(subnqn)] = subnqn.encode()
-    data[512:512 + len(hostnqn)] = hostnqn.encode()
-    hdr = struct.pack('<BBBBI', 0x04, 0, 72, 72, 72 + 1024)
-    return hdr + bytes(sqe) + bytes(data)
+trid = sio_harness.tcp_trid
+icreq = sio_harness.icreq
+connect_capsule = sio_harness.connect_capsule
 
 
 def s_client(port, identity, psk, payload, cipher='TLS_AES_128_GCM_SHA256', want=128 + 24):
@@ -259,42 +220,39 @@ def main():
     f1 = key_file('key1', interchange(k1, 1))
     f2 = key_file('key2', interchange(k2, 2))
     fbad = key_file('keybad', interchange(kbad, 1))
-    p_tls, p_plain = free_port(), free_port()
-    la = lambda p: {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(p)}
-    cfg = {'subsystems': [
-        {'subsystem': 'keyring', 'config': [
-            {'method': 'keyring_file_add_key', 'params': {'name': 'key1', 'path': f1}},
-            {'method': 'keyring_file_add_key', 'params': {'name': 'key2', 'path': f2}}]},
-        {'subsystem': 'bdev', 'config': [
-            {'method': 'bdev_malloc_create',
-             'params': {'name': 'Malloc0', 'num_blocks': 8192, 'block_size': 4096}},
-            {'method': 'bdev_malloc_create',
-             'params': {'name': 'Malloc1', 'num_blocks': 2048, 'block_size': 4096}}]},
-        {'subsystem': 'nvmf', 'config': [
-            {'method': 'nvmf_create_transport', 'params': {'trtype': 'TCP'}},
-            {'method': 'nvmf_create_subsystem',
-             'params': {'nqn': SUB, 'serial_number': SERIAL, 'allow_any_host': False}},
-            {'method': 'nvmf_subsystem_add_ns',
-             'params': {'nqn': SUB, 'namespace': {'bdev_name': 'Malloc0'}}},
-            {'method': 'nvmf_subsystem_add_host',
-             'params': {'nqn': SUB, 'host': HOST1, 'psk': 'key1'}},
-            {'method': 'nvmf_subsystem_add_host',
-             'params': {'nqn': SUB, 'host': HOST2, 'psk': 'key2'}},
-            {'method': 'nvmf_subsystem_add_listener',
-             'params': {'nqn': SUB, 'listen_address': la(p_tls), 'secure_channel': True}},
-            {'method': 'nvmf_create_subsystem',
-             'params': {'nqn': SUB2, 'serial_number': SERIAL, 'allow_any_host': True}},
-            {'method': 'nvmf_subsystem_add_ns',
-             'params': {'nqn': SUB2, 'namespace': {'bdev_name': 'Malloc1'}}},
-            {'method': 'nvmf_subsystem_add_listener',
-             'params': {'nqn': SUB2, 'listen_address': la(p_plain)}}]}]}
-    with open(os.path.join(T, 'tgt.json'), 'w') as f:
-        json.dump(cfg, f)
-    log = open(os.path.join(T, 'tgt.log'), 'w')
-    tgt = subprocess.Popen([TGT, '-m', '0x1', '-c', os.path.join(T, 'tgt.json'),
-                            '-r', os.path.join(T, 'tgt.sock')],
-                           stdout=log, stderr=subprocess.STDOUT)
-    PROCS.append(tgt)
+    p_plain = free_port()
+    la = sio_harness.listen_address
+
+    def cfg(p_tls):
+        return {'subsystems': [
+            {'subsystem': 'keyring', 'config': [
+                {'method': 'keyring_file_add_key', 'params': {'name': 'key1', 'path': f1}},
+                {'method': 'keyring_file_add_key', 'params': {'name': 'key2', 'path': f2}}]},
+            {'subsystem': 'bdev', 'config': [
+                {'method': 'bdev_malloc_create',
+                 'params': {'name': 'Malloc0', 'num_blocks': 8192, 'block_size': 4096}},
+                {'method': 'bdev_malloc_create',
+                 'params': {'name': 'Malloc1', 'num_blocks': 2048, 'block_size': 4096}}]},
+            {'subsystem': 'nvmf', 'config': [
+                {'method': 'nvmf_create_transport', 'params': {'trtype': 'TCP'}},
+                {'method': 'nvmf_create_subsystem',
+                 'params': {'nqn': SUB, 'serial_number': SERIAL, 'allow_any_host': False}},
+                {'method': 'nvmf_subsystem_add_ns',
+                 'params': {'nqn': SUB, 'namespace': {'bdev_name': 'Malloc0'}}},
+                {'method': 'nvmf_subsystem_add_host',
+                 'params': {'nqn': SUB, 'host': HOST1, 'psk': 'key1'}},
+                {'method': 'nvmf_subsystem_add_host',
+                 'params': {'nqn': SUB, 'host': HOST2, 'psk': 'key2'}},
+                {'method': 'nvmf_subsystem_add_listener',
+                 'params': {'nqn': SUB, 'listen_address': la(p_tls), 'secure_channel': True}},
+                {'method': 'nvmf_create_subsystem',
+                 'params': {'nqn': SUB2, 'serial_number': SERIAL, 'allow_any_host': True}},
+                {'method': 'nvmf_subsystem_add_ns',
+                 'params': {'nqn': SUB2, 'namespace': {'bdev_name': 'Malloc1'}}},
+                {'method': 'nvmf_subsystem_add_listener',
+                 'params': {'nqn': SUB2, 'listen_address': la(p_plain)}}]}]}
+    t = sio_harness.start_tgt(B, T, cfg, procs=PROCS)
+    tgt, p_tls, log = t.proc, t.port, t.log
     wait_log(r'listening on 127\.0\.0\.1 port %d \(secure channel' % p_tls)
     wait_log(r'listening on 127\.0\.0\.1 port %d' % p_plain)
     print('== sio_tgt: secure listener %d, plain listener %d' % (p_tls, p_plain), flush=True)
@@ -329,13 +287,8 @@ def main():
     hp = subprocess.Popen([TGT, '-m', '0x2', '-c', hjson, '-r', hsock], stdout=hlog,
                           stderr=subprocess.STDOUT)
     PROCS.append(hp)
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if os.path.exists(hsock) and subprocess.run(
-                [sys.executable, RPC, '-s', hsock, '-t', '60', 'framework_wait_init'],
-                capture_output=True).returncode == 0:
-            break
-        time.sleep(0.2)
+    sio_harness.wait_socket(hsock, hp, timeout=60)
+    sio_harness.Rpc(hsock, timeout=60).call('framework_wait_init')
     saved = subprocess.run([sys.executable, RPC, '-s', hsock, 'save_config'],
                            capture_output=True, text=True, check=True).stdout
     calls = [c for sub in json.loads(saved)['subsystems'] if sub['subsystem'] == 'bdev'

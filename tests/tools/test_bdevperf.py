@@ -9,12 +9,14 @@ usage: test_bdevperf.py SIO_BDEVPERF SIO_RPC_PY RPC_SCHEMA_JSON
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 BP = RPC = SCHEMA = None
 NCORES = os.cpu_count() or 1
@@ -38,10 +40,7 @@ class Bdevperf(unittest.TestCase):
         self.procs = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        sio_harness.kill_all(self.procs)
         self.tmp.cleanup()
 
     def path(self, name):
@@ -245,27 +244,12 @@ class Bdevperf(unittest.TestCase):
         return subprocess.run([sys.executable, RPC, '-s', sock, '-t', '30', method, *params],
                               capture_output=True, text=True, timeout=60)
 
-    def wait_socket(self, sock, proc):
-        end = time.monotonic() + 10
-        while time.monotonic() < end:
-            if proc.poll() is not None:
-                self.fail('exited early: %s' % (proc.communicate(),))
-            if os.path.exists(sock):
-                with socket.socket(socket.AF_UNIX) as s:
-                    try:
-                        s.connect(sock)
-                        return
-                    except OSError:
-                        pass
-            time.sleep(0.02)
-        self.fail('no RPC socket')
-
     def test_wait_for_perform_tests(self):
         sock = self.path('bp.sock')
         p = subprocess.Popen([BP, '-z', '-r', sock, '-t', '0.5', '-q', '4', '--quiet'],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.procs.append(p)
-        self.wait_socket(sock, p)
+        sio_harness.wait_socket(sock, p, timeout=10)
         time.sleep(0.3)
         self.assertIsNone(p.poll(), 'ran without waiting for perform_tests')
         r = self.rpc(sock, 'perform_tests')

@@ -22,14 +22,14 @@ usage: test_trace.py BUILD_ROOT
 """
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import sio_harness  # noqa: E402
 
 B = None
 NQN = 'nqn.2016-06.io.spdk-io:trace-test'
@@ -38,31 +38,12 @@ TOL = 0.10
 
 
 def tool(*parts):
-    return os.path.join(B, 'tools', *parts)
+    return sio_harness.tool(B, *parts)
 
 
 def rpc(sock_path, method, params=None, timeout=10):
-    req = {'jsonrpc': '2.0', 'id': 1, 'method': method}
-    if params is not None:
-        req['params'] = params
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(timeout)
-        s.connect(sock_path)
-        s.sendall(json.dumps(req).encode())
-        buf = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-            try:
-                resp = json.loads(buf)
-                break
-            except ValueError:
-                continue
-    if 'error' in resp:
-        raise AssertionError('%s: %s' % (method, resp['error']))
-    return resp['result']
+    """The call's result; sio_harness.RpcError (an AssertionError) on an error reply."""
+    return sio_harness.Rpc(sock_path, timeout).call(method, params)
 
 
 def sio_trace(args, tmp, tag):
@@ -105,10 +86,7 @@ class Trace(unittest.TestCase):
         self.files = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        sio_harness.kill_all(self.procs)
         for f in self.files:
             if os.path.exists(f):
                 os.unlink(f)
@@ -183,50 +161,20 @@ class Trace(unittest.TestCase):
         self.assertTrue(used and used <= named)
 
     def start_tgt(self, args):
-        tgt = tool('sio_tgt', 'sio_tgt')
-        for _ in range(5):
-            with socket.socket() as s:
-                s.bind(('127.0.0.1', 0))
-                port = s.getsockname()[1]
-            cfg = {'subsystems': [
-                {'subsystem': 'bdev', 'config': [
-                    {'method': 'bdev_malloc_create',
-                     'params': {'name': 'Malloc0', 'num_blocks': 8192, 'block_size': 4096}},
-                    {'method': 'bdev_delay_create',
-                     'params': {'base_bdev_name': 'Malloc0', 'name': 'Delay0',
-                                'avg_read_latency': DELAY_US, 'p99_read_latency': DELAY_US,
-                                'avg_write_latency': DELAY_US,
-                                'p99_write_latency': DELAY_US}}]},
-                {'subsystem': 'nvmf', 'config': [
-                    {'method': 'nvmf_create_transport', 'params': {'trtype': 'TCP'}},
-                    {'method': 'nvmf_create_subsystem',
-                     'params': {'nqn': NQN, 'allow_any_host': True, 'serial_number': 'SIO16'}},
-                    {'method': 'nvmf_subsystem_add_ns',
-                     'params': {'nqn': NQN, 'namespace': {'bdev_name': 'Delay0'}}},
-                    {'method': 'nvmf_subsystem_add_listener',
-                     'params': {'nqn': NQN, 'listen_address': {
-                         'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1',
-                         'trsvcid': str(port)}}}]}]}
-            with open(self.path('tgt.json'), 'w') as f:
-                json.dump(cfg, f)
-            log = open(self.path('tgt.log'), 'w+')
-            p = subprocess.Popen([tgt, *args, '-c', self.path('tgt.json'),
-                                  '-r', self.path('tgt.sock')], stdout=log,
-                                 stderr=subprocess.STDOUT)
-            self.procs.append(p)
-            self.files.append('/dev/shm/sio_tgt_trace.pid%d' % p.pid)
-            end = time.monotonic() + 30
-            while time.monotonic() < end and p.poll() is None:
-                log.seek(0)
-                if re.search(r'listening on 127\.0\.0\.1 port %d\b' % port, log.read()):
-                    return p, port
-                time.sleep(0.1)
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            log.seek(0)
-            print(log.read())
-        raise AssertionError('could not start sio_tgt')
+        bdevs = [sio_harness.malloc_bdev('Malloc0', 8192),
+                 {'method': 'bdev_delay_create',
+                  'params': {'base_bdev_name': 'Malloc0', 'name': 'Delay0',
+                             'avg_read_latency': DELAY_US, 'p99_read_latency': DELAY_US,
+                             'avg_write_latency': DELAY_US, 'p99_write_latency': DELAY_US}}]
+        first = len(self.procs)
+        try:
+            t = sio_harness.start_tgt(B, self.tmp, lambda port: sio_harness.tcp_target_config(
+                NQN, port, 'SIO16', bdevs, ns_bdev='Delay0'), args=args, tries=5,
+                procs=self.procs)
+        finally:
+            # every try's process may have left its trace file
+            self.files += ['/dev/shm/sio_tgt_trace.pid%d' % p.pid for p in self.procs[first:]]
+        return t.proc, t.port
 
     def test_tgt_with_nvme_perf(self):
         tgt, port = self.start_tgt(['-m', '0x1', '-e', 'nvmf_tcp,bdev'])
@@ -246,9 +194,8 @@ class Trace(unittest.TestCase):
         self.assertIs(rpc(sock, 'trace_clear'), True)
 
         res = self.path('perf.json')
-        trid = 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s' % (port, NQN)
-        env = dict(os.environ)
-        env['TSAN_OPTIONS'] = (env.get('TSAN_OPTIONS', '') + ' exitcode=0').strip()
+        trid = sio_harness.tcp_trid(port, NQN)
+        env = sio_harness.tsan_tolerant_env()
         perf = subprocess.Popen([tool('nvme_perf', 'sio_nvme_perf'), '-r', trid, '-q', '1',
                                  '-o', '4096', '-w', 'randread', '-t', '2', '-e', 'nvme_tcp',
                                  '--results-json', res], env=env)
