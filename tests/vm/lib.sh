@@ -405,6 +405,23 @@ vm_pcap_nvme_tcp() {
 	done
 }
 
+# vm_pcap_c2h_success FILE MIN MAX: on the host, count the C2HData PDUs of an
+# NVMe/TCP capture and those with the SUCCESS flag (the read completed without
+# a CapsuleResp, only where the host disabled SQ flow control); fail unless
+# the SUCCESS count is within [MIN, MAX] ("" for no bound; "all": every C2HData).
+vm_pcap_c2h_success() {
+	local file=$1 min=$2 max=$3 c2h succ
+	read -r c2h succ < <(tshark -r "$file" -Y 'nvme-tcp.type == 7' -T fields -e nvme-tcp.type \
+		-e nvme-tcp.flags.pdu.data_success 2>/dev/null | awk -F'\t' '
+		{ n = split($1, t, ","); for (i = 1; i <= n; i++) if (t[i] == 7) c++
+		  m = split($2, f, ","); for (i = 1; i <= m; i++) if (f[i] == "1" || f[i] == "True") s++ }
+		END { print c + 0, s + 0 }')
+	echo "   ${file##*/}: $c2h C2HData PDUs, $succ with SUCCESS (no CapsuleResp after them)"
+	[[ $max == all ]] && max=$c2h
+	[[ -z $min || $succ -ge $min ]] || vm_fail "${file##*/}: $succ C2HData SUCCESS, expected >= $min"
+	[[ -z $max || $succ -le $max ]] || vm_fail "${file##*/}: $succ C2HData SUCCESS, expected <= $max"
+}
+
 # vm_capture_stop NAME: stop the capture, copy it to $VM_LOG_DIR/NAME.pcap,
 # print its packet counts; fail if the kernel dropped any.
 vm_capture_stop() {
