@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,20 +31,6 @@ struct sio_key {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sio_key *g_keys;
-
-static void set_msg(char *msg, size_t msg_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msg_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg == NULL || msg_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, msg_len, fmt, ap);
-	va_end(ap);
-}
 
 static struct sio_key *find_locked(const char *name)
 {
@@ -95,36 +80,39 @@ static int read_key_file(const char *name, const char *path, char **text, size_t
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		rc = -errno;
-		set_msg(msg, msg_len, "key '%s': cannot open '%s': %s", name, path, strerror(-rc));
+		keyring_set_msg(msg, msg_len,
+				"key '%s': cannot open '%s': %s", name, path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0) {
 		rc = -errno;
-		set_msg(msg, msg_len, "key '%s': cannot stat '%s': %s", name, path, strerror(-rc));
+		keyring_set_msg(msg, msg_len,
+				"key '%s': cannot stat '%s': %s", name, path, strerror(-rc));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
-		set_msg(msg, msg_len, "key '%s': '%s' is not a regular file", name, path);
+		keyring_set_msg(msg, msg_len, "key '%s': '%s' is not a regular file", name, path);
 		goto out;
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		rc = -EPERM;
-		set_msg(msg, msg_len,
-			"key '%s': invalid permissions 0%03o on '%s': group and others must have "
-			"no access (chmod 0600)", name, (unsigned)(st.st_mode & 0777), path);
+		keyring_set_msg(msg, msg_len,
+				"key '%s': invalid permissions 0%03o on '%s': group and others "
+				"must have no access (chmod 0600)", name,
+				(unsigned)(st.st_mode & 0777), path);
 		goto out;
 	}
 	if (st.st_size > SIO_KEY_FILE_MAX) {
 		rc = -EFBIG;
-		set_msg(msg, msg_len, "key '%s': '%s' is larger than %d bytes", name, path,
-			SIO_KEY_FILE_MAX);
+		keyring_set_msg(msg, msg_len, "key '%s': '%s' is larger than %d bytes", name, path,
+				SIO_KEY_FILE_MAX);
 		goto out;
 	}
 	buf = malloc(SIO_KEY_FILE_MAX + 1);
 	if (buf == NULL) {
 		rc = -ENOMEM;
-		set_msg(msg, msg_len, "key '%s': out of memory", name);
+		keyring_set_msg(msg, msg_len, "key '%s': out of memory", name);
 		goto out;
 	}
 	for (;;) {
@@ -134,7 +122,8 @@ static int read_key_file(const char *name, const char *path, char **text, size_t
 			continue;
 		if (r < 0) {
 			rc = -errno;
-			set_msg(msg, msg_len, "key '%s': reading '%s': %s", name, path, strerror(-rc));
+			keyring_set_msg(msg, msg_len,
+					"key '%s': reading '%s': %s", name, path, strerror(-rc));
 			goto out;
 		}
 		if (r == 0)
@@ -142,8 +131,9 @@ static int read_key_file(const char *name, const char *path, char **text, size_t
 		n += (size_t)r;
 		if (n > SIO_KEY_FILE_MAX) {
 			rc = -EFBIG;
-			set_msg(msg, msg_len, "key '%s': '%s' is larger than %d bytes", name, path,
-				SIO_KEY_FILE_MAX);
+			keyring_set_msg(msg, msg_len,
+					"key '%s': '%s' is larger than %d bytes", name, path,
+					SIO_KEY_FILE_MAX);
 			goto out;
 		}
 	}
@@ -185,7 +175,7 @@ static int check_format(const char *name, const char *text, size_t len,
 	}
 	sio_key_secret_clear(&s);
 	if (rc != 0)
-		set_msg(msg, msg_len, "key '%s': %s", name, why);
+		keyring_set_msg(msg, msg_len, "key '%s': %s", name, why);
 	return rc;
 }
 
@@ -202,22 +192,22 @@ int sio_keyring_file_add_key(const char *name, const char *path, char *msg, size
 	}
 	msg[0] = '\0';
 	if (name == NULL || path == NULL) {
-		set_msg(msg, msg_len, "key name and path are required");
+		keyring_set_msg(msg, msg_len, "key name and path are required");
 		return -EINVAL;
 	}
 	name_len = strlen(name);
 	if (name_len == 0 || name_len > SIO_KEY_NAME_MAX) {
-		set_msg(msg, msg_len, "key name must be 1..%d bytes", SIO_KEY_NAME_MAX);
+		keyring_set_msg(msg, msg_len, "key name must be 1..%d bytes", SIO_KEY_NAME_MAX);
 		return -EINVAL;
 	}
 	if (path[0] != '/') {
-		set_msg(msg, msg_len, "key '%s': path '%s' must be absolute", name, path);
+		keyring_set_msg(msg, msg_len, "key '%s': path '%s' must be absolute", name, path);
 		return -EINVAL;
 	}
 	k = calloc(1, sizeof(*k));
 	if (k == NULL || (k->name = strdup(name)) == NULL || (k->path = strdup(path)) == NULL) {
 		rc = -ENOMEM;
-		set_msg(msg, msg_len, "key '%s': out of memory", name);
+		keyring_set_msg(msg, msg_len, "key '%s': out of memory", name);
 		goto fail;
 	}
 	rc = read_key_file(name, path, &k->text, &k->text_len, msg, msg_len);
@@ -231,7 +221,7 @@ int sio_keyring_file_add_key(const char *name, const char *path, char *msg, size
 	if (find_locked(name) != NULL) {
 		pthread_mutex_unlock(&g_lock);
 		rc = -EEXIST;
-		set_msg(msg, msg_len, "key '%s' already exists", name);
+		keyring_set_msg(msg, msg_len, "key '%s' already exists", name);
 		goto fail;
 	}
 	/* At the tail: keyring_get_keys and save_config list keys in the order added. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/keyring_internal.h"
 #include "spdk_io/env.h"
 #include "spdk_io/keyring.h"
 
@@ -34,10 +35,7 @@ void sio_key_secret_clear(struct sio_key_secret *s)
 		explicit_bzero(s, sizeof(*s));
 }
 
-static void set_msg(char *msg, size_t msg_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msg_len, const char *fmt, ...)
+void keyring_set_msg(char *msg, size_t msg_len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,30 +63,32 @@ static int decode_common(const char *text, size_t len, const char *prefix, unsig
 	int n;
 
 	if (text == NULL || out == NULL) {
-		set_msg(msg, msg_len, "no key text");
+		keyring_set_msg(msg, msg_len, "no key text");
 		return -EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (len < plen || memcmp(text, prefix, plen) != 0) {
-		set_msg(msg, msg_len, "not a %s: it must start with '%s'", what, prefix);
+		keyring_set_msg(msg, msg_len, "not a %s: it must start with '%s'", what, prefix);
 		return -EINVAL;
 	}
 	/* HH: exactly two hex digits, then ':' */
 	if (len < plen + 3 || text[plen + 2] != ':' || text[plen] < '0' || text[plen] > '9' ||
 	    text[plen + 1] < '0' || text[plen + 1] > '9') {
-		set_msg(msg, msg_len, "%s: the hash indicator after '%s' must be two digits and ':'",
-			what, prefix);
+		keyring_set_msg(msg, msg_len,
+				"%s: the hash indicator after '%s' must be two digits and ':'",
+				what, prefix);
 		return -EINVAL;
 	}
 	hash = (unsigned)(text[plen] - '0') * 10 + (unsigned)(text[plen + 1] - '0');
 	if (hash > max_hash) {
-		set_msg(msg, msg_len, "%s: hash indicator %02u is not 00..%02u", what, hash, max_hash);
+		keyring_set_msg(msg, msg_len,
+				"%s: hash indicator %02u is not 00..%02u", what, hash, max_hash);
 		return -EINVAL;
 	}
 	b64 = text + plen + 3;
 	b64_len = len - plen - 3;
 	if (b64_len == 0 || b64[b64_len - 1] != ':') {
-		set_msg(msg, msg_len, "%s: the base64 part must end with ':'", what);
+		keyring_set_msg(msg, msg_len, "%s: the base64 part must end with ':'", what);
 		return -EINVAL;
 	}
 	b64_len--;
@@ -96,14 +96,16 @@ static int decode_common(const char *text, size_t len, const char *prefix, unsig
 	 * -ENOSPC (longer than any key) is malformed text all the same */
 	n = b64_len == 0 ? -EINVAL : (int)sio_base64_decode(buf, sizeof(buf), b64, b64_len);
 	if (n < 0) {
-		set_msg(msg, msg_len, "%s: the part after the hash indicator is not valid base64 "
-			"of at most %d bytes", what, SIO_KEY_SECRET_MAX + 4);
+		keyring_set_msg(msg, msg_len,
+				"%s: the part after the hash indicator is not valid base64 "
+				"of at most %d bytes", what, SIO_KEY_SECRET_MAX + 4);
 		explicit_bzero(buf, sizeof(buf));
 		return -EINVAL;
 	}
 	if (n < 4 || !len_ok(hash, (size_t)n - 4)) {
-		set_msg(msg, msg_len, "%s: %d-byte secret is not a valid length for hash %02u", what,
-			n < 4 ? 0 : n - 4, hash);
+		keyring_set_msg(msg, msg_len,
+				"%s: %d-byte secret is not a valid length for hash %02u", what,
+				n < 4 ? 0 : n - 4, hash);
 		explicit_bzero(buf, sizeof(buf));
 		return -EINVAL;
 	}
@@ -111,7 +113,8 @@ static int decode_common(const char *text, size_t len, const char *prefix, unsig
 	crc = (uint32_t)buf[n] | (uint32_t)buf[n + 1] << 8 | (uint32_t)buf[n + 2] << 16 |
 	      (uint32_t)buf[n + 3] << 24;
 	if (sio_key_crc32(buf, (size_t)n) != crc) {
-		set_msg(msg, msg_len, "%s: CRC-32 check failed (the key is corrupt or mistyped)", what);
+		keyring_set_msg(msg, msg_len,
+				"%s: CRC-32 check failed (the key is corrupt or mistyped)", what);
 		explicit_bzero(buf, sizeof(buf));
 		return -EINVAL;
 	}
