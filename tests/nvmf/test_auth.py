@@ -209,6 +209,26 @@ def main():
     LOG[0] = 'h'
     att = {'trtype': 'TCP', 'adrfam': 'IPv4', 'traddr': '127.0.0.1', 'trsvcid': str(port),
            'subnqn': SUB, 'hostnqn': H3}
+    # bdev_nvme_set_options limits what the host offers: SHA-384 with ffdhe2048 only
+    r, e = rpc_call('bdev_nvme_set_options', {'dhchap_digests': ['sha384', 'nope']})
+    assert e is not None and 'dhchap_digests' in e['message'], (r, e)
+    r, e = rpc_call('bdev_nvme_set_options', {'dhchap_digests': ['sha384'],
+                                              'dhchap_dhgroups': ['ffdhe2048']})
+    assert e is None and r is True, (r, e)
+    # tgt2 accepts SHA-256 only: nothing in common, refused (one more such notice in its log)
+    def no_digest_refusals():
+        with open(os.path.join(T, 'tgt2.log'), errors='replace') as f:
+            return len(re.findall(r'DH-HMAC-CHAP of host %s .* failed: no digest in common' %
+                                  re.escape(H3), f.read()))
+    before = no_digest_refusals()
+    r, e = rpc_call('bdev_nvme_attach_controller',
+                    dict(att, name='Nsha', trsvcid=str(port2), dhchap_key='k3'))
+    assert e is not None, r
+    print('  offered sha384 to a sha256-only target: %s' % e['message'], flush=True)
+    end = time.monotonic() + 10
+    while no_digest_refusals() == before and time.monotonic() < end:
+        time.sleep(0.1)
+    assert no_digest_refusals() > before, 'tgt2 did not refuse for the digest'
     r, e = rpc_call('bdev_nvme_attach_controller', dict(att, name='Nbad', dhchap_key='bad'))
     assert e is not None, r
     print('  wrong key: %s' % e['message'], flush=True)
@@ -218,6 +238,11 @@ def main():
     r, e = rpc_call('bdev_get_bdevs', {'name': 'Nauthn1'})
     assert e is None and r[0]['block_size'] == 4096, (r, e)
     print('  attached: %s' % r[0]['name'], flush=True)
+    # the target (everything allowed) would pick SHA-512: it took what was offered
+    LOG[0] = 'tgt'
+    wait_log(r'host %s authenticated to %s \(sha384, ffdhe2048, bidirectional\)' %
+             (re.escape(H3), re.escape(SUB)))
+    LOG[0] = 'h'
     r, e = rpc_call('bdev_nvme_set_keys', {'name': 'Nauth', 'dhchap_key': 'k3',
                                            'dhchap_ctrlr_key': 'k3c'})
     assert e is None and r is True, (r, e)
@@ -229,6 +254,10 @@ def main():
              for c in sub['config'] if c['method'] == 'bdev_nvme_attach_controller']
     assert e is None and len(calls) == 1, (e, calls)
     assert calls[0]['dhchap_key'] == 'k3' and calls[0]['dhchap_ctrlr_key'] == 'k3c', calls
+    opts = [c['params'] for sub in hcfg['subsystems'] if sub['subsystem'] == 'bdev'
+            for c in sub['config'] if c['method'] == 'bdev_nvme_set_options']
+    assert opts and opts[0]['dhchap_digests'] == ['sha384'], opts
+    assert opts[0]['dhchap_dhgroups'] == ['ffdhe2048'], opts
     assert keys['k3'].split(':')[2] not in json.dumps(hcfg), 'key material in save_config'
     r, e = rpc_call('bdev_nvme_detach_controller', {'name': 'Nauth'})
     assert e is None, e

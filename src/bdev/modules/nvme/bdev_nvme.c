@@ -32,6 +32,7 @@
 #include <sys/queue.h>
 
 #include "bdev/modules/nvme/bdev_nvme.h"
+#include "nvme/auth/dhchap.h"
 #include "spdk_io/env.h"
 #include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
@@ -64,6 +65,8 @@ struct bdev_nvme_opts g_bdev_nvme_opts = {
 	.mp_policy = BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE,
 	.mp_selector = BDEV_NVME_MP_SELECTOR_ROUND_ROBIN,
 	.mp_min_io = 1,
+	.dhchap_digests = DHCHAP_DIGESTS_ALL,
+	.dhchap_dhgroups = DHCHAP_DHGROUPS_ALL,
 };
 
 /* One path: one attached controller of the group's subsystem. */
@@ -1997,6 +2000,17 @@ static const char *timeout_action_str(enum bdev_nvme_timeout_action a)
 	       a == BDEV_NVME_TIMEOUT_ACTION_ABORT ? "abort" : "none";
 }
 
+/* A mask of DH-HMAC-CHAP ids as the array of SPDK names set_options takes. */
+static json_t *dhchap_names_json(uint32_t mask, int max, const char *(*name)(uint8_t id))
+{
+	json_t *a = json_array();
+
+	for (int id = 0; id <= max; id++)
+		if ((mask & (1u << id)) && name((uint8_t)id) != NULL)
+			json_array_append_new(a, json_string(name((uint8_t)id)));
+	return a;
+}
+
 static void opts_config_json(json_t *config)
 {
 	const struct bdev_nvme_opts *o = &g_bdev_nvme_opts;
@@ -2017,6 +2031,11 @@ static void opts_config_json(json_t *config)
 	json_object_set_new(p, "multipath_opts",
 			    json_pack("{s:s,s:s,s:i}", "policy", policy_str(o->mp_policy), "selector",
 				      selector_str(o->mp_selector), "min_io", (int)o->mp_min_io));
+	json_object_set_new(p, "dhchap_digests", dhchap_names_json(o->dhchap_digests, DHCHAP_HASH_MAX,
+								   dhchap_hash_name));
+	json_object_set_new(p, "dhchap_dhgroups",
+			    dhchap_names_json(o->dhchap_dhgroups, DHCHAP_DHGROUP_MAX,
+					      dhchap_dhgroup_name));
 	sio_rpc_config_append(config, "bdev_nvme_set_options", p);
 }
 

@@ -71,6 +71,10 @@ struct bdev_nvme_opts {
 	enum bdev_nvme_mp_policy mp_policy;       /* new bdevs' policy */
 	enum bdev_nvme_mp_selector mp_selector;
 	uint32_t mp_min_io;
+	/* DH-HMAC-CHAP digests / DH groups the controllers offer: bit (1 << id) of
+	 * nvme/auth/dhchap.h's ids; default every one (SPDK's default). */
+	uint32_t dhchap_digests;
+	uint32_t dhchap_dhgroups;
 };
 
 /* The module's options (app thread); set through bdev_nvme_set_opts(). */

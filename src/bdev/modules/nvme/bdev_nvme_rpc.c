@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bdev/modules/nvme/bdev_nvme.h"
+#include "nvme/auth/dhchap.h"
 #include "spdk_io/keyring.h"
 #include "spdk_io/rpc.h"
 
@@ -207,6 +208,9 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 		o.ctrlr_opts.io_queue_requests = g_bdev_nvme_opts.io_queue_requests;
 	if (g_bdev_nvme_opts.tcp_connect_timeout_ms != 0)
 		o.ctrlr_opts.connect_timeout_ms = g_bdev_nvme_opts.tcp_connect_timeout_ms;
+	/* Only these are offered in DH-HMAC-CHAP negotiation (and accepted from the controller). */
+	o.ctrlr_opts.dhchap_digests = g_bdev_nvme_opts.dhchap_digests;
+	o.ctrlr_opts.dhchap_dhgroups = g_bdev_nvme_opts.dhchap_dhgroups;
 	if (p->hostnqn != NULL)
 		snprintf(o.ctrlr_opts.hostnqn, sizeof(o.ctrlr_opts.hostnqn), "%s", p->hostnqn);
 	o.ctrlr_opts.header_digest = p->hdgst;
@@ -494,6 +498,39 @@ static void set_options_params_init(void *params)
 	p->io_path_stat = o->io_path_stat;
 }
 
+/*
+ * A dhchap_digests / dhchap_dhgroups array of SPDK names -> mask (1 << id);
+ * absent (NULL) keeps @mask. False, with the RPC error sent, for an unknown
+ * name or an empty list (nothing could be negotiated).
+ */
+static bool dhchap_mask_from_json(struct sio_rpc_request *req, const json_t *arr,
+				  const char *param, int (*from_name)(const char *),
+				  uint32_t *mask)
+{
+	uint32_t m = 0;
+	json_t *v;
+	size_t i;
+
+	if (arr == NULL)
+		return true;
+	json_array_foreach(arr, i, v) {
+		int id = json_is_string(v) ? from_name(json_string_value(v)) : -EINVAL;
+
+		if (id < 0) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      "%s: unknown value at index %zu", param, i);
+			return false;
+		}
+		m |= 1u << id;
+	}
+	if (m == 0) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "%s: empty", param);
+		return false;
+	}
+	*mask = m;
+	return true;
+}
+
 static void rpc_set_options(struct sio_rpc_request *req, void *params)
 {
 	struct set_options_params *p = params;
@@ -513,6 +550,11 @@ static void rpc_set_options(struct sio_rpc_request *req, void *params)
 	o.disable_auto_failback = p->disable_auto_failback;
 	o.tcp_connect_timeout_ms = p->tcp_connect_timeout_ms;
 	o.io_path_stat = p->io_path_stat;
+	if (!dhchap_mask_from_json(req, p->dhchap_digests, "dhchap_digests", dhchap_hash_from_name,
+				   &o.dhchap_digests) ||
+	    !dhchap_mask_from_json(req, p->dhchap_dhgroups, "dhchap_dhgroups",
+				   dhchap_dhgroup_from_name, &o.dhchap_dhgroups))
+		return;
 	if (o.bdev_retry_count < -1) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "bdev_retry_count: -1 or more");
 		return;
