@@ -34,6 +34,7 @@
 #include "spdk_io/keyring.h"
 #include "spdk_io/nvme.h"
 #include "spdk_io/thread.h"
+#include "nvme_host_test.h"
 
 static struct sio_nvme_transport_id g_trid;
 static struct sio_nvme_ctrlr_opts g_opts;
@@ -42,50 +43,6 @@ static struct sio_nvme_qpair *g_qp;
 static struct sio_nvme_ns *g_ns;
 static uint32_t g_ss;
 static int g_min_ns = 1;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Poll until *@flag reaches @n or 20 s pass (TCG guests are slow). */
-static bool poll_until(const int *flag, int n)
-{
-	uint64_t end = now_ms() + 20000;
-
-	while (*flag < n) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		if (now_ms() > end)
-			return false;
-	}
-	return true;
-}
-
-struct io_rec {
-	int calls;
-	int rc;
-	struct sio_nvme_cpl cpl;
-};
-
-static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
-{
-	struct io_rec *r = arg;
-
-	r->calls++;
-	r->rc = rc;
-	r->cpl = *cpl;
-}
-
-#define RUN_IO(rec, call)                                   \
-	do {                                                \
-		memset(&(rec), 0, sizeof(rec));             \
-		assert_int_equal((call), 0);                \
-		assert_true(poll_until(&(rec).calls, 1));   \
-		assert_int_equal((rec).calls, 1);           \
-	} while (0)
 
 static void fill(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -308,53 +265,11 @@ static void test_admin(void **state)
 /* Many more commands than the queue has entries: all accepted, all complete. */
 static void test_queue_depth(void **state)
 {
-	struct sio_nvme_io_qpair_opts o;
-	struct sio_nvme_qpair *qp;
 	enum { N = 96 };
-	static struct io_rec recs[N];
 	uint8_t *buf = malloc((size_t)N * g_ss), *rd = malloc((size_t)N * g_ss);
-	int done = 0;
 
-	sio_nvme_io_qpair_opts_init(&o, sizeof(o));
-	o.io_queue_size = 8;
-	o.io_queue_requests = N;
-	assert_int_equal(sio_nvme_ctrlr_alloc_io_qpair_blocking(g_ctrlr, &o, &qp), 0);
 	fill(buf, (size_t)N * g_ss, 77);
-	memset(recs, 0, sizeof(recs));
-	for (int i = 0; i < N; i++)
-		assert_int_equal(sio_nvme_ns_write(g_ns, qp, buf + (size_t)i * g_ss, 3000 + i, 1, 0,
-						   io_cb, &recs[i]), 0);
-	assert_int_equal(sio_nvme_qpair_get_num_outstanding(qp), N);
-	/* One more than the pool: refused, not queued. */
-	{
-		struct io_rec extra;
-
-		assert_int_equal(sio_nvme_ns_write(g_ns, qp, buf, 0, 1, 0, io_cb, &extra), -ENOMEM);
-	}
-	for (uint64_t end = now_ms() + 20000; done < N && now_ms() < end;) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		done = 0;
-		for (int i = 0; i < N; i++)
-			done += recs[i].calls;
-	}
-	assert_int_equal(done, N);
-	for (int i = 0; i < N; i++)
-		assert_int_equal(recs[i].rc, 0);
-	{
-		struct io_rec r;
-		uint32_t per = sio_nvme_ns_get_max_io_xfer_size(g_ns) / g_ss;
-
-		/* Read back in the largest pieces the controller takes. */
-		for (uint32_t i = 0; i < N; i += per) {
-			uint32_t n = N - i < per ? N - i : per;
-
-			RUN_IO(r, sio_nvme_ns_read(g_ns, qp, rd + (size_t)i * g_ss, 3000 + i, n, 0,
-						   io_cb, &r));
-			assert_int_equal(r.rc, 0);
-		}
-		assert_memory_equal(buf, rd, (size_t)N * g_ss);
-	}
-	assert_int_equal(sio_nvme_qpair_free(qp), 0);
+	check_queue_depth(g_ctrlr, g_ns, N, 3000, buf, rd, true);
 	free(buf);
 	free(rd);
 }
@@ -365,18 +280,13 @@ static int await_task(void *arg)
 	struct sio_nvme_qpair *qp;
 	struct sio_nvme_cpl cpl;
 	uint8_t *w = malloc(4 * g_ss), *rd = calloc(1, 4 * g_ss);
-	struct iovec iov[2] = { { rd, g_ss }, { rd + g_ss, 3 * g_ss } };
 	int rc;
 
 	rc = sio_nvme_ctrlr_alloc_io_qpair_await(g_ctrlr, NULL, &qp);
 	if (rc != 0)
 		return rc;
 	fill(w, 4 * g_ss, 3);
-	rc = sio_nvme_ns_write_await(g_ns, qp, w, 3500, 4, 0, &cpl);
-	if (rc == 0)
-		rc = sio_nvme_ns_readv_await(g_ns, qp, iov, 2, 3500, 4, 0, NULL);
-	if (rc == 0 && memcmp(w, rd, 4 * g_ss) != 0)
-		rc = -EILSEQ;
+	rc = await_write_readv_check(g_ns, qp, w, rd);
 	if (rc == 0)
 		rc = sio_nvme_ns_flush_await(g_ns, qp, &cpl);
 	if (rc == 0) {
@@ -440,20 +350,13 @@ static void test_discovery(void **state)
 	assert_int_equal(sio_nvme_ctrlr_detach_blocking(dc), 0);
 }
 
-static void reset_cb(void *arg, int rc)
-{
-	int *r = arg;
-
-	*r = rc == 0 ? 1 : rc;
-}
-
 /* Reset with I/O in flight and I/O submitted during the reset. */
 static void test_reset(void **state)
 {
 	enum { N = 16 };
 	struct io_rec recs[N];
 	uint8_t *buf = malloc((size_t)N * g_ss), *rd = malloc((size_t)N * g_ss);
-	int reset = 0, done;
+	int reset = 0;
 
 	fill(buf, (size_t)N * g_ss, 11);
 	memset(recs, 0, sizeof(recs));
@@ -465,14 +368,7 @@ static void test_reset(void **state)
 	for (int i = N / 2; i < N; i++)
 		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * g_ss, 3700 + i, 1, 0,
 						   io_cb, &recs[i]), 0);
-	for (uint64_t end = now_ms() + 20000; now_ms() < end;) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		done = 0;
-		for (int i = 0; i < N; i++)
-			done += recs[i].calls;
-		if (done == N && reset != 0)
-			break;
-	}
+	wait_recs(recs, N, &reset);
 	assert_int_equal(reset, 1);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(recs[i].calls, 1);

@@ -35,6 +35,9 @@
 #include "spdk_io/nvme.h"
 #include "spdk_io/thread.h"
 
+#define NVME_HOST_TEST_TIMEOUT_MS 30000
+#include "nvme_host_test.h"
+
 static struct sio_nvme_transport_id g_trid;
 static struct sio_nvme_ctrlr_opts g_opts;
 static struct sio_nvme_ctrlr *g_ctrlr;
@@ -52,49 +55,6 @@ static uint64_t rnd(void)
 	g_seed ^= g_seed << 17;
 	return g_seed;
 }
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static bool poll_until(const int *flag, int n)
-{
-	uint64_t end = now_ms() + 30000;
-
-	while (*flag < n) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		if (now_ms() > end)
-			return false;
-	}
-	return true;
-}
-
-struct io_rec {
-	int calls;
-	int rc;
-	struct sio_nvme_cpl cpl;
-};
-
-static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
-{
-	struct io_rec *r = arg;
-
-	r->calls++;
-	r->rc = rc;
-	r->cpl = *cpl;
-}
-
-#define RUN_IO(rec, call)                                   \
-	do {                                                \
-		memset(&(rec), 0, sizeof(rec));             \
-		assert_int_equal((call), 0);                \
-		assert_true(poll_until(&(rec).calls, 1));   \
-		assert_int_equal((rec).calls, 1);           \
-	} while (0)
 
 static void fill_rnd(uint8_t *p, size_t n)
 {
@@ -355,41 +315,12 @@ static void test_admin(void **state)
 /* Far more commands than queue entries: all accepted, all complete, data kept. */
 static void test_queue_depth(void **state)
 {
-	struct sio_nvme_io_qpair_opts o;
-	struct sio_nvme_qpair *qp;
 	enum { N = 200 };
-	static struct io_rec recs[N];
 	uint8_t *buf = sio_dma_malloc((size_t)N * g_ss, 4096);
 	uint8_t *rd = sio_dma_malloc((size_t)N * g_ss, 4096);
-	int done = 0;
 
-	sio_nvme_io_qpair_opts_init(&o, sizeof(o));
-	o.io_queue_size = 8;
-	o.io_queue_requests = N;
-	assert_int_equal(sio_nvme_ctrlr_alloc_io_qpair_blocking(g_ctrlr, &o, &qp), 0);
 	fill_rnd(buf, (size_t)N * g_ss);
-	memset(recs, 0, sizeof(recs));
-	for (int i = 0; i < N; i++)
-		assert_int_equal(sio_nvme_ns_write(g_ns, qp, buf + (size_t)i * g_ss, 9000 + i, 1, 0,
-						   io_cb, &recs[i]), 0);
-	for (uint64_t end = now_ms() + 30000; done < N && now_ms() < end;) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		done = 0;
-		for (int i = 0; i < N; i++)
-			done += recs[i].calls;
-	}
-	assert_int_equal(done, N);
-	for (int i = 0; i < N; i++)
-		assert_int_equal(recs[i].rc, 0);
-	for (uint32_t i = 0, per = g_max / g_ss; i < N; i += per) {
-		uint32_t n = N - i < per ? N - i : per;
-		struct io_rec r;
-
-		RUN_IO(r, sio_nvme_ns_read(g_ns, qp, rd + (size_t)i * g_ss, 9000 + i, n, 0, io_cb, &r));
-		assert_int_equal(r.rc, 0);
-	}
-	assert_memory_equal(buf, rd, (size_t)N * g_ss);
-	assert_int_equal(sio_nvme_qpair_free(qp), 0);
+	check_queue_depth(g_ctrlr, g_ns, N, 9000, buf, rd, false);
 	sio_dma_free(buf);
 	sio_dma_free(rd);
 }
@@ -399,18 +330,13 @@ static int await_task(void *arg)
 	struct sio_nvme_qpair *qp;
 	struct sio_nvme_cpl cpl;
 	uint8_t *w = sio_dma_malloc(4 * g_ss, 4096), *rd = sio_dma_zmalloc(4 * g_ss, 4096);
-	struct iovec iov[2] = { { rd, g_ss }, { rd + g_ss, 3 * g_ss } };
 	int rc;
 
 	rc = sio_nvme_ctrlr_alloc_io_qpair_await(g_ctrlr, NULL, &qp);
 	if (rc != 0)
 		return rc;
 	fill_rnd(w, 4 * g_ss);
-	rc = sio_nvme_ns_write_await(g_ns, qp, w, 3500, 4, 0, &cpl);
-	if (rc == 0)
-		rc = sio_nvme_ns_readv_await(g_ns, qp, iov, 2, 3500, 4, 0, NULL);
-	if (rc == 0 && memcmp(w, rd, 4 * g_ss) != 0)
-		rc = -EILSEQ;
+	rc = await_write_readv_check(g_ns, qp, w, rd);
 	if (rc == 0)
 		rc = sio_nvme_ns_compare_await(g_ns, qp, w, 3500, 4, 0, &cpl);
 	if (rc == 0)
@@ -487,13 +413,6 @@ static void test_two_threads(void **state)
 	}
 }
 
-static void reset_cb(void *arg, int rc)
-{
-	int *r = arg;
-
-	*r = rc == 0 ? 1 : rc;
-}
-
 /* Reset with I/O in flight and I/O submitted during the reset. */
 static void test_reset(void **state)
 {
@@ -502,7 +421,7 @@ static void test_reset(void **state)
 	uint32_t n = 8;
 	uint8_t *buf = sio_dma_malloc((size_t)N * n * g_ss, 4096);
 	uint8_t *rd = sio_dma_malloc((size_t)N * n * g_ss, 4096);
-	int reset = 0, done = 0, failed = 0;
+	int reset = 0, failed = 0;
 
 	fill_rnd(buf, (size_t)N * n * g_ss);
 	memset(recs, 0, sizeof(recs));
@@ -520,27 +439,13 @@ static void test_reset(void **state)
 		for (int i = 0; i < 20; i++)
 			sio_thread_poll(sio_thread_get_current(), 0);
 	} else {
-		for (uint64_t end = now_ms() + 30000; now_ms() < end;) {
-			done = 0;
-			for (int i = 0; i < N / 2; i++)
-				done += recs[i].calls;
-			if (done == N / 2)
-				break;
-			sio_thread_poll(sio_thread_get_current(), 0);
-		}
+		wait_recs(recs, N / 2, NULL);
 	}
 	assert_int_equal(sio_nvme_ctrlr_reset(g_ctrlr, reset_cb, &reset), 0);
 	for (int i = N / 2; i < N; i++)
 		assert_int_equal(sio_nvme_ns_write(g_ns, g_qp, buf + (size_t)i * n * g_ss,
 						   12000 + (uint64_t)i * n, n, 0, io_cb, &recs[i]), 0);
-	for (uint64_t end = now_ms() + 30000; now_ms() < end;) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		done = 0;
-		for (int i = 0; i < N; i++)
-			done += recs[i].calls;
-		if (done == N && reset != 0)
-			break;
-	}
+	wait_recs(recs, N, &reset);
 	assert_int_equal(reset, 1);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(recs[i].calls, 1);
