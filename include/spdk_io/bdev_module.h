@@ -134,6 +134,14 @@ struct sio_bdev {
 	uint32_t max_transfer_blocks;
 	/** Writes may be volatile until a flush. */
 	bool write_cache;
+	/**
+	 * Bytes of per-I/O driver context this bdev's bdev_io carry when more
+	 * than its module's io_ctx_size (0: the module's). A bdev that forwards
+	 * its I/O to a base with sio_bdev_io_forward() sets
+	 * sio_bdev_get_io_ctx_size(base) here, so the base module's context fits
+	 * in its bdev_io and the I/O itself goes to the base.
+	 */
+	size_t io_ctx_size;
 	/** UUID; all zero means the core generates a random (version 4) one at register. */
 	uint8_t uuid[16];
 	/** The module's context, passed to every fn_table call. */
@@ -154,6 +162,20 @@ struct sio_bdev {
  * channel's cache; the module owns it from submit_request() until it calls
  * sio_bdev_io_complete().
  */
+/**
+ * sio_bdev_io_forward_cb - What a module runs when an I/O it forwarded with
+ * sio_bdev_io_forward() completed on the base: @ch is the module's channel
+ * (as submit_request() got it), @io its own bdev_io (bdev and offset its own
+ * again), @status the base's. Return the status to complete @io with (the
+ * core completes it right away, with the base's completion tick), or
+ * SIO_BDEV_IO_FORWARD_KEEP to keep @io and complete it later.
+ */
+typedef int (*sio_bdev_io_forward_cb)(struct sio_io_channel *ch, struct sio_bdev_io *io,
+				      int status);
+
+/** Returned by a sio_bdev_io_forward_cb: the module keeps the I/O (not an errno). */
+#define SIO_BDEV_IO_FORWARD_KEEP 1
+
 struct sio_bdev_io {
 	/** The bdev the I/O is for. */
 	struct sio_bdev *bdev;
@@ -183,6 +205,18 @@ struct sio_bdev_io {
 		struct iovec iov;
 		struct iovec bounce_iov;
 		void *bounce_buf;
+		/*
+		 * sio_bdev_io_forward(): the base's channel, the offset to
+		 * restore and the module's cb while the I/O is at the base; for
+		 * a child through the general path, the module's cb and channel.
+		 */
+		struct {
+			struct bdev_channel *ch;
+			uint64_t offset_blocks;
+			sio_bdev_io_forward_cb cb;
+			sio_bdev_io_forward_cb child_cb;
+			struct sio_io_channel *child_mod_ch;
+		} fwd;
 		union {
 			struct {
 				uint64_t next_block;
@@ -223,6 +257,53 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status);
  * sio_bdev_io_get_thread() - The thread @io was submitted on (where it must complete).
  */
 struct sio_thread *sio_bdev_io_get_thread(struct sio_bdev_io *io);
+
+/**
+ * sio_bdev_io_forward() - Hand @io itself to a base bdev at another offset,
+ * for a virtual bdev that maps its blocks onto a base (lvol, passthru-like
+ * modules): the base module's submit_request() gets @io, with the base as its
+ * bdev and @offset_blocks as its offset (type, iovecs and block count
+ * unchanged), without a second bdev_io or a second pass through the
+ * submission checks @io already passed. When the base completes it, the
+ * base's statistics count it as the base's own I/O (sio_bdev_get_iostat() of
+ * the base, with @io's submission tick as its start), @io becomes the
+ * module's again (its bdev and offset restored) and @cb runs with the base's
+ * status; what @cb returns completes @io in the same call, with the same
+ * completion tick (no second clock read), unless it returns
+ * SIO_BDEV_IO_FORWARD_KEEP. While the base holds @io, its driver context is
+ * the base module's: keep nothing there that @cb needs (size the bdev with
+ * io_ctx_size = sio_bdev_get_io_ctx_size(base)). When @io cannot travel
+ * itself (its bdev_io is too small for the base's context, it is already
+ * forwarded, or the base's channel would treat it specially: frozen by a
+ * reset, an unsupported type, a split, a bounce buffer), a child bdev_io of
+ * @ch takes the general sio_bdev_<op>_blocks() path instead, with the same
+ * outcome for @cb and the base's statistics.
+ * @io: the module's own bdev_io, between submit_request() and its completion.
+ * @desc: the module's descriptor of the base bdev (writable for writes,
+ *        unmap, write zeroes and flush).
+ * @ch: @desc's channel on @io's thread; it must stay until @cb ran.
+ * @offset_blocks: first block on the base; the base's block size must be @io's.
+ * @cb: see sio_bdev_io_forward_cb; never called inside this call.
+ * Context: @io's thread (from submit_request() or later, not from inside @cb
+ * of the same I/O without returning SIO_BDEV_IO_FORWARD_KEEP).
+ * Return: 0 (started: @cb runs once); -EINVAL NULL argument, @ch not of
+ * @desc's bdev, block sizes differ, or a reset (not forwardable); -EPERM @ch
+ * is another thread's; -EBADF a write through a read-only @desc; -ENODEV the
+ * base is being removed; -ERANGE outside the base; -ENOMEM no bdev_io left in
+ * @ch's cache for a child; -ENOTSUP the base does not support the type. On an
+ * error @io is unchanged and still the module's.
+ */
+int sio_bdev_io_forward(struct sio_bdev_io *io, struct sio_bdev_desc *desc,
+			struct sio_io_channel *ch, uint64_t offset_blocks,
+			sio_bdev_io_forward_cb cb);
+
+/**
+ * sio_bdev_get_io_ctx_size() - Bytes of driver context every bdev_io of
+ * @bdev carries (at least its module's io_ctx_size and its own io_ctx_size):
+ * what a bdev forwarding to @bdev sets as its io_ctx_size.
+ * Context: any thread, once @bdev is registered.
+ */
+size_t sio_bdev_get_io_ctx_size(const struct sio_bdev *bdev);
 
 /* ------------------------------------------------------------------------ */
 /* Registration                                                             */

@@ -447,6 +447,44 @@ int sio_blob_write_zeroes(struct sio_blob *blob, struct sio_io_channel *ch, uint
 int sio_blob_flush(struct sio_blob *blob, struct sio_io_channel *ch, sio_done_cb cb,
 		   void *cb_arg);
 
+/**
+ * sio_blob_direct_start() - Map a read or write that the caller will do on the
+ * store's device itself, without a blob request: the fast path of a layer that
+ * owns the device under the store (the lvol module sends it to the base bdev
+ * as a child of its own bdev_io, docs/blob.md "Direct I/O").
+ * @blob: an open blob.
+ * @ch: the calling thread's channel (sio_bs_alloc_io_channel()).
+ * @write: a write (else a read).
+ * @offset: first io unit in the blob.
+ * @length: io units.
+ * @dev_lba: out: the device block where @offset lives (a block is an io unit).
+ * @dev_ch: out: @ch's device channel (the one the device's create_channel made).
+ *
+ * Only the common case is mapped: the whole range inside one cluster that is
+ * allocated (for a write, by @blob itself; for a read, by it or an ancestor:
+ * a clone reads its parent's cluster), a blob that is not frozen and, for a
+ * write, not read-only. Everything else (a cluster to allocate or copy, a
+ * zero fill, several clusters, a frozen or read-only blob, an out-of-range or
+ * empty request) gets -EAGAIN and belongs to sio_blob_readv()/writev(), which
+ * do it or report the error. On success the I/O counts as in flight on @ch:
+ * a freeze of the blob (snapshot, resize, inflate) waits for it until the
+ * caller calls sio_blob_direct_done(@ch), exactly once, after the device I/O
+ * completed (or failed to start). Costs a cluster lookup and a counter: no
+ * request, no callback of its own.
+ * Context: the thread of @ch (a different one gets -EAGAIN).
+ * Return: 0 (mapped); -EAGAIN (use the general calls).
+ */
+int sio_blob_direct_start(struct sio_blob *blob, struct sio_io_channel *ch, bool write,
+			  uint64_t offset, uint64_t length, uint64_t *dev_lba,
+			  struct sio_io_channel **dev_ch);
+
+/**
+ * sio_blob_direct_done() - End an I/O mapped by sio_blob_direct_start() on
+ * @ch: it no longer holds back a freeze.
+ * Context: the thread of @ch.
+ */
+void sio_blob_direct_done(struct sio_io_channel *ch);
+
 /* ------------------------------------------------------------------------ */
 /* Awaitable forms: the callback form through SIO_AWAIT_CALL()             */
 /* Context: inside a task (the metadata thread's task for metadata calls).  */

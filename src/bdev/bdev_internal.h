@@ -91,6 +91,7 @@ enum {
 	BDEV_IO_F_BOUNCE = 1u << 3,   /* data goes through internal.bounce_buf */
 	BDEV_IO_F_SPLITTING = 1u << 4,/* parent is inside bdev_split_continue() */
 	BDEV_IO_F_IN_SUBMIT = 1u << 5,/* parent's submit call has not returned yet */
+	BDEV_IO_F_FWD = 1u << 6,      /* forwarded: in the base module of internal.fwd.ch */
 };
 
 /*
@@ -115,6 +116,7 @@ struct bdev_channel {
 	uint32_t max_transfer;                  /* blocks, 0 = unlimited */
 	uint32_t boundary;                      /* blocks, 0 = do not split on boundaries */
 	bool needs_split;                       /* max_transfer or boundary set */
+	size_t io_size;                         /* bytes of each bdev_io (bdev_internal.io_size) */
 	bool kicking;                           /* inside bdev_channel_kick() */
 	uint32_t cache_size;
 	uint32_t free_count;

@@ -59,6 +59,7 @@ int bdev_channel_create(void *io_device, void *ctx)
 	bch->max_transfer = bdev->max_transfer_blocks;
 	bch->boundary = bdev->split_on_optimal_io_boundary ? bdev->optimal_io_boundary : 0;
 	bch->needs_split = bch->max_transfer != 0 || bch->boundary != 0;
+	bch->io_size = io_size;
 	bdev_stat_init(&bch->stat);
 	if (bdev_channel_hist_init(bdev, bch) != 0) {
 		sio_io_channel_put(bch->module_ch);

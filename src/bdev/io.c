@@ -144,6 +144,20 @@ static __attribute__((noinline, cold)) void bdev_trace_start(struct sio_bdev_io 
 			 io->offset_blocks, io->num_blocks);
 }
 
+/*
+ * A forwarded I/O came back from the base: count it there, make it the
+ * module's again and ask the module for the status to finish it with.
+ */
+static __attribute__((always_inline)) inline int
+bdev_forward_finish(struct bdev_channel *bch, struct sio_bdev_io *io, int status, uint64_t now)
+{
+	bdev_stat_account(io->internal.fwd.ch, io, status, now);
+	io->bdev = bch->bdev;
+	io->offset_blocks = io->internal.fwd.offset_blocks;
+	io->internal.flags &= (uint8_t)~BDEV_IO_F_FWD;
+	return io->internal.fwd.cb(bch->module_ch, io, status);
+}
+
 void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 {
 	struct bdev_channel *bch = io->internal.ch;
@@ -165,7 +179,23 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 			bdev_await_ready(cb_arg, io, status);
 			return;
 		}
-		now = bdev_ticks(bch);
+		/*
+		 * Inside another completion's callback (a virtual bdev completing
+		 * its I/O when the base's child completed): that one's tick, as a
+		 * submission there takes it. One clock read per event.
+		 */
+		now = g_thread_event_tick;
+		if (now == 0)
+			now = bdev_ticks(bch);
+		bdev_stat_account(bch, io, status, now);
+	} else if (flags == (BDEV_IO_F_INFLIGHT | BDEV_IO_F_FWD)) {
+		/* Back from the base (sio_bdev_io_forward()), then finished as the module's. */
+		now = g_thread_event_tick;
+		if (now == 0)
+			now = bdev_ticks(bch);
+		status = bdev_forward_finish(bch, io, status, now);
+		if (status == SIO_BDEV_IO_FORWARD_KEEP)
+			return;
 		bdev_stat_account(bch, io, status, now);
 	} else {
 		if (!(flags & BDEV_IO_F_INFLIGHT)) {
@@ -173,7 +203,16 @@ void sio_bdev_io_complete(struct sio_bdev_io *io, int status)
 				   io->bdev->name);
 			return;
 		}
-		now = bdev_ticks(bch);
+		now = g_thread_event_tick;
+		if (now == 0)
+			now = bdev_ticks(bch);
+		if (flags & BDEV_IO_F_FWD) {
+			/* As above, with a bounce or as a split's piece. */
+			status = bdev_forward_finish(bch, io, status, now);
+			if (status == SIO_BDEV_IO_FORWARD_KEEP)
+				return;
+			flags = io->internal.flags;
+		}
 		if (flags & BDEV_IO_F_BOUNCE)
 			bdev_bounce_finish(io, status);
 		if (!(flags & BDEV_IO_F_CHILD))
@@ -266,9 +305,12 @@ static bool bdev_io_should_split(const struct bdev_channel *bch, enum sio_bdev_i
 		return false;
 	if (bch->max_transfer != 0 && num > bch->max_transfer)
 		return true;
-	if (bch->boundary != 0 && bdev_type_has_data(type) &&
-	    offset / bch->boundary != (offset + num - 1) / bch->boundary)
-		return true;
+	if (bch->boundary != 0 && bdev_type_has_data(type)) {
+		/* A power-of-two boundary (an lvol's cluster) spares two divisions per I/O. */
+		if ((bch->boundary & (bch->boundary - 1)) == 0)
+			return ((offset ^ (offset + num - 1)) & ~(uint64_t)(bch->boundary - 1)) != 0;
+		return offset / bch->boundary != (offset + num - 1) / bch->boundary;
+	}
 	return false;
 }
 
@@ -594,6 +636,93 @@ bdev_submit(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev
 					   num_blocks, cb, cb_arg);
 	return bdev_submit_tail(desc, bch, false, type, iovs, iovcnt, buf, offset_blocks,
 				num_blocks, cb, cb_arg);
+}
+
+/*
+ * A virtual bdev's I/O forwarded to its base (docs/writing-a-bdev-module.md,
+ * "Forwarding to a base bdev"). The I/O itself goes to the base module: no
+ * second bdev_io, none of the checks it passed at its own submission again
+ * (its iovecs cover its blocks, its thread is the current one), its
+ * submission tick kept. sio_bdev_io_complete() sees BDEV_IO_F_FWD, counts it
+ * in the base channel's stats, gives it back to the module's callback and
+ * finishes it. What cannot travel that way goes as a child bdev_io through
+ * bdev_submit(): the one general path.
+ */
+static void bdev_forward_child_done(void *arg, int status)
+{
+	struct sio_bdev_io *io = arg;
+	int rc = io->internal.fwd.child_cb(io->internal.fwd.child_mod_ch, io, status);
+
+	if (rc != SIO_BDEV_IO_FORWARD_KEEP)
+		sio_bdev_io_complete(io, rc);
+}
+
+static __attribute__((noinline, cold)) int
+bdev_forward_general(struct sio_bdev_io *io, struct sio_bdev_desc *desc, struct sio_io_channel *ch,
+		     uint64_t offset_blocks, sio_bdev_io_forward_cb cb)
+{
+	bool data = bdev_type_has_data(io->type);
+	int rc;
+
+	if (io->type == SIO_BDEV_IO_TYPE_RESET || io->type == SIO_BDEV_IO_TYPE_INVALID ||
+	    io->type >= SIO_BDEV_IO_TYPE_COUNT)
+		return -EINVAL;
+	/* The module that holds @io now: the base it was forwarded to, if it was. */
+	io->internal.fwd.child_cb = cb;
+	io->internal.fwd.child_mod_ch = (io->internal.flags & BDEV_IO_F_FWD)
+						? io->internal.fwd.ch->module_ch
+						: io->internal.ch->module_ch;
+	rc = bdev_submit(desc, ch, io->type, data ? io->iovs : NULL, data ? io->iovcnt : 0, NULL,
+			 offset_blocks, io->num_blocks, bdev_forward_child_done, io);
+	return rc;
+}
+
+int sio_bdev_io_forward(struct sio_bdev_io *io, struct sio_bdev_desc *desc,
+			struct sio_io_channel *ch, uint64_t offset_blocks,
+			sio_bdev_io_forward_cb cb)
+{
+	struct bdev_channel *bch, *pch;
+	struct sio_bdev *bdev;
+	enum sio_bdev_io_type type;
+	uint64_t num, blockcnt;
+
+	if (bdev_unlikely(io == NULL || desc == NULL || ch == NULL || cb == NULL))
+		return -EINVAL;
+	bch = thread_io_channel_ctx(ch);
+	pch = io->internal.ch;
+	bdev = desc->bdev;
+	type = io->type;
+	num = io->num_blocks;
+	if (bdev_unlikely(bch->bdev != bdev || bdev->blocklen != io->bdev->blocklen))
+		return -EINVAL;
+	/* The base's channel of the I/O's thread: it completes where it was submitted. */
+	if (bdev_unlikely(bch->thread != pch->thread))
+		return -EPERM;
+	/* Resets (and INVALID, never in the mask) are refused by the general path. */
+	if (bdev_unlikely(!(((bch->supported_mask & ~(1u << SIO_BDEV_IO_TYPE_RESET)) >> type) & 1u) ||
+			  bch->io_size > pch->io_size ||
+			  (io->internal.flags & BDEV_IO_F_FWD) ||
+			  (bch->needs_split &&
+			   bdev_io_should_split(bch, type, offset_blocks, num)) ||
+			  (bch->align_mask != 0 && io->iovcnt > 0 && bdev_io_misaligned(bch, io))))
+		return bdev_forward_general(io, desc, ch, offset_blocks, cb);
+	if (bdev_unlikely(bdev_type_writes(type) && !desc->write))
+		return -EBADF;
+	if (bdev_unlikely(__atomic_load_n(&desc->removed, __ATOMIC_RELAXED)))
+		return -ENODEV;
+	blockcnt = __atomic_load_n(&bdev->blockcnt, __ATOMIC_RELAXED);
+	if (bdev_unlikely(offset_blocks >= blockcnt || num > blockcnt - offset_blocks))
+		return -ERANGE;
+	io->internal.fwd.ch = bch;
+	io->internal.fwd.offset_blocks = io->offset_blocks;
+	io->internal.fwd.cb = cb;
+	io->internal.flags |= BDEV_IO_F_FWD;
+	io->bdev = bdev;
+	io->offset_blocks = offset_blocks;
+	if (bdev_unlikely(sio_trace_tpoint_enabled(SIO_TP_BDEV_IO_START)))
+		bdev_trace_start(io);
+	bch->submit(bch->module_ch, io);
+	return 0;
 }
 
 /* Convert a byte range to blocks; -EINVAL unless both are block multiples. */

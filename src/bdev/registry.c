@@ -416,7 +416,10 @@ int sio_bdev_register(struct sio_bdev *bdev)
 	for (int t = SIO_BDEV_IO_TYPE_READ; t < SIO_BDEV_IO_TYPE_COUNT; t++)
 		if (bdev->fn_table->io_type_supported(bdev->ctxt, (enum sio_bdev_io_type)t))
 			in->supported_mask |= 1u << t;
-	in->io_size = (sizeof(struct sio_bdev_io) + bdev->module->io_ctx_size + 63) & ~(size_t)63;
+	in->io_size = (sizeof(struct sio_bdev_io) +
+		       (bdev->io_ctx_size > bdev->module->io_ctx_size ? bdev->io_ctx_size
+								      : bdev->module->io_ctx_size) +
+		       63) & ~(size_t)63;
 	if (uuid_is_zero(bdev->uuid))
 		uuid_generate(bdev->uuid);
 	sio_bdev_uuid_format(bdev->uuid, in->uuid_str);
@@ -633,4 +636,11 @@ int sio_bdev_notify_blockcnt_change(struct sio_bdev *bdev, uint64_t blockcnt)
 		bdev_desc_post_event_locked(desc, SIO_BDEV_EVENT_RESIZE);
 	pthread_mutex_unlock(&g_bdev_mutex);
 	return 0;
+}
+
+size_t sio_bdev_get_io_ctx_size(const struct sio_bdev *bdev)
+{
+	if (bdev == NULL || bdev->internal == NULL)
+		return 0;
+	return bdev->internal->io_size - sizeof(struct sio_bdev_io);
 }

@@ -126,6 +126,7 @@ struct sio_blob_store {
 	uint32_t cluster_sz;
 	uint32_t io_unit;
 	uint32_t upc;                   /* io units per cluster */
+	uint32_t upc_shift;             /* log2(upc): upc is a power of two */
 	uint32_t num_md_pages;
 	uint32_t max_blobs;
 	uint64_t total_clusters;

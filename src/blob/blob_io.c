@@ -17,6 +17,7 @@
 #include "blob_internal.h"
 #include "spdk_io/log.h"
 #include "spdk_io/trace.h"
+#include "thread/thread_current.h"
 
 enum req_op {
 	REQ_READ,  /* readv */
@@ -500,6 +501,69 @@ int sio_blob_flush(struct sio_blob *blob, struct sio_io_channel *ch, sio_done_cb
 		return -EINVAL;
 	bch = sio_io_channel_get_ctx(ch);
 	return blob->bs->dev->flush(blob->bs->dev, bch->dev_ch, cb, cb_arg);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Direct I/O: the caller does the device operation (sio_blob_direct_start) */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fast_path()'s test without its request: the caller's device I/O counts in
+ * ch->inflight like a request, so drain_channel() waits for it. The frozen
+ * test and the increment run on the channel's thread, as the drain visit
+ * does: a visit that ran before this call left a freeze this load sees
+ * (acquire, pairing with the release in bs_freeze_blob()), one that runs
+ * after finds the count.
+ */
+static __attribute__((noinline)) int direct_start_ancestor(struct bs_channel *bch,
+								struct sio_blob *blob, uint64_t ci,
+								uint64_t within, uint64_t *dev_lba,
+								struct sio_io_channel **dev_ch)
+{
+	struct sio_blob *owner;
+	uint32_t c = blob_lookup(blob, ci, &owner);
+
+	if (c == 0)
+		return -EAGAIN; /* reads as zeroes: the general path fills */
+	bch->inflight++;
+	*dev_lba = ((uint64_t)c << blob->bs->upc_shift) + within;
+	*dev_ch = bch->dev_ch;
+	return 0;
+}
+
+int sio_blob_direct_start(struct sio_blob *blob, struct sio_io_channel *ch, bool write,
+			  uint64_t offset, uint64_t length, uint64_t *dev_lba,
+			  struct sio_io_channel **dev_ch)
+{
+	struct bs_channel *bch = thread_io_channel_ctx(ch);
+	struct sio_blob_store *bs = blob->bs;
+	uint64_t ci, within;
+	uint32_t c;
+
+	if (__builtin_expect(bch->bs != bs || bch->thread != thread_current() ||
+			     __atomic_load_n(&blob->frozen, __ATOMIC_ACQUIRE) != 0, 0))
+		return -EAGAIN;
+	ci = offset >> bs->upc_shift;
+	within = offset & (bs->upc - 1);
+	/* Unsigned: an empty request wraps around and fails too. */
+	if (length - 1 >= bs->upc - within || ci >= blob->num_clusters)
+		return -EAGAIN;
+	c = blob_cluster_get(blob, ci);
+	if (c == 0) /* a write allocates; a read may find an ancestor's cluster */
+		return write ? -EAGAIN : direct_start_ancestor(bch, blob, ci, within, dev_lba, dev_ch);
+	if (write && (__atomic_load_n(&blob->flags, __ATOMIC_RELAXED) & BLOB_F_READ_ONLY))
+		return -EAGAIN;
+	bch->inflight++;
+	*dev_lba = ((uint64_t)c << bs->upc_shift) + within;
+	*dev_ch = bch->dev_ch;
+	return 0;
+}
+
+void sio_blob_direct_done(struct sio_io_channel *ch)
+{
+	struct bs_channel *bch = thread_io_channel_ctx(ch);
+
+	bch->inflight--;
 }
 
 /* ------------------------------------------------------------------------ */

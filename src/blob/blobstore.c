@@ -652,6 +652,8 @@ static int geometry_check(struct sio_blob_store *bs)
 	    (uint64_t)bs->max_blobs * 2 >= bs->num_md_pages)
 		return -EINVAL;
 	bs->upc = bs->cluster_sz / bs->io_unit;
+	/* Both powers of two (checked above; io_unit divides 4096): so is upc. */
+	bs->upc_shift = (uint32_t)__builtin_ctz(bs->upc);
 	bs->data_start = ((2 + (uint64_t)bs->num_md_pages) * BS_PAGE + bs->cluster_sz - 1) /
 			 bs->cluster_sz;
 	if (bs->total_clusters * bs->cluster_sz > dev_bytes || bs->data_start >= bs->total_clusters ||

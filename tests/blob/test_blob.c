@@ -5,7 +5,8 @@
  * and unload; blobs thick and thin with xattrs; every I/O call with data read
  * back and compared against a shadow copy at random offsets and sizes;
  * snapshots, clones, inflate, decouple; resize, read-only, iterate, delete;
- * bad input; and a reload that finds everything again.
+ * bad input; a reload that finds everything again; and direct I/O
+ * (sio_blob_direct_start/done) with a snapshot's freeze waiting for it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -707,6 +708,139 @@ static void test_garbage(void **state)
 	assert_int_equal(run_task(t_garbage, NULL), 0);
 }
 
+/* ------------------------------------------------------------------------ */
+
+static void dev_cb(void *arg, int rc)
+{
+	*(int *)arg = rc + 1000;
+}
+
+/* The RAM device's I/O completes inside the call: @rc says how it went. */
+static int dev_rw(struct sio_blob_dev *dev, struct sio_io_channel *dch, bool write, void *buf,
+		  uint64_t lba, uint32_t n)
+{
+	int done = 0;
+	int rc = write ? dev->write(dev, dch, buf, lba, n, dev_cb, &done)
+		       : dev->read(dev, dch, buf, lba, n, dev_cb, &done);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(done, 1000);
+	return 0;
+}
+
+static void snap_cb(void *arg, int rc)
+{
+	int *r = arg;
+
+	*r = rc + 1000;
+}
+
+/*
+ * sio_blob_direct_start()/done(): the common case mapped (a thick blob, a
+ * thin blob's allocated cluster, a clone reading its parent's cluster) with
+ * the data where the blob reads it; everything else refused with -EAGAIN; a
+ * freeze (snapshot) waits for a mapped I/O until its done, and refuses new
+ * ones meanwhile.
+ */
+static int t_direct(void *arg)
+{
+	struct sio_blob_dev *dev;
+	struct sio_blob_store *bs = new_store(&dev);
+	struct sio_blob_opts bo;
+	struct sio_blob *a, *t, *s;
+	struct sio_io_channel *ch, *dch, *dch2;
+	sio_blob_id aid, tid, sid;
+	uint64_t lba, lba2;
+	uint64_t units = 4 * UPC;
+	uint8_t *img = malloc(units * BL), *buf = malloc(units * BL);
+	int snap_rc = 0;
+
+	sio_blob_opts_init(&bo, sizeof(bo));
+	bo.num_clusters = 4;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &aid), 0);
+	bo.thin_provision = true;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &tid), 0);
+	assert_int_equal(sio_blob_open_await(bs, aid, &a), 0);
+	assert_int_equal(sio_blob_open_await(bs, tid, &t), 0);
+	ch = sio_bs_alloc_io_channel(bs);
+	fill(img, units * BL, 31);
+	assert_int_equal(sio_blob_write_await(a, ch, img, 0, units), 0);
+
+	/* A read inside cluster 1: the device holds the blob's data there. */
+	assert_int_equal(sio_blob_direct_start(a, ch, false, UPC + 3, 5, &lba, &dch), 0);
+	assert_non_null(dch);
+	dev_rw(dev, dch, false, buf, lba, 5);
+	sio_blob_direct_done(ch);
+	assert_memory_equal(buf, img + (UPC + 3) * BL, 5 * BL);
+	/* A write to the last unit of cluster 2: the blob reads it back. */
+	fill(img + (3 * UPC - 1) * BL, BL, 32);
+	assert_int_equal(sio_blob_direct_start(a, ch, true, 3 * UPC - 1, 1, &lba, &dch), 0);
+	dev_rw(dev, dch, true, img + (3 * UPC - 1) * BL, lba, 1);
+	sio_blob_direct_done(ch);
+	assert_int_equal(sio_blob_read_await(a, ch, buf, 0, units), 0);
+	assert_memory_equal(buf, img, units * BL);
+
+	/* Refused: across clusters, empty, past the end, thin and unallocated. */
+	assert_int_equal(sio_blob_direct_start(a, ch, false, UPC - 1, 2, &lba, &dch), -EAGAIN);
+	assert_int_equal(sio_blob_direct_start(a, ch, false, 0, 0, &lba, &dch), -EAGAIN);
+	assert_int_equal(sio_blob_direct_start(a, ch, false, units, 1, &lba, &dch), -EAGAIN);
+	assert_int_equal(sio_blob_direct_start(t, ch, true, UPC, 1, &lba, &dch), -EAGAIN);
+	assert_int_equal(sio_blob_direct_start(t, ch, false, UPC, 1, &lba, &dch), -EAGAIN);
+	/* The thin blob's cluster once allocated by a write through the blob. */
+	assert_int_equal(sio_blob_write_await(t, ch, img, UPC, 1), 0);
+	assert_int_equal(sio_blob_direct_start(t, ch, true, UPC + 1, 2, &lba, &dch), 0);
+	sio_blob_direct_done(ch);
+
+	/* After a snapshot, a reads its parent's cluster; a write must copy first. */
+	assert_int_equal(sio_blob_direct_start(a, ch, false, 0, 1, &lba, &dch), 0);
+	sio_blob_direct_done(ch);
+	assert_int_equal(sio_blob_snapshot_await(bs, aid, NULL, 0, &sid), 0);
+	assert_int_equal(sio_blob_direct_start(a, ch, false, 0, 1, &lba2, &dch2), 0);
+	sio_blob_direct_done(ch);
+	assert_int_equal(lba2, lba);
+	assert_int_equal(sio_blob_direct_start(a, ch, true, 0, 1, &lba2, &dch2), -EAGAIN);
+	assert_int_equal(sio_blob_open_await(bs, sid, &s), 0);
+	assert_true(sio_blob_is_read_only(s));
+	assert_int_equal(sio_blob_direct_start(s, ch, true, 0, 1, &lba2, &dch2), -EAGAIN);
+	assert_int_equal(sio_blob_direct_start(s, ch, false, 0, 1, &lba2, &dch2), 0);
+	sio_blob_direct_done(ch);
+	/* The clone's write through the blob copies the cluster; then it maps there. */
+	assert_int_equal(sio_blob_write_await(a, ch, img, 0, 1), 0);
+	assert_int_equal(sio_blob_direct_start(a, ch, true, 0, 1, &lba2, &dch2), 0);
+	sio_blob_direct_done(ch);
+	assert_int_not_equal(lba2, lba);
+
+	/* A freeze waits for a mapped I/O and refuses new ones until it is done. */
+	assert_int_equal(sio_blob_direct_start(t, ch, false, UPC, 1, &lba, &dch), 0);
+	assert_int_equal(sio_blob_snapshot(bs, tid, NULL, 0, &sid, snap_cb, &snap_rc), 0);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(sio_yield(), 0);
+	assert_int_equal(snap_rc, 0);
+	assert_int_equal(sio_blob_direct_start(t, ch, false, UPC, 1, &lba2, &dch2), -EAGAIN);
+	sio_blob_direct_done(ch);
+	for (int i = 0; i < 100000 && snap_rc == 0; i++)
+		assert_int_equal(sio_yield(), 0);
+	assert_int_equal(snap_rc, 1000);
+	/* Thawed: the clone reads the snapshot's cluster directly again. */
+	assert_int_equal(sio_blob_direct_start(t, ch, false, UPC, 1, &lba2, &dch2), 0);
+	sio_blob_direct_done(ch);
+	assert_int_equal(lba2, lba);
+
+	sio_bs_free_io_channel(ch);
+	assert_int_equal(sio_blob_close_await(s), 0);
+	assert_int_equal(sio_blob_close_await(t), 0);
+	assert_int_equal(sio_blob_close_await(a), 0);
+	assert_int_equal(sio_bs_unload_await(bs), 0);
+	free(img);
+	free(buf);
+	return 0;
+}
+
+static void test_direct(void **state)
+{
+	assert_int_equal(run_task(t_direct, NULL), 0);
+}
+
 static int setup(void **state)
 {
 	g_thread = sio_thread_attach("blob_ut");
@@ -730,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_clone),
 		cmocka_unit_test(test_delete_snapshot),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_direct),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

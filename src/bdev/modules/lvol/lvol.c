@@ -30,7 +30,11 @@
 
 struct lvs_list g_lvstores = TAILQ_HEAD_INITIALIZER(g_lvstores);
 
-/* Per-I/O context: completion of a blob request that finished inside submit. */
+/*
+ * Per-I/O context: completion of a blob request that finished inside submit.
+ * (A direct I/O keeps nothing here: the base module's context takes its place
+ * while the base holds the bdev_io.)
+ */
 struct lvol_io {
 	bool in_submit;
 	bool done_inline;
@@ -204,7 +208,40 @@ static void lvol_io_done(void *arg, int rc)
 	sio_bdev_io_complete(io, rc);
 }
 
-static void lvol_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
+/* A direct I/O came back from the base: it no longer holds back a freeze of the blob. */
+static int lvol_direct_done(struct sio_io_channel *ch, struct sio_bdev_io *io, int rc)
+{
+	sio_blob_direct_done(ch);
+	return rc;
+}
+
+/*
+ * The fast path of reads and writes (docs/blob.md, "Direct I/O"): a range in
+ * one allocated cluster of a blob that is not frozen is mapped by the blob
+ * layer (no blob request) and the bdev_io itself goes to the base bdev at the
+ * mapped offset (no second bdev_io, no second pass through the bdev core's
+ * submission; the base's statistics still count it). Returns false for
+ * everything else (allocation, zero fill, a freeze, read-only, a base that
+ * cannot take it now): the blob request path handles and reports it.
+ */
+static bool lvol_direct(struct lvol *lv, struct sio_io_channel *ch, struct sio_bdev_io *io,
+			bool write)
+{
+	struct sio_io_channel *dev_ch;
+	uint64_t lba;
+
+	if (sio_blob_direct_start(lv->blob, ch, write, io->offset_blocks, io->num_blocks, &lba,
+				  &dev_ch) != 0)
+		return false;
+	if (sio_bdev_io_forward(io, lv->lvs->desc, dev_ch, lba, lvol_direct_done) == 0)
+		return true;
+	sio_blob_direct_done(ch);
+	return false;
+}
+
+/* Everything but direct I/O: one blob request per bdev_io. */
+static __attribute__((noinline)) void lvol_submit_blob(struct sio_io_channel *ch,
+						       struct sio_bdev_io *io)
 {
 	struct lvol *lv = io->bdev->ctxt;
 	struct lvol_io *lio = sio_bdev_io_driver_ctx(io);
@@ -249,6 +286,14 @@ static void lvol_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 	if (lio->done_inline &&
 	    sio_thread_send_msg(sio_bdev_io_get_thread(io), lvol_complete_msg, io) != 0)
 		sio_bdev_io_complete(io, lio->rc);
+}
+
+static void lvol_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
+{
+	if ((io->type == SIO_BDEV_IO_TYPE_READ || io->type == SIO_BDEV_IO_TYPE_WRITE) &&
+	    lvol_direct(io->bdev->ctxt, ch, io, io->type == SIO_BDEV_IO_TYPE_WRITE))
+		return;
+	lvol_submit_blob(ch, io);
 }
 
 static bool lvol_io_type_supported(void *ctx, enum sio_bdev_io_type type)
@@ -383,6 +428,8 @@ static int lvol_register(struct lvs *lvs, sio_blob_id id, struct lvol **out)
 						  lv->bdev.blocklen);
 	lv->bdev.split_on_optimal_io_boundary = true;
 	lv->bdev.buf_align = sio_bdev_get_buf_align(lvs->base);
+	/* Room for the base module's context: direct I/O hands the bdev_io itself to the base. */
+	lv->bdev.io_ctx_size = sio_bdev_get_io_ctx_size(lvs->base);
 	lv->bdev.write_cache = sio_bdev_has_write_cache(lvs->base);
 	sio_bdev_uuid_parse(lv->uuid, lv->bdev.uuid);
 	lv->bdev.ctxt = lv;
@@ -497,6 +544,7 @@ static int lvs_open_base(struct lvs *lvs, const char *bdev_name, struct sio_blob
 		sio_bdev_close(desc);
 		return -ENOMEM;
 	}
+	lvs->desc = desc;
 	lvs->base_name = strdup(bdev_name);
 	return lvs->base_name ? 0 : -ENOMEM;
 }

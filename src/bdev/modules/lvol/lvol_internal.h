@@ -28,6 +28,7 @@ struct lvs {
 	char uuid[37];
 	char *base_name;
 	struct sio_bdev *base;          /* claimed; its descriptor belongs to the blob device */
+	struct sio_bdev_desc *desc;     /* that descriptor: the lvols' direct I/O goes through it */
 	struct sio_blob_store *bs;
 	sio_blob_id super_id;           /* holds the "name" and "uuid" xattrs */
 	struct sio_blob *super;
