@@ -5,8 +5,10 @@
 # written and read back at several block sizes; Identify fields; removing a
 # namespace while connected makes the kernel drop it (asynchronous event);
 # disconnect; the target stopped and started again (same JSON config) while
-# connected: the kernel reconnects and the data is intact. tshark on the host
-# then decodes the captured session (digests on) with nothing malformed.
+# connected: the kernel reconnects and the data is intact; last, a connect
+# with --disable-sqflow, whose reads our target ends with C2HData SUCCESS
+# (none before it). tshark on the host then decodes the captured sessions
+# (digests on) with nothing malformed.
 . "$(dirname "$0")/lib.sh"
 
 TGT=$SIO_BUILD_ROOT/tools/sio_tgt/sio_tgt
@@ -16,6 +18,11 @@ vm_require nvme dumpcap tshark
 vm_host_after() {
 	# ICReq, ICResp, CapsuleCmd, CapsuleResp, H2CData, C2HData, R2T.
 	vm_pcap_nvme_tcp "$VM_LOG_DIR/tcp.pcap" 0 1 4 5 6 7 9
+	# The kernel host keeps SQ flow control on unless told: no SUCCESS there.
+	vm_pcap_c2h_success "$VM_LOG_DIR/tcp.pcap" 0 0
+	# nvme connect --disable-sqflow: every read ends with C2HData SUCCESS.
+	vm_pcap_nvme_tcp "$VM_LOG_DIR/tcpsq.pcap" 0 1 4 5 6 7
+	vm_pcap_c2h_success "$VM_LOG_DIR/tcpsq.pcap" 1 all
 }
 
 # VM_NVMF_KERNEL=backports runs the same steps against Debian's 6.12 host.
@@ -174,4 +181,11 @@ vm_step "nvme connect with fast reconnect" eval \
 vm_step "target stopped and started again while connected: reconnect, data intact" restart
 vm_step "nvme disconnect" knvme_disconnect "$NQN"
 vm_step "stop the capture" vm_capture_stop tcp
+
+vm_step "capture the loopback again (port $PORT)" vm_capture_start tcpsq "tcp port $PORT"
+vm_step "nvme connect --disable-sqflow (reads end with C2HData SUCCESS, no CapsuleResp)" \
+	knvme_connect "$NQN" "$PORT" 127.0.0.1 --hostnqn="$HOSTNQN" --disable-sqflow
+vm_step "O_DIRECT random data, SQ flow control disabled" pattern_io 2 "4k 128k"
+vm_step "nvme disconnect" knvme_disconnect "$NQN"
+vm_step "stop the capture" vm_capture_stop tcpsq
 vm_step "sio_tgt stops cleanly on SIGTERM" vm_daemon_stop sio_tgt TERM
