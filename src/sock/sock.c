@@ -330,6 +330,44 @@ static int impl_for(const struct sio_sock_opts *o, const struct sio_sock_impl_op
 	return 0;
 }
 
+/*
+ * What connect and listen begin with: @ip:@port parsed into @ss/@len, the
+ * caller's @opts copied into @o, the implementation chosen into @ops, and a
+ * non-blocking TCP socket of the address's family. Returns the fd or a
+ * negative errno (nothing to undo then).
+ */
+static int sock_open_fd(const char *ip, int port, const struct sio_sock_opts *opts,
+			struct sio_sock_opts *o, const struct sio_sock_impl_ops **ops,
+			struct sockaddr_storage *ss, socklen_t *len)
+{
+	int fd, rc;
+
+	rc = addr_parse(ip, port, ss, len);
+	if (rc != 0)
+		return rc;
+	opts_get(opts, o);
+	rc = impl_for(o, ops);
+	if (rc != 0)
+		return rc;
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The sock for @fd with the per-socket options of @o; NULL when out of memory. */
+static struct sio_sock *sock_new(const struct sio_sock_impl_ops *ops, int fd,
+				 const struct sio_sock_opts *o, bool ipv6)
+{
+	struct sio_sock *s = sock_alloc(ops, fd);
+
+	if (s == NULL)
+		return NULL;
+	s->ipv6 = ipv6;
+	s->priority = o->priority;
+	s->opt_zcopy = o->zcopy;
+	s->ack_timeout_ms = o->ack_timeout_ms;
+	return s;
+}
+
 int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 		     struct sio_sock **out)
 {
@@ -342,25 +380,14 @@ int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 
 	if (out == NULL || port == 0)
 		return -EINVAL;
-	rc = addr_parse(ip, port, &ss, &len);
-	if (rc != 0)
-		return rc;
-	opts_get(opts, &o);
-	rc = impl_for(&o, &ops);
-	if (rc != 0)
-		return rc;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	fd = sock_open_fd(ip, port, opts, &o, &ops, &ss, &len);
 	if (fd < 0)
-		return -errno;
-	s = sock_alloc(ops, fd);
+		return fd;
+	s = sock_new(ops, fd, &o, ss.ss_family == AF_INET6);
 	if (s == NULL) {
 		rc = -ENOMEM;
 		goto err_fd;
 	}
-	s->ipv6 = ss.ss_family == AF_INET6;
-	s->priority = o.priority;
-	s->opt_zcopy = o.zcopy;
-	s->ack_timeout_ms = o.ack_timeout_ms;
 	if (o.src_addr != NULL || o.src_port != 0) {
 		/* The local end asked for (NVMe-oF hostaddr/hostsvcid): bound before connect(). */
 		struct sockaddr_storage src;
@@ -434,16 +461,9 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 
 	if (out == NULL)
 		return -EINVAL;
-	rc = addr_parse(ip, port, &ss, &len);
-	if (rc != 0)
-		return rc;
-	opts_get(opts, &o);
-	rc = impl_for(&o, &ops);
-	if (rc != 0)
-		return rc;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	fd = sock_open_fd(ip, port, opts, &o, &ops, &ss, &len);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* A restarted server binds at once despite TIME_WAIT connections. */
 	setopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (ss.ss_family == AF_INET6)
@@ -452,16 +472,12 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 		rc = -errno;
 		goto err_fd;
 	}
-	s = sock_alloc(ops, fd);
+	s = sock_new(ops, fd, &o, ss.ss_family == AF_INET6);
 	if (s == NULL) {
 		rc = -ENOMEM;
 		goto err_fd;
 	}
 	s->listener = true;
-	s->ipv6 = ss.ss_family == AF_INET6;
-	s->priority = o.priority;
-	s->opt_zcopy = o.zcopy;
-	s->ack_timeout_ms = o.ack_timeout_ms;
 	if (ops->sock_init != NULL) {
 		rc = ops->sock_init(s, &o, NULL);
 		if (rc != 0) {
