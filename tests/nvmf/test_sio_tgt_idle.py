@@ -103,9 +103,8 @@ def run_perf(b, port, res):
     return total
 
 
-def check_polling(b, tmp):
+def check_polling(b, tmp, check):
     """The default: one polling reactor (the main thread) that never sleeps."""
-    failures = []
     p, port, log = start_tgt(b, tmp, ('-m', '0x1'))
     try:
         time.sleep(0.5)
@@ -114,63 +113,39 @@ def check_polling(b, tmp):
         v1 = voluntary_switches(p.pid, p.pid)
         print('polling reactor: %d voluntary context switches over %.1f s' %
               (v1 - v0, POLL_WINDOW_S), flush=True)
-        if v1 - v0 > MAX_POLL_SLEEPS:
-            failures.append('default reactor slept %d times in %.1f s (not polling)' %
-                            (v1 - v0, POLL_WINDOW_S))
+        check(v1 - v0 <= MAX_POLL_SLEEPS, 'default reactor polls (slept %d times in %.1f s)' %
+              (v1 - v0, POLL_WINDOW_S))
         total = run_perf(b, port, os.path.join(tmp, 'perf_poll.json'))
-        if not (total['iops'] > 0 and total['io_errors'] == 0):
-            failures.append('I/O against the polling target did not complete: %s' % total)
-        p.terminate()
-        rc = p.wait(timeout=30)
-        if rc != 0:
-            failures.append('polling sio_tgt exited %d' % rc)
+        check(total['iops'] > 0 and total['io_errors'] == 0,
+              'I/O against the polling target completes: %s' % total)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        if failures:
-            log.seek(0)
-            print(log.read())
-    return failures
+        check.stopped(p, 'polling sio_tgt', log, None)
 
 
 def main():
     b = sys.argv[1]
     if not sio_harness.have_tools(b, ('sio_tgt', 'sio_tgt'), ('nvme_perf', 'sio_nvme_perf')):
         return 77
+    check = sio_harness.Checks()
+    cpu_ok = 'below %d %% of a core' % (MAX_CPU_SHARE * 100)
     with tempfile.TemporaryDirectory() as tmp:
         p, port, log = start_tgt(b, tmp)
-        failures = []
         try:
             time.sleep(0.5)  # let start-up settle
-            if measure(p.pid, 'idle, no host') > MAX_CPU_SHARE:
-                failures.append('idle target with no host')
+            check(measure(p.pid, 'idle, no host') <= MAX_CPU_SHARE,
+                  'idle target with no host: ' + cpu_ok)
             host = idle_host(port)
-            if measure(p.pid, 'idle, one host connected') > MAX_CPU_SHARE:
-                failures.append('idle target with a silent host')
+            check(measure(p.pid, 'idle, one host connected') <= MAX_CPU_SHARE,
+                  'idle target with a silent host: ' + cpu_ok)
             total = run_perf(b, port, os.path.join(tmp, 'perf.json'))
-            if not (total['iops'] > 0 and total['io_errors'] == 0):
-                failures.append('I/O did not complete: %s' % total)
-            if measure(p.pid, 'idle again after I/O') > MAX_CPU_SHARE:
-                failures.append('target stayed busy after the I/O')
+            check(total['iops'] > 0 and total['io_errors'] == 0, 'I/O completes: %s' % total)
+            check(measure(p.pid, 'idle again after I/O') <= MAX_CPU_SHARE,
+                  'target idle again after the I/O: ' + cpu_ok)
             host.close()
-            p.terminate()
-            rc = p.wait(timeout=30)
-            if rc != 0:
-                failures.append('sio_tgt exited %d' % rc)
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            if failures:
-                log.seek(0)
-                print(log.read())
-        failures += check_polling(b, tmp)
-    if failures:
-        print('FAIL: ' + '; '.join(failures))
-        return 1
-    print('PASS')
-    return 0
+            check.stopped(p, 'sio_tgt', log, None)
+        check_polling(b, tmp, check)
+    return check.result()
 
 
 if __name__ == '__main__':
