@@ -427,12 +427,19 @@ static void tcp_pg_dump_stats(void *arg, void *json_obj)
 	(void)json_obj;
 }
 
-/* Give @tr chunks for its length (all or none). */
+/*
+ * Give @tr chunks for its length (all or none). Chunks that follow each
+ * other in memory share one iovec: a 128 KiB command taken from a pool in
+ * order is one iovec for the bdev, the socket reads and the C2HData send
+ * instead of 16 (req_put_bufs() pushes them back so that the next pops come
+ * out ascending again).
+ */
 static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 {
 	struct tcp_pg *tpg = tr->conn->tpg;
 	uint32_t len = tr->req.length;
 	uint32_t n = (len + TCP_BUF_SIZE - 1) / TCP_BUF_SIZE;
+	int iovcnt = 0;
 
 	if (n > NVMF_REQ_MAX_IOV)
 		return -EINVAL;
@@ -449,17 +456,24 @@ static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 			tr->bufs[i] = aligned_alloc(4096, TCP_BUF_SIZE);
 			if (tr->bufs[i] == NULL) {
 				tr->nbufs = i;
+				tr->req.iovcnt = iovcnt;
 				return -ENOMEM;
 			}
 			tr->heap_mask |= 1u << i;
 			tpg->heap_bufs++;
 		}
-		tr->req.iov[i].iov_base = tr->bufs[i];
-		tr->req.iov[i].iov_len = chunk;
+		if (iovcnt > 0 && (uint8_t *)tr->req.iov[iovcnt - 1].iov_base +
+				  tr->req.iov[iovcnt - 1].iov_len == (uint8_t *)tr->bufs[i]) {
+			tr->req.iov[iovcnt - 1].iov_len += chunk;
+		} else {
+			tr->req.iov[iovcnt].iov_base = tr->bufs[i];
+			tr->req.iov[iovcnt].iov_len = chunk;
+			iovcnt++;
+		}
 		len -= chunk;
 	}
 	tr->nbufs = n;
-	tr->req.iovcnt = (int)n;
+	tr->req.iovcnt = iovcnt;
 	return 0;
 }
 
@@ -467,7 +481,8 @@ static void req_put_bufs(struct tcp_req *tr)
 {
 	struct tcp_pg *tpg = tr->conn->tpg;
 
-	for (uint32_t i = 0; i < tr->nbufs; i++) {
+	/* Last chunk first: the next command pops the first one first. */
+	for (uint32_t i = tr->nbufs; i-- > 0;) {
 		if (tr->heap_mask & (1u << i))
 			free(tr->bufs[i]);
 		else
