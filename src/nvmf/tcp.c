@@ -439,13 +439,36 @@ static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 	struct tcp_pg *tpg = tr->conn->tpg;
 	uint32_t len = tr->req.length;
 	uint32_t n = (len + TCP_BUF_SIZE - 1) / TCP_BUF_SIZE;
+	struct iovec *iov = tr->req.iov;
+	uint8_t *end = NULL;
 	int iovcnt = 0;
 
 	if (n > NVMF_REQ_MAX_IOV)
 		return -EINVAL;
-	if (n > tpg->buf_top && !may_heap)
-		return -ENOMEM;
 	tr->heap_mask = 0;
+	if (n <= tpg->buf_top) {
+		/* The I/O path: every chunk from the pool, whole chunks, the
+		 * last one trimmed to the length afterwards. */
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t *p = tpg->buf_base + (size_t)tpg->buf_free[--tpg->buf_top] * TCP_BUF_SIZE;
+
+			tr->bufs[i] = p;
+			if (p == end) {
+				iov[iovcnt - 1].iov_len += TCP_BUF_SIZE;
+			} else {
+				iov[iovcnt].iov_base = p;
+				iov[iovcnt].iov_len = TCP_BUF_SIZE;
+				iovcnt++;
+			}
+			end = p + TCP_BUF_SIZE;
+		}
+		iov[iovcnt - 1].iov_len -= (size_t)n * TCP_BUF_SIZE - len;
+		tr->nbufs = n;
+		tr->req.iovcnt = iovcnt;
+		return 0;
+	}
+	if (!may_heap)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t chunk = TCP_BUF_SIZE < len ? TCP_BUF_SIZE : len;
 
@@ -462,14 +485,14 @@ static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 			tr->heap_mask |= 1u << i;
 			tpg->heap_bufs++;
 		}
-		if (iovcnt > 0 && (uint8_t *)tr->req.iov[iovcnt - 1].iov_base +
-				  tr->req.iov[iovcnt - 1].iov_len == (uint8_t *)tr->bufs[i]) {
-			tr->req.iov[iovcnt - 1].iov_len += chunk;
+		if ((uint8_t *)tr->bufs[i] == end) {
+			iov[iovcnt - 1].iov_len += chunk;
 		} else {
-			tr->req.iov[iovcnt].iov_base = tr->bufs[i];
-			tr->req.iov[iovcnt].iov_len = chunk;
+			iov[iovcnt].iov_base = tr->bufs[i];
+			iov[iovcnt].iov_len = chunk;
 			iovcnt++;
 		}
+		end = (uint8_t *)tr->bufs[i] + chunk;
 		len -= chunk;
 	}
 	tr->nbufs = n;
@@ -487,7 +510,7 @@ static void req_put_bufs(struct tcp_req *tr)
 			free(tr->bufs[i]);
 		else
 			tpg->buf_free[tpg->buf_top++] =
-				(uint32_t)(((uint8_t *)tr->bufs[i] - tpg->buf_base) / TCP_BUF_SIZE);
+				(uint32_t)((uintptr_t)((uint8_t *)tr->bufs[i] - tpg->buf_base) / TCP_BUF_SIZE);
 	}
 	tr->nbufs = 0;
 	tr->heap_mask = 0;
