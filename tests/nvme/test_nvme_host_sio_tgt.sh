@@ -67,7 +67,8 @@ capture() {  # capture NAME CMD...: run CMD under dumpcap on the target's port
 	for _ in $(seq 100); do [[ -s $CAP ]] && break; kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 	"$@"
 	sleep 0.5
-	kill -INT "$cpid"; wait "$cpid" || true
+	kill -INT "$cpid" 2>/dev/null || true
+	wait "$cpid" || true
 }
 pdu_counts() {
 	local bad
