@@ -69,6 +69,16 @@ struct bdev_nvme_opts g_bdev_nvme_opts = {
 	.dhchap_dhgroups = DHCHAP_DHGROUPS_ALL,
 };
 
+/*
+ * Fields the app thread writes while channels on other threads read them
+ * (path state, a bdev's policy): atomic, or it is a data race (volatile was,
+ * and TSan saw it). Acquire loads and release stores are plain moves on x86,
+ * so the I/O path pays nothing; the order makes a channel that sees a path up
+ * again also see its new up_gen.
+ */
+#define MP_GET(f) __atomic_load_n(&(f), __ATOMIC_ACQUIRE)
+#define MP_SET(f, v) __atomic_store_n(&(f), (v), __ATOMIC_RELEASE)
+
 /* One path: one attached controller of the group's subsystem. */
 struct nvme_ctrlr_entry {
 	struct nvme_group *g;
@@ -76,12 +86,13 @@ struct nvme_ctrlr_entry {
 	struct sio_nvme_ctrlr *ctrlr;
 	enum bdev_nvme_mp_mode mode;
 	bool joined;                           /* in g->paths */
-	/* Read by channels on other threads: plain flags, written here only. */
-	volatile bool failed;                  /* connection down, reset pending or failing */
-	volatile bool fast_io_fail;            /* I/O waiting for this path gives up on it */
-	volatile bool deleting;
-	volatile bool removing;                /* leaving the group: channels drop it */
-	volatile uint32_t up_gen;              /* bumped by each reconnection */
+	/* Read by channels on other threads, written on the app thread only:
+	 * through MP_GET/MP_SET. */
+	bool failed;                           /* connection down, reset pending or failing */
+	bool fast_io_fail;                     /* I/O waiting for this path gives up on it */
+	bool deleting;
+	bool removing;                         /* leaving the group: channels drop it */
+	uint32_t up_gen;                       /* bumped by each reconnection */
 	bool resetting;
 	uint64_t loss_start_tick;
 	struct sio_poller *reconnect_poller;
@@ -122,10 +133,10 @@ struct nvme_bdev {
 	struct sio_bdev bdev;
 	struct nvme_group *g;
 	uint32_t nsid;
-	/* Multipath policy, read by channels: written whole on the app thread. */
-	volatile enum bdev_nvme_mp_policy policy;
-	volatile enum bdev_nvme_mp_selector selector;
-	volatile uint32_t rr_min_io;
+	/* Multipath policy, read by channels (MP_GET), set on the app thread (MP_SET). */
+	enum bdev_nvme_mp_policy policy;
+	enum bdev_nvme_mp_selector selector;
+	uint32_t rr_min_io;
 	char name[80];
 	TAILQ_ENTRY(nvme_bdev) link;
 };
@@ -235,7 +246,7 @@ static void path_mark_failed(struct nvme_path_ch *p)
 {
 	if (!p->failed) {
 		p->failed = true;
-		p->fail_gen = p->ce->up_gen;
+		p->fail_gen = MP_GET(p->ce->up_gen);
 	}
 }
 
@@ -244,10 +255,10 @@ static bool path_usable(struct nvme_path_ch *p)
 {
 	const struct nvme_ctrlr_entry *ce = p->ce;
 
-	if (p->qp == NULL || ce->failed || ce->deleting || ce->removing)
+	if (p->qp == NULL || MP_GET(ce->failed) || MP_GET(ce->deleting) || MP_GET(ce->removing))
 		return false;
 	if (p->failed) {
-		if (ce->up_gen == p->fail_gen)
+		if (MP_GET(ce->up_gen) == p->fail_gen)
 			return false;
 		p->failed = false;
 	}
@@ -259,7 +270,7 @@ static bool path_may_return(const struct nvme_path_ch *p)
 {
 	const struct nvme_ctrlr_entry *ce = p->ce;
 
-	return !ce->deleting && !ce->removing && !ce->fast_io_fail;
+	return !MP_GET(ce->deleting) && !MP_GET(ce->removing) && !MP_GET(ce->fast_io_fail);
 }
 
 static bool path_standby(const struct nvme_path_ch *p)
@@ -294,14 +305,14 @@ static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct n
 		p = nch->paths[0];
 		return path_usable(p) ? p : NULL;
 	}
-	if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE) {
+	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE) {
 		if (p != NULL && g_bdev_nvme_opts.disable_auto_failback && path_usable(p) &&
 		    !path_standby(p))
 			return p;
 		nch->current = first_usable(nch);
 		return nch->current;
 	}
-	if (nb->selector == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH) {
+	if (MP_GET(nb->selector) == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH) {
 		for (uint32_t i = 0; i < nch->npaths; i++) {
 			p = nch->paths[i];
 			if (!path_standby(p) && path_usable(p) &&
@@ -325,7 +336,7 @@ static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct n
 		p = nch->paths[(start + k) % nch->npaths];
 		if (!path_standby(p) && path_usable(p)) {
 			nch->current = p;
-			nch->rr_left = nb->rr_min_io > 0 ? nb->rr_min_io - 1 : 0;
+			nch->rr_left = MP_GET(nb->rr_min_io) > 0 ? MP_GET(nb->rr_min_io) - 1 : 0;
 			return p;
 		}
 	}
@@ -438,7 +449,7 @@ static int no_path_rc(struct nvme_channel *nch)
 
 		if (path_may_return(p))
 			return 0;
-		if (!p->ce->deleting && !p->ce->removing)
+		if (!MP_GET(p->ce->deleting) && !MP_GET(p->ce->removing))
 			deleting = false;
 	}
 	return deleting ? -ENODEV : -EIO;
@@ -469,7 +480,7 @@ static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	p->outstanding--;
 	if (rc != 0 && !nch->destroyed) {
 		/* -ECANCELED: the path's queue pair was freed as the path left. */
-		if (is_path_error(rc, cpl) || (rc == -ECANCELED && p->ce->removing)) {
+		if (is_path_error(rc, cpl) || (rc == -ECANCELED && MP_GET(p->ce->removing))) {
 			/* Not acknowledged: submit it again on a path that works. */
 			path_mark_failed(p);
 			wait_push(nch, io);
@@ -536,7 +547,8 @@ static void path_connect(struct nvme_path_ch *p)
 {
 	struct sio_nvme_io_qpair_opts o;
 
-	if (p->qp != NULL || p->qp_connecting || p->ce->failed || p->ce->deleting || p->ce->removing)
+	if (p->qp != NULL || p->qp_connecting || MP_GET(p->ce->failed) || MP_GET(p->ce->deleting) ||
+	    MP_GET(p->ce->removing))
 		return;
 	sio_nvme_io_qpair_opts_init(&o, sizeof(o));
 	/* The queue pair connects in the background; I/O waits or takes another path meanwhile. */
@@ -916,9 +928,9 @@ static int reconnect_poll(void *arg)
 static void path_up(struct nvme_ctrlr_entry *ce)
 {
 	ce->loss_start_tick = 0;
-	ce->fast_io_fail = false;
-	ce->up_gen++;
-	ce->failed = false;
+	MP_SET(ce->fast_io_fail, false);
+	MP_SET(ce->up_gen, ce->up_gen + 1);
+	MP_SET(ce->failed, false);
 }
 
 static void reset_done(void *arg, int rc)
@@ -941,7 +953,7 @@ static void reset_done(void *arg, int rc)
 	    !ce->fast_io_fail) {
 		SIO_NOTICELOG("bdev_nvme: %s: fast_io_fail_timeout_sec passed: waiting I/O fails",
 			      ce->g->name);
-		ce->fast_io_fail = true;
+		MP_SET(ce->fast_io_fail, true);
 	}
 	if (ce->opts.ctrlr_loss_timeout_sec != -1 &&
 	    (ce->opts.ctrlr_loss_timeout_sec == 0 || ce->opts.reconnect_delay_sec == 0 ||
@@ -973,7 +985,7 @@ static void ctrlr_event(void *arg, struct sio_nvme_ctrlr *ctrlr, enum sio_nvme_c
 			break;
 		SIO_WARNLOG("bdev_nvme: %s: connection to %s:%s lost, reconnecting", ce->g->name,
 			    ce->opts.trid.traddr, ce->opts.trid.trsvcid);
-		ce->failed = true;
+		MP_SET(ce->failed, true);
 		if (ce->loss_start_tick == 0)
 			ce->loss_start_tick = sio_get_ticks();
 		ce->resetting = true;
@@ -1077,7 +1089,7 @@ static void group_delete(struct nvme_group *g)
 		return;
 	g->deleting = true;
 	TAILQ_FOREACH(ce, &g->paths, link) {
-		ce->deleting = true;
+		MP_SET(ce->deleting, true);
 		sio_poller_unregister(&ce->reconnect_poller);
 		sio_nvme_ctrlr_set_event_cb(ce->ctrlr, NULL, NULL);
 	}
@@ -1146,7 +1158,7 @@ static void path_remove(struct nvme_ctrlr_entry *ce, sio_done_cb cb, void *arg)
 	ce->remove_cb = cb;
 	ce->remove_arg = arg;
 	pthread_mutex_lock(&g->lock);
-	ce->removing = true;
+	MP_SET(ce->removing, true);
 	pthread_mutex_unlock(&g->lock);
 	sio_poller_unregister(&ce->reconnect_poller);
 	sio_nvme_ctrlr_set_event_cb(ce->ctrlr, NULL, NULL);
@@ -1716,9 +1728,9 @@ int bdev_nvme_set_multipath_policy(const char *bdev_name, enum bdev_nvme_mp_poli
 	if (nb == NULL || nb->g->deleting)
 		return -ENODEV;
 	/* Channels read these per I/O; a torn mix for one I/O only picks another path. */
-	nb->selector = selector;
-	nb->rr_min_io = rr_min_io ? rr_min_io : 1;
-	nb->policy = policy;
+	MP_SET(nb->selector, selector);
+	MP_SET(nb->rr_min_io, rr_min_io ? rr_min_io : 1);
+	MP_SET(nb->policy, policy);
 	return 0;
 }
 
@@ -1750,7 +1762,7 @@ static bool path_is_current(struct nvme_channel *nch, struct nvme_path_ch *p,
 
 	if (!path_usable(p))
 		return false;
-	if (nb->policy == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
+	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
 		/* Every usable policy path takes I/O; standbys only without one. */
 		cur = first_usable(nch);
 		return !path_standby(p) || cur == p;
@@ -1785,7 +1797,7 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 		for (uint32_t k = 0; k < nch->npaths; k++) {
 			struct nvme_path_ch *p = nch->paths[k];
 			struct nvme_ctrlr_entry *ce = p->ce;
-			bool connected = p->qp != NULL && !ce->failed && !ce->deleting;
+			bool connected = p->qp != NULL && !MP_GET(ce->failed) && !MP_GET(ce->deleting);
 			json_t *o = json_object(), *t = json_object();
 
 			json_object_set_new(o, "bdev_name", json_string(nb->name));
@@ -2122,7 +2134,7 @@ static void nvme_module_fini(void)
 		if (g->io_device_registered)
 			sio_io_device_unregister(&g->io_device, NULL);
 		TAILQ_FOREACH_SAFE(ce, &g->paths, link, ctmp) {
-			ce->deleting = true;
+			MP_SET(ce->deleting, true);
 			sio_poller_unregister(&ce->reconnect_poller);
 			sio_nvme_ctrlr_detach(ce->ctrlr, NULL, NULL);
 			TAILQ_REMOVE(&g->paths, ce, link);
