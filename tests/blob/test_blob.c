@@ -18,6 +18,7 @@
 
 #include "spdk_io/blob.h"
 #include "spdk_io/env.h"
+#include "blob_test_util.h"
 
 #define BL 512u
 #define CLUSTER (64u * 1024u)
@@ -25,21 +26,6 @@
 #define DEV_BLOCKS (32u * 1024u * 1024u / BL)
 
 static struct sio_thread *g_thread;
-
-/* Run @fn(@arg) as a task on the test's thread and return its result. */
-static int run_task(sio_task_fn fn, void *arg)
-{
-	struct sio_future f;
-	struct sio_task_opts o;
-
-	sio_task_opts_init(&o, sizeof(o));
-	o.stack_size = 256 * 1024;
-	assert_int_equal(sio_task_spawn(&o, fn, arg, &f), 0);
-	/* Busy polling: the tasks hand work to each other through the thread's queues. */
-	while (!sio_future_is_done(&f))
-		sio_thread_poll(sio_thread_get_current(), 0);
-	return sio_future_rc(&f);
-}
 
 static struct sio_blob_store *new_store(struct sio_blob_dev **devp)
 {
@@ -180,7 +166,7 @@ static int t_basic(void *arg)
 
 static void test_basic(void **state)
 {
-	assert_int_equal(run_task(t_basic, NULL), 0);
+	assert_int_equal(ut_run_task(t_basic, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -244,7 +230,7 @@ static int t_bad_input(void *arg)
 
 static void test_bad_input(void **state)
 {
-	assert_int_equal(run_task(t_bad_input, NULL), 0);
+	assert_int_equal(ut_run_task(t_bad_input, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -384,7 +370,7 @@ static int t_io(void *arg)
 
 static void test_io(void **state)
 {
-	assert_int_equal(run_task(t_io, NULL), 0);
+	assert_int_equal(ut_run_task(t_io, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -517,7 +503,7 @@ static int t_snapshot_clone(void *arg)
 
 static void test_snapshot_clone(void **state)
 {
-	assert_int_equal(run_task(t_snapshot_clone, NULL), 0);
+	assert_int_equal(ut_run_task(t_snapshot_clone, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -637,7 +623,7 @@ static int t_delete_snapshot(void *arg)
 
 static void test_delete_snapshot(void **state)
 {
-	assert_int_equal(run_task(t_delete_snapshot, NULL), 0);
+	assert_int_equal(ut_run_task(t_delete_snapshot, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -705,7 +691,7 @@ static int t_garbage(void *arg)
 
 static void test_garbage(void **state)
 {
-	assert_int_equal(run_task(t_garbage, NULL), 0);
+	assert_int_equal(ut_run_task(t_garbage, NULL), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -838,7 +824,7 @@ static int t_direct(void *arg)
 
 static void test_direct(void **state)
 {
-	assert_int_equal(run_task(t_direct, NULL), 0);
+	assert_int_equal(ut_run_task(t_direct, NULL), 0);
 }
 
 static int setup(void **state)

@@ -22,6 +22,7 @@
 
 #include "spdk_io/blob.h"
 #include "spdk_io/env.h"
+#include "blob_test_util.h"
 
 #define BL 512u
 #define CL 16384u
@@ -49,20 +50,6 @@ static int g_nops;
 static struct sio_blob_dev *g_dev;
 static struct sio_blob_store *g_bs;
 static struct sio_io_channel *g_ch;
-
-static int run_task(sio_task_fn fn, void *arg)
-{
-	struct sio_future f;
-	struct sio_task_opts o;
-
-	sio_task_opts_init(&o, sizeof(o));
-	o.stack_size = 256 * 1024;
-	assert_int_equal(sio_task_spawn(&o, fn, arg, &f), 0);
-	/* Busy polling: the tasks hand work to each other through the thread's queues. */
-	while (!sio_future_is_done(&f))
-		sio_thread_poll(sio_thread_get_current(), 0);
-	return sio_future_rc(&f);
-}
 
 static void state_free(struct mstate *s)
 {
@@ -424,14 +411,14 @@ static void test_power_cut_sweep(void **state)
 	uint64_t total;
 	int runs = 0;
 
-	assert_int_equal(run_task(t_run, &sw), 0);
+	assert_int_equal(ut_run_task(t_run, &sw), 0);
 	total = sw.total;
 	print_message("workload: %d operations, %" PRIu64 " writes\n", g_nops, total);
 	for (uint64_t n = 0; n <= total; n++) {
 		for (uint32_t tear = 0; tear <= 3; tear += 3) {
 			struct sweep s = {.n = n, .tear = tear, .armed = true};
 
-			assert_int_equal(run_task(t_run, &s), 0);
+			assert_int_equal(ut_run_task(t_run, &s), 0);
 			runs++;
 		}
 	}

@@ -25,6 +25,7 @@
 #include "spdk_io/bdev_modules.h"
 #include "spdk_io/env.h"
 #include "spdk_io/lvol.h"
+#include "blob_test_util.h"
 
 int bdev_modules_init(void);
 void bdev_modules_fini(void);
@@ -34,19 +35,6 @@ void bdev_modules_fini(void);
 
 static struct sio_thread *g_thread;
 static char g_file[256];
-
-static int run_task(sio_task_fn fn, void *arg)
-{
-	struct sio_future f;
-	struct sio_task_opts o;
-
-	sio_task_opts_init(&o, sizeof(o));
-	o.stack_size = 256 * 1024;
-	assert_int_equal(sio_task_spawn(&o, fn, arg, &f), 0);
-	while (!sio_future_is_done(&f))
-		sio_thread_poll(g_thread, 0);
-	return sio_future_rc(&f);
-}
 
 static void fill(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -220,7 +208,7 @@ static int t_lvol(void *arg)
 
 static void test_lvol(void **state)
 {
-	assert_int_equal(run_task(t_lvol, NULL), 0);
+	assert_int_equal(ut_run_task(t_lvol, NULL), 0);
 }
 
 /* ---- restart: a child writes and is killed; the parent finds the lvols ---- */
@@ -344,7 +332,7 @@ static int t_lvol_direct(void *arg)
 
 static void test_lvol_direct(void **state)
 {
-	assert_int_equal(run_task(t_lvol_direct, NULL), 0);
+	assert_int_equal(ut_run_task(t_lvol_direct, NULL), 0);
 }
 
 static void aio_create(const char *name)
@@ -434,12 +422,12 @@ static void test_restart(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		run_task(t_child, NULL);
+		ut_run_task(t_child, NULL);
 		_exit(3); /* not reached: the child kills itself */
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	assert_int_equal(run_task(t_parent, NULL), 0);
+	assert_int_equal(ut_run_task(t_parent, NULL), 0);
 	unlink(g_file);
 }
 
@@ -560,7 +548,7 @@ static void test_kill_uring(void **state)
 	assert_int_equal(ftruncate(fileno(f), RS_BYTES), 0);
 	fclose(f);
 	/* io_uring may be unavailable here (old kernel, seccomp): skip then. */
-	probe = run_task(t_uring_probe, NULL);
+	probe = ut_run_task(t_uring_probe, NULL);
 	if (probe != 0) {
 		print_message("uring bdev unavailable (%d): skipped\n", probe);
 		unlink(g_file);
@@ -571,7 +559,7 @@ static void test_kill_uring(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(g_pipe[0]);
-		run_task(t_kill_child, NULL);
+		ut_run_task(t_kill_child, NULL);
 		_exit(3);
 	}
 	close(g_pipe[1]);
@@ -589,7 +577,7 @@ static void test_kill_uring(void **state)
 		flushed = n;
 	close(g_pipe[0]);
 	print_message("killed after %u flushed writes of %u\n", flushed, KW_TOTAL);
-	assert_int_equal(run_task(t_kill_parent, &flushed), 0);
+	assert_int_equal(ut_run_task(t_kill_parent, &flushed), 0);
 	unlink(g_file);
 }
 
