@@ -11,6 +11,7 @@
 #define SIO_ASYNC_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -81,15 +82,24 @@ struct async_thread;
  */
 struct sio_task {
 	/* What every park, resume and queued completion touches, in the first
-	 * cache line (the block is line-aligned): 128 parked tasks' blocks are
-	 * part of a QD128 task loop's working set, one line each, not two. */
+	 * cache line (the block is line-aligned; x86-64 and aarch64): 128
+	 * parked tasks' blocks are part of a QD128 task loop's working set, one
+	 * line each, not two. The queued-completion record is in it too, so an
+	 * awaited bdev I/O's completion writes this line and none of the task's
+	 * stack. */
 	struct async_ctx ctx;         /* the task's saved context while not running */
 	struct async_ctx caller;      /* whoever resumed it (the run-queue poller) */
 	TAILQ_ENTRY(sio_task) rq_link;
 	struct async_thread *at;
-	uint32_t state;               /* enum task_state */
-	uint32_t wake;                /* enum task_wake: why it was last woken */
 	struct sio_thread *thread;    /* at->thread, one load nearer for await */
+	uint8_t state;                /* enum task_state */
+	uint8_t wake;                 /* enum task_wake: why it was last woken */
+	/* The queued-completion record (async_task_wait_*(), await_inline.h):
+	 * a task waits for one such completion at a time. */
+	uint8_t wait_done;
+	int32_t wait_rc;
+	void *wait_obj;               /* what the completion handed over, or NULL */
+	/* Colder: spawn and exit. */
 	struct async_stack *stack;
 	sio_task_fn fn;
 	void *arg;
@@ -104,6 +114,11 @@ struct sio_task {
 	void *tsan_caller_fiber;
 #endif
 };
+
+#if !ASYNC_SWITCH_UCONTEXT && UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
+	       "struct sio_task: the hot fields must stay in the first cache line");
+#endif
 
 TAILQ_HEAD(task_tailq, sio_task);
 
@@ -265,7 +280,9 @@ static inline void async_task_switch_out(struct sio_task *t)
 		n->state = TASK_RUNNING;
 		n->caller = t->caller; /* a saved stack pointer: rq_poll()'s frame */
 		tls_async_task = n;
-		async_ctx_switch(&t->ctx, &n->ctx);
+		/* Tasks of a batch mostly park where @n did (the same await):
+		 * the way out that keeps return predictions right for that. */
+		async_ctx_switch_same_site(&t->ctx, &n->ctx);
 		return; /* resumed: the resumer set tls_async_task to @t */
 	}
 	at->back = t;

@@ -153,4 +153,38 @@ static inline int async_future_complete_queued(struct sio_future *f, int rc, voi
 	return async_future_complete_slow(f, rc, value);
 }
 
+/*
+ * The queued-completion record of a task (struct sio_task, line 1), for the
+ * library's own awaited operations whose completion callback is theirs (the
+ * bdev _await forms): arm it, start the operation with the task as the
+ * callback argument, and wait; the completion stores what it has for the
+ * task in the task control block and queues the task (the queued rule, as
+ * async_future_complete_queued()), touching no line of the task's stack.
+ * One record per task: a task waits for one completion at a time. Only on
+ * the task's own thread.
+ */
+static inline void async_task_wait_arm(struct sio_task *t)
+{
+	t->wait_done = 0;
+}
+
+/* The completion: hand @obj and @rc to @t, and queue @t if it is parked on
+ * it (not if it is running: a completion inside its own start call, which
+ * it sees before parking). */
+static inline void async_task_wait_complete(struct sio_task *t, void *obj, int rc)
+{
+	t->wait_obj = obj;
+	t->wait_rc = rc;
+	t->wait_done = 1;
+	if (async_likely(t->state == TASK_PARKED))
+		async_task_ready(t);
+}
+
+/* Park the running task @t until its record is completed. */
+static inline void async_task_wait(struct sio_task *t)
+{
+	while (!t->wait_done)
+		async_task_park(t);
+}
+
 #endif /* SIO_ASYNC_AWAIT_INLINE_H */

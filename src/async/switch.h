@@ -51,18 +51,51 @@ const char *async_ctx_impl(void);
 void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ctx_fn fn,
 		    void *arg);
 
-/**
- * async_ctx_switch() - Save the running context into @from and resume @to.
- * Returns when something switches back to @from.
+/*
+ * async_ctx_switch(from, to) - Save the running context into @from and
+ * resume @to. Returns when something switches back to @from.
+ *
+ * async_ctx_switch_same_site(from, to) - The same, for a switch into a
+ * context that parked at the same call site as the caller is parking at (a
+ * batch of tasks awaiting the same operation). Same state, another way out
+ * on x86-64 (switch_x86_64.S): return predictions stay right for such a
+ * pair and go wrong for any other pair, where async_ctx_switch() is the one.
  */
 #if ASYNC_SWITCH_UCONTEXT
 void async_ctx_switch(struct async_ctx *from, struct async_ctx *to);
+
+static inline void async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
+{
+	async_ctx_switch(from, to);
+}
+#elif defined(__x86_64__)
+/* The assembly routines: push the callee-saved state, store sp in *save_sp,
+ * load new_sp and pop the state saved there; the first leaves by an
+ * indirect jump, the second by ret. */
+void async_ctx_swap_asm(void **save_sp, void *new_sp);
+void async_ctx_swap_ret_asm(void **save_sp, void *new_sp);
+
+static inline void async_ctx_switch(struct async_ctx *from, struct async_ctx *to)
+{
+	async_ctx_swap_asm(&from->sp, to->sp);
+}
+
+static inline void async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
+{
+	async_ctx_swap_ret_asm(&from->sp, to->sp);
+}
 #else
 /* The assembly routine: pushes the callee-saved state, stores sp in *save_sp,
- * loads new_sp and pops the state saved there. */
+ * loads new_sp and pops the state saved there; leaves by ret (aarch64's
+ * return predictor works as above, so both forms are the same routine). */
 void async_ctx_swap_asm(void **save_sp, void *new_sp);
 
 static inline void async_ctx_switch(struct async_ctx *from, struct async_ctx *to)
+{
+	async_ctx_swap_asm(&from->sp, to->sp);
+}
+
+static inline void async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
 {
 	async_ctx_swap_asm(&from->sp, to->sp);
 }

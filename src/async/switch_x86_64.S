@@ -14,18 +14,68 @@
  * only loaded when the incoming context's differs from the outgoing one's:
  * nearly every program runs all its contexts with the default rounding and
  * masks, and ldmxcsr/fldcw right after the stores that read them cost more
- * than the rest of the switch. Comparing the six meaningful bytes of the two
- * slots gives the same result as loading them unconditionally.
+ * than the rest of the switch. The outgoing words are read back with loads
+ * of exactly the sizes stmxcsr and fnstcw stored (4 and 2 bytes), which the
+ * store buffer forwards; one 8-byte load over both stores cannot be
+ * forwarded and waits for them to reach the cache.
  *
- * The switch leaves through an indirect jump, not ret: the return-stack
- * predictor holds the outgoing context's return address, so a ret would
- * mispredict on every switch, while the jump's target (where the other side
- * last switched, the same few places every time) is predicted from history.
- * Measured here, a mispredicted return costs 7-10 ns.
+ * Two ways out, the same state:
+ * - async_ctx_swap_asm leaves through an indirect jump, not ret: the
+ *   return-stack predictor holds the outgoing context's return addresses,
+ *   so a ret mispredicts whenever the two sides parked in different places
+ *   (a poller resuming a task, the task going back to it), while the jump's
+ *   target (where the other side last switched, the same few places every
+ *   time) is predicted from history. Measured here, a mispredicted return
+ *   costs 7-10 ns.
+ * - async_ctx_swap_ret_asm leaves through ret, for a switch between two
+ *   contexts that parked at the same call site (a batch of tasks awaiting
+ *   the same operation, chained by async_task_switch_out()): the return
+ *   address the outgoing side's call pushed on the predictor is then the
+ *   incoming side's resume address, and the outgoing side's earlier calls
+ *   match the returns the incoming side makes next, so all of them are
+ *   predicted. With the jump instead, the resumed task's first return, out
+ *   of its _await function, mispredicted on every I/O (sio_bdevperf --api
+ *   task, null bdev, QD128: 25 -> 35 M IOPS per CPU-second; docs/async.md).
  */
 #if defined(__x86_64__) && !defined(SIO_ASYNC_FORCE_UCONTEXT)
 #include "sio_config.h"
 #ifndef SIO_PORTABLE_SWITCH
+
+/* Push into the outgoing stack, store its sp in *rdi, load rsi into rsp,
+ * compare the FP control state, pop; the way out follows. */
+.macro	SWAP_BODY
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$8, %rsp
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
+	movl	(%rsp), %eax
+	movzwl	4(%rsp), %edx
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
+	cmpl	(%rsp), %eax
+	jne	2f
+	cmpw	4(%rsp), %dx
+	jne	2f
+1:	addq	$8, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+.endm
+
+/* The out-of-line FP control load of SWAP_BODY. */
+.macro	SWAP_FP
+2:	ldmxcsr	(%rsp)
+	fldcw	4(%rsp)
+	jmp	1b
+.endm
 
 	.text
 
@@ -36,34 +86,25 @@
 	.p2align 4
 async_ctx_swap_asm:
 	.cfi_startproc
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	subq	$8, %rsp
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
-	movq	(%rsp), %rax		/* the outgoing FP control slot */
-	movq	%rsp, (%rdi)
-	movq	%rsi, %rsp
-	xorq	(%rsp), %rax		/* ... against the incoming one */
-	shlq	$16, %rax		/* drop bytes 6-7, which hold no state */
-	jz	1f
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
-1:	addq	$8, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	SWAP_BODY
 	popq	%rcx
 	jmpq	*%rcx
+	SWAP_FP
 	.cfi_endproc
 	.size	async_ctx_swap_asm, .-async_ctx_swap_asm
+
+/* void async_ctx_swap_ret_asm(void **save_sp [rdi], void *new_sp [rsi]) */
+	.globl	async_ctx_swap_ret_asm
+	.hidden	async_ctx_swap_ret_asm
+	.type	async_ctx_swap_ret_asm, @function
+	.p2align 4
+async_ctx_swap_ret_asm:
+	.cfi_startproc
+	SWAP_BODY
+	ret
+	SWAP_FP
+	.cfi_endproc
+	.size	async_ctx_swap_ret_asm, .-async_ctx_swap_ret_asm
 
 /*
  * First entry of a context: async_ctx_make() leaves the entry function in r12,

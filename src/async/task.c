@@ -81,7 +81,12 @@ static int task_create(struct async_thread *at, size_t stack_size, const char *n
 		return rc;
 	/* The control block sits at the top of the stack, cache-line aligned. */
 	t = (struct sio_task *)(((uintptr_t)st->hi - sizeof(*t)) & ~(uintptr_t)63);
-	memset(t, 0, sizeof(*t));
+	/* Field by field rather than memset(): ctx is async_ctx_make()'s, and
+	 * caller and rq_link are set when the task is queued and resumed. */
+	t->wake = TASK_WAKE_NONE;
+	t->wait_obj = NULL;
+	t->wait_rc = 0;
+	t->wait_done = 0;
 	t->at = at;
 	t->thread = at->thread;
 	t->stack = st;

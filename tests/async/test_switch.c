@@ -268,6 +268,64 @@ static void test_ring(void **state)
 	assert_int_equal(pool.stats.unmapped, RING);
 }
 
+/*
+ * The same ring through async_ctx_switch_same_site() (the way out of a task
+ * chain): each context keeps its own callee-saved registers and its own FP
+ * rounding mode across the hops (neighbours differ, so every hop loads the
+ * FP control state), and main, entered and left by async_ctx_switch(), keeps
+ * round-to-nearest.
+ */
+static struct ring g_ring_ss;
+static int g_ring_ss_bad;
+
+static void ring_ss_entry(void *arg)
+{
+	int me = (int)(intptr_t)arg;
+	int mode = me % 2 ? FE_DOWNWARD : FE_UPWARD;
+	/* Live across every switch: in callee-saved registers or the frame. */
+	volatile long mine = 1000 + me;
+	long keep = mine * 3;
+
+	fesetround(mode);
+	for (int lap = 0; lap < g_ring_ss.laps; lap++) {
+		g_ring_ss.visits[me]++;
+		if (me == RING - 1)
+			async_ctx_switch(&g_ring_ss.ctx[me], &g_ring_ss.main_ctx);
+		else
+			async_ctx_switch_same_site(&g_ring_ss.ctx[me], &g_ring_ss.ctx[me + 1]);
+		if (fegetround() != mode || keep != (1000 + me) * 3)
+			g_ring_ss_bad++;
+	}
+	fail_msg("ring context ran past its laps");
+}
+
+static void test_ring_same_site(void **state)
+{
+	struct async_stack_pool pool;
+	struct async_stack *st[RING];
+
+	memset(&g_ring_ss, 0, sizeof(g_ring_ss));
+	g_ring_ss_bad = 0;
+	g_ring_ss.laps = 100;
+	async_stack_pool_init(&pool, RING, 0);
+	for (int i = 0; i < RING; i++) {
+		assert_int_equal(async_stack_get(&pool, 16 * 1024, &st[i]), 0);
+		async_ctx_make(&g_ring_ss.ctx[i], st[i]->lo,
+			       (size_t)((char *)st[i]->hi - (char *)st[i]->lo), ring_ss_entry,
+			       (void *)(intptr_t)i);
+	}
+	for (int lap = 0; lap < g_ring_ss.laps; lap++) {
+		async_ctx_switch(&g_ring_ss.main_ctx, &g_ring_ss.ctx[0]);
+		assert_int_equal(fegetround(), FE_TONEAREST);
+		for (int i = 0; i < RING; i++)
+			assert_int_equal(g_ring_ss.visits[i], lap + 1);
+	}
+	assert_int_equal(g_ring_ss_bad, 0);
+	for (int i = 0; i < RING; i++)
+		async_stack_put(&pool, st[i]);
+	assert_int_equal(async_stack_pool_fini(&pool), 0);
+}
+
 /* Successive stacks start at different offsets in their page (cache colours),
  * each still with at least its class size usable. */
 static void test_stack_colors(void **state)
@@ -414,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_fp_control_each_word),
 #endif
 		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_ring_same_site),
 		cmocka_unit_test(test_stack_colors),
 		cmocka_unit_test(test_stack_pool_recycles),
 		cmocka_unit_test(test_guard_page_stops_overflow),

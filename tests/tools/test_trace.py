@@ -8,8 +8,9 @@ target), and its outputs are checked against the tools' own figures.
   has its completion, the Chrome JSON parses with one lane per traced
   thread, the delay bdev's slices number its completed I/O, and their mean
   matches bdevperf's average latency within 10 %.
-- sio_bdevperf -e bdev on the null bdev at QD 32 (the ring wraps): still no
-  start without its end; at most QD ends whose start was overwritten.
+- sio_bdevperf -e bdev on the null bdev at QD 32 (the ring wraps), in callback
+  and in task (awaited) form: still no start without its end; at most QD
+  ends whose start was overwritten.
 - sio_tgt -e nvmf_tcp,bdev serving sio_nvme_perf (delay namespace, QD 1),
   read live: every I/O command that arrived completed (only admin commands
   the host leaves outstanding, such as an AER, may be open), one target
@@ -159,6 +160,18 @@ class Trace(unittest.TestCase):
         self.assertGreater(b['completed'], 1000)
         named, used = lanes(ch)
         self.assertTrue(used and used <= named)
+
+    def test_bdevperf_null_task(self):
+        # Awaited I/O (--api task): their traced completion takes its own path
+        # in sio_bdev_io_complete(); every request still ends.
+        qd = 32
+        res, shm = self.bdevperf(['--default-bdev', 'null', '-q', str(qd), '-o', '4096',
+                                  '-w', 'randread', '-t', '1', '--api', 'task', '-e', 'bdev'])
+        st, ch = sio_trace(['-f', shm], self.tmp, 'bp_task')
+        b = st['requests']['BDEV_IO_START']
+        self.assertEqual(b['without_end'], 0, 'a bdev I/O started and never completed')
+        self.assertLessEqual(b['end_without_start'], qd)
+        self.assertGreater(b['completed'], 1000)
 
     def start_tgt(self, args):
         bdevs = [sio_harness.malloc_bdev('Malloc0', 8192),
