@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -171,6 +172,32 @@ static void check_queue_depth(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_ns *
 	assert_memory_equal(buf, rd, (size_t)n * ss);
 	assert_int_equal(sio_nvme_qpair_free(qp), 0);
 	free(recs);
+}
+
+/*
+ * The end of a test program: detach @ctrlr (freeing @qp first) if the tests
+ * left one attached, then exit the test's thread @t and destroy it. Returns 0;
+ * 1 if the thread did not exit (something was left registered on it).
+ */
+static int host_test_fini(struct sio_thread *t, struct sio_nvme_ctrlr *ctrlr,
+			  struct sio_nvme_qpair *qp)
+{
+	if (ctrlr != NULL) {
+		if (qp != NULL)
+			sio_nvme_qpair_free(qp);
+		sio_nvme_ctrlr_detach_blocking(ctrlr);
+	}
+	for (int i = 0; i < 100; i++)
+		sio_thread_poll(t, 0);
+	sio_thread_exit(t);
+	for (uint64_t end = now_ms() + 5000; !sio_thread_is_exited(t) && now_ms() < end;)
+		sio_thread_poll(t, 0);
+	if (!sio_thread_is_exited(t)) {
+		fprintf(stderr, "thread did not exit: something was left registered\n");
+		return 1;
+	}
+	sio_thread_destroy(t);
+	return 0;
 }
 
 #endif /* SIO_TESTS_NVME_HOST_TEST_H */

@@ -586,21 +586,8 @@ int main(int argc, char **argv)
 	} else {
 		rc = cmocka_run_group_tests(tests, NULL, NULL);
 	}
-	if (g_ctrlr != NULL) {
-		if (g_qp != NULL)
-			sio_nvme_qpair_free(g_qp);
-		sio_nvme_ctrlr_detach_blocking(g_ctrlr);
-	}
-	for (int i = 0; i < 100; i++)
-		sio_thread_poll(t, 0);
-	sio_thread_exit(t);
-	for (uint64_t end = now_ms() + 5000; !sio_thread_is_exited(t) && now_ms() < end;)
-		sio_thread_poll(t, 0);
-	if (!sio_thread_is_exited(t)) {
-		fprintf(stderr, "thread did not exit: something was left registered\n");
+	if (host_test_fini(t, g_ctrlr, g_qp) != 0)
 		return 1;
-	}
-	sio_thread_destroy(t);
 	if (huge)
 		sio_env_fini();
 	return rc;
