@@ -26,9 +26,7 @@
 #include "spdk_io/env.h"
 #include "spdk_io/lvol.h"
 #include "blob_test_util.h"
-
-int bdev_modules_init(void);
-void bdev_modules_fini(void);
+#include "../bdev/bdev_test_util.h"
 
 #define MIB (1024u * 1024u)
 #define BS 512u
@@ -583,18 +581,13 @@ static void test_kill_uring(void **state)
 
 static int setup(void **state)
 {
-	g_thread = sio_thread_attach("lvol_ut");
-	return g_thread && bdev_modules_init() == 0 ? 0 : -1;
+	return ut_bdev_group_init("lvol_ut", &g_thread);
 }
 
 static int teardown(void **state)
 {
-	bdev_modules_fini();
-	for (int i = 0; i < 10; i++)
-		sio_thread_poll(g_thread, 0);
-	sio_thread_exit(g_thread);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
-		sio_thread_poll(g_thread, 0);
+	ut_bdev_group_fini();
+	ut_thread_exit(g_thread);
 	return 0;
 }
 
