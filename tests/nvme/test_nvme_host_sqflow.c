@@ -39,7 +39,7 @@ struct conn {
 	struct sio_sock *sock;
 	struct nvme_tcp_rx rx;
 	struct nvme_tcp_params params;
-	uint8_t data[8192];
+	uint8_t data[8192] __attribute__((aligned(64))); /* Identify data is built in place */
 	struct iovec data_iov;
 	uint16_t qid;
 	bool sq_flow_off;
