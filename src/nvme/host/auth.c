@@ -42,6 +42,13 @@ struct nvme_auth {
 	uint8_t dhgid;
 	uint8_t hl;
 	bool bidirectional;
+	/*
+	 * This exchange's own references: sio_nvme_ctrlr_set_dhchap_keys() may
+	 * swap the controller's keys on its thread while an I/O queue
+	 * authenticates on another.
+	 */
+	struct sio_key *key;
+	struct sio_key *ctrlr_key;
 	char hostnqn[SIO_NVMF_NQN_FIELD_LEN];
 	char subnqn[SIO_NVMF_NQN_FIELD_LEN];
 	uint8_t r2[DHCHAP_MAX_HASH_LEN]; /* the controller's response we expect */
@@ -49,13 +56,20 @@ struct nvme_auth {
 	uint8_t msg[DHCHAP_MSG_MAX];
 };
 
+static void auth_free(struct nvme_auth *a)
+{
+	sio_key_put(a->key);
+	sio_key_put(a->ctrlr_key);
+	explicit_bzero(a, sizeof(*a));
+	free(a);
+}
+
 static void auth_finish(struct nvme_auth *a, int rc)
 {
 	nvme_rc_cb cb = a->cb;
 	void *cb_arg = a->cb_arg;
 
-	explicit_bzero(a, sizeof(*a));
-	free(a);
+	auth_free(a);
 	cb(cb_arg, rc);
 }
 
@@ -204,7 +218,7 @@ static int handle_challenge(struct nvme_auth *a, uint8_t *exp)
 		goto out;
 	}
 	*exp = DHCHAP_FAIL_FAILED;
-	rc = dhchap_key_load(o->dhchap_key, a->hostnqn, &k);
+	rc = dhchap_key_load(a->key, a->hostnqn, &k);
 	if (rc == 0)
 		rc = dhchap_augment(a->hashid, dh != NULL ? skey : NULL, dhlen, c1, ca);
 	if (rc == 0)
@@ -219,7 +233,7 @@ static int handle_challenge(struct nvme_auth *a, uint8_t *exp)
 		s2 = dhchap_seqnum();
 		rc = dhchap_random(c2, a->hl);
 		if (rc == 0)
-			rc = dhchap_key_load(o->dhchap_ctrlr_key, a->subnqn, &k);
+			rc = dhchap_key_load(a->ctrlr_key, a->subnqn, &k);
 		if (rc == 0)
 			rc = dhchap_augment(a->hashid, dh != NULL ? skey : NULL, dhlen, c2, ca);
 		if (rc == 0)
@@ -344,24 +358,37 @@ static void auth_cmd_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		auth_finish(a, rc);
 }
 
+void nvme_ctrlr_get_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key **key,
+				 struct sio_key **ctrlr_key)
+{
+	pthread_mutex_lock(&ctrlr->lock);
+	*key = ctrlr->opts.dhchap_key;
+	*ctrlr_key = ctrlr->opts.dhchap_ctrlr_key;
+	sio_key_ref(*key);
+	sio_key_ref(*ctrlr_key);
+	pthread_mutex_unlock(&ctrlr->lock);
+}
+
 int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 {
 	struct sio_nvme_ctrlr *ctrlr = qpair->ctrlr;
 	struct nvme_auth *a;
 	int rc, len;
 
-	if (ctrlr->opts.dhchap_key == NULL) {
-		SIO_ERRLOG("nvme: %s asks for in-band authentication: no dhchap_key given",
-			   ctrlr->trid.subnqn);
-		return -EACCES;
-	}
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return -ENOMEM;
+	nvme_ctrlr_get_dhchap_keys(ctrlr, &a->key, &a->ctrlr_key);
+	if (a->key == NULL) {
+		SIO_ERRLOG("nvme: %s asks for in-band authentication: no dhchap_key given",
+			   ctrlr->trid.subnqn);
+		auth_free(a);
+		return -EACCES;
+	}
 	a->qpair = qpair;
 	a->cb = cb;
 	a->cb_arg = arg;
-	a->bidirectional = ctrlr->opts.dhchap_ctrlr_key != NULL;
+	a->bidirectional = a->ctrlr_key != NULL;
 	/* The NQNs the Connect named: the ones the responses are bound to. */
 	if (qpair->connect_data != NULL) {
 		memcpy(a->hostnqn, qpair->connect_data->hostnqn, sizeof(a->hostnqn) - 1);
@@ -371,10 +398,8 @@ int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 	len = build_negotiate(a);
 	a->step = AUTH_NEGOTIATE_SENT;
 	rc = auth_submit(a, true, (uint32_t)len);
-	if (rc != 0) {
-		explicit_bzero(a, sizeof(*a));
-		free(a);
-	}
+	if (rc != 0)
+		auth_free(a);
 	return rc;
 }
 
@@ -394,6 +419,7 @@ static void reauth_done(void *arg, int rc)
 int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key *key,
 				   struct sio_key *ctrlr_key, sio_done_cb cb, void *cb_arg)
 {
+	struct sio_key *old_key, *old_ctrlr_key;
 	struct reauth *r;
 	int rc;
 
@@ -403,10 +429,15 @@ int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key 
 		return -EPERM;
 	sio_key_ref(key);
 	sio_key_ref(ctrlr_key);
-	sio_key_put(ctrlr->opts.dhchap_key);
-	sio_key_put(ctrlr->opts.dhchap_ctrlr_key);
+	/* Under the lock: I/O queues take their references on their own threads. */
+	pthread_mutex_lock(&ctrlr->lock);
+	old_key = ctrlr->opts.dhchap_key;
+	old_ctrlr_key = ctrlr->opts.dhchap_ctrlr_key;
 	ctrlr->opts.dhchap_key = key;
 	ctrlr->opts.dhchap_ctrlr_key = ctrlr_key;
+	pthread_mutex_unlock(&ctrlr->lock);
+	sio_key_put(old_key);
+	sio_key_put(old_ctrlr_key);
 	/* Without a key, or with the admin queue not connected (it will
 	 * authenticate when it connects), there is nothing to do now. */
 	if (key == NULL || ctrlr->adminq == NULL || ctrlr->adminq->state != NVME_QPAIR_CONNECTED) {

@@ -58,10 +58,18 @@ static void connect_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 			if (rc == 0)
 				return;
 			qpair->connect_cb = NULL;
-		} else if (qpair->ctrlr->opts.dhchap_ctrlr_key != NULL) {
-			SIO_ERRLOG("nvme: %s does not ask for authentication: the controller cannot "
-				   "prove itself with dhchap_ctrlr_key", qpair->ctrlr->trid.subnqn);
-			rc = -EACCES;
+		} else {
+			struct sio_key *key, *ctrlr_key;
+
+			nvme_ctrlr_get_dhchap_keys(qpair->ctrlr, &key, &ctrlr_key);
+			if (ctrlr_key != NULL) {
+				SIO_ERRLOG("nvme: %s does not ask for authentication: the "
+					   "controller cannot prove itself with dhchap_ctrlr_key",
+					   qpair->ctrlr->trid.subnqn);
+				rc = -EACCES;
+			}
+			sio_key_put(key);
+			sio_key_put(ctrlr_key);
 		}
 	} else if (cpl->status.sct == SIO_NVME_SCT_COMMAND_SPECIFIC) {
 		union sio_nvmf_connect_rsp_dw0 dw0 = { .raw = cpl->cdw0 };

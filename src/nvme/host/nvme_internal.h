@@ -267,6 +267,13 @@ int nvme_fabric_qpair_connect(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void 
  * transport's error. Return 0 (@cb will run), -EACCES (no key), -ENOMEM.
  */
 int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg);
+/*
+ * auth.c: a reference on each of @ctrlr's DH-HMAC-CHAP keys (NULL where none),
+ * taken under @ctrlr->lock so any thread may call it while the controller's
+ * thread swaps the keys; the caller puts both.
+ */
+void nvme_ctrlr_get_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key **key,
+				struct sio_key **ctrlr_key);
 typedef void (*nvme_reg_cb)(void *arg, int rc, uint64_t value);
 int nvme_fabric_prop_get(struct sio_nvme_ctrlr *ctrlr, uint32_t ofst, uint8_t size,
 			 nvme_reg_cb cb, void *arg);
