@@ -342,6 +342,7 @@ static int sock_open_fd(const char *ip, int port, const struct sio_sock_opts *op
 {
 	int fd, rc;
 
+	*ops = NULL; /* -O3 cannot see that every path to a valid fd sets it */
 	rc = addr_parse(ip, port, ss, len);
 	if (rc != 0)
 		return rc;
