@@ -270,7 +270,7 @@ struct sio_thread *sio_bdev_io_get_thread(struct sio_bdev_io *io);
  * module's again (its bdev and offset restored) and @cb runs with the base's
  * status; what @cb returns completes @io in the same call, with the same
  * completion tick (no second clock read), unless it returns
- * SIO_BDEV_IO_FORWARD_KEEP. While the base holds @io, its driver context is
+ * SIO_BDEV_IO_FORWARD_KEEP (then the module completes @io later). While the base holds @io, its driver context is
  * the base module's: keep nothing there that @cb needs (size the bdev with
  * io_ctx_size = sio_bdev_get_io_ctx_size(base)). When @io cannot travel
  * itself (its bdev_io is too small for the base's context, it is already

@@ -185,21 +185,15 @@ static __attribute__((noinline)) void bdev_io_complete_cb(struct sio_bdev_io *io
 
 	SIO_TRACE(SIO_TP_BDEV_IO_DONE, io->bdev, io, status, 0, 0);
 	if (bdev_likely(flags == BDEV_IO_F_INFLIGHT)) {
-		/*
-		 * (Awaited ones never get here: see above.) Inside another
-		 * completion's callback (a virtual bdev completing its I/O when
-		 * the base's child completed): that one's tick, as a submission
-		 * there takes it. One clock read per event.
-		 */
-		now = g_thread_event_tick;
-		if (now == 0)
-			now = bdev_ticks(bch);
+		/* (Awaited ones never get here: see above.) */
+		now = bdev_ticks(bch);
 		bdev_stat_account(bch, io, status, now);
 	} else if (flags == (BDEV_IO_F_INFLIGHT | BDEV_IO_F_FWD)) {
-		/* Back from the base (sio_bdev_io_forward()), then finished as the module's. */
-		now = g_thread_event_tick;
-		if (now == 0)
-			now = bdev_ticks(bch);
+		/*
+		 * Back from the base (sio_bdev_io_forward()), then finished as
+		 * the module's: one clock read for both.
+		 */
+		now = bdev_ticks(bch);
 		status = bdev_forward_finish(bch, io, status, now);
 		if (status == SIO_BDEV_IO_FORWARD_KEEP)
 			return;
@@ -210,9 +204,7 @@ static __attribute__((noinline)) void bdev_io_complete_cb(struct sio_bdev_io *io
 				   io->bdev->name);
 			return;
 		}
-		now = g_thread_event_tick;
-		if (now == 0)
-			now = bdev_ticks(bch);
+		now = bdev_ticks(bch);
 		if (flags & BDEV_IO_F_FWD) {
 			/* As above, with a bounce or as a split's piece. */
 			status = bdev_forward_finish(bch, io, status, now);
