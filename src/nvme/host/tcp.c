@@ -15,8 +15,6 @@
  * reused while the kernel could still read it.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,15 +35,6 @@
 #define TCP_RX_BUF_SIZE 16384u
 /* Reads per readable callback before letting the thread do other work. */
 #define TCP_RX_BUDGET 64
-/*
- * SO_RCVBUF/SO_SNDBUF of a queue's socket (the kernel doubles them): room
- * for a queue's worth of 128 KiB reads in flight (QD16: 2 MiB of data,
- * ~2.7 MiB of kernel memory on loopback). Autotuning starts at tcp_rmem's
- * 128 KiB and grows behind the traffic: measured under load (ss -tmi), 128 KiB
- * reads at QD16 found the host's buffer autotuned to 830 KiB and the target
- * rwnd-limited 94 % of its busy time. SPDK's sockets get 2 MiB too.
- */
-#define TCP_SOCK_BUF (2 << 20)
 
 enum tcp_conn_state {
 	TCP_CONN_IDLE = 0,   /* no socket */
@@ -212,47 +201,6 @@ static int conn_deadline(void *arg)
 static void tcp_sock_cb(void *arg, struct sio_sock_group *group, struct sio_sock *sock);
 static const struct nvme_tcp_rx_ops g_rx_ops;
 
-static int g_rmem_max, g_wmem_max;
-static pthread_once_t g_mem_max_once = PTHREAD_ONCE_INIT;
-
-static int read_sysctl_int(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int v = 0;
-
-	if (f != NULL) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
-static void mem_max_init(void)
-{
-	g_rmem_max = read_sysctl_int("/proc/sys/net/core/rmem_max");
-	g_wmem_max = read_sysctl_int("/proc/sys/net/core/wmem_max");
-}
-
-/*
- * Fixed socket buffers of TCP_SOCK_BUF, unless the implementation's options
- * set sizes of their own (applied at connect) or net.core.[rw]mem_max would
- * clamp them below it: a fixed buffer turns autotuning off, and Debian's
- * default rmem_max (208 KiB) would leave less than autotuning reaches.
- */
-static void tcp_sock_bufs(struct sio_sock *sock)
-{
-	struct sio_sock_impl_opts io = {.opts_size = sizeof(io)};
-
-	pthread_once(&g_mem_max_once, mem_max_init);
-	if (sio_sock_impl_get_opts(sio_sock_get_impl_name(sock), &io) != 0)
-		return;
-	if (io.recv_buf_size == 0 && g_rmem_max >= TCP_SOCK_BUF)
-		(void)sio_sock_set_recvbuf(sock, TCP_SOCK_BUF);
-	if (io.send_buf_size == 0 && g_wmem_max >= TCP_SOCK_BUF)
-		(void)sio_sock_set_sendbuf(sock, TCP_SOCK_BUF);
-}
-
 static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg)
 {
 	struct tcp_qpair *tq = tqp_of(qp);
@@ -295,7 +243,6 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 	rc = sio_sock_connect(ctrlr->trid.traddr, (int)port, &so, &tq->sock);
 	if (rc != 0)
 		return rc;
-	tcp_sock_bufs(tq->sock);
 	rc = sio_sock_group_add_sock(tq->group, tq->sock, tcp_sock_cb, tq);
 	if (rc != 0) {
 		sio_sock_close(&tq->sock);
