@@ -125,9 +125,10 @@ void app_reactors_stop(void);          /* ask every reactor to stop once its thr
 void app_reactors_join(void);
 void app_reactors_destroy(void);
 void app_reactors_wake_main(void);
-/* Visit reactors and their threads (framework_get_reactors). Context: any thread. */
+/* Visit reactors and their threads (framework_get_reactors); since[i] is the tick
+ * threads[i] was placed on the reactor. Context: any thread. */
 typedef void (*app_reactor_visit_fn)(const struct app_reactor_info *r, struct sio_thread *const *threads,
-				     size_t n, void *ctx);
+				     const uint64_t *since, size_t n, void *ctx);
 void app_reactors_foreach(app_reactor_visit_fn fn, void *ctx);
 
 #endif

@@ -75,7 +75,7 @@ static void collect_next(void *arg, int status);
 
 /* Reactors and threads: the app layer's own figures. */
 static void app_reactor_sample(const struct app_reactor_info *r, struct sio_thread *const *threads,
-			       size_t n, void *ctx)
+			       const uint64_t *since, size_t n, void *ctx)
 {
 	struct sio_metrics *m = ctx;
 	double hz = (double)sio_get_ticks_hz();

@@ -65,6 +65,7 @@ struct reactor {
 
 	/* The reactor's own threads; changed only by its loop, under lock for readers. */
 	struct sio_thread **threads;
+	uint64_t *since; /* tick each thread was placed here (framework_get_reactors "elapsed") */
 	size_t n_threads, cap_threads;
 
 	struct sio_thread *event_thread;
@@ -122,6 +123,24 @@ static int grow(struct sio_thread ***arr, size_t *cap, size_t need)
 		return -ENOMEM;
 	*arr = p;
 	*cap = c;
+	return 0;
+}
+
+/* The reactor's thread list and its placement ticks grow together. */
+static int grow_threads(struct reactor *r, size_t need)
+{
+	size_t cap = r->cap_threads;
+	uint64_t *since;
+
+	if (grow(&r->threads, &cap, need) != 0)
+		return -ENOMEM;
+	if (cap != r->cap_threads) {
+		since = realloc(r->since, cap * sizeof(*since));
+		if (since == NULL)
+			return -ENOMEM; /* threads[] is larger; cap_threads unchanged, retried */
+		r->since = since;
+		r->cap_threads = cap;
+	}
 	return 0;
 }
 
@@ -184,7 +203,7 @@ static void take_pending(struct reactor *r)
 	atomic_store_explicit(&r->has_pending, false, memory_order_relaxed);
 	if (r->n_pending == 0)
 		goto out;
-	if (grow(&r->threads, &r->cap_threads, r->n_threads + r->n_pending) != 0) {
+	if (grow_threads(r, r->n_threads + r->n_pending) != 0) {
 		/* Out of memory: retry on a later turn. */
 		atomic_store_explicit(&r->has_pending, true, memory_order_relaxed);
 		goto out;
@@ -194,6 +213,7 @@ static void take_pending(struct reactor *r)
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
 		int fd;
 
+		r->since[r->n_threads] = sio_get_ticks();
 		/* Polling: the thread stays out of interrupt mode (its first
 		 * sio_thread_get_interrupt_fd() would switch it there for good). */
 		if (!r->intr) {
@@ -225,6 +245,7 @@ static void drop_thread(struct reactor *r, size_t i)
 	}
 	pthread_mutex_lock(&r->lock);
 	r->threads[i] = r->threads[--r->n_threads];
+	r->since[i] = r->since[r->n_threads];
 	pthread_mutex_unlock(&r->lock);
 	if (sio_thread_destroy(t) != 0)
 		SIO_ERRLOG("reactor %d: could not destroy thread %s", r->core,
@@ -479,6 +500,7 @@ void app_reactors_destroy(void)
 		pthread_mutex_destroy(&r->lock);
 		free(r->pending);
 		free(r->threads);
+		free(r->since);
 	}
 	free(g_reactors);
 	g_reactors = NULL;
@@ -496,7 +518,7 @@ void app_reactors_foreach(app_reactor_visit_fn fn, void *ctx)
 						.idle_tsc = __atomic_load_n(&r->idle_tsc, __ATOMIC_RELAXED)};
 
 		pthread_mutex_lock(&r->lock);
-		fn(&info, r->threads, r->n_threads, ctx);
+		fn(&info, r->threads, r->since, r->n_threads, ctx);
 		pthread_mutex_unlock(&r->lock);
 	}
 }

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
@@ -71,6 +72,15 @@ class AppProcess(unittest.TestCase):
         self.assertEqual(len(reactors['reactors']), 2 if NCORES >= 2 else 1)
         self.assertIn('app_thread', [t['name'] for r in reactors['reactors']
                                      for t in r['lw_threads']])
+        # "elapsed": ticks since each thread was placed on its reactor, growing
+        before = {t['id']: t['elapsed'] for r in reactors['reactors'] for t in r['lw_threads']}
+        self.assertTrue(all(e > 0 for e in before.values()), before)
+        time.sleep(0.05)
+        later = json.loads(rpc(self.sock, 'framework_get_reactors').stdout)
+        for r in later['reactors']:
+            for t in (t for t in r['lw_threads'] if t['id'] in before):
+                self.assertGreaterEqual(t['elapsed'] - before[t['id']],
+                                        0.04 * later['tick_rate'], t)
         # key=value and JSON forms; errors exit 1 with the error on stderr
         self.assertEqual(rpc(self.sock, 'log_set_flag', 'flag=app').stdout.strip(), 'true')
         self.assertEqual(rpc(self.sock, 'log_clear_flag', '{"flag": "app"}').stdout.strip(),

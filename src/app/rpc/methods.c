@@ -80,9 +80,10 @@ static void cpumask_hex(const struct sio_cpuset *set, char *buf, size_t len)
 }
 
 static void add_reactor(const struct app_reactor_info *r, struct sio_thread *const *threads,
-			size_t n, void *ctx)
+			const uint64_t *since, size_t n, void *ctx)
 {
 	json_t *lw = json_array();
+	uint64_t now = sio_get_ticks();
 
 	for (size_t i = 0; i < n; i++) {
 		char mask[SIO_CPUSET_MAX / 4 + 8];
@@ -91,7 +92,8 @@ static void add_reactor(const struct app_reactor_info *r, struct sio_thread *con
 		json_array_append_new(lw, json_pack("{s:s, s:I, s:s, s:I}", "name",
 						    sio_thread_get_name(threads[i]), "id",
 						    (json_int_t)sio_thread_get_id(threads[i]),
-						    "cpumask", mask, "elapsed", (json_int_t)0));
+						    "cpumask", mask, "elapsed",
+						    (json_int_t)(now - since[i])));
 	}
 	json_array_append_new(ctx, json_pack("{s:i, s:I, s:I, s:b, s:o}", "lcore", r->core, "busy",
 					     (json_int_t)r->busy_tsc, "idle",
