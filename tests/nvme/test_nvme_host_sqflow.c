@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The host driver's side of SQ flow control and C2HData SUCCESS, against a
- * small scripted NVMe/TCP target on a real loopback socket (the shared
- * codec in the target role, polled on the test's thread): what each
+ * small scripted NVMe/TCP target on a real loopback socket
+ * (tests/common/ut_nvme_tcp_tgt.h, polled on the test's thread): what each
  * Connect's CATTR asks, what the controller's answer (SQHD 0xffff or not)
  * makes of it, and that a SUCCESS flag is taken only where the controller
  * agreed to disable flow control. The misbehaviours (SUCCESS on a queue
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../common/ut_nvme_tcp_tgt.h"
 #include "nvme/tcp/nvme_tcp.h"
 #include "spdk_io/env.h"
 #include "spdk_io/log.h"
@@ -25,7 +26,6 @@
 #include "spdk_io/sock.h"
 #include "spdk_io/thread.h"
 
-#define MAX_CONNS 4
 #define NS_BLOCKS 1024u
 
 /* How the scripted target answers a Connect. */
@@ -35,28 +35,15 @@ enum connect_mode {
 	CONNECT_REFUSE_CATTR,  /* Invalid Parameters at CATTR when asked */
 };
 
-struct conn {
-	struct sio_sock *sock;
-	struct nvme_tcp_rx rx;
-	struct nvme_tcp_params params;
-	uint8_t data[8192] __attribute__((aligned(64))); /* Identify data is built in place */
-	struct iovec data_iov;
-	uint16_t qid;
-	bool sq_flow_off;
-};
-
 static struct {
 	struct sio_thread *thread;
-	struct sio_sock *listener;
-	uint16_t port;
-	struct conn conns[MAX_CONNS];
-	int nconns;
+	struct ut_nvme_tcp_tgt tgt;
 	/* script */
 	enum connect_mode mode;
 	bool success;          /* end reads with SUCCESS, whatever the queue agreed */
 	/* what the target saw */
 	int connects;
-	int cattr[MAX_CONNS];  /* last CATTR per queue ID (0 admin, 1 the I/O queue) */
+	int cattr[UT_NVME_TCP_TGT_MAX_CONNS]; /* last CATTR per queue ID (0 admin, 1 the I/O queue) */
 	int read_resps;        /* CapsuleResps sent after a read's data */
 	int term_reqs;
 	uint16_t term_fes;
@@ -68,223 +55,96 @@ static uint64_t now_ms(void)
 	return sio_ticks_to_us(sio_get_ticks()) / 1000;
 }
 
-static void send_pdu(struct conn *c, struct nvme_tcp_pdu *pdu, void *data, uint32_t len)
-{
-	struct iovec d = { data, len }, out[8], *iov = out;
-	int n = nvme_tcp_pdu_build(pdu, &c->params, len ? &d : NULL, len ? 1 : 0, len, out, 8);
-	uint64_t end = now_ms() + 1000;
-
-	while (n > 0 && c->sock != NULL && now_ms() < end) {
-		ssize_t w = sio_sock_writev(c->sock, iov, n);
-
-		if (w < 0 && w != -EAGAIN)
-			return;
-		if (w > 0)
-			nvme_tcp_iov_advance(&iov, &n, (size_t)w);
-	}
-}
-
-static void resp(struct conn *c, uint16_t cid, uint32_t cdw0, uint32_t dw1, uint8_t sct,
-		 uint8_t sc)
-{
-	struct nvme_tcp_pdu pdu;
-	struct sio_nvme_cpl cpl = { .cdw0 = cdw0, .dw1 = dw1, .sqid = c->qid, .cid = cid };
-
-	cpl.sqhd = c->sq_flow_off ? 0xffff : 0;
-	sio_nvme_cpl_set_status(&cpl, sct, sc, sct != 0 || sc != 0);
-	nvme_tcp_pdu_capsule_resp_init(&pdu, &cpl);
-	send_pdu(c, &pdu, NULL, 0);
-}
-
-static void ok(struct conn *c, uint16_t cid, uint32_t cdw0, uint32_t dw1)
-{
-	resp(c, cid, cdw0, dw1, SIO_NVME_SCT_GENERIC, SIO_NVME_SC_SUCCESS);
-}
-
 static uint8_t pattern(uint64_t lba, uint32_t i)
 {
 	return (uint8_t)(lba * 7 + i);
 }
 
-static void on_connect(struct conn *c, const struct sio_nvme_cmd *cmd)
+static void on_connect(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd)
 {
 	const struct sio_nvmf_connect_cmd *cc = (const void *)cmd;
 	bool asked = cc->cattr & SIO_NVMF_CONNECT_CATTR_DISABLE_SQ_FLOW;
 
 	g.connects++;
 	c->qid = cc->qid;
-	if (cc->qid < MAX_CONNS)
+	if (cc->qid < UT_NVME_TCP_TGT_MAX_CONNS)
 		g.cattr[cc->qid] = cc->cattr;
 	if (asked && g.mode == CONNECT_REFUSE_CATTR) {
 		union sio_nvmf_connect_rsp_dw0 dw0 = { .raw = 0 };
 
 		dw0.invalid.iattr = SIO_NVMF_CONNECT_IATTR_CMD;
 		dw0.invalid.ipo = offsetof(struct sio_nvmf_connect_cmd, cattr);
-		resp(c, cmd->cid, dw0.raw, 0, SIO_NVME_SCT_COMMAND_SPECIFIC,
-		     SIO_NVMF_SC_CONNECT_INVALID_PARAMETERS);
+		ut_nvme_tcp_tgt_resp(c, cmd->cid, dw0.raw, 0, SIO_NVME_SCT_COMMAND_SPECIFIC,
+				     SIO_NVMF_SC_CONNECT_INVALID_PARAMETERS);
 		return;
 	}
 	c->sq_flow_off = asked && g.mode == CONNECT_AGREE;
-	ok(c, cmd->cid, 1, 0); /* cntlid 1 */
+	ut_nvme_tcp_tgt_ok(c, cmd->cid, 1, 0); /* cntlid 1 */
 }
 
-static void on_read(struct conn *c, const struct sio_nvme_cmd *cmd, uint32_t len)
+static void on_read(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, uint32_t len)
 {
 	uint64_t lba = ((uint64_t)cmd->cdw11 << 32) | cmd->cdw10;
-	struct nvme_tcp_pdu pdu;
 
 	for (uint32_t i = 0; i < len; i++)
 		c->data[i] = pattern(lba + i / 512, i % 512);
-	nvme_tcp_pdu_c2h_data_init(&pdu, cmd->cid, 0, true, g.success);
-	send_pdu(c, &pdu, c->data, len);
+	ut_nvme_tcp_tgt_c2h(c, cmd->cid, len, g.success);
 	if (!g.success) {
 		g.read_resps++;
-		ok(c, cmd->cid, 0, 0);
+		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
 	}
 }
 
 /* Identify data that gets a host to ready with one 512 B namespace. */
-static void on_identify(struct conn *c, const struct sio_nvme_cmd *cmd, uint32_t len)
+static void on_identify(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, uint32_t len)
 {
-	uint8_t cns = cmd->cdw10 & 0xff;
-	struct nvme_tcp_pdu pdu;
-
-	memset(c->data, 0, len);
-	if (cns == SIO_NVME_CNS_CTRLR) {
-		struct sio_nvme_ctrlr_data *cd = (void *)c->data;
-
-		cd->nn = 1;
-		cd->mdts = 3;
-		cd->ioccsz = 4 + 4096 / 16;
-		memcpy(cd->subnqn, "nqn.sqflow", 11);
-	} else if (cns == SIO_NVME_CNS_ACTIVE_NS_LIST) {
-		((uint32_t *)c->data)[0] = 1;
-	} else if (cns == SIO_NVME_CNS_NS) {
-		struct sio_nvme_ns_data *nd = (void *)c->data;
-
-		nd->nsze = nd->ncap = NS_BLOCKS;
-		nd->lbaf[0].lbads = 9;
-	}
+	ut_nvme_tcp_tgt_identify(cmd, c->data, len, "nqn.sqflow", NS_BLOCKS);
 	/* Admin data ends the scripted way too: SUCCESS only where agreed. */
-	nvme_tcp_pdu_c2h_data_init(&pdu, cmd->cid, 0, true, c->sq_flow_off);
-	send_pdu(c, &pdu, c->data, len);
+	ut_nvme_tcp_tgt_c2h(c, cmd->cid, len, c->sq_flow_off);
 	if (!c->sq_flow_off)
-		ok(c, cmd->cid, 0, 0);
+		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
 }
 
-static void on_cmd(struct conn *c, const struct sio_nvme_cmd *cmd)
+static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, uint32_t icd_len)
 {
 	uint32_t len = cmd->dptr.sgl1.unkeyed.length;
 
+	(void)icd_len;
 	if (cmd->opc == SIO_NVME_OPC_ASYNC_EVENT_REQUEST && c->qid == 0)
 		return; /* stays outstanding */
 	if (cmd->opc == SIO_NVME_OPC_FABRICS) {
-		const struct sio_nvmf_capsule_cmd *f = (const void *)cmd;
-
-		if (f->fctype == SIO_NVMF_FCTYPE_CONNECT) {
+		if (((const struct sio_nvmf_capsule_cmd *)cmd)->fctype == SIO_NVMF_FCTYPE_CONNECT)
 			on_connect(c, cmd);
-		} else if (f->fctype == SIO_NVMF_FCTYPE_PROPERTY_GET) {
-			uint32_t ofst = ((const struct sio_nvmf_property_get_cmd *)cmd)->ofst;
-			/* CAP: MQES 127, TO 1; CSTS: RDY; VS 1.3 */
-			uint64_t v = ofst == SIO_NVME_REG_CAP ? (127u | (1ull << 24)) :
-				     ofst == SIO_NVME_REG_CSTS ? 1 : ofst == SIO_NVME_REG_VS ? 0x10300 : 0;
-
-			ok(c, cmd->cid, (uint32_t)v, (uint32_t)(v >> 32));
-		} else {
-			ok(c, cmd->cid, 0, 0);
-		}
+		else
+			ut_nvme_tcp_tgt_fabrics(c, cmd);
 	} else if (c->qid == 0 && cmd->opc == SIO_NVME_OPC_IDENTIFY && len <= sizeof(c->data)) {
 		on_identify(c, cmd, len);
 	} else if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ && len <= sizeof(c->data)) {
 		on_read(c, cmd, len);
 	} else if (cmd->opc == SIO_NVME_OPC_SET_FEATURES &&
 		   (cmd->cdw10 & 0xff) == SIO_NVME_FEAT_NUMBER_OF_QUEUES) {
-		ok(c, cmd->cid, 0x00000000, 0); /* one I/O queue each way */
+		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0x00000000, 0); /* one I/O queue each way */
 	} else if (len > 0 && sio_nvme_opc_data_xfer(cmd->opc) == SIO_NVME_DATA_CTRLR_TO_HOST &&
 		   len <= sizeof(c->data)) {
-		struct nvme_tcp_pdu pdu;
-
 		memset(c->data, 0, len); /* log pages: all zero */
-		nvme_tcp_pdu_c2h_data_init(&pdu, cmd->cid, 0, true, false);
-		send_pdu(c, &pdu, c->data, len);
-		ok(c, cmd->cid, 0, 0);
+		ut_nvme_tcp_tgt_c2h(c, cmd->cid, len, false);
+		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
 	} else {
-		ok(c, cmd->cid, 0, 0);
+		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
 	}
 }
 
-static int rx_data(void *ctx, const struct nvme_tcp_rx_pdu *pdu, const struct iovec **iov,
-		   int *iovcnt)
+static void on_pdu(struct ut_nvme_tcp_conn *c, const struct nvme_tcp_rx_pdu *pdu)
 {
-	struct conn *c = ctx;
-
-	if (pdu->data_len > sizeof(c->data))
-		return -EPROTO;
-	c->data_iov.iov_base = c->data;
-	c->data_iov.iov_len = pdu->data_len;
-	*iov = &c->data_iov;
-	*iovcnt = 1;
-	return 0;
-}
-
-static int rx_done(void *ctx, const struct nvme_tcp_rx_pdu *pdu, int status)
-{
-	struct conn *c = ctx;
-
-	switch (pdu->type) {
-	case NVME_TCP_PDU_IC_REQ: {
-		struct nvme_tcp_pdu out;
-
-		c->params.tx_pda = pdu->ic.pda;
-		c->params.max_icd = 8192;
-		nvme_tcp_rx_set_params(&c->rx, &c->params);
-		nvme_tcp_pdu_ic_resp_init(&out, 0, false, false, 65536);
-		send_pdu(c, &out, NULL, 0);
-		return 0;
-	}
-	case NVME_TCP_PDU_CAPSULE_CMD:
-		on_cmd(c, pdu->cmd.sqe);
-		return 0;
-	case NVME_TCP_PDU_H2C_TERM_REQ:
+	(void)c;
+	if (pdu->type == NVME_TCP_PDU_H2C_TERM_REQ) {
 		g.term_reqs++;
 		g.term_fes = pdu->term.fes;
 		g.term_fei = pdu->term.fei;
-		return 0;
-	default:
-		return 0;
 	}
 }
 
-static const struct nvme_tcp_rx_ops g_ops = { .pdu_data = rx_data, .pdu_done = rx_done };
-
-static void target_poll(void)
-{
-	struct sio_sock *s;
-
-	while (g.nconns < MAX_CONNS && sio_sock_accept(g.listener, &s) == 0) {
-		struct conn *c = &g.conns[g.nconns++];
-
-		memset(c, 0, sizeof(*c));
-		c->sock = s;
-		nvme_tcp_rx_init(&c->rx, NVME_TCP_ROLE_TARGET, &g_ops, c);
-	}
-	for (int i = 0; i < g.nconns; i++) {
-		struct conn *c = &g.conns[i];
-		uint8_t buf[4096];
-
-		for (int k = 0; k < 16 && c->sock != NULL; k++) {
-			ssize_t r = sio_sock_recv(c->sock, buf, sizeof(buf));
-
-			if (r <= 0) {
-				if (r != -EAGAIN)
-					sio_sock_close(&c->sock);
-				break;
-			}
-			if (nvme_tcp_rx_feed(&c->rx, buf, (size_t)r) != 0)
-				sio_sock_close(&c->sock);
-		}
-	}
-}
+static const struct ut_nvme_tcp_tgt_ops g_script = { .cmd = on_cmd, .pdu = on_pdu };
 
 /* Polls host and target until *@flag is false or @ms pass. */
 static void poll_while(const int *flag, uint64_t ms)
@@ -293,7 +153,7 @@ static void poll_while(const int *flag, uint64_t ms)
 
 	while (*flag && now_ms() < end) {
 		sio_thread_poll(g.thread, 0);
-		target_poll();
+		ut_nvme_tcp_tgt_poll(&g.tgt);
 	}
 }
 
@@ -341,7 +201,7 @@ static void host_up(struct host *h, bool disable_sq_flow)
 	char port[8];
 
 	memset(h, 0, sizeof(*h));
-	snprintf(port, sizeof(port), "%u", g.port);
+	snprintf(port, sizeof(port), "%u", g.tgt.port);
 	sio_nvme_transport_id_init_tcp(&trid, "127.0.0.1", port, "nqn.sqflow");
 	sio_nvme_ctrlr_opts_init(&o, sizeof(o));
 	assert_true(o.disable_sq_flow); /* the default */
@@ -388,8 +248,7 @@ static void host_down(struct host *h)
 
 		poll_while(&one, 5);
 	}
-	for (int i = 0; i < g.nconns; i++)
-		sio_sock_close(&g.conns[i].sock);
+	ut_nvme_tcp_tgt_close_conns(&g.tgt);
 	for (int i = 0; i < 50; i++) {
 		int one = 1;
 
@@ -400,8 +259,7 @@ static void host_down(struct host *h)
 static int setup(void **state)
 {
 	(void)state;
-	memset(&g.conns, 0, sizeof(g.conns));
-	g.nconns = 0;
+	ut_nvme_tcp_tgt_reset(&g.tgt);
 	g.connects = g.read_resps = g.term_reqs = 0;
 	g.term_fes = 0;
 	g.term_fei = 0;
@@ -492,13 +350,13 @@ int main(void)
 	sio_log_set_level(SIO_LOG_ERROR);
 	g.thread = sio_thread_attach("nvme_host_sqflow");
 	assert_non_null(g.thread);
-	if (sio_sock_listen("127.0.0.1", 0, NULL, &g.listener) != 0 ||
-	    sio_sock_getaddr(g.listener, NULL, 0, &g.port, NULL, 0, NULL) != 0) {
+	if (ut_nvme_tcp_tgt_listen(&g.tgt, &g_script) != 0) {
 		fprintf(stderr, "cannot listen on 127.0.0.1\n");
 		return 1;
 	}
+	g.tgt.close_on_error = true;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	sio_sock_close(&g.listener);
+	ut_nvme_tcp_tgt_close(&g.tgt);
 	sio_thread_exit(g.thread);
 	for (uint64_t end = now_ms() + 5000; !sio_thread_is_exited(g.thread) && now_ms() < end;)
 		sio_thread_poll(g.thread, 0);
