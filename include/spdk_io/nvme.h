@@ -641,6 +641,12 @@ struct sio_nvme_qpair_stats {
 	uint64_t socket_completions; /**< sockets with events those polls handled (TCP) */
 	uint64_t submitted_requests; /**< commands handed to the transport */
 	uint64_t queued_requests;    /**< commands that had to wait in the software queue first */
+	/**
+	 * DH-HMAC-CHAP transactions that succeeded on this queue pair: the one
+	 * after each Connect that asked for it, and each re-authentication
+	 * (sio_nvme_qpair_authenticate()).
+	 */
+	uint64_t authentications;
 };
 
 /**
@@ -744,16 +750,70 @@ int sio_nvme_ctrlr_io_raw_await(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_qp
 /**
  * sio_nvme_ctrlr_set_dhchap_keys() - Replace the controller's DH-HMAC-CHAP
  * keys (either may be NULL, a controller key needs a host key) and
- * re-authenticate the admin queue with them now; I/O queues use them when they
- * next connect. @cb(@cb_arg, 0) once authenticated, -EACCES refused (the
- * controller then closes the queue), or the transport's error. The
- * controller takes references on the new keys and drops the old ones.
+ * re-authenticate the admin queue with them now (SPDK's
+ * spdk_nvme_ctrlr_set_keys() followed by spdk_nvme_ctrlr_authenticate()).
+ * I/O queues use the new keys when they next connect, or at once through
+ * sio_nvme_qpair_authenticate() on each (what bdev_nvme_set_keys does, after
+ * this call succeeded: a target such as Linux nvmet reads the host's new key
+ * when the admin queue re-authenticates, and the I/O queues' transactions use
+ * it). With a NULL @key or an admin queue that is not connected (a reset under
+ * way: it authenticates with the new keys when it connects), only the keys
+ * change and @cb(@cb_arg, 0) runs inside this call.
+ * @cb(@cb_arg, 0) once authenticated; -EACCES refused (the controller did not
+ * accept our response, or failed to prove itself with @ctrlr_key: the host
+ * then disconnects the admin queue, so the controller fails and its owner
+ * resets it; the controller closes such a queue too); -ECONNRESET the
+ * connection was lost meanwhile; -ENOMEM.
+ * The controller takes references on the new keys and drops the old ones.
  * Context: the controller's thread.
- * Return: 0 (@cb will run); -EINVAL (NULL @ctrlr, ctrlr key without host
- * key, or not a fabrics controller); -EPERM (wrong thread); -ENOMEM.
+ * Return: 0 (@cb will run); -EINVAL (NULL @ctrlr or @cb, ctrlr key without
+ * host key, or not a fabrics controller); -EPERM (wrong thread); -EALREADY
+ * (a re-authentication of the admin queue is under way); -ENOMEM.
  */
 int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key *key,
 				   struct sio_key *ctrlr_key, sio_done_cb cb, void *cb_arg);
+
+/**
+ * sio_nvme_qpair_authenticate() - Run a DH-HMAC-CHAP transaction again on a
+ * connected I/O queue pair (re-authentication, NVMe Base 2.0 section
+ * 8.13: AUTH_Negotiate, Challenge, Reply, Success1 [, Success2] carried by
+ * Authentication Send / Receive on that queue), with the controller's current
+ * keys (sio_nvme_ctrlr_set_dhchap_keys()): SPDK's
+ * spdk_nvme_qpair_authenticate().
+ *
+ * The queue stays usable meanwhile: I/O submitted before and during the
+ * transaction goes on and completes as usual (the Authentication commands
+ * take slots of the queue like any command). The controller decides whether
+ * it holds I/O while it checks (ours and Linux nvmet do not).
+ *
+ * @cb(@cb_arg, rc) runs once, on @qpair's thread, never inside this call:
+ * 0 authenticated (the queue pair's stats.authentications counts it);
+ * -EACCES refused: the controller answered Failure1 (our key is not the one it
+ * has for us) or did not prove itself with the controller key (we sent
+ * Failure2). The host then disconnects the queue pair, as it would a lost
+ * connection: commands on the wire complete with a path error (-ECONNRESET,
+ * SCT 3; never acknowledged by the controller, so safe to submit again
+ * elsewhere), the controller is failed so that its owner resets it (the nvme
+ * bdev reconnects with the keys it then has), and no further command goes on
+ * a queue whose authentication the controller revoked. (Our target closes
+ * such a queue itself one second after its Failure1.)
+ * -ECONNRESET: the connection was lost meanwhile (a reconnection
+ * authenticates with the current keys anyway); -ECANCELED: @qpair was freed
+ * meanwhile; -ENOMEM: the queue pair's request pool ran out during the
+ * transaction (no outcome: nothing is disconnected; try again).
+ *
+ * Ownership: the keys are the controller's (this call takes its own
+ * references for the transaction, so the controller's may change meanwhile).
+ * Context: @qpair's thread (the thread that allocated it). Does not park.
+ * Return: 0 (@cb will run); -EINVAL NULL @qpair or @cb, or the admin queue
+ * (use sio_nvme_ctrlr_set_dhchap_keys()); -ENOTSUP not a fabrics transport
+ * (PCIe has no in-band authentication); -EPERM another thread; -ENOTCONN the
+ * queue pair is not connected (failed, reconnecting or being freed: it
+ * authenticates when it connects again); -ENOKEY the controller has no
+ * dhchap_key; -EALREADY a transaction is already running on @qpair; -ENOMEM
+ * (memory, or the request pool is full: nothing was sent).
+ */
+int sio_nvme_qpair_authenticate(struct sio_nvme_qpair *qpair, sio_done_cb cb, void *cb_arg);
 
 #ifdef __cplusplus
 }

@@ -8,11 +8,16 @@
  * succeeds; a host that fails gets Failure1 and its queue is closed.
  *
  * Threads: everything runs on the queue pair's poll group thread; the keys
- * are keyring references taken at Connect (under the subsystem's mutex), the
- * allowed digests/groups a pair of atomics that nvmf_set_config writes.
+ * are keyring references taken at Connect (under the subsystem's mutex), and
+ * again when the host re-authenticates the queue (a new AUTH_Negotiate), so
+ * nvmf_subsystem_set_keys applies to the next transaction of every queue
+ * already connected; the allowed digests/groups are a pair of atomics that
+ * nvmf_set_config writes.
  * The DH computation (ffdhe2048: ~1 ms, ffdhe8192: tens of ms) runs inline on
- * that thread: authentication happens once per queue connection.
+ * that thread: authentication happens once per queue connection, and once
+ * per queue each time the host re-authenticates (a key rotation).
  */
+#include <pthread.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include "nvme/auth/dhchap.h"
 #include "nvmf/nvmf_auth.h"
 #include "nvmf/nvmf_ctrlr.h"
+#include "nvmf/nvmf_internal.h"
 #include "spdk_io/env.h"
 #include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
@@ -44,6 +50,7 @@ struct nvmf_auth {
 	uint8_t dhgid;
 	uint8_t hl;
 	bool bidirectional;       /* the host sent C2 */
+	bool reauth;              /* this transaction re-authenticates a queue in use */
 	uint32_t s1;
 	uint8_t c1[DHCHAP_MAX_HASH_LEN];
 	uint8_t r2[DHCHAP_MAX_HASH_LEN];
@@ -114,6 +121,29 @@ static const char *auth_host(struct nvmf_qpair *qp)
 static const char *auth_subnqn(struct nvmf_qpair *qp)
 {
 	return qp->ctrlr != NULL ? qp->ctrlr->ss->nqn : "?";
+}
+
+/*
+ * A re-authentication checks the host against the keys it has now
+ * (nvmf_subsystem_set_keys may have changed them since Connect): take them
+ * again from the subsystem's host entry. False: the host has no key any more.
+ * The controller keeps its subsystem alive (a subsystem is freed only once it
+ * has no controllers), so ss is valid here.
+ */
+static bool auth_refresh_keys(struct nvmf_qpair *qp)
+{
+	struct nvmf_auth *a = qp->auth;
+	struct sio_nvmf_subsystem *ss = qp->ctrlr->ss;
+	struct sio_key *key, *ckey;
+
+	pthread_mutex_lock(&ss->mutex);
+	nvmf_subsystem_host_dhchap_keys_locked(ss, qp->ctrlr->hostnqn, &key, &ckey);
+	pthread_mutex_unlock(&ss->mutex);
+	sio_key_put(a->host_key);
+	sio_key_put(a->ctrlr_key);
+	a->host_key = key;
+	a->ctrlr_key = ckey;
+	return key != NULL;
 }
 
 static void auth_fail(struct nvmf_qpair *qp, uint8_t exp, const char *why)
@@ -285,7 +315,13 @@ static void auth_done(struct nvmf_qpair *qp)
 {
 	struct nvmf_auth *a = qp->auth;
 
-	if (qp->qid == 0)
+	/* One line per controller, and one per queue re-authenticated: a key
+	 * rotation is rare and an operator wants to see every queue follow it. */
+	if (a->reauth)
+		SIO_NOTICELOG("nvmf: host %s re-authenticated to %s on qid %u (%s, %s%s)",
+			      auth_host(qp), auth_subnqn(qp), qp->qid, dhchap_hash_name(a->hashid),
+			      dhchap_dhgroup_name(a->dhgid), a->bidirectional ? ", bidirectional" : "");
+	else if (qp->qid == 0)
 		SIO_NOTICELOG("nvmf: host %s authenticated to %s (%s, %s%s)", auth_host(qp),
 			    auth_subnqn(qp), dhchap_hash_name(a->hashid),
 			    dhchap_dhgroup_name(a->dhgid), a->bidirectional ? ", bidirectional" : "");
@@ -382,10 +418,23 @@ void nvmf_auth_exec_send(struct nvmf_req *req)
 	nvmf_req_read_at(req, 0, a->msg, len);
 	h = (const void *)a->msg;
 	if (len >= sizeof(*h) && h->auth_type == DHCHAP_AUTH_TYPE_COMMON &&
-	    h->auth_id == DHCHAP_MSG_NEGOTIATE &&
-	    (a->state == AUTH_DONE || a->state == AUTH_WAIT_NEGOTIATE)) {
-		/* First transaction, or a re-authentication the host starts. */
-		handle_negotiate(qp, a->msg, len);
+	    h->auth_id == DHCHAP_MSG_NEGOTIATE && a->state != AUTH_SEND_FAILURE1) {
+		/* First transaction, a re-authentication the host starts on a queue
+		 * in use, or a transaction the host gave up and begins again. */
+		if (a->state == AUTH_DONE)
+			a->reauth = true;
+		if (a->state != AUTH_WAIT_NEGOTIATE) {
+			/* What a transaction left behind (not the message: it is this one). */
+			dhchap_dh_destroy(a->dh);
+			a->dh = NULL;
+			explicit_bzero(a->c1, sizeof(a->c1));
+			explicit_bzero(a->r2, sizeof(a->r2));
+		}
+		if (a->state != AUTH_WAIT_NEGOTIATE && !auth_refresh_keys(qp)) {
+			auth_fail(qp, DHCHAP_FAIL_FAILED, "the host has no DH-HMAC-CHAP key any more");
+		} else {
+			handle_negotiate(qp, a->msg, len);
+		}
 	} else if (len >= sizeof(*h) && h->auth_id == DHCHAP_MSG_FAILURE2) {
 		SIO_NOTICELOG("nvmf: host %s rejected controller %s's authentication (qid %u)",
 			      auth_host(qp), auth_subnqn(qp), qp->qid);

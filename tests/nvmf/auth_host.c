@@ -4,11 +4,15 @@
  * against sio_tgt, tests/vm/nvme_auth.sh against the kernel's nvmet):
  * connect with the keys given, write a pattern through an I/O queue (which
  * authenticates too) and read it back, optionally re-authenticate the admin
- * queue with new keys (sio_nvme_ctrlr_set_dhchap_keys, what
- * bdev_nvme_set_keys does) and do the I/O again, then detach.
+ * queue with new keys (sio_nvme_ctrlr_set_dhchap_keys) and then the I/O queue
+ * (sio_nvme_qpair_authenticate) while writes are in flight on it, as
+ * bdev_nvme_set_keys does, check the queue counted both of its transactions
+ * and read everything back, then detach.
  *
  * usage: auth_host TRID [--key=FILE] [--ctrlr-key=FILE] [--digests=MASK]
- *                  [--dhgroups=MASK] [--rekey=FILE] [--rekey-ctrlr=FILE]
+ *                  [--dhgroups=MASK] [--rekey=FILE] [--rekey-ctrlr=FILE] [--wait]
+ * --wait: before re-authenticating, print "# waiting" and read a line from
+ * stdin (the test changes the target's keys meanwhile: a key rotation).
  * Prints "AUTH OK" / "AUTH REFUSED"; exits 0 when connected and verified,
  * 3 when refused (-EACCES), 1 on any other failure.
  */
@@ -75,6 +79,76 @@ static struct sio_key *load(const char *name, const char *path)
 	return sio_keyring_get_key(name);
 }
 
+static uint8_t pattern(uint32_t i, uint32_t seed)
+{
+	return (uint8_t)((i * 2654435761u + seed) >> 13);
+}
+
+/*
+ * Re-authenticate @qp while 32 writes of 4 KiB (from @lba on) are in flight
+ * on it, 16 submitted before the transaction starts and 16 right after; every
+ * write must succeed and read back equal, and the queue's counter must show
+ * its second transaction. 0, -EACCES refused, or another error.
+ */
+static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t lba)
+{
+	enum { NW = 32, LEN = 4096 };
+	uint32_t ss = sio_nvme_ns_get_sector_size(ns), n = LEN / ss;
+	uint8_t *w = sio_dma_zmalloc((size_t)NW * LEN, 4096), *rd = sio_dma_zmalloc(LEN, 4096);
+	struct rec wr[NW], r = {0}, ar = {0};
+	struct sio_nvme_qpair_stats st;
+	int rc = -EIO, done = 0;
+
+	memset(wr, 0, sizeof(wr));
+	for (uint32_t i = 0; i < (uint32_t)NW * LEN; i++)
+		w[i] = pattern(i, 77);
+	for (int k = 0; k < NW; k++) {
+		if (k == NW / 2) {
+			rc = sio_nvme_qpair_authenticate(qp, done_cb, &ar);
+			if (rc != 0) {
+				printf("# sio_nvme_qpair_authenticate: %s\n", strerror(-rc));
+				goto out;
+			}
+		}
+		if (sio_nvme_ns_write(ns, qp, w + (size_t)k * LEN, lba + (uint64_t)k * n, n, 0, io_cb,
+				      &wr[k]) != 0)
+			goto out;
+	}
+	if (!poll_until(&ar.calls)) {
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	rc = ar.rc;
+	if (rc != 0)
+		goto out;
+	for (int k = 0; k < NW; k++) {
+		if (!poll_until(&wr[k].calls) || wr[k].rc != 0) {
+			printf("# write %d during re-authentication: %d\n", k, wr[k].rc);
+			rc = -EIO;
+			goto out;
+		}
+		done++;
+	}
+	for (int k = 0; k < NW; k++) {
+		memset(&r, 0, sizeof(r));
+		if (sio_nvme_ns_read(ns, qp, rd, lba + (uint64_t)k * n, n, 0, io_cb, &r) != 0 ||
+		    !poll_until(&r.calls) || r.rc != 0 || memcmp(rd, w + (size_t)k * LEN, LEN) != 0) {
+			printf("# block %d written during re-authentication reads back wrong\n", k);
+			rc = -EILSEQ;
+			goto out;
+		}
+	}
+	sio_nvme_qpair_get_stats(qp, &st);
+	printf("# I/O queue %u re-authenticated with %d writes in flight, all read back equal "
+	       "(authentications: %lu)\n", sio_nvme_qpair_get_id(qp), done,
+	       (unsigned long)st.authentications);
+	rc = st.authentications == 2 ? 0 : -EPROTO;
+out:
+	sio_dma_free(w);
+	sio_dma_free(rd);
+	return rc;
+}
+
 /* Write 64 KiB of a pattern at @lba and read it back through @qp. */
 static int rw_verify(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t lba,
 		     uint32_t seed)
@@ -85,7 +159,7 @@ static int rw_verify(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t
 	int rc = -EIO;
 
 	for (uint32_t i = 0; i < len; i++)
-		w[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+		w[i] = pattern(i, seed);
 	memset(&r, 0, sizeof(r));
 	if (sio_nvme_ns_write(ns, qp, w, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls) ||
 	    r.rc != 0 || sio_nvme_cpl_is_error(&r.cpl))
@@ -112,6 +186,7 @@ int main(int argc, char **argv)
 	struct sio_nvme_qpair *qp = NULL;
 	struct sio_key *keys[4] = {NULL};
 	const char *trid_s = NULL, *rekey = NULL, *rekey_ctrlr = NULL;
+	bool wait_stdin = false;
 	struct sio_nvme_ns *ns;
 	struct sio_thread *t;
 	char err[256];
@@ -132,6 +207,8 @@ int main(int argc, char **argv)
 			rekey = argv[i] + 8;
 		else if (strncmp(argv[i], "--rekey-ctrlr=", 14) == 0)
 			rekey_ctrlr = argv[i] + 14;
+		else if (strcmp(argv[i], "--wait") == 0)
+			wait_stdin = true;
 		else
 			trid_s = argv[i];
 	}
@@ -165,6 +242,14 @@ int main(int argc, char **argv)
 	if (rekey != NULL) {
 		struct rec r = {0};
 
+		if (wait_stdin) {
+			char line[16];
+
+			printf("# waiting\n");
+			fflush(stdout);
+			if (fgets(line, sizeof(line), stdin) == NULL)
+				goto out;
+		}
 		keys[2] = load("auth_host_rekey", rekey);
 		if (rekey_ctrlr != NULL)
 			keys[3] = load("auth_host_rekey_ctrlr", rekey_ctrlr);
@@ -180,6 +265,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		printf("# re-authenticated with the new keys\n");
+		rc = reauth_io_queue(ns, qp, 400);
+		if (rc != 0) {
+			printf("AUTH %s: re-authentication of the I/O queue: %s\n",
+			       rc == -EACCES ? "REFUSED" : "ERROR", strerror(-rc));
+			ret = rc == -EACCES ? 3 : 1;
+			goto out;
+		}
 		if (rw_verify(ns, qp, 200, 2) != 0) {
 			printf("AUTH ERROR: data after re-authentication\n");
 			goto out;

@@ -17,8 +17,12 @@ data through an authenticated I/O queue (auth_host checks it):
     the target accepts (a host offering only SHA-512 is refused when the
     target allows only SHA-256);
  3. nvmf_subsystem_set_keys changes the host's key: the old key is refused,
-    the new one accepted; the host re-authenticates a live controller with
-    new keys (sio_nvme_ctrlr_set_dhchap_keys) and its I/O goes on;
+    the new one accepted; a key rotation on a live controller: connected with
+    one key, the target changes the host's keys, the host re-authenticates its
+    admin queue (sio_nvme_ctrlr_set_dhchap_keys) and its I/O queue with writes
+    in flight (sio_nvme_qpair_authenticate) with the new ones; the target logs
+    both queues re-authenticated and the data reads back; a wrong new key is
+    refused;
  4. save_config carries the keys by name and never their material.
 
 usage: test_auth.py BUILD_ROOT RPC_PY
@@ -77,19 +81,34 @@ def rpc_call(method, params=None):
     return sio_harness.Rpc(os.path.join(T, LOG[0] + '.sock'), timeout=20).request(method, params)
 
 
-def host(port, hostnqn, expect, *opts):
+def host(port, hostnqn, expect, *opts, rotate=None):
+    """auth_host; with @rotate, it waits once connected until rotate() has run."""
     tr = 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:%d subnqn:%s hostnqn:%s' % (
         port, SUB, hostnqn)
-    cmd = [HOST, tr] + list(opts)
+    cmd = [HOST, tr] + list(opts) + (['--wait'] if rotate else [])
     print('$ auth_host %s %s' % (hostnqn[-12:], ' '.join(o.replace(T + '/', '') for o in opts)),
           flush=True)
     t0 = time.monotonic()
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-    out = r.stdout.decode(errors='replace')
-    print('  -> exit %d in %.2f s: %s' % (r.returncode, time.monotonic() - t0,
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    lines = []
+    if rotate:
+        for line in p.stdout:
+            lines.append(line)
+            if line.startswith(b'# waiting'):
+                r, e = rotate()
+                assert e is None, e
+                print('  (keys changed on the target while connected)', flush=True)
+                p.stdin.write(b'go\n')
+                p.stdin.flush()
+                break
+    rest, _ = p.communicate(timeout=120)
+    out = (b''.join(lines) + rest).decode(errors='replace')
+    print('  -> exit %d in %.2f s: %s' % (p.returncode, time.monotonic() - t0,
                                          out.strip().splitlines()[-1] if out.strip() else ''),
           flush=True)
     want = {'ok': 0, 'refused': 3}[expect]
+    r = p
     if r.returncode != want:
         print(out[-3000:])
         print(tgt_log()[-3000:])
@@ -134,6 +153,7 @@ def main():
         'k2': dhchap(os.urandom(48), 2), 'k2c': dhchap(os.urandom(48), 2),
         'k3': dhchap(os.urandom(64), 3), 'k3c': dhchap(os.urandom(64), 3),
         'bad': dhchap(os.urandom(32), 1), 'new': dhchap(os.urandom(32), 0),
+        'k2b': dhchap(os.urandom(48), 2), 'k2bc': dhchap(os.urandom(32), 1),
     }
     files = {n: key_file(n, k) for n, k in keys.items()}
     port = start_tgt('tgt', files, [])
@@ -184,13 +204,28 @@ def main():
     assert e is None and r is True, (r, e)
     host(port, H1, 'refused', '--key=' + F['k1'], '--dhgroups=%d' % NULL)
     host(port, H1, 'ok', '--key=' + F['new'], '--ctrlr-key=' + F['k1c'], '--dhgroups=%d' % G2048)
-    # connected with the old key; the target changes it; the host re-authenticates with the new one
+    # connected with k2/k2c; the target rotates the host to k2b/k2bc; the host re-authenticates
+    # its admin queue, then its I/O queue under writes, with the new keys
+    n_re = len(re.findall(r'host %s re-authenticated to' % re.escape(H2), tgt_log()))
+    out = host(port, H2, 'ok', '--key=' + F['k2'], '--ctrlr-key=' + F['k2c'],
+               '--rekey=' + F['k2b'], '--rekey-ctrlr=' + F['k2bc'], '--dhgroups=%d' % G2048,
+               rotate=lambda: rpc_call('nvmf_subsystem_set_keys', {
+                   'nqn': SUB, 'host': H2, 'dhchap_key': 'k2b', 'dhchap_ctrlr_key': 'k2bc'}))
+    assert 're-authenticated with the new keys' in out and 'authentications: 2' in out, out
+    end = time.monotonic() + 10
+    while True:
+        qids = re.findall(r'host %s re-authenticated to %s on qid (\d+) \(sha512, ffdhe2048, '
+                          r'bidirectional\)' % (re.escape(H2), re.escape(SUB)), tgt_log())[n_re:]
+        if len(qids) >= 2 or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    assert sorted(qids)[:1] == ['0'] and len(qids) == 2, qids
+    print('  target: host re-authenticated on qids %s' % ', '.join(qids), flush=True)
+    # the old key no longer opens a controller
+    host(port, H2, 'refused', '--key=' + F['k2'], '--dhgroups=%d' % NULL)
     r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H2, 'dhchap_key': 'k2',
                                                 'dhchap_ctrlr_key': 'k2c'})
     assert e is None, e
-    out = host(port, H2, 'ok', '--key=' + F['k2'], '--ctrlr-key=' + F['k2c'],
-               '--rekey=' + F['k2'], '--rekey-ctrlr=' + F['k2c'], '--dhgroups=%d' % G2048)
-    assert 're-authenticated' in out, out
     out = host(port, H2, 'refused', '--key=' + F['k2'], '--rekey=' + F['bad'],
                '--dhgroups=%d' % NULL)
     assert 're-authentication' in out, out

@@ -10,8 +10,11 @@
  *
  * Each step is a callback of the previous command (the queue pair's thread).
  * The computations are src/nvme/auth/dhchap.c, shared with the target.
- * The same code re-authenticates a connected admin queue
- * (sio_nvme_ctrlr_authenticate()).
+ * The same code re-authenticates a connected queue, admin
+ * (sio_nvme_ctrlr_set_dhchap_keys()) or I/O (sio_nvme_qpair_authenticate()):
+ * the commands are internal ones that go on the wire beside the queue's I/O,
+ * which carries on meanwhile. A re-authentication the controller refuses
+ * fails the queue: the controller has revoked it, so nothing more goes on it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@ struct nvme_auth {
 	void *cb_arg;
 	enum nvme_auth_step step;
 	int rc;                   /* outcome once Failure2 is sent */
+	bool reauth;              /* the queue was connected (and in use) when this began */
 	uint16_t t_id;
 	uint8_t hashid;
 	uint8_t dhgid;
@@ -66,10 +70,27 @@ static void auth_free(struct nvme_auth *a)
 
 static void auth_finish(struct nvme_auth *a, int rc)
 {
+	struct sio_nvme_qpair *qpair = a->qpair;
 	nvme_rc_cb cb = a->cb;
 	void *cb_arg = a->cb_arg;
+	bool reauth = a->reauth;
 
 	auth_free(a);
+	qpair->authenticating = false;
+	if (rc == 0)
+		qpair->stats.authentications++;
+	if (reauth && rc == -EACCES && qpair->state == NVME_QPAIR_CONNECTED &&
+	    !qpair->failed_pending) {
+		/* Refused (Failure1), or the controller failed to prove itself
+		 * (Failure2): the queue is no longer trusted by one side. Fail it at
+		 * the next safe point, as a lost connection: what is on the wire
+		 * completes with a path error, the controller is failed and reset
+		 * by its owner. We are inside one of the queue's completions here. */
+		SIO_ERRLOG("nvme: re-authentication of queue %u with %s refused: disconnecting it",
+			   qpair->qid, qpair->ctrlr->trid.subnqn);
+		qpair->failed_pending = true;
+		qpair->fail_rc = -EACCES;
+	}
 	cb(cb_arg, rc);
 }
 
@@ -375,6 +396,8 @@ int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 	struct nvme_auth *a;
 	int rc, len;
 
+	if (qpair->authenticating)
+		return -EALREADY;
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return -ENOMEM;
@@ -388,6 +411,7 @@ int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 	a->qpair = qpair;
 	a->cb = cb;
 	a->cb_arg = arg;
+	a->reauth = qpair->state == NVME_QPAIR_CONNECTED;
 	a->bidirectional = a->ctrlr_key != NULL;
 	/* The NQNs the Connect named: the ones the responses are bound to. */
 	if (qpair->connect_data != NULL) {
@@ -398,9 +422,12 @@ int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 	len = build_negotiate(a);
 	a->step = AUTH_NEGOTIATE_SENT;
 	rc = auth_submit(a, true, (uint32_t)len);
-	if (rc != 0)
+	if (rc != 0) {
 		auth_free(a);
-	return rc;
+		return rc;
+	}
+	qpair->authenticating = true;
+	return 0;
 }
 
 struct reauth {
@@ -427,6 +454,9 @@ int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key 
 		return -EINVAL;
 	if (sio_thread_get_current() != ctrlr->thread)
 		return -EPERM;
+	if (ctrlr->adminq != NULL && ctrlr->adminq->authenticating &&
+	    ctrlr->adminq->state == NVME_QPAIR_CONNECTED)
+		return -EALREADY; /* before the keys change: the caller's keys stay as they were */
 	sio_key_ref(key);
 	sio_key_ref(ctrlr_key);
 	/* Under the lock: I/O queues take their references on their own threads. */
@@ -453,4 +483,27 @@ int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key 
 	if (rc != 0)
 		free(r);
 	return rc;
+}
+
+int sio_nvme_qpair_authenticate(struct sio_nvme_qpair *qpair, sio_done_cb cb, void *cb_arg)
+{
+	struct sio_key *key, *ctrlr_key;
+
+	if (qpair == NULL || cb == NULL || qpair->qid == 0)
+		return -EINVAL;
+	if (!qpair->ops->fabrics)
+		return -ENOTSUP;
+	if (sio_thread_get_current() != qpair->thread)
+		return -EPERM;
+	if (qpair->state != NVME_QPAIR_CONNECTED || qpair->failed_pending)
+		return -ENOTCONN;
+	if (qpair->authenticating)
+		return -EALREADY;
+	/* A check only: the transaction takes its own references when it starts. */
+	nvme_ctrlr_get_dhchap_keys(qpair->ctrlr, &key, &ctrlr_key);
+	sio_key_put(key);
+	sio_key_put(ctrlr_key);
+	if (key == NULL)
+		return -ENOKEY;
+	return nvme_auth_qpair(qpair, cb, cb_arg);
 }

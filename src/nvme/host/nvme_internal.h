@@ -89,6 +89,7 @@ struct sio_nvme_qpair {
 	bool sq_flow_off;
 	bool sq_flow_refused;            /* this queue's Connect was refused for asking: ask no more */
 	bool failed_pending;             /* the transport reported a failure; fail at the next safe point */
+	bool authenticating;             /* a DH-HMAC-CHAP transaction runs (auth.c): one at a time */
 	int fail_rc;                     /* the transport's error for failed_pending */
 	struct nvme_req_list free_reqs;
 	struct nvme_req_list queued_reqs;
@@ -264,7 +265,9 @@ int nvme_fabric_qpair_connect(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void 
  * auth.c: one DH-HMAC-CHAP transaction on @qpair (connected, or connecting
  * after a Connect that asked for it) with the controller's dhchap keys;
  * @cb(arg, 0) once authenticated, -EACCES refused (logged), or the
- * transport's error. Return 0 (@cb will run), -EACCES (no key), -ENOMEM.
+ * transport's error. A refused re-authentication of a connected queue fails
+ * the queue (failed_pending). Return 0 (@cb will run), -EACCES (no key),
+ * -EALREADY (one runs), -ENOMEM.
  */
 int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg);
 /*

@@ -242,6 +242,30 @@ void nvme_qpair_abort_outstanding(struct sio_nvme_qpair *qpair, int rc)
 		complete_synth(qpair, req, req->abort_sent ? -ETIMEDOUT : rc);
 }
 
+/*
+ * The driver's own commands waiting for a slot (an Authentication Send behind
+ * a full queue) belong to the connection that failed: on a new one they would
+ * be out of sequence. The caller's queued commands stay for the reconnection.
+ */
+static void abort_queued_internal(struct sio_nvme_qpair *qpair)
+{
+	struct nvme_request *req;
+	uint32_t n = 0;
+
+	TAILQ_FOREACH(req, &qpair->queued_reqs, link)
+		n += req->internal;
+	/* A callback may change the list (or queue a new internal command):
+	 * look again each time, and complete no more than were there. */
+	while (n-- > 0) {
+		TAILQ_FOREACH(req, &qpair->queued_reqs, link)
+			if (req->internal)
+				break;
+		if (req == NULL)
+			break;
+		complete_synth(qpair, req, -ECONNRESET);
+	}
+}
+
 void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc)
 {
 	bool was_connected = qpair->state == NVME_QPAIR_CONNECTED;
@@ -257,6 +281,7 @@ void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc)
 	qpair->ops->qpair_disconnect(qpair);
 	nvme_qpair_set_state(qpair, NVME_QPAIR_FAILED);
 	nvme_qpair_abort_outstanding(qpair, -ECONNRESET);
+	abort_queued_internal(qpair);
 	/* A connection that never came up fails its connect only (the Connect
 	 * command's completion above); the controller hears of lost ones. */
 	if (!was_connected)

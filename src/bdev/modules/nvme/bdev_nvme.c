@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,7 @@ struct nvme_group {
 	uint32_t nbdevs;
 	uint32_t unregistering;
 	uint32_t detaching;
+	uint32_t set_keys;                     /* bdev_nvme_set_keys runs (holds g) */
 	sio_done_cb detach_cb;
 	void *detach_arg;
 	TAILQ_ENTRY(nvme_group) link;
@@ -1015,7 +1017,7 @@ static void group_free(struct nvme_group *g)
  */
 static void group_check_free(struct nvme_group *g)
 {
-	if (g->detaching != 0 || g->pending != 0)
+	if (g->detaching != 0 || g->pending != 0 || g->set_keys != 0)
 		return;
 	if (g->deleting ? g->gone : (g->npaths == 0 && !g->io_device_registered && g->nbdevs == 0))
 		group_free(g);
@@ -1363,28 +1365,157 @@ static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	attach_reply(ce, 0);
 }
 
-/* bdev_nvme_set_keys: every path of the name re-authenticates; @cb once all answered. */
+/*
+ * bdev_nvme_set_keys: every path of the name takes the new keys and
+ * re-authenticates, admin queue first (a target such as Linux nvmet reads the
+ * host's new key there), then each I/O queue pair of the path, on its channel's
+ * thread (sio_for_each_channel). Paths run side by side; @cb once all
+ * answered, with the first error and a message naming the path and the queue.
+ */
 struct set_keys_ctx {
 	int pending;
 	int rc;
-	sio_done_cb cb;
+	char msg[256];
+	bdev_nvme_set_keys_cb cb;
 	void *cb_arg;
+	struct nvme_group *g;    /* held (g->set_keys): not freed before cb */
 };
 
-static void set_keys_done(void *arg, int rc)
-{
-	struct set_keys_ctx *c = arg;
+/* One path's part. */
+struct set_keys_path {
+	struct set_keys_ctx *c;
+	struct nvme_ctrlr_entry *ce;
+	int rc;                  /* first I/O queue failure of the walk */
+	uint16_t cur_qid;        /* the queue pair being visited (one at a time) */
+	uint16_t failed_qid;
+	uint32_t queues;         /* I/O queue pairs re-authenticated */
+	/* "Nvme0 (127.0.0.1:4420)": for the messages, without touching ce once
+	 * the walk runs (a path removed meanwhile frees ce). */
+	char label[200];
+};
 
-	if (rc != 0 && c->rc == 0)
-		c->rc = rc;
-	if (--c->pending == 0) {
-		c->cb(c->cb_arg, c->rc);
-		free(c);
+static void set_keys_fail(struct set_keys_ctx *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_keys_fail(struct set_keys_ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->rc != 0)
+		return;
+	c->rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	SIO_ERRLOG("bdev_nvme: %s", c->msg);
+}
+
+static void set_keys_put(struct set_keys_ctx *c)
+{
+	struct nvme_group *g = c->g;
+
+	if (--c->pending != 0)
+		return;
+	c->cb(c->cb_arg, c->rc, c->rc != 0 ? c->msg : NULL);
+	free(c);
+	g->set_keys--;
+	group_check_free(g);
+}
+
+static const char *reauth_why(int rc)
+{
+	return rc == -EACCES ? "refused (the controller has another key for this host, or did not "
+			       "prove itself with dhchap_ctrlr_key): the queue is disconnected"
+			     : strerror(-rc);
+}
+
+/* The qpair's transaction ended (its channel's thread): on to the next channel. */
+static void path_qpair_reauth_done(void *arg, int rc)
+{
+	struct sio_io_channel_iter *i = arg;
+	struct set_keys_path *sp = sio_io_channel_iter_get_ctx(i);
+
+	/* Lost or freed meanwhile: it authenticates with the new keys when it
+	 * connects again (or is gone). Not the key's fault. */
+	if (rc == 0) {
+		sp->queues++;
+	} else if (rc != -ECONNRESET && rc != -ECANCELED && sp->rc == 0) {
+		sp->rc = rc;
+		sp->failed_qid = sp->cur_qid;
 	}
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void path_reauth_msg(struct sio_io_channel_iter *i)
+{
+	struct set_keys_path *sp = sio_io_channel_iter_get_ctx(i);
+	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
+	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+	struct nvme_path_ch *p = path_ch_find(nch, sp->ce);
+	int rc;
+
+	/* No queue pair, or one connecting: it authenticates with the new keys
+	 * at its Connect; not connected (failed, reconnecting): likewise. */
+	if (p == NULL || p->qp == NULL) {
+		sio_for_each_channel_continue(i, 0);
+		return;
+	}
+	sp->cur_qid = sio_nvme_qpair_get_id(p->qp);
+	rc = sio_nvme_qpair_authenticate(p->qp, path_qpair_reauth_done, i);
+	if (rc == 0)
+		return;
+	if (rc != -ENOTCONN && sp->rc == 0) {
+		sp->rc = rc;
+		sp->failed_qid = sio_nvme_qpair_get_id(p->qp);
+	}
+	sio_for_each_channel_continue(i, 0);
+}
+
+static void path_reauth_walk_done(struct sio_io_channel_iter *i, int status)
+{
+	struct set_keys_path *sp = sio_io_channel_iter_get_ctx(i);
+
+	(void)status;
+	if (sp->rc != 0)
+		set_keys_fail(sp->c, sp->rc, "%s: re-authentication of I/O queue %u failed: %s",
+			      sp->label, sp->failed_qid, reauth_why(sp->rc));
+	else
+		SIO_NOTICELOG("bdev_nvme: %s: admin queue and %u I/O queue pair(s) re-authenticated",
+			      sp->label, sp->queues);
+	set_keys_put(sp->c);
+	free(sp);
+}
+
+/* The path's admin queue answered: walk its I/O queue pairs, or stop here. */
+static void path_admin_reauth_done(void *arg, int rc)
+{
+	struct set_keys_path *sp = arg;
+	struct nvme_ctrlr_entry *ce = sp->ce;
+	struct nvme_group *g = ce->g;
+
+	if (rc != 0) {
+		/* SPDK stops there too: the I/O queues would meet the same key. */
+		set_keys_fail(sp->c, rc, "%s: re-authentication of the admin queue failed: %s",
+			      sp->label, reauth_why(rc));
+		goto out;
+	}
+	if (ce->opts.ctrlr_opts.dhchap_key == NULL)
+		goto out; /* keys cleared: nothing to authenticate with */
+	if (g->deleting || ce->removing || !g->io_device_registered) {
+		set_keys_fail(sp->c, -ENODEV, "%s: the path went away during re-authentication",
+			      g->name);
+		goto out;
+	}
+	if (sio_for_each_channel(&g->io_device, path_reauth_msg, sp, path_reauth_walk_done) == 0)
+		return;
+	set_keys_fail(sp->c, -ENOMEM, "%s: cannot walk the channels to re-authenticate", g->name);
+out:
+	set_keys_put(sp->c);
+	free(sp);
 }
 
 int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_key *ctrlr_key,
-			      sio_done_cb cb, void *cb_arg)
+			      bdev_nvme_set_keys_cb cb, void *cb_arg)
 {
 	struct nvme_group *g = name ? group_find(name) : NULL;
 	struct nvme_ctrlr_entry *ce;
@@ -1397,8 +1528,11 @@ int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_
 		return -ENOMEM;
 	c->cb = cb;
 	c->cb_arg = cb_arg;
+	c->g = g;
+	g->set_keys++;
 	c->pending = 1; /* ours, dropped below: a path answering at once cannot end it early */
 	TAILQ_FOREACH(ce, &g->paths, link) {
+		struct set_keys_path *sp;
 		int rc;
 
 		if (ce->ctrlr == NULL || ce->removing)
@@ -1407,12 +1541,27 @@ int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_
 		sio_key_put(ce->opts.ctrlr_opts.dhchap_ctrlr_key);
 		ce->opts.ctrlr_opts.dhchap_key = sio_key_ref(key);
 		ce->opts.ctrlr_opts.dhchap_ctrlr_key = sio_key_ref(ctrlr_key);
+		sp = calloc(1, sizeof(*sp));
+		if (sp == NULL) {
+			set_keys_fail(c, -ENOMEM, "%s: out of memory", g->name);
+			continue;
+		}
+		sp->c = c;
+		sp->ce = ce;
+		snprintf(sp->label, sizeof(sp->label), "%.63s (%.96s:%.31s)", g->name, ce->opts.trid.traddr,
+			 ce->opts.trid.trsvcid);
 		c->pending++;
-		rc = sio_nvme_ctrlr_set_dhchap_keys(ce->ctrlr, key, ctrlr_key, set_keys_done, c);
-		if (rc != 0)
-			set_keys_done(c, rc);
+		rc = sio_nvme_ctrlr_set_dhchap_keys(ce->ctrlr, key, ctrlr_key, path_admin_reauth_done,
+						    sp);
+		if (rc != 0) {
+			set_keys_fail(c, rc, "%s: %s", sp->label,
+				      rc == -EALREADY ? "a re-authentication is already under way"
+						      : strerror(-rc));
+			set_keys_put(c);
+			free(sp);
+		}
 	}
-	set_keys_done(c, 0);
+	set_keys_put(c);
 	return 0;
 }
 

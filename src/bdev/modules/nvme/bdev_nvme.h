@@ -110,14 +110,24 @@ typedef void (*bdev_nvme_attach_cb)(void *arg, int rc, const char *msg, const ch
  */
 int bdev_nvme_attach(const struct bdev_nvme_attach_opts *opts, bdev_nvme_attach_cb cb, void *arg);
 
+/* bdev_nvme_set_dhchap_keys()'s answer: @msg says which path and queue failed (NULL when rc is 0). */
+typedef void (*bdev_nvme_set_keys_cb)(void *cb_arg, int rc, const char *msg);
+
 /*
  * bdev_nvme_set_keys: give every path of controller @name these DH-HMAC-CHAP
- * keys and re-authenticate its admin queue (sio_nvme_ctrlr_set_dhchap_keys);
- * @cb(@cb_arg, rc) once all answered, with the first error.
+ * keys (references taken; NULL clears them) and re-authenticate each path
+ * now: its admin queue (sio_nvme_ctrlr_set_dhchap_keys), then, once that
+ * succeeded, every connected I/O queue pair of the path in every channel, each
+ * on its channel's thread (sio_nvme_qpair_authenticate). I/O goes on
+ * meanwhile. Queue pairs connecting or reconnecting authenticate with the new
+ * keys when they connect. @cb(@cb_arg, rc, msg) on the app thread once every
+ * path answered: 0, or the first error (-EACCES: refused; the refused queue
+ * was disconnected, so its controller resets and reconnects with the keys it
+ * now has, while the I/O waits as for any lost connection).
  * Context: the app thread. Return 0 or -ENODEV (no such name), -ENOMEM.
  */
 int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_key *ctrlr_key,
-			      sio_done_cb cb, void *cb_arg);
+			      bdev_nvme_set_keys_cb cb, void *cb_arg);
 
 /*
  * Detach @name's paths matching @filter (NULL, or fields left empty /

@@ -275,17 +275,17 @@ static const struct sio_rpc_param set_keys_params[] = {
 		      dhchap_ctrlr_key),
 };
 
-static void set_keys_done(void *arg, int rc)
+static void set_keys_done(void *arg, int rc, const char *msg)
 {
 	struct sio_rpc_request *req = arg;
 
 	if (rc != 0)
-		sio_rpc_request_error(req, rc, "re-authentication failed: %s", strerror(-rc));
+		sio_rpc_request_error(req, rc, "%s", msg != NULL ? msg : strerror(-rc));
 	else
 		sio_rpc_request_complete(req, json_true());
 }
 
-/* SPDK's bdev_nvme_set_keys: new keys for a controller, re-authenticated now. */
+/* SPDK's bdev_nvme_set_keys: new keys for a controller; its admin and I/O queues re-authenticate now. */
 static void rpc_set_keys(struct sio_rpc_request *req, void *params)
 {
 	struct set_keys_params *p = params;
