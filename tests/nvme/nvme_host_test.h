@@ -5,9 +5,11 @@
  * the current sio_thread until a completion arrives, recording it, and the
  * data-checked cases that do not depend on the transport.
  *
- * Header-only (static functions): each test is one program. Include it after
- * cmocka.h; an includer may define NVME_HOST_TEST_TIMEOUT_MS first (default
- * 20 s: TCG guests are slow).
+ * Header-only (static inline functions, so a program takes what it uses):
+ * each test is one program. RUN_IO() and check_queue_depth() assert with
+ * cmocka and are there when cmocka.h was included first; the rest serves a
+ * plain program too (tests/nvmf/auth_host.c). An includer may define
+ * NVME_HOST_TEST_TIMEOUT_MS first (default 20 s: TCG guests are slow).
  */
 #ifndef SIO_TESTS_NVME_HOST_TEST_H
 #define SIO_TESTS_NVME_HOST_TEST_H
@@ -28,7 +30,7 @@
 #define NVME_HOST_TEST_TIMEOUT_MS 20000
 #endif
 
-static uint64_t now_ms(void)
+static inline uint64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -37,7 +39,7 @@ static uint64_t now_ms(void)
 }
 
 /* Poll until *@flag reaches @n or NVME_HOST_TEST_TIMEOUT_MS pass. */
-static bool poll_until(const int *flag, int n)
+static inline bool poll_until(const int *flag, int n)
 {
 	uint64_t end = now_ms() + NVME_HOST_TEST_TIMEOUT_MS;
 
@@ -56,7 +58,7 @@ struct io_rec {
 	struct sio_nvme_cpl cpl;
 };
 
-static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
+static inline void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 {
 	struct io_rec *r = arg;
 
@@ -65,6 +67,7 @@ static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	r->cpl = *cpl;
 }
 
+#ifdef CMOCKA_H_
 /* Submit @call (with io_cb and &@rec), assert it completes exactly once. */
 #define RUN_IO(rec, call)                                   \
 	do {                                                \
@@ -73,9 +76,10 @@ static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		assert_true(poll_until(&(rec).calls, 1));   \
 		assert_int_equal((rec).calls, 1);           \
 	} while (0)
+#endif
 
 /* How many of @recs have completed (counting repeats, which the tests then catch). */
-static int recs_done(const struct io_rec *recs, int n)
+static inline int recs_done(const struct io_rec *recs, int n)
 {
 	int done = 0;
 
@@ -89,7 +93,7 @@ static int recs_done(const struct io_rec *recs, int n)
  * not 0 (a reset's outcome), or NVME_HOST_TEST_TIMEOUT_MS pass; the caller
  * then asserts what it expects.
  */
-static void wait_recs(const struct io_rec *recs, int n, const int *also)
+static inline void wait_recs(const struct io_rec *recs, int n, const int *also)
 {
 	for (uint64_t end = now_ms() + NVME_HOST_TEST_TIMEOUT_MS; now_ms() < end;) {
 		sio_thread_poll(sio_thread_get_current(), 0);
@@ -99,7 +103,7 @@ static void wait_recs(const struct io_rec *recs, int n, const int *also)
 }
 
 /* sio_nvme_ctrlr_reset()'s callback: *@arg = 1 on success, else the errno. */
-static void reset_cb(void *arg, int rc)
+static inline void reset_cb(void *arg, int rc)
 {
 	int *r = arg;
 
@@ -111,8 +115,8 @@ static void reset_cb(void *arg, int rc)
  * read them back into @rd through two iovecs (one block, then three).
  * Return: 0 if @rd then holds @w; -EILSEQ if not; else the failed call's errno.
  */
-static int await_write_readv_check(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp,
-				   const uint8_t *w, uint8_t *rd)
+static inline int await_write_readv_check(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp,
+					  const uint8_t *w, uint8_t *rd)
 {
 	uint32_t ss = sio_nvme_ns_get_sector_size(ns);
 	struct iovec iov[2] = { { rd, ss }, { rd + ss, 3 * ss } };
@@ -127,6 +131,7 @@ static int await_write_readv_check(struct sio_nvme_ns *ns, struct sio_nvme_qpair
 	return rc;
 }
 
+#ifdef CMOCKA_H_
 /*
  * Many more writes than the queue has entries (a queue pair of 8 entries and
  * @n requests) of @buf's @n blocks from @lba: all accepted (and with
@@ -134,8 +139,9 @@ static int await_write_readv_check(struct sio_nvme_ns *ns, struct sio_nvme_qpair
  * successfully; read back into @rd in the largest pieces the namespace takes
  * and compared.
  */
-static void check_queue_depth(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_ns *ns, int n,
-			      uint64_t lba, const uint8_t *buf, uint8_t *rd, bool check_pool)
+static inline void check_queue_depth(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_ns *ns,
+				     int n, uint64_t lba, const uint8_t *buf, uint8_t *rd,
+				     bool check_pool)
 {
 	struct sio_nvme_io_qpair_opts o;
 	struct sio_nvme_qpair *qp;
@@ -173,14 +179,15 @@ static void check_queue_depth(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_ns *
 	assert_int_equal(sio_nvme_qpair_free(qp), 0);
 	free(recs);
 }
+#endif
 
 /*
  * The end of a test program: detach @ctrlr (freeing @qp first) if the tests
  * left one attached, then exit the test's thread @t and destroy it. Returns 0;
  * 1 if the thread did not exit (something was left registered on it).
  */
-static int host_test_fini(struct sio_thread *t, struct sio_nvme_ctrlr *ctrlr,
-			  struct sio_nvme_qpair *qp)
+static inline int host_test_fini(struct sio_thread *t, struct sio_nvme_ctrlr *ctrlr,
+				 struct sio_nvme_qpair *qp)
 {
 	if (ctrlr != NULL) {
 		if (qp != NULL)

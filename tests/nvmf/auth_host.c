@@ -20,52 +20,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "spdk_io/nvme.h"
 #include "spdk_io/spdk_io.h"
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
+#define NVME_HOST_TEST_TIMEOUT_MS 30000
+#include "../nvme/nvme_host_test.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-struct rec {
-	int calls;
-	int rc;
-	struct sio_nvme_cpl cpl;
-};
-
-static void io_cb(void *arg, int rc, const struct sio_nvme_cpl *cpl)
-{
-	struct rec *r = arg;
-
-	r->calls++;
-	r->rc = rc;
-	r->cpl = *cpl;
-}
-
+/* sio_nvme_ctrlr_set_dhchap_keys()'s callback. */
 static void done_cb(void *arg, int rc)
 {
-	struct rec *r = arg;
+	struct io_rec *r = arg;
 
 	r->calls++;
 	r->rc = rc;
-}
-
-static bool poll_until(const int *flag)
-{
-	uint64_t end = now_ms() + 30000;
-
-	while (*flag < 1) {
-		sio_thread_poll(sio_thread_get_current(), 0);
-		if (now_ms() > end)
-			return false;
-	}
-	return true;
 }
 
 static struct sio_key *load(const char *name, const char *path)
@@ -155,17 +123,17 @@ static int rw_verify(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t
 {
 	uint32_t ss = sio_nvme_ns_get_sector_size(ns), len = 65536, n = len / ss;
 	uint8_t *w = sio_dma_zmalloc(len, 4096), *rd = sio_dma_zmalloc(len, 4096);
-	struct rec r;
+	struct io_rec r;
 	int rc = -EIO;
 
 	for (uint32_t i = 0; i < len; i++)
 		w[i] = pattern(i, seed);
 	memset(&r, 0, sizeof(r));
-	if (sio_nvme_ns_write(ns, qp, w, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls) ||
+	if (sio_nvme_ns_write(ns, qp, w, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls, 1) ||
 	    r.rc != 0 || sio_nvme_cpl_is_error(&r.cpl))
 		goto out;
 	memset(&r, 0, sizeof(r));
-	if (sio_nvme_ns_read(ns, qp, rd, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls) ||
+	if (sio_nvme_ns_read(ns, qp, rd, lba, n, 0, io_cb, &r) != 0 || !poll_until(&r.calls, 1) ||
 	    r.rc != 0 || sio_nvme_cpl_is_error(&r.cpl))
 		goto out;
 	rc = memcmp(w, rd, len) == 0 ? 0 : -EILSEQ;
@@ -240,7 +208,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (rekey != NULL) {
-		struct rec r = {0};
+		struct io_rec r = {0};
 
 		if (wait_stdin) {
 			char line[16];
@@ -254,7 +222,7 @@ int main(int argc, char **argv)
 		if (rekey_ctrlr != NULL)
 			keys[3] = load("auth_host_rekey_ctrlr", rekey_ctrlr);
 		rc = sio_nvme_ctrlr_set_dhchap_keys(ctrlr, keys[2], keys[3], done_cb, &r);
-		if (rc == 0 && !poll_until(&r.calls))
+		if (rc == 0 && !poll_until(&r.calls, 1))
 			rc = -ETIMEDOUT;
 		if (rc == 0)
 			rc = r.rc;
@@ -280,17 +248,8 @@ int main(int argc, char **argv)
 	printf("AUTH OK\n");
 	ret = 0;
 out:
-	if (qp != NULL)
-		sio_nvme_qpair_free(qp);
-	if (ctrlr != NULL)
-		sio_nvme_ctrlr_detach_blocking(ctrlr);
-	for (int i = 0; i < 100; i++)
-		sio_thread_poll(t, 0);
-	sio_thread_exit(t);
-	for (uint64_t end = now_ms() + 5000; !sio_thread_is_exited(t) && now_ms() < end;)
-		sio_thread_poll(t, 0);
-	if (sio_thread_is_exited(t))
-		sio_thread_destroy(t);
+	/* A thread that did not exit is reported there, not counted: the verdict is the auth's. */
+	host_test_fini(t, ctrlr, qp);
 	for (int i = 0; i < 4; i++)
 		sio_key_put(keys[i]);
 	sio_keyring_remove_all();
