@@ -11,6 +11,7 @@ tree, so the path is fixed relative to the test file):
                                     '..', 'common'))
     import sio_harness  # noqa: E402
 """
+import http.client
 import json
 import os
 import re
@@ -240,9 +241,10 @@ def tcp_target_config(nqn, port, serial, bdevs=None, ns_bdev='Malloc0'):
 
 class Target:
     """A running sio_tgt: proc, port, sock (its -r path), rpc (an Rpc on it),
-    log (its stdout and stderr, an open file), log_path, cfg_path."""
+    log (its stdout and stderr, an open file), log_path, cfg_path, and
+    metrics_addr ('127.0.0.1:PORT' of its metrics endpoint, None without)."""
 
-    def __init__(self, proc, port, sock, log, log_path, cfg_path):
+    def __init__(self, proc, port, sock, log, log_path, cfg_path, metrics_addr=None):
         self.proc = proc
         self.port = port
         self.sock = sock
@@ -250,6 +252,7 @@ class Target:
         self.log = log
         self.log_path = log_path
         self.cfg_path = cfg_path
+        self.metrics_addr = metrics_addr
 
     def log_text(self):
         return read_log(self.log_path)
@@ -262,15 +265,17 @@ class Target:
 
 
 def start_tgt(build, tmp, config, args=('-m', '0x1'), name='tgt', env=None, timeout=30,
-              tries=8, procs=None):
+              tries=8, procs=None, metrics=False):
     """sio_tgt -c TMP/NAME.json -r TMP/NAME.sock ARGS, output to TMP/NAME.log.
 
     @config(port) returns the JSON config for a free port it listens on; the
     target is up when its log shows 'listening on 127.0.0.1 port PORT'. If it
     exits before that (the port was taken meanwhile), it is started again on
     another port, up to @tries times; a target that stays up without
-    listening for @timeout s is an error. Every process started is appended
-    to @procs (for the caller's teardown). Returns a Target.
+    listening for @timeout s is an error. With @metrics, it serves its
+    metrics endpoint on another free port (--metrics-addr; Target.metrics_addr,
+    read it with scrape()). Every process started is appended to @procs (for
+    the caller's teardown). Returns a Target.
     """
     exe = tool(build, 'sio_tgt', 'sio_tgt')
     cfg_path = os.path.join(tmp, name + '.json')
@@ -280,15 +285,17 @@ def start_tgt(build, tmp, config, args=('-m', '0x1'), name='tgt', env=None, time
         port = free_port()
         with open(cfg_path, 'w') as f:
             json.dump(config(port), f)
+        maddr = '127.0.0.1:%d' % free_port() if metrics else None
+        margs = ['--metrics-addr', maddr] if metrics else []
         log = open(log_path, 'w+')
-        p = subprocess.Popen([exe, *args, '-c', cfg_path, '-r', sock], stdout=log,
+        p = subprocess.Popen([exe, *args, *margs, '-c', cfg_path, '-r', sock], stdout=log,
                              stderr=subprocess.STDOUT, env=env)
         if procs is not None:
             procs.append(p)
         end = time.monotonic() + timeout
         while time.monotonic() < end and p.poll() is None:
             if re.search(r'listening on 127\.0\.0\.1 port %d\b' % port, read_log(log_path)):
-                return Target(p, port, sock, log, log_path, cfg_path)
+                return Target(p, port, sock, log, log_path, cfg_path, maddr)
             time.sleep(0.1)
         timed_out = p.poll() is None
         if timed_out:
@@ -300,6 +307,19 @@ def start_tgt(build, tmp, config, args=('-m', '0x1'), name='tgt', env=None, time
             raise AssertionError('sio_tgt did not listen on port %d within %d s' %
                                  (port, timeout))
     raise AssertionError('could not start sio_tgt (%d tries)' % tries)
+
+
+def scrape(addr, method='GET', path='/metrics'):
+    """One HTTP request to the metrics endpoint at 'HOST:PORT' @addr:
+    (status, Content-Type, body text)."""
+    host, port = addr.rsplit(':', 1)
+    c = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        c.request(method, path)
+        r = c.getresponse()
+        return r.status, r.getheader('Content-Type'), r.read().decode()
+    finally:
+        c.close()
 
 
 def tcp_trid(port, subnqn, hostnqn=None):

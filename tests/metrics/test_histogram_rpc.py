@@ -72,7 +72,8 @@ def main():
     check = tgt_util.Checks()
 
     with tgt_util.tmpdir() as tmp:
-        p, port, log, rpc = tgt_util.start_tgt(b, tmp)
+        tgt = tgt_util.start_tgt(b, tmp)
+        p, port, log, rpc = tgt.proc, tgt.port, tgt.log, tgt.rpc
         try:
             try:
                 rpc.call('bdev_get_histogram', {'name': 'Malloc0'})

@@ -18,7 +18,6 @@ sio_nvme_perf over NVMe/TCP, latency histogram enabled:
 
 usage: test_metrics_endpoint.py BUILD_ROOT
 """
-import http.client
 import os
 import shutil
 import socket
@@ -30,16 +29,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import promparse  # noqa: E402
 import tgt_util  # noqa: E402
-
-
-def fetch(addr, method='GET', path='/metrics'):
-    host, port = addr.rsplit(':', 1)
-    c = http.client.HTTPConnection(host, int(port), timeout=10)
-    c.request(method, path)
-    r = c.getresponse()
-    body = r.read().decode()
-    c.close()
-    return r.status, r.getheader('Content-Type'), body
 
 
 def series(fams, fam, name=None, **labels):
@@ -55,11 +44,9 @@ def main():
         return 77
     check = tgt_util.Checks()
 
-    mport = tgt_util.free_port()
     with tgt_util.tmpdir() as tmp:
-        p, port, log, rpc = tgt_util.start_tgt(
-            b, tmp, extra_args=['--metrics-addr', '127.0.0.1:%d' % mport])
-        addr = '127.0.0.1:%d' % mport
+        tgt = tgt_util.start_tgt(b, tmp, metrics=True)
+        p, port, log, rpc, addr = tgt.proc, tgt.port, tgt.log, tgt.rpc, tgt.metrics_addr
         try:
             rpc.call('bdev_enable_histogram', {'name': 'Malloc0', 'enable': True})
             # Scrapes while perf runs (every 0.3 s): the most controllers and queue
@@ -70,7 +57,7 @@ def main():
             def scrape_during():
                 while not perf_done.is_set():
                     try:
-                        d = promparse.parse(fetch(addr)[2])
+                        d = promparse.parse(tgt_util.scrape(addr)[2])
                         during['n'] += 1
                         c = series(d, 'sio_nvmf_subsystem_controllers', nqn=tgt_util.NQN)
                         q = series(d, 'sio_nvmf_subsystem_qpairs', nqn=tgt_util.NQN)
@@ -86,7 +73,7 @@ def main():
             finally:
                 perf_done.set()
                 t.join()
-            st, ctype, body = fetch(addr)
+            st, ctype, body = tgt_util.scrape(addr)
             io = rpc.call('bdev_get_iostat', {'names': ['Malloc0']})['bdevs'][0]
             check(st == 200 and ctype.startswith('text/plain; version=0.0.4'),
                   'GET /metrics: %d %s' % (st, ctype))
@@ -145,9 +132,9 @@ def main():
                       'one controller and its queue pairs while perf runs')
                 c = series(fams, 'sio_nvmf_subsystem_controllers', nqn=tgt_util.NQN)
                 check(c == 0, 'no controller after perf (%d)' % c)
-            st, _, _ = fetch(addr, path='/other')
+            st, _, _ = tgt_util.scrape(addr, path='/other')
             check(st == 404, 'GET /other: %d' % st)
-            st, _, _ = fetch(addr, method='POST')
+            st, _, _ = tgt_util.scrape(addr, method='POST')
             check(st == 405, 'POST /metrics: %d' % st)
             try:
                 rpc.call('framework_metrics_start', {'listen_address': '127.0.0.1:0'})
@@ -156,13 +143,14 @@ def main():
                 check(e.code == -114, 'second start refused with -EALREADY (%s)' % e)
             check(rpc.call('framework_metrics_stop') is True, 'framework_metrics_stop')
             try:
-                socket.create_connection(('127.0.0.1', mport), timeout=2).close()
+                socket.create_connection(('127.0.0.1', int(addr.rsplit(':', 1)[1])),
+                                         timeout=2).close()
                 check(False, 'port closed after stop')
             except OSError:
                 check(True, 'port closed after stop')
             r = rpc.call('framework_metrics_start', {'listen_address': '127.0.0.1:0'})
             addr = r['listen_address']
-            st, _, body = fetch(addr)
+            st, _, body = tgt_util.scrape(addr)
             check(st == 200 and 'sio_bdev_ops_total' in body, 'started again by RPC on %s' % addr)
 
             # Scrape cost: IOPS with a 100 ms scrape loop vs without, interleaved.
@@ -171,7 +159,7 @@ def main():
 
             def loop():
                 while not stop.is_set():
-                    fetch(addr)
+                    tgt_util.scrape(addr)
                     scrapes[0] += 1
                     time.sleep(0.1)
             runs = {'off': [], 'on': []}

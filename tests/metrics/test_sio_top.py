@@ -80,7 +80,8 @@ def main():
     check = tgt_util.Checks()
 
     with tgt_util.tmpdir() as tmp:
-        p, port, log, rpc = tgt_util.start_tgt(b, tmp)
+        tgt = tgt_util.start_tgt(b, tmp)
+        p, port, log, rpc = tgt.proc, tgt.port, tgt.log, tgt.rpc
         sock = rpc.path
         try:
             res = {}

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import promparse  # noqa: E402
@@ -32,10 +31,9 @@ def main():
         return 77
     check = tgt_util.Checks()
 
-    mport = tgt_util.free_port()
     with tgt_util.tmpdir() as tmp:
-        p, port, log, trpc = tgt_util.start_tgt(
-            b, tmp, extra_args=['--metrics-addr', '127.0.0.1:%d' % mport])
+        tgt = tgt_util.start_tgt(b, tmp, metrics=True)
+        p, port, log = tgt.proc, tgt.port, tgt.log
         hp = None
         try:
             cfg = {'subsystems': [{'subsystem': 'bdev', 'config': [
@@ -87,9 +85,7 @@ def main():
                   'I/O done <= nvme_completions %d <= submitted' % tot['nvme_completions'])
             check(tot['idle_polls'] <= tot['polls'], 'idle_polls <= polls')
 
-            body = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % mport,
-                                          timeout=10).read().decode()
-            fams = promparse.parse(body)
+            fams = promparse.parse(tgt_util.scrape(tgt.metrics_addr)[2])
             tx = sum(v for n, lab, v in fams['sio_sock_bytes_sent_total']['samples'])
             rx = sum(v for n, lab, v in fams['sio_sock_bytes_received_total']['samples'])
             print('target sock: sent %d B, received %d B; host read %d B, wrote %d B' %

@@ -9,20 +9,20 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
-from sio_harness import Checks, RpcError, Rpc, free_port, have_tools, tool  # noqa: E402,F401
+from sio_harness import Checks, RpcError, Rpc, have_tools, scrape, tool  # noqa: E402,F401
 import sio_harness  # noqa: E402
 
 NQN = 'nqn.2016-06.io.spdk-io:metrics-test'
 
 
-def start_tgt(build, tmp, extra_args=(), mask='0x3', num_blocks=8192):
-    """sio_tgt with Malloc0 exported over NVMe/TCP; returns (proc, port, log, rpc)."""
-    t = sio_harness.start_tgt(
+def start_tgt(build, tmp, extra_args=(), mask='0x3', num_blocks=8192, metrics=False):
+    """sio_tgt with Malloc0 exported over NVMe/TCP (with @metrics, its metrics
+    endpoint too: see sio_harness.start_tgt); returns the sio_harness.Target."""
+    return sio_harness.start_tgt(
         build, tmp,
         lambda port: sio_harness.tcp_target_config(
             NQN, port, 'SIO0016', [sio_harness.malloc_bdev('Malloc0', num_blocks)]),
-        args=['-m', mask] + [a.replace('@TMP@', tmp) for a in extra_args])
-    return t.proc, t.port, t.log, t.rpc
+        args=['-m', mask] + [a.replace('@TMP@', tmp) for a in extra_args], metrics=metrics)
 
 
 def run_perf(build, tmp, port, seconds=1, qd=8, workload='randrw', mix=50, size=4096):
