@@ -63,7 +63,7 @@ static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, ui
 	enum { NW = 32, LEN = 4096 };
 	uint32_t ss = sio_nvme_ns_get_sector_size(ns), n = LEN / ss;
 	uint8_t *w = sio_dma_zmalloc((size_t)NW * LEN, 4096), *rd = sio_dma_zmalloc(LEN, 4096);
-	struct rec wr[NW], r = {0}, ar = {0};
+	struct io_rec wr[NW], r = {0}, ar = {0};
 	struct sio_nvme_qpair_stats st;
 	int rc = -EIO, done = 0;
 
@@ -82,7 +82,7 @@ static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, ui
 				      &wr[k]) != 0)
 			goto out;
 	}
-	if (!poll_until(&ar.calls)) {
+	if (!poll_until(&ar.calls, 1)) {
 		rc = -ETIMEDOUT;
 		goto out;
 	}
@@ -90,7 +90,7 @@ static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, ui
 	if (rc != 0)
 		goto out;
 	for (int k = 0; k < NW; k++) {
-		if (!poll_until(&wr[k].calls) || wr[k].rc != 0) {
+		if (!poll_until(&wr[k].calls, 1) || wr[k].rc != 0) {
 			printf("# write %d during re-authentication: %d\n", k, wr[k].rc);
 			rc = -EIO;
 			goto out;
@@ -100,7 +100,8 @@ static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, ui
 	for (int k = 0; k < NW; k++) {
 		memset(&r, 0, sizeof(r));
 		if (sio_nvme_ns_read(ns, qp, rd, lba + (uint64_t)k * n, n, 0, io_cb, &r) != 0 ||
-		    !poll_until(&r.calls) || r.rc != 0 || memcmp(rd, w + (size_t)k * LEN, LEN) != 0) {
+		    !poll_until(&r.calls, 1) || r.rc != 0 ||
+		    memcmp(rd, w + (size_t)k * LEN, LEN) != 0) {
 			printf("# block %d written during re-authentication reads back wrong\n", k);
 			rc = -EILSEQ;
 			goto out;
