@@ -470,7 +470,8 @@ int sio_nvme_ctrlr_set_dhchap_keys(struct sio_nvme_ctrlr *ctrlr, struct sio_key 
 	sio_key_put(old_ctrlr_key);
 	/* Without a key, or with the admin queue not connected (it will
 	 * authenticate when it connects), there is nothing to do now. */
-	if (key == NULL || ctrlr->adminq == NULL || ctrlr->adminq->state != NVME_QPAIR_CONNECTED) {
+	if (key == NULL || ctrlr->adminq == NULL || ctrlr->adminq->state != NVME_QPAIR_CONNECTED ||
+	    ctrlr->adminq->failed_pending) {
 		cb(cb_arg, 0);
 		return 0;
 	}
