@@ -7,6 +7,7 @@
  * NVMe-oF carries no poll group threads.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,29 @@ static struct sio_nvmf_subsystem *rpc_ss(struct sio_rpc_request *req, const char
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "Unable to find subsystem with NQN %s", nqn);
 	return ss;
+}
+
+/*
+ * Replies true when @rc is 0; else Invalid Params with @fmt's message (what
+ * could not be done), ": " and @rc's strerror. The tail of the methods that
+ * change a subsystem's listeners and hosts.
+ */
+static void rpc_reply_rc(struct sio_rpc_request *req, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void rpc_reply_rc(struct sio_rpc_request *req, int rc, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	if (rc == 0) {
+		sio_rpc_request_complete(req, json_true());
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "%s: %s", what, strerror(-rc));
 }
 
 static void rpc_done_true(void *arg, int rc)
@@ -778,13 +802,8 @@ static void rpc_nvmf_subsystem_add_listener(struct sio_rpc_request *req, void *p
 		return;
 	a.secure_channel = p->secure_channel;
 	rc = sio_nvmf_subsystem_add_listener(ss, &a);
-	if (rc != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "Unable to add listener %s %s:%s: %s", a.trtype, a.traddr,
-				      a.trsvcid ? a.trsvcid : "4420", strerror(-rc));
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_reply_rc(req, rc, "Unable to add listener %s %s:%s", a.trtype, a.traddr,
+		     a.trsvcid ? a.trsvcid : "4420");
 }
 
 static void rpc_nvmf_subsystem_remove_listener(struct sio_rpc_request *req, void *params)
@@ -797,12 +816,7 @@ static void rpc_nvmf_subsystem_remove_listener(struct sio_rpc_request *req, void
 	if (ss == NULL || listen_addr_of(req, p->listen_address, &a) != 0)
 		return;
 	rc = sio_nvmf_subsystem_remove_listener(ss, &a);
-	if (rc != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "Unable to remove listener: %s", strerror(-rc));
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_reply_rc(req, rc, "Unable to remove listener");
 }
 
 static void rpc_nvmf_subsystem_get_listeners(struct sio_rpc_request *req, void *params)
@@ -904,13 +918,7 @@ static void rpc_nvmf_subsystem_set_keys(struct sio_rpc_request *req, void *param
 		return;
 	rc = sio_nvmf_subsystem_host_set_dhchap_keys(ss, p->host, p->dhchap_key,
 						     p->dhchap_ctrlr_key);
-	if (rc != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "Unable to set keys of host %s on %s: %s", p->host, p->nqn,
-				      strerror(-rc));
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_reply_rc(req, rc, "Unable to set keys of host %s on %s", p->host, p->nqn);
 }
 
 static void rpc_nvmf_subsystem_add_host(struct sio_rpc_request *req, void *params)
@@ -949,13 +957,7 @@ static void rpc_nvmf_subsystem_add_host(struct sio_rpc_request *req, void *param
 		if (rc != 0)
 			sio_nvmf_subsystem_remove_host(ss, p->host);
 	}
-	if (rc != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "Unable to add host %s to %s: %s", p->host, p->nqn,
-				      strerror(-rc));
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_reply_rc(req, rc, "Unable to add host %s to %s", p->host, p->nqn);
 }
 
 static void rpc_nvmf_subsystem_remove_host(struct sio_rpc_request *req, void *params)
@@ -967,13 +969,7 @@ static void rpc_nvmf_subsystem_remove_host(struct sio_rpc_request *req, void *pa
 	if (ss == NULL)
 		return;
 	rc = sio_nvmf_subsystem_remove_host(ss, p->host);
-	if (rc != 0) {
-		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-				      "Unable to remove host %s from %s: %s", p->host, p->nqn,
-				      strerror(-rc));
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_reply_rc(req, rc, "Unable to remove host %s from %s", p->host, p->nqn);
 }
 
 struct allow_any_host {
