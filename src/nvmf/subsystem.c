@@ -462,34 +462,37 @@ static int ss_walk(struct ss_change *c,
 	return rc;
 }
 
-int sio_nvmf_subsystem_start(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *cb_arg)
+/*
+ * A change from @from to @to made by one walk of @fn over the poll groups
+ * (start, pause, resume); back to @from if the walk cannot start.
+ */
+static int ss_change_walk(struct sio_nvmf_subsystem *ss, enum sio_nvmf_subsystem_state from,
+			  enum sio_nvmf_subsystem_state to,
+			  int (*fn)(struct nvmf_poll_group *pg, void *ctx, struct nvmf_pg_each *it),
+			  sio_done_cb cb, void *cb_arg)
 {
 	int rc;
-	struct ss_change *c = ss_change_begin(ss, SIO_NVMF_SUBSYSTEM_INACTIVE,
-					      SIO_NVMF_SUBSYSTEM_INACTIVE,
-					      SIO_NVMF_SUBSYSTEM_ACTIVE, cb, cb_arg, &rc);
+	struct ss_change *c = ss_change_begin(ss, from, from, to, cb, cb_arg, &rc);
 
-	return c ? ss_walk(c, pg_ss_start, SIO_NVMF_SUBSYSTEM_INACTIVE) : rc;
+	return c ? ss_walk(c, fn, from) : rc;
+}
+
+int sio_nvmf_subsystem_start(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *cb_arg)
+{
+	return ss_change_walk(ss, SIO_NVMF_SUBSYSTEM_INACTIVE, SIO_NVMF_SUBSYSTEM_ACTIVE,
+			      pg_ss_start, cb, cb_arg);
 }
 
 int sio_nvmf_subsystem_pause(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *cb_arg)
 {
-	int rc;
-	struct ss_change *c = ss_change_begin(ss, SIO_NVMF_SUBSYSTEM_ACTIVE,
-					      SIO_NVMF_SUBSYSTEM_ACTIVE,
-					      SIO_NVMF_SUBSYSTEM_PAUSED, cb, cb_arg, &rc);
-
-	return c ? ss_walk(c, pg_ss_pause, SIO_NVMF_SUBSYSTEM_ACTIVE) : rc;
+	return ss_change_walk(ss, SIO_NVMF_SUBSYSTEM_ACTIVE, SIO_NVMF_SUBSYSTEM_PAUSED,
+			      pg_ss_pause, cb, cb_arg);
 }
 
 int sio_nvmf_subsystem_resume(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *cb_arg)
 {
-	int rc;
-	struct ss_change *c = ss_change_begin(ss, SIO_NVMF_SUBSYSTEM_PAUSED,
-					      SIO_NVMF_SUBSYSTEM_PAUSED,
-					      SIO_NVMF_SUBSYSTEM_ACTIVE, cb, cb_arg, &rc);
-
-	return c ? ss_walk(c, pg_ss_start, SIO_NVMF_SUBSYSTEM_PAUSED) : rc;
+	return ss_change_walk(ss, SIO_NVMF_SUBSYSTEM_PAUSED, SIO_NVMF_SUBSYSTEM_ACTIVE,
+			      pg_ss_start, cb, cb_arg);
 }
 
 /* Stop, step 2: every controller gone? then drop the groups' views. */
