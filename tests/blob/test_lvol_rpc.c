@@ -69,6 +69,13 @@ static int main_task(void *arg)
 			  json_integer_value(json_object_get(e, "total_data_clusters")));
 	json_decref(r.result);
 	UT_CHECK(ut_rpc_ok("bdev_lvol_get_lvstores", "{\"lvs_name\":\"nope\"}") != 0);
+	snprintf(p, sizeof(p), "{\"uuid\":\"%s\"}", lvs_uuid);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvstores", p, &r) == 0);
+	UT_CHECK(json_array_size(r.result) == 1);
+	json_decref(r.result);
+	snprintf(p, sizeof(p), "{\"uuid\":\"%s\",\"lvs_name\":\"lvs\"}", lvs_uuid);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvstores", p, &r) == -32602);
+	UT_CHECK(strcmp(r.msg, "Either uuid or lvs_name may be specified, not both") == 0);
 
 	/* create by lvs_name and by uuid; thin */
 	UT_CHECK(ut_rpc("bdev_lvol_create",
@@ -114,6 +121,14 @@ static int main_task(void *arg)
 		UT_CHECK(snaps == 1 && clones == 2 && thin == 3);
 	}
 	json_decref(r.result);
+	snprintf(p, sizeof(p), "{\"lvs_uuid\":\"%s\"}", lvs_uuid);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvols", p, &r) == 0);
+	UT_CHECK(json_array_size(r.result) == 4);
+	json_decref(r.result);
+	snprintf(p, sizeof(p), "{\"lvs_uuid\":\"%s\",\"lvs_name\":\"lvs\"}", lvs_uuid);
+	UT_CHECK(ut_rpc("bdev_lvol_get_lvols", p, &r) == -32602);
+	UT_CHECK(strcmp(r.msg, "Either lvs_uuid or lvs_name may be specified, not both") == 0);
+	UT_CHECK(ut_rpc_ok("bdev_lvol_get_lvols", "{\"lvs_name\":\"nope\"}") != 0);
 
 	/* inflate, decouple, resize, rename, read-only */
 	UT_CHECK(ut_rpc_ok("bdev_lvol_inflate", "{\"name\":\"lvs/c0\"}") == 0);

@@ -152,27 +152,44 @@ static json_t *lvs_json(struct lvs *l)
 			 "cluster_size", (json_int_t)sio_bs_get_cluster_size(l->bs));
 }
 
+/*
+ * The lvstore filter of the get methods: @uuid (its param is @uuid_param)
+ * or @name, not both, and an lvstore that exists; neither: all. Replies
+ * and returns false if the filter is refused.
+ */
+static bool lvs_filter_ok(struct sio_rpc_request *req, const char *uuid_param, const char *uuid,
+			  const char *name)
+{
+	if (uuid && name) {
+		sio_rpc_request_error(req, -32602, "Either %s or lvs_name may be specified, not both",
+				      uuid_param);
+		return false;
+	}
+	if ((uuid && !lvs_by_uuid(uuid)) || (name && !lvs_by_name(name))) {
+		sio_rpc_request_fail_errno(req, -ENODEV);
+		return false;
+	}
+	return true;
+}
+
+/* Whether @l passes the filter lvs_filter_ok() accepted. */
+static bool lvs_filter_match(const struct lvs *l, const char *uuid, const char *name)
+{
+	return (!uuid || strcmp(uuid, l->uuid) == 0) && (!name || strcmp(name, l->name) == 0);
+}
+
 static void rpc_get_lvstores(struct sio_rpc_request *req, void *params)
 {
 	struct lvs_sel_params *p = params;
 	json_t *arr;
 	struct lvs *l;
 
-	if (p->uuid && p->lvs_name) {
-		sio_rpc_request_error(req, -32602, "Either uuid or lvs_name may be specified, not both");
+	if (!lvs_filter_ok(req, "uuid", p->uuid, p->lvs_name))
 		return;
-	}
-	if ((p->uuid && !lvs_by_uuid(p->uuid)) || (p->lvs_name && !lvs_by_name(p->lvs_name))) {
-		sio_rpc_request_fail_errno(req, -ENODEV);
-		return;
-	}
 	arr = json_array();
-	TAILQ_FOREACH(l, &g_lvstores, link) {
-		if ((p->uuid && strcmp(p->uuid, l->uuid)) ||
-		    (p->lvs_name && strcmp(p->lvs_name, l->name)))
-			continue;
-		json_array_append_new(arr, lvs_json(l));
-	}
+	TAILQ_FOREACH(l, &g_lvstores, link)
+		if (lvs_filter_match(l, p->uuid, p->lvs_name))
+			json_array_append_new(arr, lvs_json(l));
 	sio_rpc_request_complete(req, arr);
 }
 
@@ -255,40 +272,35 @@ static const struct sio_rpc_param name_params[] = {
 	SIO_RPC_PARAM("name", SIO_RPC_STRING, true, struct name_params, name),
 };
 
-static void rpc_delete(struct sio_rpc_request *req, void *params)
+/* Runs @op on the lvol @params names; the reply is true once it is done. */
+static void rpc_name_op(struct sio_rpc_request *req, void *params,
+			int (*op)(const char *name, sio_done_cb cb, void *cb_arg))
 {
 	struct name_params *p = params;
 	struct rpc_wait *w = rpc_wait_new(req, false);
 
 	if (w != NULL)
-		rpc_started(w, sio_lvol_delete(p->name, rpc_done, w));
+		rpc_started(w, op(p->name, rpc_done, w));
+}
+
+static void rpc_delete(struct sio_rpc_request *req, void *params)
+{
+	rpc_name_op(req, params, sio_lvol_delete);
 }
 
 static void rpc_inflate(struct sio_rpc_request *req, void *params)
 {
-	struct name_params *p = params;
-	struct rpc_wait *w = rpc_wait_new(req, false);
-
-	if (w != NULL)
-		rpc_started(w, sio_lvol_inflate(p->name, rpc_done, w));
+	rpc_name_op(req, params, sio_lvol_inflate);
 }
 
 static void rpc_decouple(struct sio_rpc_request *req, void *params)
 {
-	struct name_params *p = params;
-	struct rpc_wait *w = rpc_wait_new(req, false);
-
-	if (w != NULL)
-		rpc_started(w, sio_lvol_decouple_parent(p->name, rpc_done, w));
+	rpc_name_op(req, params, sio_lvol_decouple_parent);
 }
 
 static void rpc_set_read_only(struct sio_rpc_request *req, void *params)
 {
-	struct name_params *p = params;
-	struct rpc_wait *w = rpc_wait_new(req, false);
-
-	if (w != NULL)
-		rpc_started(w, sio_lvol_set_read_only(p->name, rpc_done, w));
+	rpc_name_op(req, params, sio_lvol_set_read_only);
 }
 
 struct resize_params {
@@ -371,21 +383,13 @@ static void rpc_get_lvols(struct sio_rpc_request *req, void *params)
 	json_t *arr;
 	struct lvs *l;
 
-	if (p->lvs_uuid && p->lvs_name) {
-		sio_rpc_request_error(req, -32602, "Either lvs_uuid or lvs_name may be specified, not both");
+	if (!lvs_filter_ok(req, "lvs_uuid", p->lvs_uuid, p->lvs_name))
 		return;
-	}
-	if ((p->lvs_uuid && !lvs_by_uuid(p->lvs_uuid)) ||
-	    (p->lvs_name && !lvs_by_name(p->lvs_name))) {
-		sio_rpc_request_fail_errno(req, -ENODEV);
-		return;
-	}
 	arr = json_array();
 	TAILQ_FOREACH(l, &g_lvstores, link) {
 		struct lvol *lv;
 
-		if ((p->lvs_uuid && strcmp(p->lvs_uuid, l->uuid)) ||
-		    (p->lvs_name && strcmp(p->lvs_name, l->name)))
+		if (!lvs_filter_match(l, p->lvs_uuid, p->lvs_name))
 			continue;
 		TAILQ_FOREACH(lv, &l->lvols, link)
 			json_array_append_new(arr, lvol_info_json(lv));
