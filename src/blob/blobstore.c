@@ -204,22 +204,14 @@ static void put(struct wbuf *w, const void *d, size_t n)
 	w->len += n;
 }
 
-static void put16(struct wbuf *w, uint16_t v)
+/* Appends the low @n (2, 4, 8) bytes of @v, least significant first. */
+static void put_le(struct wbuf *w, uint64_t v, size_t n)
 {
-	v = htole16(v);
-	put(w, &v, 2);
-}
+	uint8_t b[8];
 
-static void put32(struct wbuf *w, uint32_t v)
-{
-	v = htole32(v);
-	put(w, &v, 4);
-}
-
-static void put64(struct wbuf *w, uint64_t v)
-{
-	v = htole64(v);
-	put(w, &v, 8);
+	for (size_t i = 0; i < n; i++, v >>= 8)
+		b[i] = (uint8_t)v;
+	put(w, b, n);
 }
 
 static uint32_t ser_cluster(const struct sio_blob *b, uint64_t i)
@@ -234,22 +226,22 @@ static int blob_serialize(struct sio_blob *b, struct wbuf *w)
 	uint64_t i = 0, runs_at;
 	uint32_t nruns = 0;
 
-	put32(w, b->flags);
-	put64(w, b->num_clusters);
-	put64(w, b->parent_id);
-	put64(w, b->pending_of);
-	put32(w, b->xattr_count);
+	put_le(w, b->flags, 4);
+	put_le(w, b->num_clusters, 8);
+	put_le(w, b->parent_id, 8);
+	put_le(w, b->pending_of, 8);
+	put_le(w, b->xattr_count, 4);
 	for (uint32_t k = 0; k < b->xattr_count; k++) {
 		size_t nl = strlen(b->xattrs[k].name);
 
-		put16(w, (uint16_t)nl);
-		put16(w, b->xattrs[k].len);
+		put_le(w, nl, 2);
+		put_le(w, b->xattrs[k].len, 2);
 		put(w, b->xattrs[k].name, nl);
 		put(w, b->xattrs[k].value, b->xattrs[k].len);
 	}
 	/* Cluster map as runs: (first cluster, count), first 0 = unallocated. */
 	runs_at = w->len;
-	put32(w, 0);
+	put_le(w, 0, 4);
 	while (i < b->num_clusters) {
 		uint32_t c = ser_cluster(b, i);
 		uint32_t n = 1;
@@ -257,8 +249,8 @@ static int blob_serialize(struct sio_blob *b, struct wbuf *w)
 		while (i + n < b->num_clusters && n < UINT32_MAX &&
 		       ser_cluster(b, i + n) == (c ? c + n : 0))
 			n++;
-		put32(w, c);
-		put32(w, n);
+		put_le(w, c, 4);
+		put_le(w, n, 4);
 		nruns++;
 		i += n;
 	}
@@ -288,34 +280,15 @@ static const void *get(struct rbuf *r, size_t n)
 	return p;
 }
 
-static uint16_t get16(struct rbuf *r)
+/* The next @n (2, 4, 8) bytes as a little-endian number; 0 once the buffer is short. */
+static uint64_t get_le(struct rbuf *r, size_t n)
 {
-	uint16_t v = 0;
-	const void *p = get(r, 2);
-
-	if (p)
-		memcpy(&v, p, 2);
-	return le16toh(v);
-}
-
-static uint32_t get32(struct rbuf *r)
-{
-	uint32_t v = 0;
-	const void *p = get(r, 4);
-
-	if (p)
-		memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(struct rbuf *r)
-{
+	const uint8_t *p = get(r, n);
 	uint64_t v = 0;
-	const void *p = get(r, 8);
 
-	if (p)
-		memcpy(&v, p, 8);
-	return le64toh(v);
+	for (size_t i = n; p != NULL && i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
 }
 
 static void blob_free(struct sio_blob *b)
@@ -342,15 +315,15 @@ static int blob_deserialize(struct sio_blob_store *bs, struct sio_blob *b, const
 	uint32_t nx, nruns;
 	uint64_t ci = 0;
 
-	b->flags = get32(&r);
-	b->num_clusters = get64(&r);
-	b->parent_id = get64(&r);
-	b->pending_of = get64(&r);
-	nx = get32(&r);
+	b->flags = get_le(&r, 4);
+	b->num_clusters = get_le(&r, 8);
+	b->parent_id = get_le(&r, 8);
+	b->pending_of = get_le(&r, 8);
+	nx = get_le(&r, 4);
 	if (r.bad || nx > BS_MAX_XATTRS || b->num_clusters > bs->total_clusters * 64)
 		return -EUCLEAN;
 	for (uint32_t k = 0; k < nx; k++) {
-		uint16_t nl = get16(&r), vl = get16(&r);
+		uint16_t nl = get_le(&r, 2), vl = get_le(&r, 2);
 		const char *name = get(&r, nl);
 		const void *v = get(&r, vl);
 
@@ -363,9 +336,9 @@ static int blob_deserialize(struct sio_blob_store *bs, struct sio_blob *b, const
 	b->clusters = calloc(b->clusters_cap, sizeof(uint32_t));
 	if (b->clusters == NULL)
 		return -ENOMEM;
-	nruns = get32(&r);
+	nruns = get_le(&r, 4);
 	for (uint32_t k = 0; k < nruns && !r.bad; k++) {
-		uint32_t c = get32(&r), n = get32(&r);
+		uint32_t c = get_le(&r, 4), n = get_le(&r, 4);
 
 		if (r.bad || n == 0 || n > b->num_clusters - ci)
 			return -EUCLEAN;
