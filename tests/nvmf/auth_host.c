@@ -77,6 +77,14 @@ static int reauth_io_queue(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, ui
 				printf("# sio_nvme_qpair_authenticate: %s\n", strerror(-rc));
 				goto out;
 			}
+			/* One transaction per queue at a time; bad arguments refused. */
+			if (sio_nvme_qpair_authenticate(qp, done_cb, &r) != -EALREADY ||
+			    sio_nvme_qpair_authenticate(NULL, done_cb, &r) != -EINVAL ||
+			    sio_nvme_qpair_authenticate(qp, NULL, NULL) != -EINVAL || ar.calls != 0) {
+				printf("# sio_nvme_qpair_authenticate: a second call was not refused\n");
+				rc = -EPROTO;
+				goto out;
+			}
 		}
 		if (sio_nvme_ns_write(ns, qp, w + (size_t)k * LEN, lba + (uint64_t)k * n, n, 0, io_cb,
 				      &wr[k]) != 0)

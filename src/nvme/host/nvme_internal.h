@@ -240,7 +240,8 @@ void nvme_qpair_complete(struct sio_nvme_qpair *qpair, struct nvme_request *req,
 			 const struct sio_nvme_cpl *cpl);
 /* Completes every queued and outstanding request with a made-up status. */
 void nvme_qpair_abort_all(struct sio_nvme_qpair *qpair, int rc);
-/* Completes what is on the wire only; queued requests stay for a reconnection. */
+/* Completes what is on the wire, and the driver's own queued commands (they belong to the
+ * connection); the caller's queued requests stay for a reconnection. */
 void nvme_qpair_abort_outstanding(struct sio_nvme_qpair *qpair, int rc);
 /* The transport lost the connection: mark failed, complete everything with -ECONNRESET. */
 void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc);

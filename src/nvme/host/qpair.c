@@ -234,20 +234,12 @@ void nvme_qpair_abort_all(struct sio_nvme_qpair *qpair, int rc)
 		complete_synth(qpair, req, rc);
 }
 
-void nvme_qpair_abort_outstanding(struct sio_nvme_qpair *qpair, int rc)
-{
-	struct nvme_request *req;
-
-	while ((req = TAILQ_FIRST(&qpair->outstanding_reqs)) != NULL)
-		complete_synth(qpair, req, req->abort_sent ? -ETIMEDOUT : rc);
-}
-
 /*
  * The driver's own commands waiting for a slot (an Authentication Send behind
  * a full queue) belong to the connection that failed: on a new one they would
  * be out of sequence. The caller's queued commands stay for the reconnection.
  */
-static void abort_queued_internal(struct sio_nvme_qpair *qpair)
+static void abort_queued_internal(struct sio_nvme_qpair *qpair, int rc)
 {
 	struct nvme_request *req;
 	uint32_t n = 0;
@@ -262,8 +254,17 @@ static void abort_queued_internal(struct sio_nvme_qpair *qpair)
 				break;
 		if (req == NULL)
 			break;
-		complete_synth(qpair, req, -ECONNRESET);
+		complete_synth(qpair, req, rc);
 	}
+}
+
+void nvme_qpair_abort_outstanding(struct sio_nvme_qpair *qpair, int rc)
+{
+	struct nvme_request *req;
+
+	while ((req = TAILQ_FIRST(&qpair->outstanding_reqs)) != NULL)
+		complete_synth(qpair, req, req->abort_sent ? -ETIMEDOUT : rc);
+	abort_queued_internal(qpair, rc);
 }
 
 void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc)
@@ -281,7 +282,6 @@ void nvme_qpair_transport_failed(struct sio_nvme_qpair *qpair, int rc)
 	qpair->ops->qpair_disconnect(qpair);
 	nvme_qpair_set_state(qpair, NVME_QPAIR_FAILED);
 	nvme_qpair_abort_outstanding(qpair, -ECONNRESET);
-	abort_queued_internal(qpair);
 	/* A connection that never came up fails its connect only (the Connect
 	 * command's completion above); the controller hears of lost ones. */
 	if (!was_connected)
