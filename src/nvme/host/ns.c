@@ -399,27 +399,32 @@ static int io_rw(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, uint8_t o
 	return nvme_qpair_submit(qpair, req);
 }
 
+/* io_rw() with one buffer of @lba_count blocks (read, write, compare). */
+static int io_rw_buf(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, uint8_t opc,
+		     const void *buf, uint64_t lba, uint32_t lba_count, uint32_t io_flags,
+		     sio_nvme_cmd_cb cb, void *cb_arg)
+{
+	/* io_rw() only reads the iovec; a write's const buffer is never written. */
+	struct iovec iov = { .iov_base = (void *)buf,
+			     .iov_len = ns ? (size_t)lba_count * ns->sector_size : 0 };
+
+	if (buf == NULL)
+		return -EINVAL;
+	return io_rw(ns, qpair, opc, &iov, 1, lba, lba_count, io_flags, cb, cb_arg);
+}
+
 int sio_nvme_ns_read(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, void *buf,
 		     uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
 		     void *cb_arg)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = ns ? (size_t)lba_count * ns->sector_size : 0 };
-
-	if (buf == NULL)
-		return -EINVAL;
-	return io_rw(ns, qpair, SIO_NVME_OPC_READ, &iov, 1, lba, lba_count, io_flags, cb, cb_arg);
+	return io_rw_buf(ns, qpair, SIO_NVME_OPC_READ, buf, lba, lba_count, io_flags, cb, cb_arg);
 }
 
 int sio_nvme_ns_write(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, const void *buf,
 		      uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
 		      void *cb_arg)
 {
-	struct iovec iov = { .iov_base = (void *)buf,
-			     .iov_len = ns ? (size_t)lba_count * ns->sector_size : 0 };
-
-	if (buf == NULL)
-		return -EINVAL;
-	return io_rw(ns, qpair, SIO_NVME_OPC_WRITE, &iov, 1, lba, lba_count, io_flags, cb, cb_arg);
+	return io_rw_buf(ns, qpair, SIO_NVME_OPC_WRITE, buf, lba, lba_count, io_flags, cb, cb_arg);
 }
 
 int sio_nvme_ns_readv(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair,
@@ -442,12 +447,8 @@ int sio_nvme_ns_compare(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, co
 			uint64_t lba, uint32_t lba_count, uint32_t io_flags, sio_nvme_cmd_cb cb,
 			void *cb_arg)
 {
-	struct iovec iov = { .iov_base = (void *)buf,
-			     .iov_len = ns ? (size_t)lba_count * ns->sector_size : 0 };
-
-	if (buf == NULL)
-		return -EINVAL;
-	return io_rw(ns, qpair, SIO_NVME_OPC_COMPARE, &iov, 1, lba, lba_count, io_flags, cb, cb_arg);
+	return io_rw_buf(ns, qpair, SIO_NVME_OPC_COMPARE, buf, lba, lba_count, io_flags, cb,
+			 cb_arg);
 }
 
 int sio_nvme_ns_write_zeroes(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qpair, uint64_t lba,
