@@ -12,7 +12,9 @@
  *                 (SIO_AWAIT_CALL); the difference is the cost of await
  *   opqd          both again with 128 operations in flight (128 callback
  *                 chains, or 128 tasks), each poll completing all of them:
- *                 the shape of a storage benchmark at depth
+ *                 the shape of a storage benchmark at depth; the tasks
+ *                 once more spawned with SIO_TASK_OWN_FP_CONTROL (what a
+ *                 task that keeps its own FP control state pays)
  *
  * Every figure is the best of several runs, in ns per operation.
  * Usage: bench_async [iterations-millions (default 2)] [only: switch|spawn|await|op|opqd]
@@ -269,6 +271,16 @@ static void task_start(int i, uint64_t *per)
 		abort();
 }
 
+static void task_start_fp(int i, uint64_t *per)
+{
+	struct sio_task_opts o;
+
+	sio_task_opts_init(&o, sizeof(o));
+	o.flags = SIO_TASK_OWN_FP_CONTROL;
+	if (sio_task_spawn(&o, await_loop_fn, per, &g_tasks[i]) != 0)
+		abort();
+}
+
 static bool task_busy(int i)
 {
 	return !sio_future_is_done(&g_tasks[i]);
@@ -325,6 +337,11 @@ __attribute__((noinline)) static double bench_op_await_qd(void)
 	return bench_at_depth(task_start, task_busy, tasks_check);
 }
 
+__attribute__((noinline)) static double bench_op_await_qd_fp(void)
+{
+	return bench_at_depth(task_start_fp, task_busy, tasks_check);
+}
+
 /* The same loop with the raw poll cost only: an empty poll per operation. */
 __attribute__((noinline)) static double bench_poll_floor(void)
 {
@@ -345,6 +362,7 @@ __attribute__((noinline)) static double bench_poll_floor(void)
 int main(int argc, char **argv)
 {
 	double sw = 0, uc = 0, spawn = 0, done = 0, floor = 0, cb = 0, aw = 0, cbq = 0, awq = 0;
+	double awqf = 0;
 	const char *only = argc > 2 ? argv[2] : "";
 
 	g_iters = (uint64_t)((argc > 1 ? atof(argv[1]) : 2.0) * 1e6);
@@ -380,6 +398,7 @@ int main(int argc, char **argv)
 	if (!*only || !strcmp(only, "opqd")) {
 		cbq = bench_op_callback_qd();
 		awq = bench_op_await_qd();
+		awqf = bench_op_await_qd_fp();
 	}
 
 	printf("bench_async: switch=%s, %llu iterations, best of %d runs (ns/op)\n",
@@ -395,6 +414,7 @@ int main(int argc, char **argv)
 	printf("  %4d in flight, callback, per op     %8.1f ns\n", g_qd, cbq);
 	printf("  %4d tasks awaiting, per op          %8.1f ns\n", g_qd, awq);
 	printf("  added by await per op at depth %-4d %8.1f ns\n", g_qd, awq - cbq);
+	printf("  %4d tasks, own FP control, per op  %8.1f ns\n", g_qd, awqf);
 
 	fake_dev_stop(&g_dev);
 	return 0;

@@ -221,14 +221,31 @@ int sio_block_on(struct sio_future *f);
 /** A task body; its return value completes the task's result future. */
 typedef int (*sio_task_fn)(void *arg);
 
+/**
+ * SIO_TASK_OWN_FP_CONTROL - sio_task_opts.flags: the task keeps its own FP
+ * control state (x86-64: the MXCSR and the x87 control word, i.e. rounding
+ * mode, exception masks, flush-to-zero, x87 precision; aarch64: FPCR). It
+ * starts with the spawner's state at the spawn call, every change it makes
+ * stays its own across parks, and the thread gets its own state back
+ * whenever the task parks or ends. Without the flag a task runs with the
+ * thread's FP control state like any code the thread runs: it sees what
+ * the thread has when it resumes, and what it changes and leaves changed
+ * when it parks is what the thread and the next task run with. It costs
+ * such a task a few ns per switch on x86-64 (docs/async.md, "FP control
+ * state"); aarch64 and the portable ucontext switch keep every context's
+ * state whether or not it is set.
+ */
+#define SIO_TASK_OWN_FP_CONTROL (1u << 0)
+
 /** Options for sio_task_spawn(); NULL means defaults. */
 struct sio_task_opts {
 	size_t opts_size;   /**< sizeof as the caller knows it; set by _init() */
 	size_t stack_size;  /**< bytes, rounded up to pages; default 64 KiB */
 	const char *name;   /**< for logs and debugging; not copied, must outlive the task */
+	uint64_t flags;     /**< SIO_TASK_OWN_FP_CONTROL or 0 (the default) */
 };
 /**
- * sio_task_opts_init() - Fill @opts with defaults (64 KiB stack, no name).
+ * sio_task_opts_init() - Fill @opts with defaults (64 KiB stack, no name, no flags).
  * @opts_size: sizeof(*opts) as the caller was compiled with.
  * Context: any.
  */
@@ -243,7 +260,7 @@ void sio_task_opts_init(struct sio_task_opts *opts, size_t opts_size);
  * overflowing one kills the process with SIGSEGV instead of corrupting memory.
  * @result: if not NULL, initialised here and completed with @fn's return value.
  * Context: a sio_thread (inside or outside a task). Does not park.
- * Return: 0; -EINVAL for NULL @fn or a stack over 64 MiB; -EPERM with no
+ * Return: 0; -EINVAL for NULL @fn, a stack over 64 MiB or an unknown flag; -EPERM with no
  * current thread; -ESHUTDOWN if the thread is exiting and has no task left;
  * -ENOMEM when no stack can be mapped. On error nothing was spawned.
  */

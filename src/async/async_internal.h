@@ -89,7 +89,7 @@ struct sio_task {
 	 * stack. */
 	struct async_ctx ctx;         /* the task's saved context while not running */
 	struct async_ctx caller;      /* whoever resumed it (the run-queue poller) */
-	TAILQ_ENTRY(sio_task) rq_link;
+	struct sio_task *rq_next;     /* run queue or running batch (async_thread) */
 	struct async_thread *at;
 	struct sio_thread *thread;    /* at->thread, one load nearer for await */
 	uint8_t state;                /* enum task_state */
@@ -97,6 +97,7 @@ struct sio_task {
 	/* The queued-completion record (async_task_wait_*(), await_inline.h):
 	 * a task waits for one such completion at a time. */
 	uint8_t wait_done;
+	uint8_t flags;                /* ASYNC_TASK_F_* */
 	int32_t wait_rc;
 	void *wait_obj;               /* what the completion handed over, or NULL */
 	/* Colder: spawn and exit. */
@@ -105,6 +106,12 @@ struct sio_task {
 	void *arg;
 	struct sio_future *result;    /* completed with fn's return; may be NULL */
 	const char *name;
+#if ASYNC_FPCTL_BY_TASK
+	/* ASYNC_TASK_F_FPCTL only: the task's own FP control state while it is
+	 * switched out, and the thread's while it runs (async_task_fp_*()). */
+	struct async_fpctl fp;
+	struct async_fpctl fp_outer;
+#endif
 #if ASYNC_ASAN
 	const void *caller_stack_lo;  /* the resumer's stack, learnt at each resume */
 	size_t caller_stack_size;
@@ -120,7 +127,40 @@ _Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
 	       "struct sio_task: the hot fields must stay in the first cache line");
 #endif
 
-TAILQ_HEAD(task_tailq, sio_task);
+/* sio_task.flags */
+#define ASYNC_TASK_F_FPCTL 0x01 /* SIO_TASK_OWN_FP_CONTROL: keeps its own FP control state */
+
+
+/*
+ * FP control state (docs/async.md, "FP control state"): it belongs to the OS
+ * thread, and a task runs with whatever the thread has, except a task
+ * spawned with SIO_TASK_OWN_FP_CONTROL: it keeps its own, loaded when it
+ * starts or resumes (the thread's saved) and given back when it parks or
+ * ends (the thread's restored). Done on the task's side of every switch, so
+ * that the scheduler and the chained switch need not know; for every other
+ * task it costs a test of a flag on the control block's first line. Where
+ * the switch itself keeps the state per context (aarch64, ucontext) this
+ * compiles to nothing.
+ */
+static inline void async_task_fp_enter(struct sio_task *t)
+{
+#if ASYNC_FPCTL_BY_TASK
+	if (__builtin_expect(t->flags & ASYNC_TASK_F_FPCTL, 0))
+		async_fpctl_switch(&t->fp_outer, &t->fp);
+#else
+	(void)t;
+#endif
+}
+
+static inline void async_task_fp_leave(struct sio_task *t)
+{
+#if ASYNC_FPCTL_BY_TASK
+	if (__builtin_expect(t->flags & ASYNC_TASK_F_FPCTL, 0))
+		async_fpctl_switch(&t->fp, &t->fp_outer);
+#else
+	(void)t;
+#endif
+}
 
 /* A pending wake-up of a parked task at a tick; lives on that task's stack. */
 struct async_timer {
@@ -141,11 +181,16 @@ TAILQ_HEAD(timer_tailq, async_timer);
 struct async_thread {
 	struct sio_thread *thread;
 	uint64_t thread_id;
-	struct task_tailq runq;
-	uint32_t nready;
-	/* Tasks at the head of runq that rq_poll() runs in this poll and that a
-	 * parking task may chain into; 0 outside rq_poll(). */
-	uint32_t chain_left;
+	/*
+	 * Ready tasks, singly linked through rq_next (head removal and tail
+	 * insertion are all it needs): rq_poll() takes the whole queue as its
+	 * batch, and what is readied meanwhile queues here for the next poll.
+	 */
+	struct sio_task *rq_head;
+	struct sio_task **rq_tailp;   /* &rq_head, or the last task's rq_next */
+	/* The rest of rq_poll()'s batch, in order: the tasks a parking task may
+	 * chain into (NULL outside rq_poll()). */
+	struct sio_task *chain;
 	/* The task that last switched back to its resumer: after a chain, not
 	 * the one the resumer switched into (async_task_resume()). */
 	struct sio_task *back;
@@ -189,8 +234,9 @@ static inline void async_task_enqueue(struct sio_task *t)
 {
 	struct async_thread *at = t->at;
 
-	TAILQ_INSERT_TAIL(&at->runq, t, rq_link);
-	at->nready++;
+	t->rq_next = NULL;
+	*at->rq_tailp = t;
+	at->rq_tailp = &t->rq_next;
 	if (async_unlikely(at->rq_paused)) {
 		sio_poller_resume(at->rq_poller);
 		at->rq_paused = false;
@@ -250,7 +296,7 @@ static inline void async_task_resume_from_cb(struct sio_task *t)
 	tls_async_task = t;
 	async_ctx_switch(&t->caller, &t->ctx);
 	tls_async_task = NULL;
-	/* No chain here: chain_left is 0 outside rq_poll(), so @t came back itself. */
+	/* No chain here: chain is NULL outside rq_poll(), so @t came back itself. */
 	if (async_unlikely(t->state == TASK_DONE))
 		async_task_reap(t);
 #endif
@@ -258,7 +304,7 @@ static inline void async_task_resume_from_cb(struct sio_task *t)
 
 /*
  * Task side: go back to the resumer; returns when resumed again. Inside a
- * batch of rq_poll() (chain_left != 0) it goes to the next task of the batch
+ * batch of rq_poll() (chain != NULL) it goes to the next task of the batch
  * instead, which inherits the resumer to go back to: the batch's last task
  * switches to rq_poll(), the others each to their successor.
  */
@@ -270,20 +316,21 @@ static inline void async_task_switch_out(struct sio_task *t)
 
 	/* The event this task was handling is over for whoever runs next. */
 	g_thread_event_tick = 0;
+	async_task_fp_leave(t);
 #if ASYNC_CHAIN
-	if (at->chain_left != 0) {
-		struct sio_task *n = TAILQ_FIRST(&at->runq);
+	if (at->chain != NULL) {
+		struct sio_task *n = at->chain;
 
-		TAILQ_REMOVE(&at->runq, n, rq_link);
-		at->nready--;
-		at->chain_left--;
+		at->chain = n->rq_next;
 		n->state = TASK_RUNNING;
 		n->caller = t->caller; /* a saved stack pointer: rq_poll()'s frame */
 		tls_async_task = n;
 		/* Tasks of a batch mostly park where @n did (the same await):
 		 * the way out that keeps return predictions right for that. */
 		async_ctx_switch_same_site(&t->ctx, &n->ctx);
-		return; /* resumed: the resumer set tls_async_task to @t */
+		/* Resumed: the resumer set tls_async_task to @t. */
+		async_task_fp_enter(t);
+		return;
 	}
 	at->back = t;
 #endif
@@ -299,6 +346,7 @@ static inline void async_task_switch_out(struct sio_task *t)
 #if ASYNC_ASAN
 	__sanitizer_finish_switch_fiber(fake_stack, &t->caller_stack_lo, &t->caller_stack_size);
 #endif
+	async_task_fp_enter(t);
 }
 
 /* Park the running task until woken; returns why it was woken. */

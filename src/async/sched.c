@@ -66,7 +66,7 @@ static struct async_thread *async_thread_create(struct sio_thread *thr, int *rc)
 	}
 	at->thread = thr;
 	at->thread_id = sio_thread_get_id(thr);
-	TAILQ_INIT(&at->runq);
+	at->rq_tailp = &at->rq_head;
 	TAILQ_INIT(&at->timers);
 	async_stack_pool_init(&at->stacks, ASYNC_STACKS_WARM, ASYNC_STACKS_COLD);
 	at->rq_poller = sio_poller_register_named("async_runq", rq_poll, at, 0);
@@ -166,6 +166,7 @@ void async_task_exit(struct sio_task *t)
 #endif
 	t->state = TASK_DONE;
 	g_thread_event_tick = 0; /* as in async_task_switch_out() */
+	async_task_fp_leave(t);
 #if ASYNC_CHAIN
 	t->at->back = t; /* an ending task never chains: its resumer reaps it */
 #endif
@@ -221,21 +222,23 @@ int sio_yield(void)
 static int rq_poll(void *ctx)
 {
 	struct async_thread *at = ctx;
-	uint32_t n = at->nready;
+	struct sio_task *t = at->rq_head;
 
-	if (n == 0) {
+	if (t == NULL) {
 		sio_poller_pause(at->rq_poller);
 		at->rq_paused = true;
 		return SIO_POLLER_IDLE;
 	}
-	at->chain_left = n;
-	while (at->chain_left != 0) {
-		struct sio_task *t = TAILQ_FIRST(&at->runq);
-
-		TAILQ_REMOVE(&at->runq, t, rq_link);
-		at->nready--;
-		at->chain_left--;
+	/* The whole queue is this poll's batch; it starts empty for the next. */
+	at->rq_head = NULL;
+	at->rq_tailp = &at->rq_head;
+	at->chain = t->rq_next;
+	for (;;) {
 		async_task_resume(t);
+		t = at->chain;
+		if (t == NULL)
+			break;
+		at->chain = t->rq_next;
 	}
 	if (at->ntasks == 0 && !sio_thread_is_running(at->thread))
 		async_thread_release(at);

@@ -4,8 +4,12 @@
  *
  * Two implementations, chosen at build time:
  * - hand-written assembly (switch_x86_64.S, switch_aarch64.S) that saves only
- *   what the calling convention says a callee must preserve (callee-saved
- *   integer registers, the stack pointer, and the FP control words), a few ns;
+ *   what the calling convention says a callee must preserve: the callee-saved
+ *   integer registers and the stack pointer, and on aarch64 also d8-d15 and
+ *   FPCR; a few ns. The x86-64 routine leaves the FP control state (MXCSR,
+ *   x87 control word) alone: it belongs to the OS thread, and the task layer
+ *   switches it only for tasks that asked for their own (async_fpctl_*()
+ *   below, docs/async.md "FP control state");
  * - a portable ucontext fallback (switch_ucontext.c) for other CPUs or when
  *   built with -Dportable_switch=true. swapcontext() saves the signal mask with
  *   a system call, so it costs hundreds of ns per switch.
@@ -46,7 +50,9 @@ const char *async_ctx_impl(void);
 /**
  * async_ctx_make() - Prepare @ctx to run @fn(@arg) on the stack
  * [@stack_lo, @stack_lo + @size) the first time it is switched to.
- * The FP control words the context starts with are the caller's.
+ * Where the switch keeps FP control state per context (aarch64, ucontext),
+ * the context starts with the caller's; on x86-64 with whatever the thread
+ * has when it is first switched to.
  */
 void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ctx_fn fn,
 		    void *arg);
@@ -98,6 +104,61 @@ static inline void async_ctx_switch(struct async_ctx *from, struct async_ctx *to
 static inline void async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
 {
 	async_ctx_swap_asm(&from->sp, to->sp);
+}
+#endif
+
+/*
+ * FP control state that the switch itself does not keep per context:
+ * x86-64's hand-written switch (MXCSR and the x87 control word). The task
+ * layer keeps it for the tasks spawned with SIO_TASK_OWN_FP_CONTROL with the
+ * helpers below; everywhere else ASYNC_FPCTL_BY_TASK is 0, the helpers do
+ * nothing, and the switch keeps it per context (aarch64's FPCR, ucontext).
+ *
+ * async_fpctl_save(s) - Store the running FP control state in @s.
+ * async_fpctl_switch(save, load) - Store the running state in @save, then
+ * make @load the running state. A control register is written only when
+ * @load's word differs from the running one: ldmxcsr/fldcw right after the
+ * stores that read the same registers cost more than the rest of a switch,
+ * and nearly every program runs with one state everywhere.
+ */
+#if !ASYNC_SWITCH_UCONTEXT && defined(__x86_64__)
+#define ASYNC_FPCTL_BY_TASK 1
+#include <stdint.h>
+
+struct async_fpctl {
+	uint32_t mxcsr;
+	uint16_t fpcw;
+};
+
+static inline void async_fpctl_save(struct async_fpctl *s)
+{
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(s->mxcsr), "=m"(s->fpcw));
+}
+
+static inline void async_fpctl_switch(struct async_fpctl *save, const struct async_fpctl *load)
+{
+	async_fpctl_save(save);
+	if (__builtin_expect(save->mxcsr != load->mxcsr, 0))
+		__asm__ volatile("ldmxcsr %0" : : "m"(load->mxcsr));
+	if (__builtin_expect(save->fpcw != load->fpcw, 0))
+		__asm__ volatile("fldcw %0" : : "m"(load->fpcw));
+}
+#else
+#define ASYNC_FPCTL_BY_TASK 0
+
+struct async_fpctl {
+	char unused;
+};
+
+static inline void async_fpctl_save(struct async_fpctl *s)
+{
+	(void)s;
+}
+
+static inline void async_fpctl_switch(struct async_fpctl *save, const struct async_fpctl *load)
+{
+	(void)save;
+	(void)load;
 }
 #endif
 

@@ -24,21 +24,15 @@ void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ct
 		    void *arg)
 {
 	uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-	/* Ten slots: 7 popped + return address + 2 of padding, so that rsp is
+	/* Nine slots: 6 popped + return address + 2 of padding, so that rsp is
 	 * 16-byte aligned once the trampoline has been "returned" into. */
-	uint64_t *frame = (uint64_t *)(top - 10 * sizeof(uint64_t));
-	uint32_t mxcsr;
-	uint16_t fpcw;
+	uint64_t *frame = (uint64_t *)(top - 9 * sizeof(uint64_t));
 
-	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
-	__asm__ volatile("fnstcw %0" : "=m"(fpcw));
-	memset(frame, 0, 10 * sizeof(uint64_t));
-	memcpy(&frame[0], &mxcsr, sizeof(mxcsr));
-	memcpy((char *)&frame[0] + 4, &fpcw, sizeof(fpcw));
-	/* frame[1..3] = r15, r14, r13; frame[4] = r12; frame[5] = rbx; frame[6] = rbp */
-	frame[3] = (uint64_t)(uintptr_t)arg;
-	frame[4] = (uint64_t)(uintptr_t)fn;
-	frame[7] = (uint64_t)(uintptr_t)async_ctx_trampoline;
+	memset(frame, 0, 9 * sizeof(uint64_t));
+	/* frame[0..2] = r15, r14, r13; frame[3] = r12; frame[4] = rbx; frame[5] = rbp */
+	frame[2] = (uint64_t)(uintptr_t)arg;
+	frame[3] = (uint64_t)(uintptr_t)fn;
+	frame[6] = (uint64_t)(uintptr_t)async_ctx_trampoline;
 	ctx->sp = frame;
 }
 

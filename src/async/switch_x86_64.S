@@ -3,21 +3,17 @@
  * Context switch for x86-64, System V ABI.
  *
  * A suspended context is a stack pointer; below the return address that stack
- * holds, top down: rbp, rbx, r12, r13, r14, r15, then one 8-byte slot with
- * MXCSR (bytes 0-3) and the x87 control word (bytes 4-5; bytes 6-7 unused).
- * Everything else is caller-saved, so the C caller of async_ctx_swap_asm()
- * has already spilled it. The layout must match async_ctx_make() in
- * switch_asm.c.
+ * holds, top down: rbp, rbx, r12, r13, r14, r15. Everything else is
+ * caller-saved, so the C caller of async_ctx_swap_asm() has already spilled
+ * it. The layout must match async_ctx_make() in switch_asm.c.
  *
- * Each context keeps its own FP control state (the ABI makes the MXCSR
- * control bits and the x87 control word callee-saved), but the state is
- * only loaded when the incoming context's differs from the outgoing one's:
- * nearly every program runs all its contexts with the default rounding and
- * masks, and ldmxcsr/fldcw right after the stores that read them cost more
- * than the rest of the switch. The outgoing words are read back with loads
- * of exactly the sizes stmxcsr and fnstcw stored (4 and 2 bytes), which the
- * store buffer forwards; one 8-byte load over both stores cannot be
- * forwarded and waits for them to reach the cache.
+ * The FP control state (MXCSR, x87 control word) is not switched: it is the
+ * OS thread's, and the task layer keeps it per task only for the tasks that
+ * ask (SIO_TASK_OWN_FP_CONTROL, async_fpctl_switch() in switch.h). Until
+ * 2026-12-07 this routine stored both words, compared them with the incoming
+ * side's and loaded them when they differed, on every switch; stmxcsr and
+ * fnstcw cost more than the rest of the switch (issue 18's fourth round,
+ * docs/async.md "FP control state").
  *
  * Two ways out, the same state:
  * - async_ctx_swap_asm leaves through an indirect jump, not ret: the
@@ -42,7 +38,7 @@
 #ifndef SIO_PORTABLE_SWITCH
 
 /* Push into the outgoing stack, store its sp in *rdi, load rsi into rsp,
- * compare the FP control state, pop; the way out follows. */
+ * pop; the way out follows. */
 .macro	SWAP_BODY
 	pushq	%rbp
 	pushq	%rbx
@@ -50,31 +46,14 @@
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	subq	$8, %rsp
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
-	movl	(%rsp), %eax
-	movzwl	4(%rsp), %edx
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
-	cmpl	(%rsp), %eax
-	jne	2f
-	cmpw	4(%rsp), %dx
-	jne	2f
-1:	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13
 	popq	%r12
 	popq	%rbx
 	popq	%rbp
-.endm
-
-/* The out-of-line FP control load of SWAP_BODY. */
-.macro	SWAP_FP
-2:	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
-	jmp	1b
 .endm
 
 	.text
@@ -89,7 +68,6 @@ async_ctx_swap_asm:
 	SWAP_BODY
 	popq	%rcx
 	jmpq	*%rcx
-	SWAP_FP
 	.cfi_endproc
 	.size	async_ctx_swap_asm, .-async_ctx_swap_asm
 
@@ -102,7 +80,6 @@ async_ctx_swap_ret_asm:
 	.cfi_startproc
 	SWAP_BODY
 	ret
-	SWAP_FP
 	.cfi_endproc
 	.size	async_ctx_swap_ret_asm, .-async_ctx_swap_ret_asm
 

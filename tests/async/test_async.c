@@ -5,6 +5,7 @@
  * thread exit, and the guard page stopping a runaway task.
  */
 #include <errno.h>
+#include <fenv.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -267,6 +268,114 @@ static void test_many_concurrent_tasks(void **state)
 	assert_int_equal(at->ntasks, 0);
 	assert_int_equal(at->stacks.stats.in_use, 0);
 }
+
+/*
+ * ---- FP control state: the thread's, unless SIO_TASK_OWN_FP_CONTROL ----
+ * Flagged tasks keep their own rounding mode across parks of both kinds (a
+ * completion resuming the task inline, a yield resuming it from the run
+ * queue, chained with other tasks of the batch), start with the spawner's,
+ * and give the thread its own back whenever they park or end. A task
+ * without the flag runs with the thread's: it sees what the thread set, and
+ * what it leaves set when it parks stays set (x86-64's hand-written switch;
+ * aarch64 and ucontext keep every context's, a superset of the rule).
+ */
+#define FPT_OWN 4
+#define FPT_ROUNDS 3
+static const int g_fpt_modes[FPT_OWN] = { FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO, FE_UPWARD };
+static int g_fpt_own_bad, g_fpt_own_start[FPT_OWN], g_fpt_own_done;
+static int g_fpt_plain_seen[2 * FPT_ROUNDS], g_fpt_plain_n;
+
+static int fpt_own_fn(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	g_fpt_own_start[i] = fegetround();
+	fesetround(g_fpt_modes[i]);
+	for (int r = 0; r < FPT_ROUNDS; r++) {
+		if (fake_dev_op_await(&g_dev, r) != r || fegetround() != g_fpt_modes[i])
+			g_fpt_own_bad++;
+		if (sio_yield() != 0 || fegetround() != g_fpt_modes[i])
+			g_fpt_own_bad++;
+	}
+	g_fpt_own_done++;
+	return 0;
+}
+
+static int fpt_plain_fn(void *arg)
+{
+	for (int r = 0; r < FPT_ROUNDS; r++) {
+		assert_int_equal(fake_dev_op_await(&g_dev, r), r);
+		g_fpt_plain_seen[g_fpt_plain_n++] = fegetround();
+		assert_int_equal(sio_yield(), 0);
+		g_fpt_plain_seen[g_fpt_plain_n++] = fegetround();
+	}
+	return 0;
+}
+
+static void test_fp_control(void **state)
+{
+	struct sio_task_opts opts;
+	struct sio_future plain_done;
+
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	sio_task_opts_init(&opts, sizeof(opts));
+	assert_int_equal(opts.flags, 0);
+	opts.flags = 1u << 7;
+	assert_int_equal(sio_task_spawn(&opts, fpt_own_fn, NULL, NULL), -EINVAL);
+	opts.flags = SIO_TASK_OWN_FP_CONTROL;
+	g_fpt_own_bad = g_fpt_own_done = g_fpt_plain_n = 0;
+	/* Each flagged task starts with the spawner's state at the spawn call. */
+	for (int i = 0; i < FPT_OWN; i++) {
+		fesetround(i % 2 ? FE_DOWNWARD : FE_UPWARD);
+		assert_int_equal(sio_task_spawn(&opts, fpt_own_fn, (void *)(intptr_t)i, NULL), 0);
+	}
+	fesetround(FE_TONEAREST);
+	assert_int_equal(sio_task_spawn(NULL, fpt_plain_fn, NULL, &plain_done), 0);
+	for (int i = 0; i < 100 && (g_fpt_own_done < FPT_OWN || !sio_future_is_done(&plain_done));
+	     i++) {
+		sio_thread_poll(g_thread, 0);
+		/* The flagged tasks gave the thread its own state back. */
+		assert_int_equal(fegetround(), FE_TONEAREST);
+	}
+	assert_int_equal(g_fpt_own_done, FPT_OWN);
+	assert_int_equal(g_fpt_own_bad, 0);
+	for (int i = 0; i < FPT_OWN; i++)
+		assert_int_equal(g_fpt_own_start[i], i % 2 ? FE_DOWNWARD : FE_UPWARD);
+	assert_true(sio_future_is_done(&plain_done));
+	assert_int_equal(g_fpt_plain_n, 2 * FPT_ROUNDS);
+	for (int i = 0; i < g_fpt_plain_n; i++)
+		assert_int_equal(g_fpt_plain_seen[i], FE_TONEAREST);
+}
+
+#if ASYNC_FPCTL_BY_TASK
+/* Without the flag, the state is the thread's both ways. */
+static int g_fpt_share_seen;
+
+static int fpt_share_fn(void *arg)
+{
+	g_fpt_share_seen = fegetround();
+	fesetround(FE_DOWNWARD);
+	assert_int_equal(sio_yield(), 0);
+	g_fpt_share_seen = fegetround();
+	return 0;
+}
+
+static void test_fp_control_shared(void **state)
+{
+	struct sio_future done;
+
+	assert_int_equal(sio_task_spawn(NULL, fpt_share_fn, NULL, &done), 0);
+	fesetround(FE_UPWARD);
+	sio_thread_poll(g_thread, 0);
+	assert_int_equal(g_fpt_share_seen, FE_UPWARD);
+	/* Left set by the task when it parked. */
+	assert_int_equal(fegetround(), FE_DOWNWARD);
+	fesetround(FE_TOWARDZERO);
+	assert_true(poll_future(&done, 1000000));
+	assert_int_equal(g_fpt_share_seen, FE_TOWARDZERO);
+	fesetround(FE_TONEAREST);
+}
+#endif
 
 static void test_stacks_recycled(void **state)
 {
@@ -770,6 +879,10 @@ int main(void)
 		cmocka_unit_test(test_timeout_not_firing),
 		cmocka_unit_test(test_then),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_fp_control),
+#if ASYNC_FPCTL_BY_TASK
+		cmocka_unit_test(test_fp_control_shared),
+#endif
 		cmocka_unit_test(test_foreign_future),
 		cmocka_unit_test(test_block_on),
 		cmocka_unit_test(test_thread_exit_waits_for_tasks),

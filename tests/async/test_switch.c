@@ -68,7 +68,13 @@ static void test_pingpong(void **state)
 	assert_int_equal(async_stack_pool_fini(&pool), 0);
 }
 
-/* Callee-saved state and FP control words are per context. */
+/*
+ * Callee-saved state is per context. FP control state is per context where
+ * the switch keeps it (aarch64, ucontext); x86-64's hand-written switch
+ * leaves it to the OS thread (the task layer keeps it for the tasks that ask,
+ * async_fpctl_switch() below), so there a change made in one context is seen
+ * by the next.
+ */
 struct fpstate {
 	struct async_ctx main_ctx;
 	struct async_ctx co_ctx;
@@ -84,7 +90,8 @@ static void fp_entry(void *arg)
 
 	fesetround(FE_UPWARD);
 	async_ctx_switch(&fs->co_ctx, &fs->main_ctx);
-	/* The main context ran in FE_TONEAREST meanwhile; ours must be back. */
+	/* The main context ran in FE_TONEAREST meanwhile; ours must be back,
+	 * where the switch keeps it. */
 	fs->co_round_mode = fegetround();
 	fs->co_value = x / y;
 	/* printf with a double uses aligned SSE stores on the stack: a misaligned
@@ -110,13 +117,25 @@ static void test_fp_control_per_context(void **state)
 	async_ctx_make(&fs.co_ctx, st->lo, (size_t)((char *)st->hi - (char *)st->lo), fp_entry,
 		       &fs);
 	async_ctx_switch(&fs.main_ctx, &fs.co_ctx);
+#if ASYNC_FPCTL_BY_TASK
+	/* The thread's state, which the other context changed. */
+	assert_int_equal(fegetround(), FE_UPWARD);
+	fesetround(FE_TONEAREST);
+#else
 	assert_int_equal(fegetround(), FE_TONEAREST);
+#endif
 	async_ctx_switch(&fs.main_ctx, &fs.co_ctx);
 	assert_int_equal(fegetround(), FE_TONEAREST);
+#if ASYNC_FPCTL_BY_TASK
+	assert_int_equal(fs.co_round_mode, FE_TONEAREST);
+	assert_true(fs.co_value == x / y);
+	assert_string_equal(fs.text, "0.333");
+#else
 	assert_int_equal(fs.co_round_mode, FE_UPWARD);
 	/* Rounded up, 1/3 is strictly greater than the round-to-nearest value. */
 	assert_true(fs.co_value > x / y);
 	assert_string_equal(fs.text, "0.334");
+#endif
 	assert_int_equal(ra, 33);
 	assert_int_equal(rb, 110);
 	assert_int_equal(rc, 231);
@@ -126,9 +145,11 @@ static void test_fp_control_per_context(void **state)
 
 #if defined(__x86_64__)
 /*
- * The x86-64 switch loads the FP control state only when the incoming
- * context's differs from the outgoing one's: a difference in MXCSR alone, in
- * the x87 control word alone, and none at all must each come out right.
+ * The FP control state is loaded only when the incoming side's differs from
+ * the running one: a difference in MXCSR alone, in the x87 control word
+ * alone, and none at all must each come out right. Tested on the switch
+ * where it keeps the state (ucontext), else on async_fpctl_switch(), which
+ * the task layer uses for SIO_TASK_OWN_FP_CONTROL tasks.
  */
 #define MXCSR_FTZ 0x8000u
 #define FPCW_PC_MASK 0x0300u /* precision control; 00 = single */
@@ -141,7 +162,7 @@ static uint32_t get_mxcsr(void)
 	return v;
 }
 
-static void set_mxcsr(uint32_t v)
+static __attribute__((unused)) void set_mxcsr(uint32_t v)
 {
 	__asm__ volatile("ldmxcsr %0" : : "m"(v));
 }
@@ -154,11 +175,57 @@ static uint16_t get_fpcw(void)
 	return v;
 }
 
-static void set_fpcw(uint16_t v)
+static __attribute__((unused)) void set_fpcw(uint16_t v)
 {
 	__asm__ volatile("fldcw %0" : : "m"(v));
 }
 
+#if ASYNC_FPCTL_BY_TASK
+static void test_fp_control_each_word(void **state)
+{
+	uint32_t mx = get_mxcsr();
+	uint16_t cw = get_fpcw();
+	struct async_fpctl mine, other, saved;
+
+	assert_int_equal(mx & MXCSR_FTZ, 0);
+	assert_int_equal(cw & FPCW_PC_MASK, FPCW_PC_MASK);
+	async_fpctl_save(&mine);
+	assert_int_equal(mine.mxcsr, mx);
+	assert_int_equal(mine.fpcw, cw);
+	/* MXCSR differs, x87 word same. */
+	other = mine;
+	other.mxcsr |= MXCSR_FTZ;
+	async_fpctl_switch(&saved, &other);
+	assert_int_equal(saved.mxcsr, mx);
+	assert_int_equal(saved.fpcw, cw);
+	assert_int_equal(get_mxcsr(), mx | MXCSR_FTZ);
+	assert_int_equal(get_fpcw(), cw);
+	async_fpctl_switch(&other, &mine);
+	assert_int_equal(other.mxcsr, mx | MXCSR_FTZ);
+	assert_int_equal(get_mxcsr(), mx);
+	assert_int_equal(get_fpcw(), cw);
+	/* Only the x87 word differs. */
+	other = mine;
+	other.fpcw = (uint16_t)(cw & ~FPCW_PC_MASK);
+	async_fpctl_switch(&saved, &other);
+	assert_int_equal(get_mxcsr(), mx);
+	assert_int_equal(get_fpcw(), cw & ~FPCW_PC_MASK);
+	async_fpctl_switch(&other, &mine);
+	assert_int_equal(other.fpcw, cw & ~FPCW_PC_MASK);
+	assert_int_equal(get_fpcw(), cw);
+	/* Both differ, then none. */
+	other.mxcsr = mx | MXCSR_FTZ;
+	async_fpctl_switch(&saved, &other);
+	assert_int_equal(get_mxcsr(), mx | MXCSR_FTZ);
+	assert_int_equal(get_fpcw(), cw & ~FPCW_PC_MASK);
+	async_fpctl_switch(&other, &mine);
+	async_fpctl_switch(&saved, &mine);
+	assert_int_equal(saved.mxcsr, mx);
+	assert_int_equal(saved.fpcw, cw);
+	assert_int_equal(get_mxcsr(), mx);
+	assert_int_equal(get_fpcw(), cw);
+}
+#else
 struct fpbits {
 	struct async_ctx main_ctx;
 	struct async_ctx co_ctx;
@@ -217,6 +284,7 @@ static void test_fp_control_each_word(void **state)
 	async_stack_pool_fini(&pool);
 }
 #endif
+#endif
 
 /* Many contexts switching among themselves, round robin, none via main. */
 #define RING 64
@@ -273,10 +341,14 @@ static void test_ring(void **state)
  * chain): each context keeps its own callee-saved registers and its own FP
  * rounding mode across the hops (neighbours differ, so every hop loads the
  * FP control state), and main, entered and left by async_ctx_switch(), keeps
- * round-to-nearest.
+ * round-to-nearest. Where the switch leaves the FP control state to the task
+ * layer (ASYNC_FPCTL_BY_TASK), each context does here what the task layer
+ * does for a SIO_TASK_OWN_FP_CONTROL task: give the outer state back before
+ * it switches, take its own again after.
  */
 static struct ring g_ring_ss;
 static int g_ring_ss_bad;
+static struct async_fpctl g_ring_ss_fp[RING], g_ring_ss_outer[RING];
 
 static void ring_ss_entry(void *arg)
 {
@@ -286,13 +358,16 @@ static void ring_ss_entry(void *arg)
 	volatile long mine = 1000 + me;
 	long keep = mine * 3;
 
+	async_fpctl_save(&g_ring_ss_outer[me]);
 	fesetround(mode);
 	for (int lap = 0; lap < g_ring_ss.laps; lap++) {
 		g_ring_ss.visits[me]++;
+		async_fpctl_switch(&g_ring_ss_fp[me], &g_ring_ss_outer[me]);
 		if (me == RING - 1)
 			async_ctx_switch(&g_ring_ss.ctx[me], &g_ring_ss.main_ctx);
 		else
 			async_ctx_switch_same_site(&g_ring_ss.ctx[me], &g_ring_ss.ctx[me + 1]);
+		async_fpctl_switch(&g_ring_ss_outer[me], &g_ring_ss_fp[me]);
 		if (fegetround() != mode || keep != (1000 + me) * 3)
 			g_ring_ss_bad++;
 	}

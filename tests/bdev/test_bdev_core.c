@@ -291,6 +291,91 @@ static void test_null_rw(void **state)
 	sio_dma_free(fresh);
 }
 
+/*
+ * The null/malloc channel poller (bdev_fifo.h) pauses on a poll that finds
+ * its queue empty, not when a batch empties it: a task awaiting one I/O at a
+ * time submits again only after the batch (queued rule), and pausing on the
+ * emptied queue paused and resumed the poller on every I/O. An idle channel
+ * still goes quiet, one poll later.
+ */
+static void null_poller_state(const struct sio_poller_stats *st, void *ctx)
+{
+	int *state = ctx;
+
+	if (strcmp(st->name, "bdev_null") == 0)
+		*state = st->paused ? 1 : 2;
+}
+
+static int null_poller_paused(void)
+{
+	int state = 0;
+
+	sio_thread_foreach_poller(sio_thread_get_current(), null_poller_state, &state);
+	assert_int_not_equal(state, 0);
+	return state == 1;
+}
+
+struct fifo_task {
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	void *buf;
+	int paused_seen, done, rc;
+};
+
+static int fifo_task_fn(void *arg)
+{
+	struct fifo_task *f = arg;
+	int rc = 0;
+
+	for (int i = 0; i < 20 && rc == 0; i++) {
+		rc = sio_bdev_read_blocks_await(f->desc, f->ch, f->buf, (uint64_t)i, 1);
+		/* Resumed after the batch that completed the read: the poller
+		 * found the queue emptied by that batch and must not have paused. */
+		f->paused_seen += null_poller_paused();
+	}
+	f->rc = rc;
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static void test_fifo_poller_pause(void **state)
+{
+	struct sio_bdev_null_opts o;
+	struct fifo_task f = {0};
+	struct ut_cpl c = {0};
+
+	f.buf = sio_dma_malloc(4096, 4096);
+	assert_non_null(f.buf);
+	sio_bdev_null_opts_init(&o, sizeof(o));
+	o.name = "NF";
+	o.block_size = 4096;
+	o.num_blocks = 100;
+	assert_int_equal(sio_bdev_null_create(&o, NULL), 0);
+	assert_int_equal(sio_bdev_open("NF", false, ut_event_cb, NULL, &f.desc), 0);
+	f.ch = sio_bdev_desc_get_io_channel(f.desc);
+	ut_poll_n(2);
+	assert_true(null_poller_paused());
+	/* Callback form: active while there is I/O, paused one poll after. */
+	assert_int_equal(sio_bdev_read_blocks(f.desc, f.ch, f.buf, 0, 1, ut_cpl_cb, &c), 0);
+	assert_false(null_poller_paused());
+	WAIT(c);
+	assert_int_equal(c.rc, 0);
+	assert_false(null_poller_paused());
+	ut_poll_n(1);
+	assert_true(null_poller_paused());
+	/* A task at QD1: no pause between its I/O. */
+	assert_int_equal(sio_task_spawn(NULL, fifo_task_fn, &f, NULL), 0);
+	assert_true(ut_poll_until(&f.done));
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.paused_seen, 0);
+	ut_poll_n(2);
+	assert_true(null_poller_paused());
+	sio_io_channel_put(f.ch);
+	sio_bdev_close(f.desc);
+	delete_bdev("NF");
+	sio_dma_free(f.buf);
+}
+
 /* Write a pattern, read it back, compare; over random ranges and buffer shapes. */
 static void roundtrip(const char *name, uint32_t max_xfer, uint32_t boundary, uint32_t align)
 {
@@ -1221,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_await_forms),
 		cmocka_unit_test(test_await_split_exhaustion),
 		cmocka_unit_test(test_await_chain),
+		cmocka_unit_test(test_fifo_poller_pause),
 		cmocka_unit_test(test_completion_ticks),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_hot_remove),
