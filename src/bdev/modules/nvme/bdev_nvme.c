@@ -1375,7 +1375,7 @@ static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 struct set_keys_ctx {
 	int pending;
 	int rc;
-	char msg[256];
+	char msg[512];
 	bdev_nvme_set_keys_cb cb;
 	void *cb_arg;
 	struct nvme_group *g;    /* held (g->set_keys): not freed before cb */
