@@ -127,7 +127,8 @@ struct sio_sock_group {
 	int intr_epfd;                    /* epoll set of the implementations' fds */
 	struct sock_gimpl_tailq impls;
 	uint32_t n_socks;
-	bool polling;                     /* inside sio_sock_group_poll_count() */
+	bool polling;                     /* inside sio_sock_group_poll_count() or a flush */
+	bool need_poll;                   /* a poll left work no fd announces: the flush poller polls */
 	struct sock_tailq flush_list;     /* sockets with requests not yet tried */
 	struct sock_tailq zombies;        /* closed sockets whose requests the kernel holds */
 	uint64_t polls;                   /* sio_sock_group_poll_count() runs (its thread only) */

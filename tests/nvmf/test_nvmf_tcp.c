@@ -94,6 +94,15 @@ static int group_setup(void **state)
 	to.max_queue_depth = 32;
 	to.in_capsule_data_size = 4096;
 	to.max_io_size = 131072;
+	/*
+	 * A small buffer pool (16 large buffers of 128 KiB, 256 chunks of 8 KiB):
+	 * test_parallel_queues' 32 commands of 128 KiB then take the large
+	 * buffers and, once those are gone, chunks. Not fewer: a command that
+	 * waits for buffers holds up the test's host, which answers the R2Ts of
+	 * one queue at a time (a queue whose commands took the freed buffers
+	 * waits for H2C data while the host waits for the other queue).
+	 */
+	to.num_shared_buffers = 16;
 	if (sio_nvmf_tgt_add_transport(g_tgt, "TCP", &to, NULL) != 0)
 		return -1;
 	sio_nvmf_subsystem_opts_init(&so, sizeof(so));
@@ -780,7 +789,10 @@ static void test_disconnect_mid_r2t(void **state)
 	poll_n(200);
 }
 
-/* Two I/O queues, each with many 128 KiB R2T writes and reads in flight at once. */
+/*
+ * Two I/O queues, each with many 128 KiB R2T writes and reads in flight at
+ * once: more than the pool's large buffers hold (group_setup).
+ */
 static void test_parallel_queues(void **state)
 {
 	struct th adm, io[2];
