@@ -82,6 +82,19 @@ static inline void ut_poll_n(int n)
 		sio_thread_poll(t, 0);
 }
 
+/* The statistics of bdev @name (sio_bdev_get_io_stat(), waited for). Return: 0 or an errno. */
+static inline int ut_io_stat(const char *name, struct sio_bdev_io_stat *s)
+{
+	struct ut_cpl c = {0};
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = sio_bdev_get_io_stat(sio_bdev_get_by_name(name), s, ut_cpl_cb, &c);
+	if (rc == 0 && !ut_poll_until(&c.calls))
+		rc = -ETIMEDOUT;
+	return rc != 0 ? rc : c.rc;
+}
+
 /*
  * A bdev test group's setup: the test's OS thread becomes sio_thread @name
  * (in *@thread), which every module's init and later the tests poll.

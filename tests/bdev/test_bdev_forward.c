@@ -219,11 +219,8 @@ static int io_rw(struct sio_bdev_desc *d, struct sio_io_channel *ch, bool write,
 static struct sio_bdev_io_stat stat_of(const char *name)
 {
 	struct sio_bdev_io_stat s;
-	struct ut_cpl c = {0};
 
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(sio_bdev_get_io_stat(sio_bdev_get_by_name(name), &s, ut_cpl_cb, &c), 0);
-	WAIT(c);
+	assert_int_equal(ut_io_stat(name, &s), 0);
 	return s;
 }
 

@@ -82,6 +82,7 @@ static void test_passthru(void **state)
 	struct sio_bdev_desc *d, *bd;
 	struct sio_io_channel *ch, *bch;
 	struct sio_bdev *pt;
+	struct sio_bdev_io_stat st0, pt0, st;
 	uint8_t w[64 * 512], r[64 * 512];
 	int removes = 0;
 
@@ -98,10 +99,22 @@ static void test_passthru(void **state)
 	ch = sio_bdev_desc_get_io_channel(d);
 	/* Bigger than the base's max transfer: split by the core on the way down. */
 	ut_fill(w, sizeof(w), 42);
+	assert_true(ut_wait_for_examine()); /* its reads of PT0 go to the base too */
+	assert_int_equal(ut_io_stat("PTbase", &st0), 0);
+	assert_int_equal(ut_io_stat("PT0", &pt0), 0);
 	assert_int_equal(io_sync_write(d, ch, w, 512 * 100, sizeof(w)), 0);
 	memset(r, 0, sizeof(r));
 	assert_int_equal(io_sync_read(d, ch, r, 512 * 100, sizeof(r)), 0);
 	assert_memory_equal(w, r, sizeof(w));
+	/* The base counts the pieces it was given, passthru the I/O it was given. */
+	assert_int_equal(ut_io_stat("PTbase", &st), 0);
+	assert_int_equal(st.num_write_ops - st0.num_write_ops, 4);
+	assert_int_equal(st.num_read_ops - st0.num_read_ops, 4);
+	assert_int_equal(st.bytes_written - st0.bytes_written, sizeof(w));
+	assert_int_equal(st.bytes_read - st0.bytes_read, sizeof(r));
+	assert_int_equal(ut_io_stat("PT0", &st), 0);
+	assert_int_equal(st.bytes_written - pt0.bytes_written, sizeof(w));
+	assert_int_equal(st.bytes_read - pt0.bytes_read, sizeof(r));
 	/* The data really is in the base. */
 	assert_int_equal(sio_bdev_open("PTbase", false, ut_event_cb, NULL, &bd), 0);
 	bch = sio_bdev_desc_get_io_channel(bd);

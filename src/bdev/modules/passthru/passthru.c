@@ -8,8 +8,10 @@
  *   properties, register an io_device for our per-thread channels, register
  *   the bdev;
  * - I/O: the core hands us a bdev_io on some thread with our channel for that
- *   thread; we submit the same operation to the base through the base channel
- *   held in our channel, and complete ours when the base completes;
+ *   thread; we forward that same bdev_io to the base through the base channel
+ *   held in our channel (sio_bdev_io_forward(): no second bdev_io), and it
+ *   completes as ours when the base completes it; a reset, which applies to
+ *   the whole base, is submitted to the base as its own;
  * - removal: the base going away arrives as a REMOVE event: we unregister
  *   ourselves; destruct releases everything once our channels are gone.
  */
@@ -46,7 +48,10 @@ struct passthru_channel {
 	struct sio_io_channel *base_ch;
 };
 
-/* Per-I/O context (module io_ctx_size): what a retry after -ENOMEM needs. */
+/*
+ * Per-I/O context (module io_ctx_size): what a retry after -ENOMEM needs. Ours
+ * only until the I/O is forwarded: the base module's while the base has it.
+ */
 struct passthru_io {
 	struct sio_bdev_io_wait_entry wait;
 	struct sio_io_channel *ch;
@@ -61,8 +66,14 @@ static void passthru_submit(struct sio_io_channel *ch, struct sio_bdev_io *io);
 
 static void passthru_base_done(void *cb_arg, int rc)
 {
-	/* The base finished: so do we, with its status. */
+	/* The base finished the reset: so do we, with its status. */
 	sio_bdev_io_complete(cb_arg, rc);
+}
+
+static int passthru_forward_done(struct sio_io_channel *ch, struct sio_bdev_io *io, int status)
+{
+	/* The base finished: so do we, with its status (the core completes io). */
+	return status;
 }
 
 static void passthru_retry(void *arg)
@@ -91,38 +102,11 @@ static void passthru_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 	struct sio_io_channel *bch = pch->base_ch;
 	int rc;
 
-	switch (io->type) {
-	case SIO_BDEV_IO_TYPE_READ:
-		rc = sio_bdev_readv_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					   io->num_blocks, passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_WRITE:
-		rc = sio_bdev_writev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					    io->num_blocks, passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_COMPARE:
-		rc = sio_bdev_comparev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					      io->num_blocks, passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_UNMAP:
-		rc = sio_bdev_unmap_blocks(d, bch, io->offset_blocks, io->num_blocks,
-					   passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
-		rc = sio_bdev_write_zeroes_blocks(d, bch, io->offset_blocks, io->num_blocks,
-						  passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_FLUSH:
-		rc = sio_bdev_flush_blocks(d, bch, io->offset_blocks, io->num_blocks,
-					   passthru_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_RESET:
+	/* Same blocks on the base: the I/O itself goes there (a reset cannot travel). */
+	if (io->type == SIO_BDEV_IO_TYPE_RESET)
 		rc = sio_bdev_reset(d, bch, passthru_base_done, io);
-		break;
-	default:
-		rc = -ENOTSUP;
-		break;
-	}
+	else
+		rc = sio_bdev_io_forward(io, d, bch, io->offset_blocks, passthru_forward_done);
 	if (rc == 0)
 		return;
 	if (rc == -ENOMEM) {
@@ -335,6 +319,8 @@ int sio_bdev_passthru_create(const struct sio_bdev_passthru_opts *opts, struct s
 	pt->bdev.optimal_io_boundary = sio_bdev_get_optimal_io_boundary(base);
 	pt->bdev.max_transfer_blocks = sio_bdev_get_max_transfer_blocks(base);
 	pt->bdev.write_cache = sio_bdev_has_write_cache(base);
+	/* Room for the base module's context: forwarded I/O carry it. */
+	pt->bdev.io_ctx_size = sio_bdev_get_io_ctx_size(base);
 	pt->bdev.ctxt = pt;
 	pt->bdev.fn_table = &passthru_fn_table;
 	pt->bdev.module = &sio_bdev_module_passthru;
