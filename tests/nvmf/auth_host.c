@@ -11,8 +11,14 @@
  *
  * usage: auth_host TRID [--key=FILE] [--ctrlr-key=FILE] [--digests=MASK]
  *                  [--dhgroups=MASK] [--rekey=FILE] [--rekey-ctrlr=FILE] [--wait]
+ *                  [--io-first]
  * --wait: before re-authenticating, print "# waiting" and read a line from
  * stdin (the test changes the target's keys meanwhile: a key rotation).
+ * --io-first: re-authenticate the I/O queue first, with the old keys, writes
+ * in flight: the target must refuse it and the host disconnect the queue (the
+ * controller fails); then take the --rekey keys, reset the controller and read
+ * back every write the target acknowledged. Prints "AUTH REFUSED: I/O queue
+ * ..." and exits 3 when all of that held.
  * Prints "AUTH OK" / "AUTH REFUSED"; exits 0 when connected and verified,
  * 3 when refused (-EACCES), 1 on any other failure.
  */
@@ -126,6 +132,87 @@ out:
 	return rc;
 }
 
+/*
+ * --io-first: re-authenticate @qp with the controller's current (old) keys
+ * while 32 writes of 4 KiB are in flight; the target has other keys for us by
+ * then. Expect -EACCES, every write answered once (acknowledged, or a path
+ * error: the host disconnected the queue), the controller failed, the queue no
+ * longer taking a transaction; then the new keys @key/@ckey, a reset, and every
+ * acknowledged write read back equal. -EACCES when all of that held.
+ */
+static int reauth_io_refused(struct sio_nvme_ctrlr *ctrlr, struct sio_nvme_ns *ns,
+			     struct sio_nvme_qpair *qp, uint64_t lba, struct sio_key *key,
+			     struct sio_key *ckey)
+{
+	enum { NW = 32, LEN = 4096 };
+	uint32_t ss = sio_nvme_ns_get_sector_size(ns), n = LEN / ss;
+	uint8_t *w = sio_dma_zmalloc((size_t)NW * LEN, 4096), *rd = sio_dma_zmalloc(LEN, 4096);
+	struct io_rec wr[NW], r = {0}, ar = {0}, kr = {0}, rr = {0};
+	int rc = -EIO, acked = 0, path_err = 0;
+	uint64_t end;
+
+	memset(wr, 0, sizeof(wr));
+	for (uint32_t i = 0; i < (uint32_t)NW * LEN; i++)
+		w[i] = pattern(i, 99);
+	for (int k = 0; k < NW; k++) {
+		if (k == NW / 2 && sio_nvme_qpair_authenticate(qp, done_cb, &ar) != 0)
+			goto out;
+		if (sio_nvme_ns_write(ns, qp, w + (size_t)k * LEN, lba + (uint64_t)k * n, n, 0, io_cb,
+				      &wr[k]) != 0)
+			goto out;
+	}
+	if (!poll_until(&ar.calls, 1) || ar.rc != -EACCES) {
+		printf("# I/O queue re-authentication with the old key: %d, expected -EACCES\n", ar.rc);
+		goto out;
+	}
+	for (int k = 0; k < NW; k++) {
+		if (!poll_until(&wr[k].calls, 1) || wr[k].calls != 1 ||
+		    (wr[k].rc != 0 && wr[k].rc != -ECONNRESET)) {
+			printf("# write %d: %d calls, rc %d\n", k, wr[k].calls, wr[k].rc);
+			goto out;
+		}
+		if (wr[k].rc == 0)
+			acked++;
+		else
+			path_err++;
+	}
+	for (end = now_ms() + 10000; !sio_nvme_ctrlr_is_failed(ctrlr) && now_ms() < end;)
+		sio_thread_poll(sio_thread_get_current(), 0);
+	if (!sio_nvme_ctrlr_is_failed(ctrlr) ||
+	    sio_nvme_qpair_authenticate(qp, done_cb, &r) != -ENOTCONN) {
+		printf("# the refused queue was not disconnected\n");
+		goto out;
+	}
+	printf("# I/O queue %u refused re-authentication: queue disconnected, controller failed; "
+	       "writes meanwhile: %d acknowledged, %d path errors\n", sio_nvme_qpair_get_id(qp),
+	       acked, path_err);
+	/* The new keys (only set: the admin queue is down), then a reconnection with them. */
+	if (sio_nvme_ctrlr_set_dhchap_keys(ctrlr, key, ckey, done_cb, &kr) != 0 ||
+	    !poll_until(&kr.calls, 1) || kr.rc != 0 ||
+	    sio_nvme_ctrlr_reset(ctrlr, done_cb, &rr) != 0 || !poll_until(&rr.calls, 1) ||
+	    rr.rc != 0) {
+		printf("# reset with the new keys failed: %d %d\n", kr.rc, rr.rc);
+		goto out;
+	}
+	for (int k = 0; k < NW; k++) {
+		if (wr[k].rc != 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		if (sio_nvme_ns_read(ns, qp, rd, lba + (uint64_t)k * n, n, 0, io_cb, &r) != 0 ||
+		    !poll_until(&r.calls, 1) || r.rc != 0 ||
+		    memcmp(rd, w + (size_t)k * LEN, LEN) != 0) {
+			printf("# acknowledged write %d reads back wrong after the reset\n", k);
+			goto out;
+		}
+	}
+	printf("# reset with the new keys: all %d acknowledged writes read back equal\n", acked);
+	rc = -EACCES;
+out:
+	sio_dma_free(w);
+	sio_dma_free(rd);
+	return rc;
+}
+
 /* Write 64 KiB of a pattern at @lba and read it back through @qp. */
 static int rw_verify(struct sio_nvme_ns *ns, struct sio_nvme_qpair *qp, uint64_t lba,
 		     uint32_t seed)
@@ -163,7 +250,7 @@ int main(int argc, char **argv)
 	struct sio_nvme_qpair *qp = NULL;
 	struct sio_key *keys[4] = {NULL};
 	const char *trid_s = NULL, *rekey = NULL, *rekey_ctrlr = NULL;
-	bool wait_stdin = false;
+	bool wait_stdin = false, io_first = false;
 	struct sio_nvme_ns *ns;
 	struct sio_thread *t;
 	char err[256];
@@ -186,6 +273,8 @@ int main(int argc, char **argv)
 			rekey_ctrlr = argv[i] + 14;
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait_stdin = true;
+		else if (strcmp(argv[i], "--io-first") == 0)
+			io_first = true;
 		else
 			trid_s = argv[i];
 	}
@@ -230,6 +319,14 @@ int main(int argc, char **argv)
 		keys[2] = load("auth_host_rekey", rekey);
 		if (rekey_ctrlr != NULL)
 			keys[3] = load("auth_host_rekey_ctrlr", rekey_ctrlr);
+		if (io_first) {
+			rc = reauth_io_refused(ctrlr, ns, qp, 600, keys[2], keys[3]);
+			printf("AUTH %s: I/O queue re-authentication with the old key%s\n",
+			       rc == -EACCES ? "REFUSED" : "ERROR",
+			       rc == -EACCES ? ": disconnected, recovered with the new key" : "");
+			ret = rc == -EACCES ? 3 : 1;
+			goto out;
+		}
 		rc = sio_nvme_ctrlr_set_dhchap_keys(ctrlr, keys[2], keys[3], done_cb, &r);
 		if (rc == 0 && !poll_until(&r.calls, 1))
 			rc = -ETIMEDOUT;

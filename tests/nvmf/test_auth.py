@@ -21,8 +21,10 @@ data through an authenticated I/O queue (auth_host checks it):
     one key, the target changes the host's keys, the host re-authenticates its
     admin queue (sio_nvme_ctrlr_set_dhchap_keys) and its I/O queue with writes
     in flight (sio_nvme_qpair_authenticate) with the new ones; the target logs
-    both queues re-authenticated and the data reads back; a wrong new key is
-    refused;
+    both queues re-authenticated and the data reads back; an I/O queue that
+    re-authenticates with the old key is refused and disconnected, and after a
+    reset with the new key every acknowledged write reads back; a wrong new key
+    is refused;
  4. save_config carries the keys by name and never their material.
 
 usage: test_auth.py BUILD_ROOT RPC_PY
@@ -223,6 +225,24 @@ def main():
     print('  target: host re-authenticated on qids %s' % ', '.join(qids), flush=True)
     # the old key no longer opens a controller
     host(port, H2, 'refused', '--key=' + F['k2'], '--dhgroups=%d' % NULL)
+    # an I/O queue re-authenticating with the old key after the target rotated (admin queue
+    # not re-authenticated first): refused, the host disconnects it, the writes in flight are
+    # acknowledged or path errors; with the new key a reset reconnects and the acknowledged
+    # ones read back
+    r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H2, 'dhchap_key': 'k2',
+                                                'dhchap_ctrlr_key': 'k2c'})
+    assert e is None, e
+    out = host(port, H2, 'refused', '--key=' + F['k2'], '--ctrlr-key=' + F['k2c'],
+               '--rekey=' + F['k2b'], '--rekey-ctrlr=' + F['k2bc'], '--io-first',
+               '--dhgroups=%d' % G2048,
+               rotate=lambda: rpc_call('nvmf_subsystem_set_keys', {
+                   'nqn': SUB, 'host': H2, 'dhchap_key': 'k2b', 'dhchap_ctrlr_key': 'k2bc'}))
+    assert 'queue disconnected, controller failed' in out, out
+    assert 'acknowledged writes read back equal' in out, out
+    print('\n'.join('  ' + l for l in out.splitlines() if 'refused re-auth' in l or 'reset with' in l),
+          flush=True)
+    wait_log(r'DH-HMAC-CHAP of host %s to %s \(qid [1-9]\d*\) failed: wrong response' %
+             (re.escape(H2), re.escape(SUB)))
     r, e = rpc_call('nvmf_subsystem_set_keys', {'nqn': SUB, 'host': H2, 'dhchap_key': 'k2',
                                                 'dhchap_ctrlr_key': 'k2c'})
     assert e is None, e
