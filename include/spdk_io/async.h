@@ -231,7 +231,7 @@ typedef int (*sio_task_fn)(void *arg);
  * thread's FP control state like any code the thread runs: it sees what
  * the thread has when it resumes, and what it changes and leaves changed
  * when it parks is what the thread and the next task run with. It costs
- * such a task a few ns per switch on x86-64 (docs/async.md, "FP control
+ * such a task about 5 ns per switch on x86-64 (docs/async.md, "FP control
  * state"); aarch64 and the portable ucontext switch keep every context's
  * state whether or not it is set.
  */
