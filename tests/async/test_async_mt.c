@@ -7,6 +7,7 @@
  * completes a future with the threadsafe call. Also run under ThreadSanitizer.
  */
 #include <errno.h>
+#include <fenv.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +48,9 @@ static int load_fn(void *arg)
 		assert_int_equal(sio_sleep(100 + (uint64_t)(r * 50)), 0);
 		assert_int_equal(sio_yield(), 0);
 		assert_int_equal(fake_dev_op_await(w->dev, r), r);
+		/* No task left its FP control state to the thread
+		 * (remote_fp_fn below keeps its own). */
+		assert_int_equal(fegetround(), FE_TONEAREST);
 	}
 	assert_ptr_equal(sio_thread_get_current(), atomic_load(&w->thread));
 	w->local_done++;
@@ -111,15 +115,43 @@ static int remote_fn(void *arg)
 	return (int)sio_thread_get_id(sio_thread_get_current());
 }
 
+/* SIO_TASK_OWN_FP_CONTROL across threads: starts with the state the spawner
+ * had at the sio_task_spawn_on() call, keeps it across a park, and leaves
+ * the worker's own alone. */
+static int remote_fp_fn(void *arg)
+{
+	struct worker *w = arg;
+
+	if (fegetround() != FE_UPWARD)
+		return -EDOM;
+	fesetround(FE_DOWNWARD);
+	atomic_fetch_add(&w->remote_runs, 1);
+	sio_yield();
+	if (fegetround() != FE_DOWNWARD)
+		return -EDOM;
+	return (int)sio_thread_get_id(sio_thread_get_current());
+}
+
 static int spawner_fn(void *arg)
 {
 	struct worker *w = arg;
 	struct sio_thread *wt = atomic_load(&w->thread);
+	struct sio_task_opts o;
 
+	sio_task_opts_init(&o, sizeof(o));
+	o.flags = SIO_TASK_OWN_FP_CONTROL;
 	for (int i = 0; i < REMOTE_SPAWNS; i++) {
 		struct sio_future res;
 
-		assert_int_equal(sio_task_spawn_on(wt, NULL, remote_fn, w, &res), 0);
+		if (i % 2) {
+			/* A task without the flag restores what it changed
+			 * before it parks (the rule, docs/async.md). */
+			fesetround(FE_UPWARD);
+			assert_int_equal(sio_task_spawn_on(wt, &o, remote_fp_fn, w, &res), 0);
+			fesetround(FE_TONEAREST);
+		} else {
+			assert_int_equal(sio_task_spawn_on(wt, NULL, remote_fn, w, &res), 0);
+		}
 		assert_int_equal(sio_await(&res), (int)sio_thread_get_id(wt));
 	}
 	return 0;
