@@ -18,6 +18,7 @@
 #include "spdk_io/bdev_module.h"
 #include "spdk_io/bdev_modules.h"
 #include "spdk_io/thread.h"
+#include "../common/ut_thread.h"
 
 int bdev_modules_init(void);
 void bdev_modules_fini(void);
@@ -113,17 +114,6 @@ static inline int ut_bdev_group_fini(void)
 	bdev_modules_fini();
 	ut_poll_n(10);
 	return 0;
-}
-
-/*
- * Ask @thread to exit and poll it until it has, for at most 1000 polls: the
- * async layer may keep pollers there, which process exit then takes care of.
- */
-static inline void ut_thread_exit(struct sio_thread *thread)
-{
-	sio_thread_exit(thread);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(thread); i++)
-		sio_thread_poll(thread, 0);
 }
 
 static inline void ut_event_cb(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)

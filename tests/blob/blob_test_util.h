@@ -5,6 +5,7 @@
 
 #include "spdk_io/async.h"
 #include "spdk_io/thread.h"
+#include "../common/ut_thread.h"
 
 /*
  * ut_run_task() - Run @fn(@arg) as a task (256 KiB stack) on the current

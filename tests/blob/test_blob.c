@@ -835,9 +835,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	sio_thread_exit(g_thread);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
-		sio_thread_poll(g_thread, 0);
+	ut_thread_exit(g_thread);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "spdk_io/blob.h"
 #include "spdk_io/env.h"
+#include "../common/ut_thread.h"
 
 #define BL 512u
 #define CL (64u * 1024u)
@@ -237,9 +238,7 @@ static void test_mt(void **state)
 	}
 	assert_int_equal(run(check_task, &m), 0);
 	free(g_shadow);
-	sio_thread_exit(t);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(t); i++)
-		sio_thread_poll(t, 0);
+	ut_thread_exit(t);
 }
 
 int main(void)

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "../common/ut_thread.h"
 #include "tcp_host.h"
 #include "spdk_io/bdev.h"
 #include "spdk_io/bdev_modules.h"
@@ -150,9 +151,7 @@ static int group_teardown(void **state)
 		return -1;
 	bdev_modules_fini();
 	poll_n(100);
-	sio_thread_exit(g_thread);
-	for (int i = 0; i < 1000 && !sio_thread_is_exited(g_thread); i++)
-		sio_thread_poll(g_thread, 0);
+	ut_thread_exit(g_thread);
 	return 0;
 }
 
