@@ -274,6 +274,16 @@ static int host_part(struct hello *h)
 	return rc;
 }
 
+/* Cleanup errors are printed; the program's result stays the first error. */
+static int also_fail(int *rc, const char *what, int r)
+{
+	if (r != 0 && *rc == 0)
+		*rc = fail(what, r);
+	else if (r != 0)
+		fail(what, r);
+	return r;
+}
+
 static int hello_main(void *arg)
 {
 	struct hello *h = arg;
@@ -284,26 +294,12 @@ static int hello_main(void *arg)
 	/* Release in reverse order, on every path. */
 	if (h->qp)
 		sio_nvme_qpair_free(h->qp);
-	if (h->ctrlr) {
-		int drc = sio_nvme_ctrlr_detach_await(h->ctrlr);
-
-		if (drc != 0)
-			rc = rc ? rc : fail("detach", drc);
-		else
-			printf("detached\n");
-	}
-	if (h->tgt) {
-		int trc = sio_nvmf_tgt_destroy_await(h->tgt);
-
-		if (trc != 0)
-			rc = rc ? rc : fail("target destroy", trc);
-	}
-	if (h->have_bdev) {
-		int brc = SIO_AWAIT_CALL(sio_bdev_malloc_delete, "Malloc0");
-
-		if (brc != 0)
-			rc = rc ? rc : fail("malloc bdev delete", brc);
-	}
+	if (h->ctrlr && also_fail(&rc, "detach", sio_nvme_ctrlr_detach_await(h->ctrlr)) == 0)
+		printf("detached\n");
+	if (h->tgt)
+		also_fail(&rc, "target destroy", sio_nvmf_tgt_destroy_await(h->tgt));
+	if (h->have_bdev)
+		also_fail(&rc, "malloc bdev delete", SIO_AWAIT_CALL(sio_bdev_malloc_delete, "Malloc0"));
 	printf("hello_nvme: %s\n", rc == 0 ? "done" : "FAILED");
 	sio_app_stop(rc);
 	return rc;
