@@ -531,6 +531,19 @@ int nvmf_subsystem_disconnect_ctrlrs(struct sio_nvmf_subsystem *ss, const char *
 	return n;
 }
 
+/*
+ * No new connection to @ss from now on, and every controller asked to
+ * disconnect (stop, and the destroy of a discovery subsystem, then wait for
+ * them to go).
+ */
+static void ss_close_to_hosts(struct sio_nvmf_subsystem *ss)
+{
+	pthread_mutex_lock(&ss->mutex);
+	ss->accepting = false;
+	pthread_mutex_unlock(&ss->mutex);
+	nvmf_subsystem_disconnect_ctrlrs(ss, NULL);
+}
+
 int sio_nvmf_subsystem_stop(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *cb_arg)
 {
 	int rc;
@@ -540,10 +553,7 @@ int sio_nvmf_subsystem_stop(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void 
 
 	if (c == NULL)
 		return rc;
-	pthread_mutex_lock(&ss->mutex);
-	ss->accepting = false;
-	pthread_mutex_unlock(&ss->mutex);
-	nvmf_subsystem_disconnect_ctrlrs(ss, NULL);
+	ss_close_to_hosts(ss);
 	/* Held commands of a paused subsystem fail as their qpairs go. */
 	c->poller = sio_poller_register(ss_stop_poll, c, 1000);
 	if (c->poller == NULL) {
@@ -643,10 +653,7 @@ int nvmf_subsystem_destroy(struct sio_nvmf_subsystem *ss, sio_done_cb cb, void *
 	ss->destroying = true;
 	if (ss->subtype == NVMF_SUBTYPE_DISCOVERY) {
 		/* No poll group state: disconnect its controllers and wait for them. */
-		pthread_mutex_lock(&ss->mutex);
-		ss->accepting = false;
-		pthread_mutex_unlock(&ss->mutex);
-		nvmf_subsystem_disconnect_ctrlrs(ss, NULL);
+		ss_close_to_hosts(ss);
 		ss->destroy_poller = sio_poller_register(ss_destroy_discovery_wait, d, 1000);
 		if (ss->destroy_poller == NULL) {
 			ss->destroying = false;
