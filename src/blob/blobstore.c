@@ -835,6 +835,35 @@ static struct sio_blob_store *bs_new(struct sio_blob_dev *dev)
 	return bs;
 }
 
+/*
+ * The first operation of the new store @bs, init or load (@fn): the store's
+ * metadata channel and the op, which runs before the store has a lock.
+ * Return: the op, not started; NULL with *@rc an errno, @bs freed.
+ */
+static struct bs_op *bs_first_op(struct sio_blob_store *bs, bs_op_fn fn,
+				 struct sio_blob_store **bsp, sio_done_cb cb, void *cb_arg, int *rc)
+{
+	struct sio_blob_dev *dev = bs->dev;
+	struct bs_op *op;
+
+	bs->md_ch = dev->create_channel(dev);
+	if (bs->md_ch == NULL) {
+		*rc = errno ? -errno : -ENOMEM;
+		free(bs);
+		return NULL;
+	}
+	op = op_new(bs, fn, cb, cb_arg);
+	if (op == NULL) {
+		dev->destroy_channel(dev, bs->md_ch);
+		free(bs);
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	op->bsp = bsp;
+	op->no_lock = true;
+	return op;
+}
+
 int sio_bs_init(struct sio_blob_dev *dev, const struct sio_bs_opts *uopts,
 		struct sio_blob_store **bsp, sio_done_cb cb, void *cb_arg)
 {
@@ -879,20 +908,8 @@ int sio_bs_init(struct sio_blob_dev *dev, const struct sio_bs_opts *uopts,
 		free(bs);
 		return rc;
 	}
-	bs->md_ch = dev->create_channel(dev);
-	if (bs->md_ch == NULL) {
-		free(bs);
-		return errno ? -errno : -ENOMEM;
-	}
-	op = op_new(bs, bs_init_fn, cb, cb_arg);
-	if (op == NULL) {
-		dev->destroy_channel(dev, bs->md_ch);
-		free(bs);
-		return -ENOMEM;
-	}
-	op->bsp = bsp;
-	op->no_lock = true;
-	return op_start(op);
+	op = bs_first_op(bs, bs_init_fn, bsp, cb, cb_arg, &rc);
+	return op != NULL ? op_start(op) : rc;
 }
 
 /* ---- load ---- */
@@ -1224,6 +1241,7 @@ int sio_bs_load(struct sio_blob_dev *dev, const char *bstype, struct sio_blob_st
 {
 	struct sio_blob_store *bs;
 	struct bs_op *op;
+	int rc;
 
 	if (dev == NULL || bsp == NULL || cb == NULL || dev->blocklen == 0 ||
 	    BS_PAGE % dev->blocklen || (bstype && strlen(bstype) > 16))
@@ -1233,19 +1251,9 @@ int sio_bs_load(struct sio_blob_dev *dev, const char *bstype, struct sio_blob_st
 	bs = bs_new(dev);
 	if (bs == NULL)
 		return -ENOMEM;
-	bs->md_ch = dev->create_channel(dev);
-	if (bs->md_ch == NULL) {
-		free(bs);
-		return errno ? -errno : -ENOMEM;
-	}
-	op = op_new(bs, bs_load_fn, cb, cb_arg);
-	if (op == NULL) {
-		dev->destroy_channel(dev, bs->md_ch);
-		free(bs);
-		return -ENOMEM;
-	}
-	op->bsp = bsp;
-	op->no_lock = true;
+	op = bs_first_op(bs, bs_load_fn, bsp, cb, cb_arg, &rc);
+	if (op == NULL)
+		return rc;
 	if (bstype)
 		memcpy(op->bstype, bstype, strlen(bstype)); /* <= 16 bytes, zero-padded */
 	return op_start(op);
