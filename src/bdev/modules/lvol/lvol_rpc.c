@@ -116,7 +116,9 @@ static const struct sio_rpc_param lvs_sel_params[] = {
 	SIO_RPC_PARAM("lvs_name", SIO_RPC_STRING, false, struct lvs_sel_params, lvs_name),
 };
 
-static void rpc_delete_lvstore(struct sio_rpc_request *req, void *params)
+/* Runs @op on the lvstore @params select (uuid or lvs_name); the reply is true once it is done. */
+static void rpc_lvs_op(struct sio_rpc_request *req, void *params,
+		       int (*op)(const char *lvs_name, sio_done_cb cb, void *cb_arg))
 {
 	struct lvs_sel_params *p = params;
 	const char *n = lvs_pick(req, p->uuid, p->lvs_name);
@@ -126,20 +128,17 @@ static void rpc_delete_lvstore(struct sio_rpc_request *req, void *params)
 		return;
 	w = rpc_wait_new(req, false);
 	if (w != NULL)
-		rpc_started(w, sio_lvs_destroy(n, rpc_done, w));
+		rpc_started(w, op(n, rpc_done, w));
+}
+
+static void rpc_delete_lvstore(struct sio_rpc_request *req, void *params)
+{
+	rpc_lvs_op(req, params, sio_lvs_destroy);
 }
 
 static void rpc_grow_lvstore(struct sio_rpc_request *req, void *params)
 {
-	struct lvs_sel_params *p = params;
-	const char *n = lvs_pick(req, p->uuid, p->lvs_name);
-	struct rpc_wait *w;
-
-	if (n == NULL)
-		return;
-	w = rpc_wait_new(req, false);
-	if (w != NULL)
-		rpc_started(w, sio_lvs_grow(n, rpc_done, w));
+	rpc_lvs_op(req, params, sio_lvs_grow);
 }
 
 static json_t *lvs_json(struct lvs *l)
