@@ -715,6 +715,11 @@ ssize_t sio_sock_readv(struct sio_sock *sock, struct iovec *iov, int iovcnt)
 	if (sock->conn_err != 0)
 		return sock->conn_err;
 	n = sock->ops->readv(sock, iov, iovcnt);
+	/* The kernel hands a socket's error (refused, reset, timed out) to the
+	 * first call that asks; when a send took it, the receive after it sees
+	 * only the end of the stream: report the error, not an orderly close. */
+	if (n == SIO_SOCK_EOF && sock->err != 0 && sock->err != -EPIPE && sock->err != -ECANCELED)
+		n = sock->err;
 	SIO_TRACE(SIO_TP_SOCK_RECV, sock, 0, n, 0, 0);
 	if (n > 0)
 		sock_stats_add(sock, SOCK_STAT_RX, (uint64_t)n);

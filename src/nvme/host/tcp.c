@@ -665,12 +665,26 @@ static struct sio_nvme_qpair *tcp_qpair_create(struct sio_nvme_ctrlr *ctrlr, uin
 	return &tq->qp;
 }
 
+static void group_close_msg(void *arg)
+{
+	struct sio_sock_group *group = arg;
+
+	if (sio_sock_group_close(&group) != 0)
+		SIO_ERRLOG("nvme/tcp: socket group of a destroyed queue pair not closed");
+}
+
 static void tcp_qpair_destroy(struct sio_nvme_qpair *qp)
 {
 	struct tcp_qpair *tq = tqp_of(qp);
 
 	tcp_close_sock(tq);
-	sio_sock_group_close(&tq->group);
+	/* A connect that fails inside the socket's callback frees the queue
+	 * pair from inside the group's own poll, which cannot close the group
+	 * under itself: close it (now empty) on the thread's next turn. Until
+	 * then its pollers keep the thread from exiting. */
+	if (sio_sock_group_close(&tq->group) == -EBUSY &&
+	    sio_thread_send_msg(sio_thread_get_current(), group_close_msg, tq->group) != 0)
+		SIO_ERRLOG("nvme/tcp: cannot close the socket group of queue %u", qp->qid);
 	free(tq->rx_buf);
 	free(tq);
 }
