@@ -10,6 +10,16 @@ workload against it with `sio_nvme_perf -c 0x2` (pinned to core 1), and
 stops it. The table gives the median over the rounds, and the load average
 seen at the start and the end (the machine is shared: say how loaded it was).
 
+With --cpu it also gives, for sio_nvme_perf runs, the busy CPU time per I/O
+of each side in microseconds (target / host): a side's CPU time over the
+run times the share of its poll ticks that did work (both sides poll, so
+their CPU time is the wall time they were given; the idle polls are not
+work). The target's comes from /proc/PID/stat and the thread_get_stats RPC,
+the host's from sio_nvme_perf's --results-json "workers". On a loaded
+machine the wall-clock figures mostly say how much CPU the sides were given;
+the busy time per I/O moves much less with the load (cache sharing still
+inflates it), and the larger of the two bounds the quiet machine's IOPS.
+
   bench/bench_nvme_tcp_perf.py [-r ROUNDS] [-t SECONDS] [-w NAME,...]
       [--variant LABEL=BUILD_DIR[:TARGET ARGS]]...
 
@@ -111,7 +121,29 @@ def run_bdevperf(build, port, pattern, size, qd, secs, tmp):
             'max_lat_us': max(j['max_latency_us'] for j in jobs)}
 
 
-def run_variant(build, tgt_args, names, secs, tmp):
+def tgt_cpu(pid):
+    """The target's CPU seconds (user + system)."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return cpu
+
+
+def tgt_ticks(rpc, sock):
+    out = subprocess.run([sys.executable, rpc, '-s', sock, 'thread_get_stats'], check=True,
+                         capture_output=True, text=True, timeout=30).stdout
+    d = json.loads(out[out.index('{'):])
+    return (sum(t['busy'] for t in d['threads']), sum(t['idle'] for t in d['threads']))
+
+
+def busy_us(cpu_s, busy, idle, ios):
+    """Microseconds of CPU per I/O that went to polls that did work."""
+    if ios <= 0 or busy + idle <= 0:
+        return float('nan')
+    return cpu_s * busy / (busy + idle) / ios * 1e6
+
+
+def run_variant(build, tgt_args, names, secs, tmp, cpu=False):
     port = free_port()
     cfg = os.path.join(tmp, 'tgt.json')
     with open(cfg, 'w') as f:
@@ -129,13 +161,27 @@ def run_variant(build, tgt_args, names, secs, tmp):
                 out[name] = run_bdevperf(build, port, pattern, size, qd, secs, tmp)
                 continue
             res = os.path.join(tmp, 'res.json')
+            if cpu:
+                rpc = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools',
+                                   'sio_rpc.py')
+                tsock = os.path.join(tmp, 'tgt.sock')
+                c0, k0 = tgt_cpu(tgt.pid), tgt_ticks(rpc, tsock)
             subprocess.run(['taskset', '-c', '1',
                             os.path.join(build, 'tools/nvme_perf/sio_nvme_perf'),
                             '-c', '0x2', '-t', str(secs), '-r', trid, '-q', str(qd),
                             '-o', str(size), '-w', pattern, '--results-json', res],
                            check=True, stdout=subprocess.DEVNULL, timeout=secs + 60)
             with open(res) as f:
-                tot = json.load(f)['total']
+                d = json.load(f)
+            tot = d['total']
+            if cpu:
+                c1, k1 = tgt_cpu(tgt.pid), tgt_ticks(rpc, tsock)
+                ios = tot['iops'] * d['time_s']
+                tot['tgt_us'] = busy_us(c1 - c0, k1[0] - k0[0], k1[1] - k0[1], ios)
+                ws = d.get('workers', [])
+                tot['host_us'] = busy_us(sum(w['cpu_s'] for w in ws),
+                                         sum(w['busy_s'] for w in ws),
+                                         sum(w['idle_s'] for w in ws), ios)
             out[name] = tot
     finally:
         tgt.terminate()
@@ -149,6 +195,8 @@ def main():
     ap.add_argument('-t', '--time', type=int, default=3)
     ap.add_argument('-w', '--workloads', default=','.join(WORKLOADS))
     ap.add_argument('--variant', action='append', default=[])
+    ap.add_argument('--cpu', action='store_true',
+                    help='busy CPU us per I/O of the target and the host (see above)')
     a = ap.parse_args()
     variants = []
     for v in a.variant or ['build=build']:
@@ -162,13 +210,16 @@ def main():
     with tempfile.TemporaryDirectory(prefix='sio_tcp_perf') as tmp:
         for r in range(a.rounds):
             for lab, build, args in variants:
-                out = run_variant(build, args, names, a.time, tmp)
+                out = run_variant(build, args, names, a.time, tmp, a.cpu)
                 for n in names:
                     results[(lab, n)].append(out[n])
                     t = out[n]
+                    extra = ''
+                    if 'tgt_us' in t:
+                        extra = ' busy us/IO tgt %.2f host %.2f' % (t['tgt_us'], t['host_us'])
                     print('round %d %-8s %-6s %10.0f IOPS %8.1f MiB/s avg %7.1f us max %8.1f us'
-                          ' (load %.1f)' % (r + 1, lab, n, t['iops'], t['mibps'], t['avg_lat_us'],
-                                            t['max_lat_us'], loadavg()), file=sys.stderr)
+                          '%s (load %.1f)' % (r + 1, lab, n, t['iops'], t['mibps'], t['avg_lat_us'],
+                                              t['max_lat_us'], extra, loadavg()), file=sys.stderr)
     load.append(loadavg())
     print('\n%s, %d rounds of %d s, interleaved; load average %.1f at start, %.1f at end\n'
           % (start, a.rounds, a.time, load[0], load[1]))
@@ -184,9 +235,13 @@ def main():
             lat = statistics.median(x['avg_lat_us'] for x in rs)
             mx = statistics.median(x['max_lat_us'] for x in rs)
             if size >= 65536:
-                cells.append('%.0f MiB/s, max %.1f ms' % (mib, mx / 1000))
+                cell = '%.0f MiB/s, max %.1f ms' % (mib, mx / 1000)
             else:
-                cells.append('%.1f k IOPS, %.1f µs avg, max %.1f ms' % (iops / 1000, lat, mx / 1000))
+                cell = '%.1f k IOPS, %.1f µs avg, max %.1f ms' % (iops / 1000, lat, mx / 1000)
+            if all('tgt_us' in x for x in rs):
+                cell += ', busy µs/IO %.2f / %.2f' % (statistics.median(x['tgt_us'] for x in rs),
+                                                     statistics.median(x['host_us'] for x in rs))
+            cells.append(cell)
         print('| %s%s %s QD%d | %s |' % ('sio_bdevperf, nvme bdev, ' if n in BDEVPERF else '',
                                          '4 KiB' if size == 4096 else '128 KiB', pattern, qd,
                                          ' | '.join(cells)))

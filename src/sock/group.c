@@ -23,14 +23,17 @@
 /* Upper bound of one poll's events (the stack array). */
 #define GROUP_POLL_EVENTS_MAX 512
 
-static void group_flush(struct sio_sock_group *group)
+/* Hands queued requests to the kernel; returns how many sockets had some. */
+static int group_flush(struct sio_sock_group *group)
 {
 	struct sio_sock *sock;
+	int n = 0;
 
 	while ((sock = TAILQ_FIRST(&group->flush_list)) != NULL) {
 		TAILQ_REMOVE(&group->flush_list, sock, flush_link);
 		sock->on_flush_list = false;
 		sock->ops->flush(sock);
+		n++;
 		/* A callback inside flush may have closed or moved it. */
 		if (sock->group != group || sock->closed)
 			continue;
@@ -38,6 +41,7 @@ static void group_flush(struct sio_sock_group *group)
 		    sock->ops->group_want_send != NULL)
 			sock->ops->group_want_send(sock->gimpl, sock, true);
 	}
+	return n;
 }
 
 static bool group_pending(struct sio_sock_group *group)
@@ -51,6 +55,8 @@ static bool group_pending(struct sio_sock_group *group)
 			pending = true;
 	return pending;
 }
+
+static int group_poller_fn(void *ctx);
 
 /*
  * Runs only while paused is not enough: requests were queued outside the
@@ -73,7 +79,7 @@ static int flush_poller_fn(void *ctx)
 		return SIO_POLLER_IDLE;
 	if (group->need_poll) {
 		group->need_poll = false;
-		return sio_sock_group_poll(group) > 0 ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
+		return group_poller_fn(group);
 	}
 	if (TAILQ_EMPTY(&group->flush_list))
 		return SIO_POLLER_IDLE;
@@ -118,7 +124,7 @@ int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events)
 {
 	struct sock_event ev[GROUP_POLL_EVENTS_MAX];
 	struct sock_group_impl *gi;
-	int n = 0, calls = 0, rc;
+	int n = 0, calls = 0, flushed, rc;
 
 	if (group == NULL || max_events < 1)
 		return -EINVAL;
@@ -127,7 +133,7 @@ int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events)
 	if (max_events > GROUP_POLL_EVENTS_MAX)
 		max_events = GROUP_POLL_EVENTS_MAX;
 	group->polling = true;
-	group_flush(group);
+	flushed = group_flush(group);
 	TAILQ_FOREACH(gi, &group->impls, link) {
 		if (n == max_events)
 			break;
@@ -158,7 +164,8 @@ int sio_sock_group_poll_count(struct sio_sock_group *group, int max_events)
 	for (int i = 0; i < n; i++)
 		ev[i].sock->dispatching = NULL;
 	/* Requests queued by the callbacks go out in this same poll. */
-	group_flush(group);
+	flushed += group_flush(group);
+	group->flushed = flushed;
 	if (!TAILQ_EMPTY(&group->zombies))
 		zombies_reap(group);
 	group->polling = false;
@@ -188,9 +195,18 @@ int sio_sock_group_poll(struct sio_sock_group *group)
 	return sio_sock_group_poll_count(group, GROUP_POLL_EVENTS);
 }
 
+/*
+ * Busy when a callback ran or queued requests went to the kernel: a poll
+ * whose only work was a send (an NVMe/TCP target's responses, queued by its
+ * bdev completions, are most of its CPU on reads) is work in the thread's
+ * busy/idle statistics, not an idle poll.
+ */
 static int group_poller_fn(void *ctx)
 {
-	return sio_sock_group_poll(ctx) > 0 ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
+	struct sio_sock_group *group = ctx;
+	int rc = sio_sock_group_poll(group);
+
+	return rc > 0 || (rc == 0 && group->flushed > 0) ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
 }
 
 struct sio_sock_group *sio_sock_group_create(void *ctx)

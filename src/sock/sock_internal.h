@@ -129,6 +129,7 @@ struct sio_sock_group {
 	uint32_t n_socks;
 	bool polling;                     /* inside sio_sock_group_poll_count() or a flush */
 	bool need_poll;                   /* a poll left work no fd announces: the flush poller polls */
+	int flushed;                      /* sockets the last poll sent queued requests of */
 	struct sock_tailq flush_list;     /* sockets with requests not yet tried */
 	struct sock_tailq zombies;        /* closed sockets whose requests the kernel holds */
 	uint64_t polls;                   /* sio_sock_group_poll_count() runs (its thread only) */

@@ -104,6 +104,12 @@ struct worker {
 	volatile int ready;   /* 1 ready, < 0 error */
 	volatile int done;
 	uint64_t rng;
+	/* Over the I/O loop (start to stop, not the drain): the worker thread's
+	 * CPU time, and its thread's poll ticks that did work / found none. A
+	 * polling worker uses its whole core, so CPU time alone says nothing;
+	 * busy / (busy + idle) of it is the work (--results-json "workers"). */
+	uint64_t cpu_ns;
+	uint64_t busy_tsc, idle_tsc;
 };
 
 static struct {
@@ -226,6 +232,14 @@ static int worker_alloc_qpair(struct worker *w, struct sio_nvme_ctrlr *ctrlr,
 	return qw.rc;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -272,12 +286,20 @@ static void *worker_main(void *arg)
 			break;
 	}
 	if (rc == 0 && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		struct sio_thread_stats st0, st1;
+		uint64_t cpu0 = thread_cpu_ns();
+
+		sio_thread_get_stats(w->thread, &st0);
 		for (int i = 0; i < w->nqc; i++)
 			for (int j = 0; j < g.qd; j++)
 				if (submit(&w->qcs[i].slots[j]) != 0)
 					w->qcs[i].errors++;
 		while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
 			sio_thread_poll(w->thread, 0);
+		w->cpu_ns = thread_cpu_ns() - cpu0;
+		sio_thread_get_stats(w->thread, &st1);
+		w->busy_tsc = st1.busy_tsc - st0.busy_tsc;
+		w->idle_tsc = st1.idle_tsc - st0.idle_tsc;
 		/* Drain what is in flight. */
 		for (uint64_t end = sio_get_ticks() + sio_us_to_ticks(10000000); sio_get_ticks() < end;) {
 			int left = 0;
@@ -693,6 +715,22 @@ int main(int argc, char **argv)
 			json_object_set_new(root, "cores", json_integer(g_nworkers));
 			json_object_set_new(root, "qpairs_per_ns", json_integer(g.qpairs_per_ns));
 			json_object_set_new(root, "namespaces", arr);
+			{
+				json_t *wa = json_array();
+				double hz = (double)sio_get_ticks_hz();
+
+				for (int wi = 0; wi < g_nworkers; wi++) {
+					const struct worker *w = &g_workers[wi];
+					json_t *o = json_object();
+
+					json_object_set_new(o, "core", json_integer(w->core));
+					json_object_set_new(o, "cpu_s", json_real((double)w->cpu_ns / 1e9));
+					json_object_set_new(o, "busy_s", json_real((double)w->busy_tsc / hz));
+					json_object_set_new(o, "idle_s", json_real((double)w->idle_tsc / hz));
+					json_array_append_new(wa, o);
+				}
+				json_object_set_new(root, "workers", wa);
+			}
 			json_object_set_new(tot, "iops", json_real(tot_iops));
 			json_object_set_new(tot, "mibps", json_real(tot_mib));
 			json_object_set_new(tot, "avg_lat_us",
