@@ -127,6 +127,23 @@ _Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
 	       "struct sio_task: the hot fields must stay in the first cache line");
 #endif
 
+/*
+ * Where a task's stack starts: this many bytes below its control block.
+ * What a parked task keeps hot on its stack is the innermost frames: the
+ * switch routine's saved registers and return address (56 bytes on x86-64)
+ * and the awaiting function's saved registers and return address (48 for
+ * the lean sio_bdev_<op>_blocks_await() forms): 104 bytes, which lie on two
+ * cache lines or three depending on where they fall in a line, i.e. on the
+ * depth of the frames above them modulo 64. The library cannot know the
+ * depth of a task's own frames; the gap is chosen for the task loop of
+ * sio_bdevperf --api task (a loop around an _await call directly in the
+ * task function), where it puts those 104 bytes on two lines instead of
+ * three: 32 bytes, measured with cachegrind (docs/benchmarks.md, issue 18's
+ * fifth round). A task whose loop is deeper gets two lines or three by the
+ * luck of its frame sizes, as before. Must keep the stack 16-byte aligned.
+ */
+#define ASYNC_STACK_TOP_GAP 32u
+
 /* sio_task.flags */
 #define ASYNC_TASK_F_FPCTL 0x01 /* SIO_TASK_OWN_FP_CONTROL: keeps its own FP control state */
 

@@ -119,7 +119,10 @@ static int task_create(struct async_thread *at, size_t stack_size, const char *n
 #endif
 	}
 	(void)fp;
-	async_ctx_make(&t->ctx, st->lo, (size_t)((char *)t - (char *)st->lo), task_entry, t);
+	/* The first frame starts ASYNC_STACK_TOP_GAP below the control block
+	 * (async_internal.h, docs/async.md "Stack lines of a parked task"). */
+	async_ctx_make(&t->ctx, st->lo,
+		       (size_t)((char *)t - (char *)st->lo) - ASYNC_STACK_TOP_GAP, task_entry, t);
 #if ASYNC_TSAN
 	t->tsan_fiber = __tsan_create_fiber(0);
 #endif

@@ -586,6 +586,84 @@ bdev_submit_tail(struct sio_bdev_desc *desc, struct bdev_channel *bch, bool froz
 }
 
 /*
+ * The submission of an awaited buffer I/O (sio_bdev_<op>_blocks_await()),
+ * inlined there: what bdev_submit() does for the common case and nothing
+ * else. Any other case (an error to report, no free bdev_io, a split, a
+ * bounce, a trace point on, no TSC and no event tick, a frozen channel)
+ * returns BDEV_SUBMIT_SLOW before anything changed, and the caller starts
+ * over with the full path, out of line. Why: the rare cases' calls made the
+ * inlined form keep spill slots and every callee-saved register in its
+ * frame, and that frame stays on each parked task's stack, part of the
+ * working set of a task loop at high queue depth (docs/async.md, "Stack
+ * lines of a parked task"). Here the only call is the module's submit.
+ */
+#define BDEV_SUBMIT_SLOW 1
+
+static __attribute__((always_inline)) inline int
+bdev_submit_lean(struct sio_bdev_desc *desc, struct sio_io_channel *ch, enum sio_bdev_io_type type,
+		 void *buf, uint64_t offset_blocks, uint64_t num_blocks, sio_done_cb cb,
+		 void *cb_arg)
+{
+	struct bdev_channel *bch;
+	struct sio_bdev *bdev;
+	struct sio_bdev_io *io;
+	uint64_t blockcnt, len, tick;
+
+	if (bdev_unlikely(desc == NULL || ch == NULL || buf == NULL))
+		return BDEV_SUBMIT_SLOW;
+	bdev = desc->bdev;
+	bch = thread_io_channel_ctx(ch);
+	if (bdev_unlikely(bch->bdev != bdev || !((bch->supported_mask >> type) & 1u)))
+		return BDEV_SUBMIT_SLOW;
+	if (bdev_unlikely(bdev_type_writes(type) && !desc->write))
+		return BDEV_SUBMIT_SLOW;
+	if (bdev_unlikely(__atomic_load_n(&desc->removed, __ATOMIC_RELAXED)))
+		return BDEV_SUBMIT_SLOW;
+	blockcnt = __atomic_load_n(&bdev->blockcnt, __ATOMIC_RELAXED);
+	if (bdev_unlikely(num_blocks == 0 || offset_blocks >= blockcnt ||
+			  num_blocks > blockcnt - offset_blocks))
+		return BDEV_SUBMIT_SLOW;
+	if (bdev_unlikely(thread_current() != bch->thread))
+		return BDEV_SUBMIT_SLOW;
+	io = bch->free_list;
+	if (bdev_unlikely(io == NULL))
+		return BDEV_SUBMIT_SLOW;
+	if (bdev_unlikely(sio_trace_tpoint_enabled(SIO_TP_BDEV_IO_START)))
+		return BDEV_SUBMIT_SLOW;
+	if (bdev_unlikely(bch->needs_split) &&
+	    bdev_io_should_split(bch, type, offset_blocks, num_blocks))
+		return BDEV_SUBMIT_SLOW;
+	len = num_blocks * bdev->blocklen;
+	if (bdev_unlikely((((uintptr_t)buf | len) & bch->align_mask) != 0))
+		return BDEV_SUBMIT_SLOW;
+	tick = g_thread_event_tick;
+	if (bdev_unlikely(tick == 0)) {
+#if BDEV_HAVE_TSC
+		if (bdev_unlikely(!bch->tsc))
+			return BDEV_SUBMIT_SLOW;
+		tick = __rdtsc();
+#else
+		return BDEV_SUBMIT_SLOW;
+#endif
+	}
+
+	io->type = type;
+	io->offset_blocks = offset_blocks;
+	io->num_blocks = num_blocks;
+	io->internal.iov.iov_base = buf;
+	io->internal.iov.iov_len = len;
+	io->iovs = &io->internal.iov;
+	io->iovcnt = 1;
+	io->internal.cb = cb;
+	io->internal.cb_arg = cb_arg;
+	io->internal.submit_tsc = tick;
+	bdev_io_take(bch, io);
+	io->internal.flags = BDEV_IO_F_INFLIGHT;
+	bch->submit(bch->module_ch, io);
+	return 0;
+}
+
+/*
  * The type check failed: the type is unsupported, or a reset froze the
  * channel (supported_mask is 0 then). Out of line: the fast path pays
  * nothing for resets.
@@ -768,8 +846,9 @@ static int bdev_check_iovs(struct sio_bdev_desc *desc, const struct iovec *iov, 
 
 /*
  * bdev_<op>_blocks_inl() is sio_bdev_<op>_blocks() for this file's _await
- * forms: inlined there, the awaited I/O makes no call and saves no registers
- * between the task's loop and the module (~20 instructions per I/O).
+ * forms' full path (bdev_<op>_blocks_await_slow(); the common case takes
+ * bdev_submit_lean()): inlined there, no call between the _await form and
+ * the module.
  */
 #define DEFINE_BUF_OP(op, type)                                                            \
 	static __attribute__((always_inline)) inline int bdev_##op##_blocks_inl(           \
@@ -919,6 +998,73 @@ static __attribute__((always_inline)) inline int bdev_await_wait(struct sio_task
 	return t->wait_rc;
 }
 
+/* bdev_await_wait() for the lean _await forms, whose frame must not keep
+ * values across a call: the common completion here, the rest (an error, no
+ * TSC, a latency histogram) out of line in bdev_await_finish_slow(). */
+static __attribute__((noinline, cold)) int bdev_await_finish_slow(struct sio_task *t)
+{
+	struct sio_bdev_io *io = t->wait_obj;
+	struct bdev_channel *bch = io->internal.ch;
+	uint64_t now = bdev_ticks(bch);
+
+	bdev_stat_account(bch, io, t->wait_rc, now);
+	bdev_io_put(bch, io);
+	g_thread_event_tick = now;
+	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
+		bdev_channel_kick(bch);
+	return t->wait_rc;
+}
+
+static __attribute__((always_inline)) inline int bdev_await_wait_lean(struct sio_task *t,
+								   enum sio_bdev_io_type type)
+{
+	struct sio_bdev_io *io;
+	struct bdev_channel *bch;
+	struct sio_bdev_io_stat *s;
+	uint64_t now, lat;
+
+	async_task_wait(t);
+	io = t->wait_obj;
+	if (bdev_unlikely(io == NULL))
+		return t->wait_rc;
+	bch = io->internal.ch;
+#if BDEV_HAVE_TSC
+	if (bdev_unlikely(t->wait_rc != 0 || !bch->tsc || bch->hist != NULL ||
+			  (type != SIO_BDEV_IO_TYPE_READ && type != SIO_BDEV_IO_TYPE_WRITE)))
+		return bdev_await_finish_slow(t);
+	now = __rdtsc();
+#else
+	(void)type;
+	return bdev_await_finish_slow(t);
+#endif
+	/* bdev_stat_account() for a successful read or write (@type is a
+	 * constant at each call site), with no call in it. */
+	s = &bch->stat;
+	lat = now - io->internal.submit_tsc;
+	if (type == SIO_BDEV_IO_TYPE_READ) {
+		s->bytes_read += io->num_blocks * io->bdev->blocklen;
+		s->num_read_ops++;
+		s->read_latency_ticks += lat;
+		if (lat > s->max_read_latency_ticks)
+			s->max_read_latency_ticks = lat;
+		if (lat < s->min_read_latency_ticks)
+			s->min_read_latency_ticks = lat;
+	} else {
+		s->bytes_written += io->num_blocks * io->bdev->blocklen;
+		s->num_write_ops++;
+		s->write_latency_ticks += lat;
+		if (lat > s->max_write_latency_ticks)
+			s->max_write_latency_ticks = lat;
+		if (lat < s->min_write_latency_ticks)
+			s->min_write_latency_ticks = lat;
+	}
+	bdev_io_put(bch, io);
+	g_thread_event_tick = now;
+	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
+		bdev_channel_kick(bch);
+	return t->wait_rc;
+}
+
 /*
  * One implementation: the callback form, started with bdev_await_done and the
  * task as its argument, then the task parks until it completes (no future:
@@ -950,18 +1096,38 @@ static __attribute__((always_inline)) inline int bdev_await_wait(struct sio_task
 		_rc;                                                                       \
 	})
 
-#define DEFINE_BUF_AWAIT(op)                                                               \
+/*
+ * The buffer forms: the common case inline and lean (bdev_submit_lean(),
+ * bdev_await_wait_lean(): no call but the module's submit and the switch, so
+ * the frame parked on the task's stack holds a few saved registers and no
+ * spill slot), everything else out of line (_await_slow) with the full
+ * path, from the start.
+ */
+#define DEFINE_BUF_AWAIT(op, type)                                                         \
 	int sio_bdev_##op##_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch,   \
 				  void *buf, uint64_t offset, uint64_t nbytes)             \
 	{                                                                                  \
 		return BDEV_AWAIT(sio_bdev_##op, desc, ch, buf, offset, nbytes);           \
 	}                                                                                  \
+	static __attribute__((noinline, cold)) int bdev_##op##_blocks_await_slow(          \
+		struct sio_bdev_desc *desc, struct sio_io_channel *ch, void *buf,          \
+		uint64_t offset_blocks, uint64_t num_blocks)                               \
+	{                                                                                  \
+		return BDEV_AWAIT(bdev_##op##_blocks_inl, desc, ch, buf, offset_blocks,    \
+				  num_blocks);                                             \
+	}                                                                                  \
 	int sio_bdev_##op##_blocks_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch, \
 					 void *buf, uint64_t offset_blocks,                \
 					 uint64_t num_blocks)                              \
 	{                                                                                  \
-		return BDEV_AWAIT(bdev_##op##_blocks_inl, desc, ch, buf, offset_blocks,    \
-				  num_blocks);                                             \
+		struct sio_task *t = tls_async_task;                                       \
+		if (bdev_likely(t != NULL)) {                                              \
+			async_task_wait_arm(t);                                            \
+			if (bdev_likely(bdev_submit_lean(desc, ch, type, buf, offset_blocks, \
+							 num_blocks, bdev_await_done, t) == 0)) \
+				return bdev_await_wait_lean(t, type);                      \
+		}                                                                          \
+		return bdev_##op##_blocks_await_slow(desc, ch, buf, offset_blocks, num_blocks); \
 	}                                                                                  \
 	int sio_bdev_##op##v_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch,  \
 				   struct iovec *iov, int iovcnt, uint64_t offset,         \
@@ -978,9 +1144,9 @@ static __attribute__((always_inline)) inline int bdev_await_wait(struct sio_task
 				  offset_blocks, num_blocks);                              \
 	}
 
-DEFINE_BUF_AWAIT(read)
-DEFINE_BUF_AWAIT(write)
-DEFINE_BUF_AWAIT(compare)
+DEFINE_BUF_AWAIT(read, SIO_BDEV_IO_TYPE_READ)
+DEFINE_BUF_AWAIT(write, SIO_BDEV_IO_TYPE_WRITE)
+DEFINE_BUF_AWAIT(compare, SIO_BDEV_IO_TYPE_COMPARE)
 
 #define DEFINE_RANGE_AWAIT(op)                                                             \
 	int sio_bdev_##op##_await(struct sio_bdev_desc *desc, struct sio_io_channel *ch,   \
