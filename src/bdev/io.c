@@ -21,6 +21,18 @@
 /* Completion                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* One kind's counters for a successful I/O of @bytes that took @lat ticks. */
+#define BDEV_STAT_ADD(s, kind, ops, bytes, lat)                        \
+	do {                                                           \
+		(s)->bytes_##kind += (bytes);                          \
+		(s)->num_##ops##_ops++;                                \
+		(s)->ops##_latency_ticks += (lat);                     \
+		if ((lat) > (s)->max_##ops##_latency_ticks)            \
+			(s)->max_##ops##_latency_ticks = (lat);        \
+		if ((lat) < (s)->min_##ops##_latency_ticks)            \
+			(s)->min_##ops##_latency_ticks = (lat);        \
+	} while (0)
+
 /* Inlined into the completion: a call here costs a fifth of the accounting. */
 static __attribute__((always_inline)) inline void
 bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status, uint64_t now)
@@ -38,33 +50,15 @@ bdev_stat_account(struct bdev_channel *bch, struct sio_bdev_io *io, int status, 
 		bdev_hist_tally(bch->hist, io->type, lat);
 	/* Reads first, by a plain test: the common case skips the jump table. */
 	if (bdev_likely(io->type == SIO_BDEV_IO_TYPE_READ)) {
-		s->bytes_read += bytes;
-		s->num_read_ops++;
-		s->read_latency_ticks += lat;
-		if (lat > s->max_read_latency_ticks)
-			s->max_read_latency_ticks = lat;
-		if (lat < s->min_read_latency_ticks)
-			s->min_read_latency_ticks = lat;
+		BDEV_STAT_ADD(s, read, read, bytes, lat);
 		return;
 	}
 	switch (io->type) {
 	case SIO_BDEV_IO_TYPE_WRITE:
-		s->bytes_written += bytes;
-		s->num_write_ops++;
-		s->write_latency_ticks += lat;
-		if (lat > s->max_write_latency_ticks)
-			s->max_write_latency_ticks = lat;
-		if (lat < s->min_write_latency_ticks)
-			s->min_write_latency_ticks = lat;
+		BDEV_STAT_ADD(s, written, write, bytes, lat);
 		break;
 	case SIO_BDEV_IO_TYPE_UNMAP:
-		s->bytes_unmapped += bytes;
-		s->num_unmap_ops++;
-		s->unmap_latency_ticks += lat;
-		if (lat > s->max_unmap_latency_ticks)
-			s->max_unmap_latency_ticks = lat;
-		if (lat < s->min_unmap_latency_ticks)
-			s->min_unmap_latency_ticks = lat;
+		BDEV_STAT_ADD(s, unmapped, unmap, bytes, lat);
 		break;
 	case SIO_BDEV_IO_TYPE_FLUSH:
 		s->num_flush_ops++;
@@ -1041,23 +1035,10 @@ static __attribute__((always_inline)) inline int bdev_await_wait_lean(struct sio
 	 * constant at each call site), with no call in it. */
 	s = &bch->stat;
 	lat = now - io->internal.submit_tsc;
-	if (type == SIO_BDEV_IO_TYPE_READ) {
-		s->bytes_read += io->num_blocks * io->bdev->blocklen;
-		s->num_read_ops++;
-		s->read_latency_ticks += lat;
-		if (lat > s->max_read_latency_ticks)
-			s->max_read_latency_ticks = lat;
-		if (lat < s->min_read_latency_ticks)
-			s->min_read_latency_ticks = lat;
-	} else {
-		s->bytes_written += io->num_blocks * io->bdev->blocklen;
-		s->num_write_ops++;
-		s->write_latency_ticks += lat;
-		if (lat > s->max_write_latency_ticks)
-			s->max_write_latency_ticks = lat;
-		if (lat < s->min_write_latency_ticks)
-			s->min_write_latency_ticks = lat;
-	}
+	if (type == SIO_BDEV_IO_TYPE_READ)
+		BDEV_STAT_ADD(s, read, read, io->num_blocks * io->bdev->blocklen, lat);
+	else
+		BDEV_STAT_ADD(s, written, write, io->num_blocks * io->bdev->blocklen, lat);
 	bdev_io_put(bch, io);
 	g_thread_event_tick = now;
 	if (bdev_unlikely(bch->wait_head != NULL || bch->retry_head != NULL))
