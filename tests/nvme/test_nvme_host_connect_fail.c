@@ -19,6 +19,7 @@
 #include "spdk_io/nvme.h"
 #include "spdk_io/sock.h"
 #include "spdk_io/thread.h"
+#include "nvme_host_test.h"
 
 static struct sio_thread *g_thread;
 
@@ -34,11 +35,6 @@ static void connect_done(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	r->calls++;
 	r->rc = rc;
 	assert_null(ctrlr);
-}
-
-static uint64_t now_us(void)
-{
-	return sio_ticks_to_us(sio_get_ticks());
 }
 
 static void make_trid(struct sio_nvme_transport_id *trid, uint16_t port)
@@ -64,7 +60,7 @@ static int connect_and_drain(uint16_t port, uint32_t timeout_ms, struct sio_sock
 	struct result r = {0, 1};
 	struct sio_sock *accepted[4] = {0};
 	int n_acc = 0;
-	uint64_t deadline = now_us() + 5000000;
+	uint64_t deadline = now_ms() + 5000;
 
 	make_trid(&trid, port);
 	sio_nvme_ctrlr_opts_init(&opts, sizeof(opts));
@@ -80,7 +76,7 @@ static int connect_and_drain(uint16_t port, uint32_t timeout_ms, struct sio_sock
 			else
 				accepted[n_acc++] = s;
 		}
-		if (now_us() > deadline)
+		if (now_ms() > deadline)
 			break;
 	}
 	for (int i = 0; i < n_acc; i++)
@@ -144,13 +140,8 @@ int main(void)
 	g_thread = sio_thread_attach("nvme_connect_fail");
 	assert_non_null(g_thread);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	sio_thread_exit(g_thread);
-	for (uint64_t end = now_us() + 5000000; !sio_thread_is_exited(g_thread) && now_us() < end;)
-		sio_thread_poll(g_thread, 0);
-	if (!sio_thread_is_exited(g_thread)) {
-		fprintf(stderr, "the thread did not exit: something of a failed connect is left\n");
+	/* Nothing of the failed connects may be left on the thread. */
+	if (host_test_fini(g_thread, NULL, NULL) != 0)
 		return 1;
-	}
-	sio_thread_destroy(g_thread);
 	return rc;
 }
