@@ -43,6 +43,22 @@ static int rpc_tgt(const char *name, struct sio_nvmf_tgt **out)
 	return sio_nvmf_tgt_create(&o, out);
 }
 
+/*
+ * The target a method names (rpc_tgt()), or NULL after failing @req with the
+ * errno: the start of every method that works on a target as a whole.
+ */
+static struct sio_nvmf_tgt *rpc_req_tgt(struct sio_rpc_request *req, const char *name)
+{
+	struct sio_nvmf_tgt *tgt;
+	int rc = rpc_tgt(name, &tgt);
+
+	if (rc != 0) {
+		sio_rpc_request_fail_errno(req, rc);
+		return NULL;
+	}
+	return tgt;
+}
+
 static struct sio_nvmf_subsystem *rpc_ss(struct sio_rpc_request *req, const char *tgt_name,
 					 const char *nqn)
 {
@@ -283,14 +299,11 @@ static const struct sio_rpc_param get_transports_params[] = {
 static void rpc_nvmf_get_transports(struct sio_rpc_request *req, void *params)
 {
 	struct get_transports *p = params;
-	struct sio_nvmf_tgt *tgt;
+	struct sio_nvmf_tgt *tgt = rpc_req_tgt(req, p->tgt_name);
 	json_t *arr;
-	int rc = rpc_tgt(p->tgt_name, &tgt);
 
-	if (rc != 0) {
-		sio_rpc_request_fail_errno(req, rc);
+	if (tgt == NULL)
 		return;
-	}
 	if (p->trtype != NULL && sio_nvmf_tgt_get_transport(tgt, p->trtype) == NULL) {
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "Unable to find transport %s", p->trtype);
@@ -361,13 +374,11 @@ static void rpc_nvmf_create_subsystem(struct sio_rpc_request *req, void *params)
 	struct create_subsystem *p = params;
 	struct sio_nvmf_subsystem_opts o;
 	struct sio_nvmf_subsystem *ss;
-	struct sio_nvmf_tgt *tgt;
-	int rc = rpc_tgt(p->tgt_name, &tgt);
+	struct sio_nvmf_tgt *tgt = rpc_req_tgt(req, p->tgt_name);
+	int rc;
 
-	if (rc != 0) {
-		sio_rpc_request_fail_errno(req, rc);
+	if (tgt == NULL)
 		return;
-	}
 	sio_nvmf_subsystem_opts_init(&o, sizeof(o));
 	if (p->serial_number != NULL)
 		o.serial_number = p->serial_number;
@@ -494,28 +505,21 @@ static json_t *subsystem_json(struct sio_nvmf_subsystem *ss)
 	return o;
 }
 
-struct get_subsystems {
-	const char *nqn;
-	const char *tgt_name;
-};
-
+/* ss_query with the nqn optional: absent, every subsystem. */
 static const struct sio_rpc_param get_subsystems_params[] = {
-	SIO_RPC_PARAM("nqn", SIO_RPC_STRING, false, struct get_subsystems, nqn),
-	SIO_RPC_PARAM("tgt_name", SIO_RPC_STRING, false, struct get_subsystems, tgt_name),
+	SIO_RPC_PARAM("nqn", SIO_RPC_STRING, false, struct ss_query, nqn),
+	SIO_RPC_PARAM("tgt_name", SIO_RPC_STRING, false, struct ss_query, tgt_name),
 };
 
 static void rpc_nvmf_get_subsystems(struct sio_rpc_request *req, void *params)
 {
-	struct get_subsystems *p = params;
-	struct sio_nvmf_tgt *tgt;
+	struct ss_query *p = params;
+	struct sio_nvmf_tgt *tgt = rpc_req_tgt(req, p->tgt_name);
 	struct sio_nvmf_subsystem *ss;
 	json_t *arr;
-	int rc = rpc_tgt(p->tgt_name, &tgt);
 
-	if (rc != 0) {
-		sio_rpc_request_fail_errno(req, rc);
+	if (tgt == NULL)
 		return;
-	}
 	if (p->nqn != NULL) {
 		ss = sio_nvmf_subsystem_get(tgt, p->nqn);
 		if (ss == NULL) {
@@ -1088,29 +1092,37 @@ static void qpairs_done(void *arg, int rc)
 	free(w);
 }
 
+/*
+ * Answer @req with @out once @visit has added each poll group's part to it
+ * on that group's thread (qpairs_done()). Takes @out; fails @req on error.
+ */
+static void rpc_pg_walk(struct sio_rpc_request *req, struct sio_nvmf_tgt *tgt,
+			struct sio_nvmf_subsystem *ss, json_t *out,
+			int (*visit)(struct nvmf_poll_group *, void *, struct nvmf_pg_each *))
+{
+	struct qpairs_walk *w = calloc(1, sizeof(*w));
+	int rc = -ENOMEM;
+
+	if (w != NULL) {
+		w->req = req;
+		w->ss = ss;
+		w->out = out;
+		rc = nvmf_pg_each(tgt, visit, w, qpairs_done, w);
+		if (rc == 0)
+			return;
+	}
+	json_decref(out);
+	free(w);
+	sio_rpc_request_fail_errno(req, rc);
+}
+
 static void rpc_nvmf_subsystem_get_qpairs(struct sio_rpc_request *req, void *params)
 {
 	struct ss_query *p = params;
 	struct sio_nvmf_subsystem *ss = rpc_ss(req, p->tgt_name, p->nqn);
-	struct qpairs_walk *w;
-	int rc;
 
-	if (ss == NULL)
-		return;
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		sio_rpc_request_fail_errno(req, -ENOMEM);
-		return;
-	}
-	w->req = req;
-	w->ss = ss;
-	w->out = json_array();
-	rc = nvmf_pg_each(ss->tgt, qpairs_visit, w, qpairs_done, w);
-	if (rc != 0) {
-		json_decref(w->out);
-		free(w);
-		sio_rpc_request_fail_errno(req, rc);
-	}
+	if (ss != NULL)
+		rpc_pg_walk(req, ss->tgt, ss, json_array(), qpairs_visit);
 }
 
 static int stats_visit(struct nvmf_poll_group *pg, void *ctx, struct nvmf_pg_each *it)
@@ -1155,28 +1167,13 @@ static const struct sio_rpc_param get_stats_params[] = {
 static void rpc_nvmf_get_stats(struct sio_rpc_request *req, void *params)
 {
 	struct tgt_name_param *p = params;
-	struct sio_nvmf_tgt *tgt;
-	struct qpairs_walk *w;
-	int rc = rpc_tgt(p->tgt_name, &tgt);
+	struct sio_nvmf_tgt *tgt = rpc_req_tgt(req, p->tgt_name);
 
-	if (rc != 0) {
-		sio_rpc_request_fail_errno(req, rc);
-		return;
-	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		sio_rpc_request_fail_errno(req, -ENOMEM);
-		return;
-	}
-	w->req = req;
-	w->out = json_pack("{s:I,s:[]}", "tick_rate", (json_int_t)sio_get_ticks_hz(),
-			   "poll_groups");
-	rc = nvmf_pg_each(tgt, stats_visit, w, qpairs_done, w);
-	if (rc != 0) {
-		json_decref(w->out);
-		free(w);
-		sio_rpc_request_fail_errno(req, rc);
-	}
+	if (tgt != NULL)
+		rpc_pg_walk(req, tgt, NULL,
+			    json_pack("{s:I,s:[]}", "tick_rate", (json_int_t)sio_get_ticks_hz(),
+				      "poll_groups"),
+			    stats_visit);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1308,7 +1305,7 @@ static const struct sio_rpc_method g_nvmf_methods[] = {
 	 .params_size = sizeof(struct create_subsystem), .params_init = create_subsystem_init,
 	 .state_mask = SIO_RPC_RUNTIME},
 	M(nvmf_delete_subsystem, ss_query_params, ss_query, SIO_RPC_RUNTIME),
-	M(nvmf_get_subsystems, get_subsystems_params, get_subsystems, SIO_RPC_RUNTIME),
+	M(nvmf_get_subsystems, get_subsystems_params, ss_query, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_add_ns, add_ns_params, add_ns, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_remove_ns, remove_ns_params, remove_ns, SIO_RPC_RUNTIME),
 	M(nvmf_subsystem_add_listener, add_listener_params, listener_params, SIO_RPC_RUNTIME),

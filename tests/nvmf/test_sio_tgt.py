@@ -117,6 +117,11 @@ class SioTgt(unittest.TestCase):
                       self.rpc('nvmf_subsystem_remove_ns', 'nqn=nqn.2016-06.io.spdk:x', 'nsid=1',
                                ok=False))
         self.rpc('nvmf_create_subsystem', 'nqn=' + NQN, ok=False)
+        # An unknown target, through the lookup the target-wide methods share.
+        for m in ('nvmf_get_transports', 'nvmf_get_subsystems', 'nvmf_get_stats'):
+            self.rpc(m, 'tgt_name=no_such_tgt', ok=False)
+        self.rpc('nvmf_create_subsystem', 'nqn=nqn.2016-06.io.spdk:y', 'tgt_name=no_such_tgt',
+                 ok=False)
         self.rpc('nvmf_create_subsystem', 'nqn=not-an-nqn', ok=False)
         self.rpc('nvmf_subsystem_add_ns', json.dumps(
             {'nqn': NQN, 'namespace': {'bdev_name': 'NoSuchBdev'}}), ok=False)
