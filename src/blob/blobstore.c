@@ -764,6 +764,32 @@ static struct sio_blob *blob_by_id(struct sio_blob_store *bs, sio_blob_id id)
 	return bs->blobs[slot];
 }
 
+/* The blob @id names unless it is missing or still pending (not a blob to users yet). */
+static struct sio_blob *blob_live(struct sio_blob_store *bs, sio_blob_id id)
+{
+	struct sio_blob *b = blob_by_id(bs, id);
+
+	return b == NULL || (b->flags & BLOB_F_PENDING) ? NULL : b;
+}
+
+/* op_new() carrying a copy of @n xattrs: the start of the ops that make a blob. */
+static int op_new_xattrs(struct sio_blob_store *bs, bs_op_fn fn, sio_done_cb cb, void *cb_arg,
+			 const struct sio_blob_xattr *xattrs, uint32_t n, struct bs_op **opp)
+{
+	struct bs_op *op = op_new(bs, fn, cb, cb_arg);
+	int rc;
+
+	if (op == NULL)
+		return -ENOMEM;
+	rc = op_copy_xattrs(op, xattrs, n);
+	if (rc != 0) {
+		op_free(op);
+		return rc;
+	}
+	*opp = op;
+	return 0;
+}
+
 /* ---- init ---- */
 
 void sio_bs_opts_init(struct sio_bs_opts *opts, size_t opts_size)
@@ -1651,14 +1677,9 @@ int sio_blob_create(struct sio_blob_store *bs, const struct sio_blob_opts *uopts
 	}
 	if (o.num_clusters > UINT32_MAX)
 		return -EINVAL;
-	op = op_new(bs, blob_create_fn, cb, cb_arg);
-	if (op == NULL)
-		return -ENOMEM;
-	rc = op_copy_xattrs(op, o.xattrs, o.xattr_count);
-	if (rc != 0) {
-		op_free(op);
+	rc = op_new_xattrs(bs, blob_create_fn, cb, cb_arg, o.xattrs, o.xattr_count, &op);
+	if (rc != 0)
 		return rc;
-	}
 	op->n = o.num_clusters;
 	op->flags = o.thin_provision ? BLOB_F_THIN : 0;
 	op->idp = idp;
@@ -1676,14 +1697,9 @@ int sio_blob_clone(struct sio_blob_store *bs, sio_blob_id snap_id,
 		return -EINVAL;
 	if (!on_md_thread(bs))
 		return -EPERM;
-	op = op_new(bs, blob_create_fn, cb, cb_arg);
-	if (op == NULL)
-		return -ENOMEM;
-	rc = op_copy_xattrs(op, xattrs, xattr_count);
-	if (rc != 0) {
-		op_free(op);
+	rc = op_new_xattrs(bs, blob_create_fn, cb, cb_arg, xattrs, xattr_count, &op);
+	if (rc != 0)
 		return rc;
-	}
 	op->id = snap_id;
 	op->flags = BLOB_F_THIN;
 	op->idp = clonep;
@@ -1692,9 +1708,9 @@ int sio_blob_clone(struct sio_blob_store *bs, sio_blob_id snap_id,
 
 static int blob_open_fn(struct bs_op *op)
 {
-	struct sio_blob *b = blob_by_id(op->bs, op->id);
+	struct sio_blob *b = blob_live(op->bs, op->id);
 
-	if (b == NULL || (b->flags & BLOB_F_PENDING))
+	if (b == NULL)
 		return -ENOENT;
 	b->open_ref++;
 	*op->blobp = b;
@@ -2001,8 +2017,8 @@ static int blob_delete_fn(struct bs_op *op)
 		bool again = false;
 		uint32_t clones;
 
-		b = blob_by_id(bs, op->id);
-		if (b == NULL || (b->flags & BLOB_F_PENDING)) {
+		b = blob_live(bs, op->id);
+		if (b == NULL) {
 			rc = -ENOENT;
 			break;
 		}
@@ -2172,17 +2188,12 @@ int sio_blob_snapshot(struct sio_blob_store *bs, sio_blob_id id,
 		return -EINVAL;
 	if (!on_md_thread(bs))
 		return -EPERM;
-	b = blob_by_id(bs, id);
-	if (b == NULL || (b->flags & BLOB_F_PENDING))
+	b = blob_live(bs, id);
+	if (b == NULL)
 		return -ENOENT;
-	op = op_new(bs, blob_snapshot_fn, cb, cb_arg);
-	if (op == NULL)
-		return -ENOMEM;
-	rc = op_copy_xattrs(op, xattrs, xattr_count);
-	if (rc != 0) {
-		op_free(op);
+	rc = op_new_xattrs(bs, blob_snapshot_fn, cb, cb_arg, xattrs, xattr_count, &op);
+	if (rc != 0)
 		return rc;
-	}
 	op->hold = b;
 	op->freeze = true;
 	op->idp = snapp;
@@ -2270,8 +2281,8 @@ static int blob_inflate_start(struct sio_blob_store *bs, sio_blob_id id, bool in
 		return -EINVAL;
 	if (!on_md_thread(bs))
 		return -EPERM;
-	b = blob_by_id(bs, id);
-	if (b == NULL || (b->flags & BLOB_F_PENDING))
+	b = blob_live(bs, id);
+	if (b == NULL)
 		return -ENOENT;
 	op = op_new(bs, blob_inflate_fn, cb, cb_arg);
 	if (op == NULL)
