@@ -17,24 +17,13 @@
 #    re-authenticated, the queues are the same (no reconnection) and data still
 #    goes through.
 . "$(dirname "$0")/lib.sh"
-
-TGT=$SIO_BUILD_ROOT/tools/sio_tgt/sio_tgt
-HOST=$SIO_BUILD_ROOT/tests/nvmf/auth_host
-[[ -x $TGT ]] || vm_skip "$TGT is not built"
-[[ -x $HOST ]] || vm_skip "$HOST is not built"
-vm_require nvme
-
-# TCG with DH groups is slow (ffdhe2048: a fraction of a second per queue and side).
-vm_main --kernel backports --timeout 420 -- "$@"
+. "$(dirname "$0")/auth_lib.sh"
+auth_vm_main "$@"
 
 NQN=nqn.2016-06.io.spdk-io:rekey
 KNQN=nqn.2016-06.io.linux:rekey
 HNQN=nqn.2014-08.org.nvmexpress:uuid:0d0d0d0d-1111-4222-8333-444444444444
-PORT=4420
-KPORT=4421
-SOCK=$VM_TMP/tgt.sock
-K=$VM_TMP/keys
-KCFG=/sys/kernel/config/nvmet
+KCFG=$KNVMET_CFG
 
 keys() {
 	mkdir -m 700 "$K"
@@ -48,19 +37,7 @@ keys() {
 vm_step "nvme gen-dhchap-key: keys A, A', B, B' and a wrong one" keys
 
 start_knvmet() {
-	truncate -s 16M "$VM_TMP/kns.img"
-	knvmet_subsys "$KNQN"
-	echo 0 >"$KCFG/subsystems/$KNQN/attr_allow_any_host"
-	knvmet_ns "$KNQN" 1 "$VM_TMP/kns.img"
-	mkdir "$KCFG/hosts/$HNQN"
-	cat "$K/A" >"$KCFG/hosts/$HNQN/dhchap_key"
-	cat "$K/Ac" >"$KCFG/hosts/$HNQN/dhchap_ctrl_key"
-	echo "hmac(sha256)" >"$KCFG/hosts/$HNQN/dhchap_hash"
-	echo ffdhe2048 >"$KCFG/hosts/$HNQN/dhchap_dhgroup"
-	ln -s "$KCFG/hosts/$HNQN" "$KCFG/subsystems/$KNQN/allowed_hosts/$HNQN"
-	knvmet_port 2 "$KPORT"
-	knvmet_expose "$KNQN" 2
-	vm_wait_listen "$KPORT" "" 10
+	auth_knvmet_start A Ac "hmac(sha256)"
 	# nvmet's pr_debug lines of the authentication commands, to see which
 	# queue restarts a negotiation
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
@@ -98,41 +75,13 @@ knvmet_log() {
 	grep -q 'qid 1 reset negotiation' "$VM_TMP/dmesg.out"
 }
 vm_step "nvmet's log: the negotiation restarted on qid 0 and on I/O queue 1" knvmet_log
-ours_refused() {
-	local rc=0
-	"$HOST" "$KTRID" "$@" || rc=$?
-	[[ $rc -eq 3 ]] || { echo "auth_host exited $rc, expected 3 (refused)" >&2; return 1; }
-}
+ours_refused() { auth_host_refused "$KTRID" "$@"; }
 vm_step "our host: key A is refused now" ours_refused --key="$K/A"
 vm_step "our host: re-authentication with a wrong key is refused" \
 	ours_refused --key="$K/B" --ctrlr-key="$K/Bc" --rekey="$K/bad"
-kstop() {
-	rm "$KCFG/subsystems/$KNQN/allowed_hosts/$HNQN"
-	knvmet_stop
-	rmdir "$KCFG/hosts/$HNQN"
-}
-vm_step "kernel target: stop" kstop
+vm_step "kernel target: stop" auth_knvmet_stop
 
-start_target() {
-	cat >"$VM_TMP/tgt.json" <<-EOF
-	{"subsystems": [
-	 {"subsystem": "keyring", "config": [
-	  {"method": "keyring_file_add_key", "params": {"name": "A", "path": "$K/A"}},
-	  {"method": "keyring_file_add_key", "params": {"name": "B", "path": "$K/B"}}]},
-	 {"subsystem": "bdev", "config": [
-	  {"method": "bdev_malloc_create", "params": {"name": "Malloc0", "num_blocks": 8192, "block_size": 512}}]},
-	 {"subsystem": "nvmf", "config": [
-	  {"method": "nvmf_set_config", "params": {"dhchap_dhgroups": ["null", "ffdhe2048"]}},
-	  {"method": "nvmf_create_transport", "params": {"trtype": "TCP"}},
-	  {"method": "nvmf_create_subsystem", "params": {"nqn": "$NQN", "allow_any_host": false, "serial_number": "SIOREKEY1"}},
-	  {"method": "nvmf_subsystem_add_ns", "params": {"nqn": "$NQN", "namespace": {"bdev_name": "Malloc0"}}},
-	  {"method": "nvmf_subsystem_add_host", "params": {"nqn": "$NQN", "host": "$HNQN", "dhchap_key": "A"}},
-	  {"method": "nvmf_subsystem_add_listener", "params": {"nqn": "$NQN", "listen_address":
-	   {"trtype": "TCP", "adrfam": "IPv4", "traddr": "127.0.0.1", "trsvcid": "$PORT"}}}]}]}
-	EOF
-	vm_daemon sio_tgt "$TGT" -m 0x1 -r "$SOCK" -c "$VM_TMP/tgt.json"
-	vm_wait_listen "$PORT" sio_tgt 60
-}
+start_target() { auth_tgt_start SIOREKEY1 '"dhchap_key": "A"' A B; }
 vm_step "our target: the host with dhchap_key A" start_target
 
 qpairs() { vm_rpc "$SOCK" nvmf_subsystem_get_qpairs nqn="$NQN" | tr -d ' \n' | grep -o '"cntlid":[0-9]*,"qid":[0-9]*' | sort; }
