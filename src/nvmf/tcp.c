@@ -129,21 +129,28 @@ struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) link;
 };
 
-/* A poll group's part: its sock group, connections and data buffer pool. */
+/*
+ * A pool of equal buffers carved from one mapping, handed out from a stack
+ * of free buffer addresses: taking one is a pop, giving it back a push (no
+ * index arithmetic), and the last given back is the next taken, still warm.
+ * A poll group has two: the chunks and the large buffers.
+ */
+struct tcp_buf_stack {
+	uint8_t *base;  /* count buffers of size: reserved, not committed (MAP_NORESERVE) */
+	size_t size;
+	uint32_t count;
+	uint32_t top;   /* free[0 .. top) are free */
+	uint8_t **free;
+};
+
+/* A poll group's part: its sock group, connections and data buffer pools. */
 struct tcp_pg {
 	struct nvmf_poll_group *pg;
 	struct sio_nvmf_transport *t;
 	struct sio_sock_group *group;
 	TAILQ_HEAD(, tcp_conn) conns;
-	uint8_t *buf_base;              /* buf_count chunks, mmap'd, touched when used */
-	uint32_t buf_count;
-	uint32_t *buf_free;             /* stack of free chunk indexes */
-	uint32_t buf_top;
-	uint8_t *large_base;            /* large_count buffers of large_size, mmap'd like the chunks */
-	size_t large_size;
-	uint32_t large_count;
-	uint32_t *large_free;           /* stack of free large buffer indexes */
-	uint32_t large_top;
+	struct tcp_buf_stack chunks;    /* TCP_BUF_SIZE each */
+	struct tcp_buf_stack large;     /* max_io_size (page-rounded) each; none if <= a chunk */
 	TAILQ_HEAD(, tcp_req) buf_wait; /* requests waiting for chunks */
 	uint64_t heap_bufs;             /* chunks malloc'd because the pool ran dry (stat) */
 };
@@ -368,6 +375,52 @@ static void tcp_stop_listen(struct sio_nvmf_transport *t, struct nvmf_transport_
 /* Poll group part and its buffer pool                                      */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Reserve @count buffers of @size (pages become resident only as buffers are
+ * used) and push them so that pops come out in ascending address order.
+ */
+static int buf_stack_init(struct tcp_buf_stack *s, uint32_t count, size_t size)
+{
+	void *base = mmap(NULL, (size_t)count * size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base == MAP_FAILED)
+		return -ENOMEM;
+	s->free = malloc(count * sizeof(*s->free));
+	if (s->free == NULL) {
+		munmap(base, (size_t)count * size);
+		return -ENOMEM;
+	}
+	s->base = base;
+	s->size = size;
+	s->count = count;
+	for (uint32_t i = 0; i < count; i++)
+		s->free[i] = s->base + (size_t)(count - 1 - i) * size;
+	s->top = count;
+	return 0;
+}
+
+/* Undo buf_stack_init(); a stack never initialised (zeroed) is fine. */
+static void buf_stack_fini(struct tcp_buf_stack *s)
+{
+	if (s->base != NULL)
+		munmap(s->base, (size_t)s->count * s->size);
+	free(s->free);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Take a buffer: the caller has checked that @s->top > 0. */
+static inline uint8_t *buf_stack_pop(struct tcp_buf_stack *s)
+{
+	return s->free[--s->top];
+}
+
+/* Give back a buffer that buf_stack_pop() gave. */
+static inline void buf_stack_push(struct tcp_buf_stack *s, uint8_t *buf)
+{
+	s->free[s->top++] = buf;
+}
+
 static int tcp_pg_create(struct sio_nvmf_transport *t, struct nvmf_poll_group *pg, void **out)
 {
 	struct tcp_pg *tpg = calloc(1, sizeof(*tpg));
@@ -383,32 +436,14 @@ static int tcp_pg_create(struct sio_nvmf_transport *t, struct nvmf_poll_group *p
 	tpg->t = t;
 	TAILQ_INIT(&tpg->conns);
 	TAILQ_INIT(&tpg->buf_wait);
-	/* Reserved, not committed: pages become resident only as chunks are used. */
-	tpg->buf_base = mmap(NULL, (size_t)n * TCP_BUF_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	tpg->buf_free = malloc(n * sizeof(*tpg->buf_free));
-	if (tpg->buf_base == MAP_FAILED || tpg->buf_free == NULL)
+	if (buf_stack_init(&tpg->chunks, n, TCP_BUF_SIZE) != 0)
 		goto fail;
-	tpg->buf_count = n;
-	for (uint32_t i = 0; i < n; i++)
-		tpg->buf_free[i] = n - 1 - i;
-	tpg->buf_top = n;
 	if (t->opts.max_io_size > TCP_BUF_SIZE) {
-		uint32_t nl;
+		size_t size = ((size_t)t->opts.max_io_size + 4095) & ~(size_t)4095;
+		uint32_t nl = (uint32_t)(total / size / pg->tgt->num_poll_groups);
 
-		tpg->large_size = ((size_t)t->opts.max_io_size + 4095) & ~(size_t)4095;
-		nl = (uint32_t)(total / tpg->large_size / pg->tgt->num_poll_groups);
-		if (nl < 4)
-			nl = 4;
-		tpg->large_base = mmap(NULL, (size_t)nl * tpg->large_size, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		tpg->large_free = malloc(nl * sizeof(*tpg->large_free));
-		if (tpg->large_base == MAP_FAILED || tpg->large_free == NULL)
+		if (buf_stack_init(&tpg->large, nl < 4 ? 4 : nl, size) != 0)
 			goto fail;
-		tpg->large_count = nl;
-		for (uint32_t i = 0; i < nl; i++)
-			tpg->large_free[i] = nl - 1 - i;
-		tpg->large_top = nl;
 	}
 	tpg->group = sio_sock_group_create(tpg);
 	if (tpg->group == NULL)
@@ -416,12 +451,8 @@ static int tcp_pg_create(struct sio_nvmf_transport *t, struct nvmf_poll_group *p
 	*out = tpg;
 	return 0;
 fail:
-	if (tpg->buf_base != MAP_FAILED && tpg->buf_base != NULL)
-		munmap(tpg->buf_base, (size_t)n * TCP_BUF_SIZE);
-	if (tpg->large_base != MAP_FAILED && tpg->large_base != NULL)
-		munmap(tpg->large_base, (size_t)tpg->large_count * tpg->large_size);
-	free(tpg->buf_free);
-	free(tpg->large_free);
+	buf_stack_fini(&tpg->chunks);
+	buf_stack_fini(&tpg->large);
 	free(tpg);
 	return -ENOMEM;
 }
@@ -440,11 +471,8 @@ static void tcp_pg_destroy(void *arg)
 	struct tcp_pg *tpg = arg;
 
 	sio_sock_group_close(&tpg->group);
-	munmap(tpg->buf_base, (size_t)tpg->buf_count * TCP_BUF_SIZE);
-	if (tpg->large_base != NULL)
-		munmap(tpg->large_base, (size_t)tpg->large_count * tpg->large_size);
-	free(tpg->buf_free);
-	free(tpg->large_free);
+	buf_stack_fini(&tpg->chunks);
+	buf_stack_fini(&tpg->large);
 	free(tpg);
 }
 
@@ -474,20 +502,19 @@ static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 	if (n > NVMF_REQ_MAX_IOV)
 		return -EINVAL;
 	tr->heap_mask = 0;
-	if (n > 1 && tpg->large_top > 0 && len <= tpg->large_size) {
-		tr->large = tpg->large_base +
-			    (size_t)tpg->large_free[--tpg->large_top] * tpg->large_size;
+	if (n > 1 && tpg->large.top > 0 && len <= tpg->large.size) {
+		tr->large = buf_stack_pop(&tpg->large);
 		tr->nbufs = 0;
 		iov[0].iov_base = tr->large;
 		iov[0].iov_len = len;
 		tr->req.iovcnt = 1;
 		return 0;
 	}
-	if (n <= tpg->buf_top) {
+	if (n <= tpg->chunks.top) {
 		/* The I/O path: every chunk from the pool, whole chunks, the
 		 * last one trimmed to the length afterwards. */
 		for (uint32_t i = 0; i < n; i++) {
-			uint8_t *p = tpg->buf_base + (size_t)tpg->buf_free[--tpg->buf_top] * TCP_BUF_SIZE;
+			uint8_t *p = buf_stack_pop(&tpg->chunks);
 
 			tr->bufs[i] = p;
 			if (p == end) {
@@ -509,8 +536,8 @@ static int req_get_bufs(struct tcp_req *tr, bool may_heap)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t chunk = TCP_BUF_SIZE < len ? TCP_BUF_SIZE : len;
 
-		if (tpg->buf_top > 0) {
-			tr->bufs[i] = tpg->buf_base + (size_t)tpg->buf_free[--tpg->buf_top] * TCP_BUF_SIZE;
+		if (tpg->chunks.top > 0) {
+			tr->bufs[i] = buf_stack_pop(&tpg->chunks);
 		} else {
 			/* Pool dry while in-capsule data is already on the wire: rare, counted. */
 			tr->bufs[i] = aligned_alloc(4096, TCP_BUF_SIZE);
@@ -542,8 +569,7 @@ static void req_put_bufs(struct tcp_req *tr)
 	struct tcp_pg *tpg = tr->conn->tpg;
 
 	if (tr->large != NULL) {
-		tpg->large_free[tpg->large_top++] =
-			(uint32_t)((size_t)(tr->large - tpg->large_base) / tpg->large_size);
+		buf_stack_push(&tpg->large, tr->large);
 		tr->large = NULL;
 	}
 	/* Last chunk first: the next command pops the first one first. */
@@ -551,8 +577,7 @@ static void req_put_bufs(struct tcp_req *tr)
 		if (tr->heap_mask & (1u << i))
 			free(tr->bufs[i]);
 		else
-			tpg->buf_free[tpg->buf_top++] =
-				(uint32_t)((uintptr_t)((uint8_t *)tr->bufs[i] - tpg->buf_base) / TCP_BUF_SIZE);
+			buf_stack_push(&tpg->chunks, tr->bufs[i]);
 	}
 	tr->nbufs = 0;
 	tr->heap_mask = 0;
