@@ -411,8 +411,10 @@ static void test_restart(void **state)
 	int st;
 	FILE *f;
 
-	if (g_file[0] == 0)
+	if (g_file[0] == 0) {
+		print_message("no backing file name for the restart: skipped\n");
 		skip();
+	}
 	f = fopen(g_file, "w");
 	assert_non_null(f);
 	assert_int_equal(ftruncate(fileno(f), RS_BYTES), 0);

@@ -231,6 +231,7 @@ static void test_asan_poison(void **state)
 	assert_true(IS_POISONED(p));
 	sio_dma_free(z);
 #else
+	print_message("poisoning is checked only under ASan (TEST_ASAN): skipped\n");
 	skip();
 #endif
 }

@@ -217,6 +217,7 @@ static void test_asan_poison(void **state)
 		sio_mempool_destroy(mp);
 	}
 #else
+	print_message("poisoning is checked only under ASan (TEST_ASAN): skipped\n");
 	skip();
 #endif
 }
