@@ -42,7 +42,7 @@ extern "C" {
 #define SIO_TRACE_GROUP_NVME_PCIE 0xB /**< "nvme_pcie": host PCIe submit and completion */
 #define SIO_TRACE_GROUP_NVME_TCP 0xD  /**< "nvme_tcp": host TCP submit and completion */
 #define SIO_TRACE_GROUP_SOCK 0xF      /**< "sock": socket reads and writes */
-#define SIO_TRACE_GROUP_BLOB 0x11     /**< "blob": blob I/O and metadata operations */
+#define SIO_TRACE_GROUP_BLOB 0x10     /**< "blob": blob I/O and metadata operations */
 
 /** Kind of a tracepoint: how sio_trace pairs records into requests. */
 enum sio_trace_kind {
