@@ -476,6 +476,11 @@ static void tcp_pg_destroy(void *arg)
 	free(tpg);
 }
 
+/*
+ * nvmf_get_stats: nothing beyond "trtype", as SPDK (its TCP transport has no
+ * poll_group_dump_stat, so a TCP entry of a poll group is {"trtype": "TCP"}).
+ * heap_bufs stays internal: SPDK has no field for it.
+ */
 static void tcp_pg_dump_stats(void *arg, void *json_obj)
 {
 	(void)arg;
