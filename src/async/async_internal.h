@@ -135,14 +135,15 @@ _Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
  * the lean sio_bdev_<op>_blocks_await() forms): 104 bytes, which lie on two
  * cache lines or three depending on where they fall in a line, i.e. on the
  * depth of the frames above them modulo 64. The library cannot know the
- * depth of a task's own frames; the gap is chosen for the task loop of
- * sio_bdevperf --api task (a loop around an _await call directly in the
- * task function), where it puts those 104 bytes on two lines instead of
- * three: 32 bytes, measured with cachegrind (docs/benchmarks.md, issue 18's
- * fifth round). A task whose loop is deeper gets two lines or three by the
- * luck of its frame sizes, as before. Must keep the stack 16-byte aligned.
+ * depth of a task's own frames. Issue 18's fifth round set a gap of 32 for
+ * the task loop of sio_bdevperf --api task as it was then; its sixth round
+ * moved that loop's state into locals (a larger frame), where a gap of 0 or
+ * 48 gives two lines and 32 three (cachegrind, docs/async.md "Sixth
+ * round"): 0, so no stack space is spent on it. A task whose loop has other
+ * frame sizes gets two lines or three by their luck. Must keep the stack
+ * 16-byte aligned.
  */
-#define ASYNC_STACK_TOP_GAP 32u
+#define ASYNC_STACK_TOP_GAP 0u
 
 /* sio_task.flags */
 #define ASYNC_TASK_F_FPCTL 0x01 /* SIO_TASK_OWN_FP_CONTROL: keeps its own FP control state */

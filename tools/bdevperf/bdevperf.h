@@ -62,16 +62,27 @@ struct bp_config {
 struct bp_job;
 
 /* One queue slot: one I/O in flight at a time, with its own buffers. */
-struct bp_slot {
-	struct bp_job *job;
-	void *buf;                 /* data buffer (verify: what is written) */
-	void *rbuf;                /* verify: what is read back */
+/*
+ * What a slot carries from one I/O to its next. The callback engine keeps it
+ * in the slot (struct bp_slot.io); the task engine in locals of the slot's
+ * task, as a user writes a task, so that its fields live in the registers
+ * and stack lines a parked task keeps anyway instead of in one more line per
+ * slot (docs/async.md, "Sixth round").
+ */
+struct bp_io {
 	uint64_t offset;           /* in I/O units from the start of the bdev */
 	uint64_t submit_tick;
 	uint64_t gen;              /* verify: generation of the pattern written */
 	uint64_t next_unit;        /* verify: this slot's next unit (slots never share one) */
 	bool reading;              /* verify: the write is done, the read is in flight */
 	bool is_read;              /* rw/randrw: this I/O is a read */
+};
+
+struct bp_slot {
+	struct bp_job *job;
+	void *buf;                 /* data buffer (verify: what is written) */
+	void *rbuf;                /* verify: what is read back */
+	struct bp_io io;           /* callback engine; the task engine starts from it */
 	struct sio_bdev_io_wait_entry wait;
 };
 

@@ -149,10 +149,10 @@ static inline uint64_t pattern_word(uint64_t base, uint64_t i)
 	return base ^ (i * 0xd6e8feb86659fd93ull);
 }
 
-static void pattern_fill(const struct bp_job *j, struct bp_slot *s)
+static void pattern_fill(const struct bp_job *j, void *buf, uint64_t unit, uint64_t gen)
 {
-	uint64_t base = pattern_base(j, s->offset, s->gen);
-	uint64_t *w = s->buf;
+	uint64_t base = pattern_base(j, unit, gen);
+	uint64_t *w = buf;
 
 	for (uint64_t i = 0; i < j->cfg.io_size / 8; i++)
 		w[i] = pattern_word(base, i);
@@ -183,10 +183,10 @@ static void job_fail(struct bp_job *j, int rc, bool abort_all, const char *fmt, 
  * that corrupts the caller's buffer on the way down would otherwise corrupt
  * the expectation along with the data and go unseen.
  */
-static bool verify_slot(struct bp_job *j, struct bp_slot *s)
+static bool verify_slot(struct bp_job *j, const void *rbuf, uint64_t unit, uint64_t gen)
 {
-	uint64_t base = pattern_base(j, s->offset, s->gen);
-	const uint64_t *w = s->rbuf;
+	uint64_t base = pattern_base(j, unit, gen);
+	const uint64_t *w = rbuf;
 
 	for (uint64_t i = 0; i < j->cfg.io_size / 8; i++) {
 		uint64_t want = pattern_word(base, i);
@@ -197,7 +197,7 @@ static bool verify_slot(struct bp_job *j, struct bp_slot *s)
 			uint8_t e = (uint8_t)(want >> (8 * b)), a = ((const uint8_t *)&w[i])[b];
 
 			if (e != a) {
-				uint64_t io_off = s->offset * j->cfg.io_size;
+				uint64_t io_off = unit * j->cfg.io_size;
 				uint64_t at = i * 8 + b;
 
 				job_fail(j, -EILSEQ, true,
@@ -213,37 +213,41 @@ static bool verify_slot(struct bp_job *j, struct bp_slot *s)
 	return true;
 }
 
-/* Choose the next I/O of @s (its unit, and for rw whether it reads). */
-static bp_always_inline void slot_prepare(struct bp_job *j, struct bp_slot *s)
+/*
+ * Choose the next I/O of slot @s (its unit, and for rw whether it reads) in
+ * @io, @s's state (s->io, or the task's copy of it).
+ */
+static bp_always_inline void slot_prepare(struct bp_job *j, const struct bp_slot *s,
+					  struct bp_io *io)
 {
 	if (bp_unlikely(j->verify)) {
-		if (s->reading)
+		if (io->reading)
 			return; /* the read-back of the unit just written */
-		s->offset = s->next_unit;
-		s->next_unit += j->cfg.queue_depth;
-		if (s->next_unit >= j->unit_start + j->unit_count)
-			s->next_unit = (uint64_t)(s - j->slots) + j->unit_start;
-		s->gen++;
-		pattern_fill(j, s);
+		io->offset = io->next_unit;
+		io->next_unit += j->cfg.queue_depth;
+		if (io->next_unit >= j->unit_start + j->unit_count)
+			io->next_unit = (uint64_t)(s - j->slots) + j->unit_start;
+		io->gen++;
+		pattern_fill(j, s->buf, io->offset, io->gen);
 		return;
 	}
 	if (j->random) {
 		/* Multiply-shift instead of a 64-bit modulo: a few cycles cheaper. */
-		s->offset = j->unit_start +
-			    (uint64_t)(((unsigned __int128)bp_rand(j) * j->unit_count) >> 64);
+		io->offset = j->unit_start +
+			     (uint64_t)(((unsigned __int128)bp_rand(j) * j->unit_count) >> 64);
 	} else {
-		s->offset = j->unit_start + j->seq_next;
+		io->offset = j->unit_start + j->seq_next;
 		if (++j->seq_next == j->unit_count)
 			j->seq_next = 0;
 	}
 	if (bp_unlikely(j->mixed))
-		s->is_read = (int)(bp_rand(j) % 100) < j->cfg.rw_pct;
+		io->is_read = (int)(bp_rand(j) % 100) < j->cfg.rw_pct;
 }
 
 /* Submit the I/O slot_prepare() chose, in callback form. */
 static bp_always_inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, sio_done_cb cb)
 {
-	uint64_t off = s->offset * j->blocks_per_io, n = j->blocks_per_io;
+	uint64_t off = s->io.offset * j->blocks_per_io, n = j->blocks_per_io;
 
 	/* Plain reads and writes skip the workload switch. */
 	if (bp_likely(j->rw_cb != NULL))
@@ -257,11 +261,11 @@ static bp_always_inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, s
 		return sio_bdev_write_blocks(j->desc, j->ch, s->buf, off, n, cb, s);
 	case BP_RW:
 	case BP_RANDRW:
-		return s->is_read ? sio_bdev_read_blocks(j->desc, j->ch, s->buf, off, n, cb, s)
+		return s->io.is_read ? sio_bdev_read_blocks(j->desc, j->ch, s->buf, off, n, cb, s)
 				  : sio_bdev_write_blocks(j->desc, j->ch, s->buf, off, n, cb, s);
 	case BP_VERIFY:
 	case BP_RESET:
-		return s->reading ? sio_bdev_read_blocks(j->desc, j->ch, s->rbuf, off, n, cb, s)
+		return s->io.reading ? sio_bdev_read_blocks(j->desc, j->ch, s->rbuf, off, n, cb, s)
 				  : sio_bdev_write_blocks(j->desc, j->ch, s->buf, off, n, cb, s);
 	case BP_FLUSH:
 		return sio_bdev_flush_blocks(j->desc, j->ch, off, n, cb, s);
@@ -274,28 +278,30 @@ static bp_always_inline int slot_issue_cb(struct bp_job *j, struct bp_slot *s, s
 	}
 }
 
-/* The same I/O in awaitable form (parks the slot's task). */
-static bp_always_inline int slot_issue_await(struct bp_job *j, struct bp_slot *s)
+/* The same I/O in awaitable form (parks the slot's task), from the task's
+ * locals: @io and @buf, @s's data buffer. */
+static bp_always_inline int slot_issue_await(struct bp_job *j, const struct bp_slot *s,
+					     const struct bp_io *io, void *buf)
 {
-	uint64_t off = s->offset * j->blocks_per_io, n = j->blocks_per_io;
+	uint64_t off = io->offset * j->blocks_per_io, n = j->blocks_per_io;
 
 	if (bp_likely(j->rw_await != NULL))
-		return j->rw_await(j->desc, j->ch, s->buf, off, n);
+		return j->rw_await(j->desc, j->ch, buf, off, n);
 	switch (j->cfg.workload) {
 	case BP_READ:
 	case BP_RANDREAD:
-		return sio_bdev_read_blocks_await(j->desc, j->ch, s->buf, off, n);
+		return sio_bdev_read_blocks_await(j->desc, j->ch, buf, off, n);
 	case BP_WRITE:
 	case BP_RANDWRITE:
-		return sio_bdev_write_blocks_await(j->desc, j->ch, s->buf, off, n);
+		return sio_bdev_write_blocks_await(j->desc, j->ch, buf, off, n);
 	case BP_RW:
 	case BP_RANDRW:
-		return s->is_read ? sio_bdev_read_blocks_await(j->desc, j->ch, s->buf, off, n)
-				  : sio_bdev_write_blocks_await(j->desc, j->ch, s->buf, off, n);
+		return io->is_read ? sio_bdev_read_blocks_await(j->desc, j->ch, buf, off, n)
+				   : sio_bdev_write_blocks_await(j->desc, j->ch, buf, off, n);
 	case BP_VERIFY:
 	case BP_RESET:
-		return s->reading ? sio_bdev_read_blocks_await(j->desc, j->ch, s->rbuf, off, n)
-				  : sio_bdev_write_blocks_await(j->desc, j->ch, s->buf, off, n);
+		return io->reading ? sio_bdev_read_blocks_await(j->desc, j->ch, s->rbuf, off, n)
+				   : sio_bdev_write_blocks_await(j->desc, j->ch, buf, off, n);
 	case BP_FLUSH:
 		return sio_bdev_flush_blocks_await(j->desc, j->ch, off, n);
 	case BP_UNMAP:
@@ -307,25 +313,26 @@ static bp_always_inline int slot_issue_await(struct bp_job *j, struct bp_slot *s
 	}
 }
 
-static const char *slot_op_name(const struct bp_job *j, const struct bp_slot *s)
+static const char *slot_op_name(const struct bp_job *j, bool is_read, bool reading)
 {
 	switch (j->cfg.workload) {
 	case BP_RW:
-	case BP_RANDRW: return s->is_read ? "read" : "write";
+	case BP_RANDRW: return is_read ? "read" : "write";
 	case BP_VERIFY:
-	case BP_RESET: return s->reading ? "read" : "write";
+	case BP_RESET: return reading ? "read" : "write";
 	default: return sio_bdev_io_type_name(workload_io_type(j->cfg.workload));
 	}
 }
 
 /*
- * Account for the completion of @s's I/O at @now. Return whether the slot
- * goes on with another I/O.
+ * Account for the completion of slot @s's I/O, described by @io (s->io, or
+ * the task's copy of it), at @now. Return whether the slot goes on with
+ * another I/O.
  */
-static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, int rc,
-					   uint64_t now)
+static bp_always_inline bool slot_complete(struct bp_job *j, const struct bp_slot *s,
+					   struct bp_io *io, int rc, uint64_t now)
 {
-	hist_record(&j->lat, now - s->submit_tick);
+	hist_record(&j->lat, now - io->submit_tick);
 	if (bp_unlikely(rc != 0)) {
 		/*
 		 * A reset cancels the I/O submitted while it runs, on every job of
@@ -338,15 +345,15 @@ static bp_always_inline bool slot_complete(struct bp_job *j, struct bp_slot *s, 
 			goto next;
 		__atomic_store_n(&j->failed, j->failed + 1, __ATOMIC_RELAXED);
 		job_fail(j, rc, false, "%s of %" PRIu64 " bytes at offset %" PRIu64 " failed: %s",
-			 slot_op_name(j, s), j->cfg.io_size, s->offset * j->cfg.io_size,
-			 strerror(-rc));
+			 slot_op_name(j, io->is_read, io->reading), j->cfg.io_size,
+			 io->offset * j->cfg.io_size, strerror(-rc));
 		return false;
 	}
 	__atomic_store_n(&j->completed, j->completed + 1, __ATOMIC_RELAXED);
 	if (bp_unlikely(j->verify)) {
-		if (s->reading && !verify_slot(j, s))
+		if (io->reading && !verify_slot(j, s->rbuf, io->offset, io->gen))
 			return false;
-		s->reading = !s->reading;
+		io->reading = !io->reading;
 	}
 next:
 	if (bp_unlikely(now >= j->deadline || j->completed == j->cfg.io_limit ||
@@ -354,7 +361,7 @@ next:
 		j->stopping = true;
 	if (j->stopping)
 		return false;
-	s->submit_tick = now;
+	io->submit_tick = now;
 	return true;
 }
 
@@ -406,8 +413,9 @@ static void __attribute__((noinline)) cb_issue_failed(struct bp_job *j, struct b
 		if (rc == 0)
 			return;
 	}
-	job_fail(j, rc, false, "cannot submit %s at offset %" PRIu64 ": %s", slot_op_name(j, s),
-		 s->offset * j->cfg.io_size, strerror(-rc));
+	job_fail(j, rc, false, "cannot submit %s at offset %" PRIu64 ": %s",
+		 slot_op_name(j, s->io.is_read, s->io.reading), s->io.offset * j->cfg.io_size,
+		 strerror(-rc));
 	j->inflight--;
 	if (j->end_tick == 0 && j->inflight == 0)
 		j->end_tick = sio_get_ticks();
@@ -437,8 +445,8 @@ static void cb_done(void *arg, int rc)
 	/* The bdev layer's tick of this completion: no clock read of our own. */
 	uint64_t now = sio_bdev_get_completion_ticks();
 
-	if (bp_likely(slot_complete(j, s, rc, now))) {
-		slot_prepare(j, s);
+	if (bp_likely(slot_complete(j, s, &s->io, rc, now))) {
+		slot_prepare(j, s, &s->io);
 		cb_issue(j, s);
 		return;
 	}
@@ -452,17 +460,29 @@ static void cb_done(void *arg, int rc)
 /* Task engine                                                              */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * One slot's task. Its state is in locals, as a user writes a task: the
+ * slot's struct is read once, at the start. What is live across an await
+ * (the job, the buffer, the I/O's unit and submission tick) then sits in
+ * the callee-saved registers the _await call and the switch save on the
+ * task's stack, on the lines a parked task keeps hot anyway, instead of in
+ * one more line per slot, which at QD128 pushed the 128 tasks' working set
+ * out of L1D (docs/async.md, "Sixth round"). The same work as cb_done():
+ * the same slot_prepare() and slot_complete() on the task's copy.
+ */
 static int slot_task(void *arg)
 {
-	struct bp_slot *s = arg;
+	const struct bp_slot *s = arg;
 	struct bp_job *j = s->job;
+	void *buf = s->buf;
+	struct bp_io io = s->io;
 	int rc;
 
-	s->submit_tick = bp_ticks(j);
+	io.submit_tick = bp_ticks(j);
 	do {
-		slot_prepare(j, s);
-		rc = slot_issue_await(j, s);
-	} while (slot_complete(j, s, rc, sio_bdev_get_completion_ticks()));
+		slot_prepare(j, s, &io);
+		rc = slot_issue_await(j, s, &io, buf);
+	} while (slot_complete(j, s, &io, rc, sio_bdev_get_completion_ticks()));
 	if (--j->tasks_left == 0) {
 		j->end_tick = sio_get_ticks();
 		job_maybe_finish(j);
@@ -654,10 +674,10 @@ void bp_job_start(void *arg)
 	for (uint32_t i = 0; i < c->queue_depth && !j->stopping; i++) {
 		struct bp_slot *s = &j->slots[i];
 
-		s->reading = false;
-		s->gen = 0;
-		s->next_unit = j->unit_start + i;
-		s->submit_tick = now;
+		s->io.reading = false;
+		s->io.gen = 0;
+		s->io.next_unit = j->unit_start + i;
+		s->io.submit_tick = now;
 		if (c->api == BP_API_TASK) {
 			struct sio_task_opts o;
 			int rc;
@@ -672,7 +692,7 @@ void bp_job_start(void *arg)
 			j->tasks_left++;
 		} else {
 			j->inflight++;
-			slot_prepare(j, s);
+			slot_prepare(j, s, &s->io);
 			cb_issue(j, s);
 		}
 	}
