@@ -39,9 +39,11 @@ vm_step "nvme gen-dhchap-key: keys A, A', B, B' and a wrong one" keys
 start_knvmet() {
 	auth_knvmet_start A Ac "hmac(sha256)"
 	# nvmet's pr_debug lines of the authentication commands, to see which
-	# queue restarts a negotiation
+	# queue restarts a negotiation, and of its hashing (the T_ID of each
+	# transaction)
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	echo 'file fabrics-cmd-auth.c +p' >/sys/kernel/debug/dynamic_debug/control
+	echo 'file drivers/nvme/target/auth.c +p' >/sys/kernel/debug/dynamic_debug/control
 }
 vm_step "kernel target: host with keys A/A' (hmac(sha256), ffdhe2048), nvmet auth debug on" start_knvmet
 
@@ -75,6 +77,17 @@ knvmet_log() {
 	grep -q 'qid 1 reset negotiation' "$VM_TMP/dmesg.out"
 }
 vm_step "nvmet's log: the negotiation restarted on qid 0 and on I/O queue 1" knvmet_log
+knvmet_tids() {
+	# Every transaction of our host's controller, the first and the
+	# re-authentication of each queue, carries a T_ID of its own.
+	dmesg | grep -oE 'ctrl [0-9]+ qid [0-9]+ host response seq [0-9]+ transaction [0-9]+' |
+		awk '{print $2, $4, $NF}' >"$VM_TMP/tids"
+	sed 's/^/   ctrl, qid, T_ID: /' "$VM_TMP/tids"
+	[[ $(awk '$2 == 0' "$VM_TMP/tids" | wc -l) -ge 2 ]] || { echo "no re-authentication of qid 0 seen" >&2; return 1; }
+	[[ -z $(awk '{print $1, $3}' "$VM_TMP/tids" | sort | uniq -d) ]] ||
+		{ echo "a T_ID used twice on one controller" >&2; return 1; }
+}
+vm_step "nvmet's log: each transaction (qid 0 and 1, first and re-authentication) has its own T_ID" knvmet_tids
 ours_refused() { auth_host_refused "$KTRID" "$@"; }
 vm_step "our host: key A is refused now" ours_refused --key="$K/A"
 vm_step "our host: re-authentication with a wrong key is refused" \

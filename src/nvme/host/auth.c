@@ -418,7 +418,13 @@ int nvme_auth_qpair(struct sio_nvme_qpair *qpair, nvme_rc_cb cb, void *arg)
 		memcpy(a->hostnqn, qpair->connect_data->hostnqn, sizeof(a->hostnqn) - 1);
 		memcpy(a->subnqn, qpair->connect_data->subnqn, sizeof(a->subnqn) - 1);
 	}
-	a->t_id = (uint16_t)(qpair->qid + 1);
+	/*
+	 * A fresh T_ID for each transaction, a re-authentication included, so
+	 * the controller can tell one transaction's messages from an earlier
+	 * one's on the same queue (as Linux's and SPDK's hosts do: a counter of
+	 * the controller). It was qid + 1, the same again on a re-authentication.
+	 */
+	a->t_id = __atomic_fetch_add(&ctrlr->auth_t_id, 1, __ATOMIC_RELAXED);
 	len = build_negotiate(a);
 	a->step = AUTH_NEGOTIATE_SENT;
 	rc = auth_submit(a, true, (uint32_t)len);

@@ -170,6 +170,12 @@ struct sio_nvme_ctrlr {
 	TAILQ_HEAD(, sio_nvme_qpair) io_qpairs;
 	uint8_t *qid_used;                 /* [num_io_queues + 1], under lock */
 	uint32_t next_qid;                 /* where the round-robin search starts (0-based), under lock */
+	/*
+	 * T_ID of the next DH-HMAC-CHAP transaction on any of its queues (auth.c),
+	 * taken with an atomic increment: I/O queues authenticate on their own
+	 * threads. Wraps at 16 bits; two transactions a wrap apart never overlap.
+	 */
+	uint16_t auth_t_id;
 	/* Init / reset / detach sequencing */
 	sio_nvme_connect_cb connect_cb;
 	void *connect_arg;
