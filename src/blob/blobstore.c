@@ -9,6 +9,7 @@
  * the commit; a torn or lost one leaves the previous version in force.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -790,19 +791,49 @@ static int op_new_xattrs(struct sio_blob_store *bs, bs_op_fn fn, sio_done_cb cb,
 	return 0;
 }
 
+/*
+ * The two options structs (sio_bs_opts, sio_blob_opts) start with their
+ * opts_size: what a caller built against an older, shorter struct passes.
+ */
+_Static_assert(offsetof(struct sio_bs_opts, opts_size) == 0, "opts_size first");
+_Static_assert(offsetof(struct sio_blob_opts, opts_size) == 0, "opts_size first");
+
+/* An _opts_init(): @defaults (@size bytes, its opts_size set here) up to the caller's @opts_size. */
+static void opts_init_from(void *opts, size_t opts_size, void *defaults, size_t size)
+{
+	if (opts == NULL)
+		return;
+	memcpy(defaults, &opts_size, sizeof(opts_size));
+	memcpy(opts, defaults, opts_size < size ? opts_size : size);
+}
+
+/*
+ * The caller's options @user (NULL: none) over the defaults in @o (@size
+ * bytes): as many bytes as the caller's opts_size says and this struct has.
+ * -EINVAL when opts_size does not even cover itself.
+ */
+static int opts_take(void *o, size_t size, const void *user)
+{
+	size_t n;
+
+	if (user == NULL)
+		return 0;
+	memcpy(&n, user, sizeof(n));
+	if (n > size)
+		n = size;
+	if (n < sizeof(size_t))
+		return -EINVAL;
+	memcpy(o, user, n);
+	return 0;
+}
+
 /* ---- init ---- */
 
 void sio_bs_opts_init(struct sio_bs_opts *opts, size_t opts_size)
 {
-	struct sio_bs_opts d = {0};
+	struct sio_bs_opts d = {.cluster_sz = 1u << 20};
 
-	if (opts == NULL)
-		return;
-	d.opts_size = opts_size;
-	d.cluster_sz = 1u << 20;
-	if (opts_size > sizeof(d))
-		opts_size = sizeof(d);
-	memcpy(opts, &d, opts_size);
+	opts_init_from(opts, opts_size, &d, sizeof(d));
 }
 _Static_assert(sizeof(struct sio_bs_opts) == 40, "update sio_bs_opts_init when adding a field");
 
@@ -903,13 +934,8 @@ int sio_bs_init(struct sio_blob_dev *dev, const struct sio_bs_opts *uopts,
 	if (sio_thread_get_current() == NULL)
 		return -EPERM;
 	sio_bs_opts_init(&o, sizeof(o));
-	if (uopts != NULL) {
-		size_t n = uopts->opts_size < sizeof(o) ? uopts->opts_size : sizeof(o);
-
-		if (n < sizeof(size_t))
-			return -EINVAL;
-		memcpy(&o, uopts, n);
-	}
+	if (opts_take(&o, sizeof(o), uopts) != 0)
+		return -EINVAL;
 	bs = bs_new(dev);
 	if (bs == NULL)
 		return -ENOMEM;
@@ -1495,12 +1521,7 @@ void sio_blob_opts_init(struct sio_blob_opts *opts, size_t opts_size)
 {
 	struct sio_blob_opts d = {0};
 
-	if (opts == NULL)
-		return;
-	d.opts_size = opts_size;
-	if (opts_size > sizeof(d))
-		opts_size = sizeof(d);
-	memcpy(opts, &d, opts_size);
+	opts_init_from(opts, opts_size, &d, sizeof(d));
 }
 _Static_assert(sizeof(struct sio_blob_opts) == 40, "update sio_blob_opts_init when adding a field");
 
@@ -1668,13 +1689,8 @@ int sio_blob_create(struct sio_blob_store *bs, const struct sio_blob_opts *uopts
 	if (!on_md_thread(bs))
 		return -EPERM;
 	sio_blob_opts_init(&o, sizeof(o));
-	if (uopts != NULL) {
-		size_t n = uopts->opts_size < sizeof(o) ? uopts->opts_size : sizeof(o);
-
-		if (n < sizeof(size_t))
-			return -EINVAL;
-		memcpy(&o, uopts, n);
-	}
+	if (opts_take(&o, sizeof(o), uopts) != 0)
+		return -EINVAL;
 	if (o.num_clusters > UINT32_MAX)
 		return -EINVAL;
 	rc = op_new_xattrs(bs, blob_create_fn, cb, cb_arg, o.xattrs, o.xattr_count, &op);

@@ -217,6 +217,31 @@ static int t_bad_input(void *arg)
 	assert_int_equal(sio_blob_create_await(bs, &bo, &id), -ENOSPC);
 	bo.num_clusters = 1u << 30; /* far past any over-provisioning */
 	assert_int_equal(sio_blob_create_await(bs, &bo, &id), -EINVAL);
+	/* opts_size: too short to cover itself is refused; a caller that knows only the
+	 * fields up to num_clusters gets the defaults (thick, no xattrs) for the rest. */
+	bo.opts_size = sizeof(size_t) - 1;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), -EINVAL);
+	memset(&bo, 0xff, sizeof(bo));
+	sio_blob_opts_init(&bo, offsetof(struct sio_blob_opts, thin_provision));
+	assert_int_equal(bo.opts_size, offsetof(struct sio_blob_opts, thin_provision));
+	assert_int_equal(bo.num_clusters, 0);
+	assert_true(*(uint8_t *)&bo.thin_provision == 0xff); /* past opts_size: untouched */
+	bo.num_clusters = 1;
+	assert_int_equal(sio_blob_create_await(bs, &bo, &id), 0);
+	{
+		struct sio_blob *t;
+
+		assert_int_equal(sio_blob_open_await(bs, id, &t), 0);
+		assert_false(sio_blob_is_thin(t));
+		assert_int_equal(sio_blob_get_num_clusters(t), 1);
+		assert_int_equal(sio_blob_close_await(t), 0);
+		assert_int_equal(sio_blob_delete_await(bs, id), 0);
+	}
+	sio_blob_opts_init(&bo, sizeof(bo));
+	memset(&o, 0xff, sizeof(o));
+	sio_bs_opts_init(&o, sizeof(o));
+	assert_int_equal(o.opts_size, sizeof(o));
+	assert_int_equal(o.cluster_sz, 1u << 20);
 	assert_int_equal(sio_blob_set_read_only(b), 0);
 	assert_int_equal(sio_blob_write_await(b, ch, buf, 0, 1), -EPERM);
 	assert_int_equal(sio_blob_read_await(b, ch, buf, 0, 1), 0);
