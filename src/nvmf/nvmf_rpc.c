@@ -255,11 +255,7 @@ static void rpc_nvmf_create_transport(struct sio_rpc_request *req, void *params)
 				      "Transport type '%s' already exists", p->trtype);
 		return;
 	}
-	if (rc != 0) {
-		sio_rpc_request_fail_errno(req, rc);
-		return;
-	}
-	sio_rpc_request_complete(req, json_true());
+	rpc_done_true(req, rc);
 }
 
 static json_t *transport_json(const struct sio_nvmf_transport *t)
@@ -556,6 +552,22 @@ struct ns_change {
 	int rc;
 };
 
+/* A change of @ss for @req, or NULL after failing @req with -ENOMEM. */
+static struct ns_change *ns_change_new(struct sio_rpc_request *req, struct sio_nvmf_subsystem *ss,
+				       bool add)
+{
+	struct ns_change *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		sio_rpc_request_fail_errno(req, -ENOMEM);
+		return NULL;
+	}
+	c->req = req;
+	c->ss = ss;
+	c->add = add;
+	return c;
+}
+
 static void ns_change_resumed(void *arg, int rc)
 {
 	struct ns_change *c = arg;
@@ -639,14 +651,9 @@ static void rpc_nvmf_subsystem_add_ns(struct sio_rpc_request *req, void *params)
 
 	if (ss == NULL)
 		return;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		sio_rpc_request_fail_errno(req, -ENOMEM);
+	c = ns_change_new(req, ss, true);
+	if (c == NULL)
 		return;
-	}
-	c->req = req;
-	c->ss = ss;
-	c->add = true;
 	json_object_foreach(p->ns, key, v) {
 		const char *s = json_string_value(v);
 
@@ -709,13 +716,9 @@ static void rpc_nvmf_subsystem_remove_ns(struct sio_rpc_request *req, void *para
 				      "Unable to find namespace %u in %s", p->nsid, p->nqn);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		sio_rpc_request_fail_errno(req, -ENOMEM);
+	c = ns_change_new(req, ss, false);
+	if (c == NULL)
 		return;
-	}
-	c->req = req;
-	c->ss = ss;
 	c->nsid = p->nsid;
 	ns_change_start(c);
 }
@@ -997,10 +1000,7 @@ static void rpc_nvmf_subsystem_allow_any_host(struct sio_rpc_request *req, void 
 	if (ss == NULL)
 		return;
 	rc = sio_nvmf_subsystem_set_allow_any_host(ss, p->allow_any_host);
-	if (rc != 0)
-		sio_rpc_request_fail_errno(req, rc);
-	else
-		sio_rpc_request_complete(req, json_true());
+	rpc_done_true(req, rc);
 }
 
 /* ------------------------------------------------------------------------ */
