@@ -112,6 +112,24 @@ struct sio_sock_impl_opts {
 	 * refuse true with -ENOTSUP.
 	 */
 	bool enable_ktls;
+	/**
+	 * TCP congestion control (TCP_CONGESTION) for connections to this
+	 * machine itself: the peer address is a loopback one (127.0.0.0/8,
+	 * ::1) or the socket's own local address. Nothing is congested on
+	 * loopback, and BBR (a common system default) turns on the kernel's
+	 * internal pacing, whose timers cost the sending core CPU: ~40 % of
+	 * the sender's busy time per 128 KiB NVMe/TCP I/O (docs/sock.md,
+	 * docs/nvme.md). A listener on a loopback address sets it before
+	 * listen() (its connections start with it); other connections switch
+	 * after connect() or accept(). Default "reno" (built into every
+	 * kernel and allowed to unprivileged processes); "" keeps the
+	 * system's (net.ipv4.tcp_congestion_control). A name the kernel
+	 * refuses leaves the connection on the system's; a name without its
+	 * NUL within the array is refused with -EINVAL. Applies to sockets
+	 * created after the change. Not part of SPDK's sock_impl_set_options
+	 * (C only, not saved by save_config).
+	 */
+	char loopback_tcp_congestion[16];
 };
 
 /**

@@ -41,13 +41,16 @@ static bool g_impl_opts_set[SOCK_IMPL_MAX];
 static const struct sio_sock_impl_ops *g_default_impl;
 
 /* Update when a field is added to struct sio_sock_impl_opts (copy it below). */
-_Static_assert(sizeof(struct sio_sock_impl_opts) == 40, "sio_sock_impl_opts changed");
+_Static_assert(sizeof(struct sio_sock_impl_opts) == 56, "sio_sock_impl_opts changed");
 _Static_assert(sizeof(struct sio_sock_opts) == 56, "sio_sock_opts changed");
 
 static void impl_opts_defaults(struct sio_sock_impl_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->opts_size = sizeof(*o);
+	/* Loopback: no congestion, and no pacing timers or small segments
+	 * on the sender's core (sio_sock_impl_opts, docs/sock.md). */
+	strcpy(o->loopback_tcp_congestion, "reno");
 }
 
 static int impl_index(const struct sio_sock_impl_ops *ops)
@@ -111,6 +114,9 @@ static void impl_opts_copy_fields(struct sio_sock_impl_opts *dst,
 	COPY(tls_version);
 	COPY(enable_ktls);
 #undef COPY
+	if (OPTS_FIELD_FITS(size, struct sio_sock_impl_opts, loopback_tcp_congestion))
+		memcpy(dst->loopback_tcp_congestion, src->loopback_tcp_congestion,
+		       sizeof(dst->loopback_tcp_congestion));
 }
 
 int sio_sock_impl_get_opts(const char *impl_name, struct sio_sock_impl_opts *opts)
@@ -146,7 +152,8 @@ int sio_sock_impl_set_opts(const char *impl_name, const struct sio_sock_impl_opt
 	pthread_mutex_lock(&g_opts_lock);
 	next = *impl_opts_locked(ops);
 	impl_opts_copy_fields(&next, opts, opts->opts_size);
-	if (next.recv_buf_size > INT_MAX || next.send_buf_size > INT_MAX) {
+	if (next.recv_buf_size > INT_MAX || next.send_buf_size > INT_MAX ||
+	    memchr(next.loopback_tcp_congestion, '\0', sizeof(next.loopback_tcp_congestion)) == NULL) {
 		pthread_mutex_unlock(&g_opts_lock);
 		return -EINVAL;
 	}
@@ -283,6 +290,80 @@ static int setopt_int(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v)) == 0 ? 0 : -errno;
 }
 
+/* A loopback address: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z. */
+static bool addr_is_loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+/* Whether @peer is this machine: a loopback address, or the address @fd
+ * is bound to (a connection to one's own interface address goes over lo
+ * too). The socket's own address is known once connect() has run (its
+ * route chose it) and on an accepted socket. */
+static bool peer_is_local(int fd, const struct sockaddr_storage *peer)
+{
+	struct sockaddr_storage me;
+	socklen_t len = sizeof(me);
+
+	if (addr_is_loopback(peer))
+		return true;
+	if (getsockname(fd, (struct sockaddr *)&me, &len) != 0 || me.ss_family != peer->ss_family)
+		return false;
+	if (peer->ss_family == AF_INET)
+		return ((struct sockaddr_in *)&me)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)peer)->sin_addr.s_addr;
+	return peer->ss_family == AF_INET6 &&
+	       memcmp(&((struct sockaddr_in6 *)&me)->sin6_addr,
+		      &((const struct sockaddr_in6 *)peer)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/* TCP_CONGESTION = the implementation's loopback_tcp_congestion on @fd,
+ * unless that is "" (keep the system's); a name the kernel refuses leaves
+ * the system's. */
+static void set_loopback_congestion(const struct sio_sock_impl_ops *ops, int fd)
+{
+	struct sio_sock_impl_opts io;
+	size_t n;
+
+	sock_impl_opts_copy(ops, &io);
+	n = strnlen(io.loopback_tcp_congestion, sizeof(io.loopback_tcp_congestion));
+	if (n != 0 && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, io.loopback_tcp_congestion,
+				 (socklen_t)n) != 0)
+		SIO_DEBUGLOG(SOCK_LOG_FLAG, "TCP_CONGESTION %s refused: %s",
+			     io.loopback_tcp_congestion, strerror(errno));
+}
+
+/*
+ * The loopback congestion control on a connection to this machine
+ * (sio_sock_impl_opts.loopback_tcp_congestion). @peer NULL: an accepted
+ * socket, whose peer is asked for. A listener on a loopback address set it
+ * before listen(), so its connections start with it; one on another
+ * address cannot know its peers in advance, and its connections switch
+ * here, after the handshake: a pacing algorithm's init (BBR's) has then
+ * already turned the kernel's internal pacing on, and the switch leaves
+ * it on (the timers stay, BBR's model goes).
+ */
+static void conn_set_congestion(struct sio_sock *s, const struct sockaddr_storage *peer)
+{
+	struct sockaddr_storage p;
+	socklen_t plen = sizeof(p);
+
+	if (peer == NULL) {
+		if (getpeername(s->fd, (struct sockaddr *)&p, &plen) != 0)
+			return;
+		peer = &p;
+	}
+	if (peer_is_local(s->fd, peer))
+		set_loopback_congestion(s->ops, s->fd);
+}
+
 /* Options every connected socket gets (connected or accepted). */
 static void conn_setup(struct sio_sock *s, bool server)
 {
@@ -412,6 +493,8 @@ int sio_sock_connect(const char *ip, int port, const struct sio_sock_opts *opts,
 		}
 		s->connecting = true;
 	}
+	/* After connect(): the route has chosen the local address. */
+	conn_set_congestion(s, &ss);
 	if (ops->sock_init != NULL) {
 		rc = ops->sock_init(s, &o, NULL);
 		if (rc != 0)
@@ -469,6 +552,10 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 	setopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (ss.ss_family == AF_INET6)
 		setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	/* Only this machine can connect to a loopback address: the accepted
+	 * sockets inherit the algorithm and start with it. */
+	if (addr_is_loopback(&ss))
+		set_loopback_congestion(ops, fd);
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
 		rc = -errno;
 		goto err_fd;
@@ -521,6 +608,7 @@ int sio_sock_accept(struct sio_sock *listener, struct sio_sock **out)
 	s->ack_timeout_ms = listener->ack_timeout_ms;
 	sock_stats_add(s, SOCK_STAT_ACCEPTED, 1);
 	conn_setup(s, true);
+	conn_set_congestion(s, NULL);
 	if (s->ops->sock_init != NULL) {
 		int rc = s->ops->sock_init(s, NULL, listener);
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -721,6 +722,69 @@ static void test_close_cancels(void **state)
 	check_close_cancels(true);
 }
 
+/* ---- congestion control on loopback ---- */
+
+static void congestion_of(struct sio_sock *s, char cc[16])
+{
+	socklen_t len = 16;
+
+	memset(cc, 0, 16);
+	assert_int_equal(getsockopt(s->fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len), 0);
+}
+
+/* Both ends of a pair over @ip run @want (NULL: the system's default). */
+static void check_congestion(const char *ip, const char *want)
+{
+	struct sio_sock *c, *s;
+	char cc[16], sys[16] = "";
+	FILE *f;
+
+	if (want == NULL) {
+		f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+		assert_non_null(f);
+		assert_non_null(fgets(sys, sizeof(sys), f));
+		fclose(f);
+		sys[strcspn(sys, "\n")] = '\0';
+		want = sys;
+	}
+	make_pair(ip, &c, &s);
+	congestion_of(c, cc);
+	assert_string_equal(cc, want);
+	congestion_of(s, cc);
+	assert_string_equal(cc, want);
+	sio_sock_close(&c);
+	sio_sock_close(&s);
+}
+
+/* Connections to this machine run loopback_tcp_congestion ("reno" by
+ * default) on both ends, whatever the system's default; "" keeps the
+ * system's, a name the kernel refuses too, a name without its NUL is
+ * refused. */
+static void test_loopback_congestion(void **state)
+{
+	struct sio_sock_impl_opts io = {.opts_size = sizeof(io)}, saved;
+	struct sio_sock *l = NULL;
+
+	assert_int_equal(sio_sock_impl_get_opts(g_impl, &io), 0);
+	assert_string_equal(io.loopback_tcp_congestion, "reno");
+	saved = io;
+	check_congestion("127.0.0.1", "reno");
+	if (sio_sock_listen("::1", 0, NULL, &l) == 0) {
+		sio_sock_close(&l);
+		check_congestion("::1", "reno");
+	}
+	io.loopback_tcp_congestion[0] = '\0';
+	assert_int_equal(sio_sock_impl_set_opts(g_impl, &io), 0);
+	check_congestion("127.0.0.1", NULL);
+	strcpy(io.loopback_tcp_congestion, "no-such-cc");
+	assert_int_equal(sio_sock_impl_set_opts(g_impl, &io), 0);
+	check_congestion("127.0.0.1", NULL);
+	memset(io.loopback_tcp_congestion, 'x', sizeof(io.loopback_tcp_congestion));
+	assert_int_equal(sio_sock_impl_set_opts(g_impl, &io), -EINVAL);
+	assert_int_equal(sio_sock_impl_set_opts(g_impl, &saved), 0);
+	check_congestion("127.0.0.1", "reno");
+}
+
 /* ---- zero copy (posix: MSG_ZEROCOPY; uring: accepted, copies) ---- */
 
 static void test_zcopy(void **state)
@@ -1055,6 +1119,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reset_reader),
 		cmocka_unit_test(test_close_cancels),
 		cmocka_unit_test(test_zcopy),
+		cmocka_unit_test(test_loopback_congestion),
 		cmocka_unit_test(test_recv_mode),
 		cmocka_unit_test(test_awaits),
 		cmocka_unit_test(test_interrupt_wakeup),
