@@ -136,6 +136,18 @@ assert c[0]['name'] == 'Nvme0' and c[0]['ctrlrs'][0]['trid']['subnqn'] == '$NQN'
 assert c[0]['ctrlrs'][0]['state'] == 'enabled'
 "
 $RPC -s "$T/host.sock" bdev_nvme_reset_controller name=Nvme0
+# Parameters that cannot be honoured are refused with their name, not dropped.
+attach_refused() {  # $1: extra JSON params, $2: text the error must contain
+	if $RPC -s "$T/host.sock" bdev_nvme_attach_controller "{\"name\":\"Nvme9\",\"trtype\":\"TCP\",
+\"traddr\":\"127.0.0.1\",\"trsvcid\":\"$PORT\",\"subnqn\":\"$NQN\"$1}" >"$T/err.txt" 2>&1; then
+		echo "attach with $1 accepted"; exit 1
+	fi
+	grep -q "$2" "$T/err.txt" || { echo "error lacks '$2':"; cat "$T/err.txt"; exit 1; }
+	echo "   refused: $(tr -d '\n' <"$T/err.txt" | cut -c1-110)"
+}
+attach_refused ',"priority":"abc"' "priority: 'abc' is not a number"
+attach_refused ',"multipath_opts":{"policy":"active_active"}' "multipath_opts: not supported"
+attach_refused ',"prchk_guard":true' "protection information"
 
 host_has() {  # $1: bdev name; $2: 1 present, 0 absent
 	local i

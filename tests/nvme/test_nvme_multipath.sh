@@ -200,6 +200,30 @@ refused "$(attach $P3 $NQN ',"multipath":"multipath"')" "another identity"
 wait_ctrlrs "$P1 $P2"
 kill "$PID_tgt2"
 
+echo "== 1b. bdev_nvme_reset_controller with cntlid resets that path only"
+cntlids() {  # "cntlid1 cntlid2" in path order, once both paths are enabled again
+	local end=$((SECONDS + 60)) got
+	while ((SECONDS < end)); do
+		$HRPC bdev_nvme_get_controllers name=Nvme0 >"$T/ctrlrs.json" 2>/dev/null &&
+			got=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))[0]["ctrlrs"]
+print(" ".join(str(x["cntlid"]) for x in c) if all(x["state"] == "enabled" for x in c) else "")' \
+				"$T/ctrlrs.json") && [[ -n $got ]] && { echo "$got"; return 0; }
+		sleep 0.2
+	done
+	echo "paths not enabled again"; return 1
+}
+read -r c1 c2 <<<"$(cntlids)"
+$HRPC bdev_nvme_reset_controller "{\"name\":\"Nvme0\",\"cntlid\":$c2}" >/dev/null
+read -r n1 n2 <<<"$(cntlids)"
+# The target gives a reconnected admin queue a new controller ID: only the second path's changed.
+[[ $n1 == "$c1" && $n2 != "$c2" ]] || { echo "cntlids $c1 $c2 -> $n1 $n2"; exit 1; }
+echo "   reset cntlid $c2: cntlids $c1 $c2 -> $n1 $n2"
+if $HRPC bdev_nvme_reset_controller '{"name":"Nvme0","cntlid":65000}' >"$T/err.txt" 2>&1; then
+	echo "reset of an unknown cntlid accepted"; exit 1
+fi
+grep -q "no path with cntlid 65000" "$T/err.txt" || { cat "$T/err.txt"; exit 1; }
+echo "   refused: $(tr -d '\n' <"$T/err.txt" | cut -c1-120)"
+
 echo "== 2. active_passive: the active listener removed under verify I/O"
 before=$(stat_ops)
 $RPC -s "$T/tgt.sock" nvmf_subsystem_remove_listener "$(listener $NQN $P1)" >/dev/null

@@ -576,7 +576,7 @@ static int channel_poll(void *arg)
 
 		if (io->type == SIO_BDEV_IO_TYPE_RESET) {
 			wait_pop(nch, io);
-			if (bdev_nvme_reset(nch->g->name, reset_io_done, io) != 0)
+			if (bdev_nvme_reset(nch->g->name, -1, reset_io_done, io) != 0)
 				sio_bdev_io_complete(io, -EBUSY);
 			busy = 1;
 			continue;
@@ -1762,17 +1762,30 @@ static void user_reset_done(void *arg, int rc)
 	}
 }
 
-int bdev_nvme_reset(const char *name, sio_done_cb cb, void *arg)
+/* bdev_nvme_reset_controller's cntlid: one path of a multipath name (-1: all of them). */
+static bool reset_chosen(const struct nvme_ctrlr_entry *ce, int32_t cntlid)
+{
+	return !ce->removing && (cntlid < 0 || sio_nvme_ctrlr_get_cntlid(ce->ctrlr) == cntlid);
+}
+
+int bdev_nvme_reset(const char *name, int32_t cntlid, sio_done_cb cb, void *arg)
 {
 	struct nvme_group *g = name ? group_find(name) : NULL;
 	struct nvme_ctrlr_entry *ce;
 	struct reset_ctx *r;
+	bool any = false;
 
 	if (g == NULL || g->deleting || g->npaths == 0)
 		return -ENODEV;
-	TAILQ_FOREACH(ce, &g->paths, link)
+	TAILQ_FOREACH(ce, &g->paths, link) {
+		if (!reset_chosen(ce, cntlid))
+			continue;
 		if (ce->resetting)
 			return -EBUSY;
+		any = true;
+	}
+	if (!any)
+		return -ENODEV;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
@@ -1782,7 +1795,7 @@ int bdev_nvme_reset(const char *name, sio_done_cb cb, void *arg)
 	TAILQ_FOREACH(ce, &g->paths, link) {
 		struct reset_one *one;
 
-		if (ce->removing)
+		if (!reset_chosen(ce, cntlid))
 			continue;
 		one = malloc(sizeof(*one));
 		if (one == NULL) {

@@ -137,8 +137,12 @@ int bdev_nvme_set_dhchap_keys(const char *name, struct sio_key *key, struct sio_
 int bdev_nvme_detach(const char *name, const struct sio_nvme_transport_id *filter, sio_done_cb cb,
 		     void *arg);
 
-/* Reset every path of controller @name now. */
-int bdev_nvme_reset(const char *name, sio_done_cb cb, void *arg);
+/*
+ * Reset every path of controller @name now, or only the path whose controller
+ * has NVMe controller ID @cntlid (0..65535; -1: every path). -ENODEV: no such
+ * name, or no path with that cntlid; -EBUSY: a chosen path is resetting already.
+ */
+int bdev_nvme_reset(const char *name, int32_t cntlid, sio_done_cb cb, void *arg);
 
 /* bdev_nvme_get_controllers' array: every name with its paths, or @name's (NULL if unknown). */
 json_t *bdev_nvme_controllers_json(const char *name);

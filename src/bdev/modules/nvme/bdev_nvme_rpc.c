@@ -11,6 +11,8 @@
  * every one of SPDK's and applies those listed in docs/nvme.md.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,14 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 				      "prchk_reftag/prchk_guard: protection information is not supported");
 		return;
 	}
+	/* Refused rather than dropped: the policy of new bdevs comes from elsewhere here. */
+	if (p->multipath_opts != NULL) {
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      "multipath_opts: not supported by bdev_nvme_attach_controller here; "
+				      "use bdev_nvme_set_options multipath_opts (new bdevs) or "
+				      "bdev_nvme_set_multipath_policy (one bdev)");
+		return;
+	}
 	o.mode = BDEV_NVME_MP_DISABLE;
 	if (p->multipath != NULL && strcmp(p->multipath, "failover") == 0)
 		o.mode = BDEV_NVME_MP_FAILOVER;
@@ -196,8 +206,21 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	if (t->trtype == SIO_NVME_TRANSPORT_TCP && t->trsvcid[0] == '\0')
 		snprintf(t->trsvcid, sizeof(t->trsvcid), "%d",
 			 t->subnqn[0] ? SIO_NVMF_TCP_PORT : SIO_NVMF_TCP_DISCOVERY_PORT);
-	if (p->priority != NULL)
-		t->priority = atoi(p->priority);
+	if (p->priority != NULL) {
+		char *end;
+		long v;
+
+		/* A string in SPDK's schema; a number all the same (atoi() took "abc" as 0). */
+		errno = 0;
+		v = strtol(p->priority, &end, 10);
+		if (errno != 0 || end == p->priority || *end != '\0' || v < 0 || v > INT32_MAX) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+					      "priority: '%s' is not a number from 0 to %d", p->priority,
+					      INT32_MAX);
+			return;
+		}
+		t->priority = (int32_t)v;
+	}
 	sio_nvme_ctrlr_opts_init(&o.ctrlr_opts, sizeof(o.ctrlr_opts));
 	/* bdev_nvme_set_options' part of every controller. */
 	o.ctrlr_opts.keep_alive_timeout_ms = g_bdev_nvme_opts.keep_alive_timeout_ms;
@@ -379,12 +402,20 @@ static const struct sio_rpc_param reset_params[] = {
 	SIO_RPC_PARAM("cntlid", SIO_RPC_UINT16, false, struct reset_params, cntlid),
 };
 
+/* SPDK's: with cntlid, only that controller (one path of a multipath name) is reset. */
 static void rpc_reset(struct sio_rpc_request *req, void *params)
 {
 	struct reset_params *p = params;
-	int rc = bdev_nvme_reset(p->name, detach_done, req);
+	bool one = json_object_get(sio_rpc_request_params_json(req), "cntlid") != NULL;
+	int rc = bdev_nvme_reset(p->name, one ? (int32_t)p->cntlid : -1, detach_done, req);
+	json_t *named = rc == -ENODEV && one ? bdev_nvme_controllers_json(p->name) : NULL;
 
-	if (rc == -ENODEV)
+	json_decref(named);
+	if (named != NULL)
+		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
+				      "cntlid: controller %s has no path with cntlid %u", p->name,
+				      p->cntlid);
+	else if (rc == -ENODEV)
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "name: no controller %s",
 				      p->name);
 	else if (rc != 0)
