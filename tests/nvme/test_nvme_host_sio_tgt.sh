@@ -126,7 +126,37 @@ d = json.load(open('$T/id.json'))
 assert d['controller']['subnqn'] == '$NQN', d['controller']['subnqn']
 assert [n['nsid'] for n in d['namespaces']] == [1, 2]
 assert d['namespaces'][1]['sector_size'] == 512
+# Every field nvme-cli's id-ctrl and id-ns print (nvme-cli 2.x names), power states included.
+ctrl = set('''vid ssvid sn mn fr rab ieee cmic mdts cntlid ver rtd3r rtd3e oaes ctratt rrls
+cntrltype fguid crdt1 crdt2 crdt3 nvmsr vwci mec oacs acl aerl frmw lpa elpe npss avscc apsta
+wctemp cctemp mtfa hmpre hmmin tnvmcap unvmcap rpmbs edstt dsto fwug kas hctma mntmt mxtmt
+sanicap hmminds hmmaxd nsetidmax endgidmax anatt anacap anagrpmax nanagrpid pels domainid
+megcap sqes cqes maxcmd nn oncs fuses fna vwc awun awupf icsvscc nwpc acwu ocfs sgls mnan
+maxdna maxcna subnqn ioccsz iorcsz icdoff fcatt msdbd ofcs psds'''.split())
+ns = set('''nsze ncap nuse nsfeat nlbaf flbas mc dpc dps nmic rescap fpi dlfeat nawun nawupf
+nacwu nabsn nabo nabspf noiob nvmcap npwg npwa npdg npda nows mssrl mcl msrc nulbaf anagrpid
+nsattr nvmsetid endgid nguid eui64 lbafs'''.split())
+assert not ctrl - set(d['controller']), ctrl - set(d['controller'])
+assert not ns - set(d['namespaces'][0]), ns - set(d['namespaces'][0])
+assert len(d['controller']['psds']) == d['controller']['npss'] + 1
 "
+grep -q "^tnvmcap   : " "$T/id.txt"
+grep -q "^ps     0 : mp:" "$T/id.txt"
+grep -q "^nvmcap    : " "$T/id.txt"
+# Bad input refused with a message, not ignored.
+idbad() {  # $1: text stderr must contain; the rest: arguments
+	local want=$1
+	shift
+	if "$B/tools/nvme_identify/sio_nvme_identify" "$@" >/dev/null 2>"$T/idbad.err"; then
+		echo "FAIL: sio_nvme_identify $* accepted"; exit 1
+	fi
+	grep -q -- "$want" "$T/idbad.err" || { echo "FAIL: '$want' not in:"; cat "$T/idbad.err"; exit 1; }
+}
+idbad "unexpected argument 'extra'" -r "$TRID" extra
+idbad "-L 'bogus': unknown log flag" -r "$TRID" -L bogus
+idbad "trsvcid: '99999x' is not a port number" -r "trtype:TCP traddr:127.0.0.1 trsvcid:99999x"
+idbad "-r TRID is required" --json
+"$B/tools/nvme_identify/sio_nvme_identify" --help | grep -q -- "--json"
 "$B/tools/nvme_identify/sio_nvme_identify" -r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:$PORT" |
 	grep -q "^subnqn    : $NQN\$"
 
@@ -149,12 +179,33 @@ got = sorted((e['subnqn'], int(e['trsvcid'])) for e in d['discovery_log'])
 assert got == sorted([('$NQN', $PORT), ('$NQN2', $PORT2)]), got
 "
 
-echo "== sio_nvme_perf, 1 s of 4 KiB random 70/30 read/write at QD 8, digests on"
-"$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4096 -w randrw -M 70 -t 1 -H -I -L \
+echo "== sio_nvme_perf: bad flags refused naming the flag (before any connect)"
+perfbad() {  # $1: text stderr must contain; the rest: arguments after -r -w -t
+	local want=$1
+	shift
+	if "$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -w randread -t 1 "$@" >/dev/null 2>"$T/perfbad.err"; then
+		echo "FAIL: sio_nvme_perf $* accepted"; exit 1
+	fi
+	grep -q -- "$want" "$T/perfbad.err" || { echo "FAIL: '$want' not in:"; cat "$T/perfbad.err"; exit 1; }
+}
+perfbad "-q '4x': not a number" -q 4x
+perfbad "-q '0': not a number" -q 0
+perfbad "-o '4kx': not a size" -o 4kx
+perfbad "-o '0': not a size" -o 0
+perfbad "-t '1.5': not a number" -t 1.5
+perfbad "-P '0': not a number" -P 0
+perfbad "-M 'abc': not a number" -w randrw -M abc
+perfbad "-w randrw needs -M" -w randrw
+perfbad "unexpected argument 'extra'" extra
+"$B/tools/nvme_perf/sio_nvme_perf" --help | grep -q -- "--results-json FILE:"
+
+echo "== sio_nvme_perf, 1 s of 4 KiB (-o 4k) random 70/30 read/write at QD 8, digests on"
+"$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4k -w randrw -M 70 -t 1 -H -I -L \
 	--results-json "$T/perf.json"
 python3 -c "
 import json
 d = json.load(open('$T/perf.json'))
+assert d['io_size'] == 4096, d['io_size']
 t = d['total']
 assert t['iops'] > 0 and t['io_errors'] == 0, t
 assert len(d['namespaces']) == 2

@@ -96,6 +96,11 @@ static void test_parse_errors(void **state)
 	expect_bad(":x", "empty key");
 	expect_bad("trtype:TCP priority:-1", "priority:");
 	expect_bad("trtype:TCP priority:12x", "priority:");
+	/* A TCP/RDMA port is checked when parsed (the connect would only say -EINVAL). */
+	expect_bad("trtype:TCP traddr:127.0.0.1 trsvcid:99999x", "trsvcid: '99999x' is not a port number");
+	expect_bad("trsvcid:0 trtype:TCP", "trsvcid: '0' is not a port number");
+	expect_bad("trtype:RDMA trsvcid:65536", "trsvcid: '65536' is not a port number");
+	expect_bad("trtype:TCP trsvcid:4420 hostsvcid:x1", "hostsvcid: 'x1' is not a port number");
 	expect_bad("trtype:PCIe traddr:00:20.0", "traddr: '00:20.0' is not a PCI address");
 	expect_bad("trtype:PCIe traddr:zz:00.0", "traddr:");
 	expect_bad("trtype:PCIe traddr:0x1:00:00.0", "traddr:");

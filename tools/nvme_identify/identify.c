@@ -48,13 +48,53 @@ static void hex(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = '\0';
 }
 
+/*
+ * A 128-bit little-endian counter (tnvmcap, unvmcap, megcap, maxdna, nvmcap):
+ * a JSON integer while it fits in 63 bits, its decimal digits as a string beyond.
+ */
+static json_t *u128_json(const uint8_t v[16])
+{
+	uint8_t n[16];
+	char dig[48];
+	size_t pos = sizeof(dig) - 1;
+	bool zero = false, small = true;
+
+	for (int i = 8; i < 16; i++)
+		small = small && v[i] == 0;
+	if (small && v[7] < 0x80) {
+		uint64_t lo = 0;
+
+		for (int i = 7; i >= 0; i--)
+			lo = lo << 8 | v[i];
+		return json_integer((json_int_t)lo);
+	}
+	/* Long division by 10, most significant byte first, until the number is 0. */
+	memcpy(n, v, sizeof(n));
+	dig[pos] = '\0';
+	while (!zero) {
+		unsigned int rem = 0;
+
+		zero = true;
+		for (int i = 15; i >= 0; i--) {
+			unsigned int cur = rem << 8 | n[i];
+
+			n[i] = (uint8_t)(cur / 10);
+			rem = cur % 10;
+			zero = zero && n[i] == 0;
+		}
+		dig[--pos] = (char)('0' + rem);
+	}
+	return json_string(dig + pos);
+}
+
 #define NUM(obj, name, v) json_object_set_new(obj, name, json_integer((json_int_t)(v)))
+#define U128(obj, name, v) json_object_set_new(obj, name, u128_json(v))
 #define STR(obj, name, v) json_object_set_new(obj, name, json_string(v))
 
 static json_t *ctrlr_json(struct sio_nvme_ctrlr *c)
 {
 	const struct sio_nvme_ctrlr_data *d = sio_nvme_ctrlr_get_data(c);
-	json_t *o = json_object();
+	json_t *o = json_object(), *psd = json_array();
 	char s[64], trid[1024];
 
 	sio_nvme_transport_id_format(sio_nvme_ctrlr_get_trid(c), trid, sizeof(trid));
@@ -74,9 +114,20 @@ static json_t *ctrlr_json(struct sio_nvme_ctrlr *c)
 	NUM(o, "mdts", d->mdts);
 	NUM(o, "cntlid", d->cntlid);
 	NUM(o, "ver", d->ver);
+	NUM(o, "rtd3r", d->rtd3r);
+	NUM(o, "rtd3e", d->rtd3e);
 	NUM(o, "oaes", d->oaes);
 	NUM(o, "ctratt", d->ctratt);
+	NUM(o, "rrls", d->rrls);
 	NUM(o, "cntrltype", d->cntrltype);
+	hex(s, d->fguid, 16);
+	STR(o, "fguid", s);
+	NUM(o, "crdt1", d->crdt1);
+	NUM(o, "crdt2", d->crdt2);
+	NUM(o, "crdt3", d->crdt3);
+	NUM(o, "nvmsr", d->nvmsr);
+	NUM(o, "vwci", d->vwci);
+	NUM(o, "mec", d->mec);
 	NUM(o, "oacs", d->oacs);
 	NUM(o, "acl", d->acl);
 	NUM(o, "aerl", d->aerl);
@@ -84,7 +135,35 @@ static json_t *ctrlr_json(struct sio_nvme_ctrlr *c)
 	NUM(o, "lpa", d->lpa);
 	NUM(o, "elpe", d->elpe);
 	NUM(o, "npss", d->npss);
+	NUM(o, "avscc", d->avscc);
+	NUM(o, "apsta", d->apsta);
+	NUM(o, "wctemp", d->wctemp);
+	NUM(o, "cctemp", d->cctemp);
+	NUM(o, "mtfa", d->mtfa);
+	NUM(o, "hmpre", d->hmpre);
+	NUM(o, "hmmin", d->hmmin);
+	U128(o, "tnvmcap", d->tnvmcap);
+	U128(o, "unvmcap", d->unvmcap);
+	NUM(o, "rpmbs", d->rpmbs);
+	NUM(o, "edstt", d->edstt);
+	NUM(o, "dsto", d->dsto);
+	NUM(o, "fwug", d->fwug);
 	NUM(o, "kas", d->kas);
+	NUM(o, "hctma", d->hctma);
+	NUM(o, "mntmt", d->mntmt);
+	NUM(o, "mxtmt", d->mxtmt);
+	NUM(o, "sanicap", d->sanicap);
+	NUM(o, "hmminds", d->hmminds);
+	NUM(o, "hmmaxd", d->hmmaxd);
+	NUM(o, "nsetidmax", d->nsetidmax);
+	NUM(o, "endgidmax", d->endgidmax);
+	NUM(o, "anatt", d->anatt);
+	NUM(o, "anacap", d->anacap);
+	NUM(o, "anagrpmax", d->anagrpmax);
+	NUM(o, "nanagrpid", d->nanagrpid);
+	NUM(o, "pels", d->pels);
+	NUM(o, "domainid", d->domainid);
+	U128(o, "megcap", d->megcap);
 	NUM(o, "sqes", d->sqes);
 	NUM(o, "cqes", d->cqes);
 	NUM(o, "maxcmd", d->maxcmd);
@@ -95,8 +174,14 @@ static json_t *ctrlr_json(struct sio_nvme_ctrlr *c)
 	NUM(o, "vwc", d->vwc);
 	NUM(o, "awun", d->awun);
 	NUM(o, "awupf", d->awupf);
+	NUM(o, "icsvscc", d->icsvscc);
+	NUM(o, "nwpc", d->nwpc);
+	NUM(o, "acwu", d->acwu);
+	NUM(o, "ocfs", d->ocfs);
 	NUM(o, "sgls", d->sgls);
 	NUM(o, "mnan", d->mnan);
+	U128(o, "maxdna", d->maxdna);
+	NUM(o, "maxcna", d->maxcna);
 	{
 		char nqn[257];
 
@@ -109,6 +194,26 @@ static json_t *ctrlr_json(struct sio_nvme_ctrlr *c)
 	NUM(o, "fcatt", d->fcatt);
 	NUM(o, "msdbd", d->msdbd);
 	NUM(o, "ofcs", d->ofcs);
+	/* Power state descriptors 0..NPSS (nvme-cli's "ps N" lines). */
+	for (unsigned int i = 0; i <= d->npss && i < 32; i++) {
+		const struct sio_nvme_power_state *p = &d->psd[i];
+		json_t *e = json_object();
+
+		NUM(e, "mp", p->mp);
+		NUM(e, "flags", p->flags);
+		NUM(e, "enlat", p->enlat);
+		NUM(e, "exlat", p->exlat);
+		NUM(e, "rrt", p->rrt);
+		NUM(e, "rrl", p->rrl);
+		NUM(e, "rwt", p->rwt);
+		NUM(e, "rwl", p->rwl);
+		NUM(e, "idlp", p->idlp);
+		NUM(e, "ips", p->ips);
+		NUM(e, "actp", p->actp);
+		NUM(e, "apw_aps", p->apw_aps);
+		json_array_append_new(psd, e);
+	}
+	json_object_set_new(o, "psds", psd);
 	NUM(o, "cap", sio_nvme_ctrlr_get_cap(c));
 	NUM(o, "max_xfer_size", sio_nvme_ctrlr_get_max_xfer_size(c));
 	NUM(o, "num_io_queues", sio_nvme_ctrlr_get_num_io_queues(c));
@@ -139,9 +244,24 @@ static json_t *ns_json(struct sio_nvme_ns *ns)
 	NUM(o, "nawun", d->nawun);
 	NUM(o, "nawupf", d->nawupf);
 	NUM(o, "nacwu", d->nacwu);
+	NUM(o, "nabsn", d->nabsn);
+	NUM(o, "nabo", d->nabo);
+	NUM(o, "nabspf", d->nabspf);
 	NUM(o, "noiob", d->noiob);
+	U128(o, "nvmcap", d->nvmcap);
+	NUM(o, "npwg", d->npwg);
+	NUM(o, "npwa", d->npwa);
+	NUM(o, "npdg", d->npdg);
+	NUM(o, "npda", d->npda);
+	NUM(o, "nows", d->nows);
+	NUM(o, "mssrl", d->mssrl);
+	NUM(o, "mcl", d->mcl);
+	NUM(o, "msrc", d->msrc);
+	NUM(o, "nulbaf", d->nulbaf);
 	NUM(o, "anagrpid", d->anagrpid);
 	NUM(o, "nsattr", d->nsattr);
+	NUM(o, "nvmsetid", d->nvmsetid);
+	NUM(o, "endgid", d->endgid);
 	hex(s, d->nguid, 16);
 	STR(o, "nguid", s);
 	hex(s, d->eui64, 8);
@@ -169,6 +289,23 @@ static json_t *ns_json(struct sio_nvme_ns *ns)
 	return o;
 }
 
+/* Keys nvme-cli prints in decimal; every other number is printed in hex as there. */
+static bool decimal_key(const char *k)
+{
+	static const char *const keys[] = {
+		"nsze", "ncap", "nuse", "nn", "cntlid", "nsid", "size", "sector_size",
+		"max_xfer_size", "num_io_queues", "mdts", "ioccsz", "iorcsz", "wctemp", "cctemp",
+		"hmpre", "hmmin", "tnvmcap", "unvmcap", "megcap", "maxdna", "maxcna", "nvmcap",
+		"mssrl", "mcl", "msrc", "nsetidmax", "endgidmax", "anagrpmax", "nanagrpid",
+		"maxcmd", "mnan", "npss", "nlbaf", "nulbaf", NULL,
+	};
+
+	for (size_t i = 0; keys[i] != NULL; i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Text output: the JSON object's keys, one "name : value" per line as nvme-cli does. */
 static void print_text(json_t *o, int indent)
 {
@@ -176,25 +313,32 @@ static void print_text(json_t *o, int indent)
 	json_t *v;
 
 	json_object_foreach(o, k, v) {
+		size_t i;
+		json_t *e;
+
 		if (json_is_integer(v)) {
 			json_int_t n = json_integer_value(v);
 
-			if (strcmp(k, "nsze") == 0 || strcmp(k, "ncap") == 0 || strcmp(k, "nuse") == 0 ||
-			    strcmp(k, "nn") == 0 || strcmp(k, "cntlid") == 0 || strcmp(k, "nsid") == 0 ||
-			    strcmp(k, "size") == 0 || strcmp(k, "sector_size") == 0 ||
-			    strcmp(k, "max_xfer_size") == 0 || strcmp(k, "num_io_queues") == 0 ||
-			    strcmp(k, "mdts") == 0 || strcmp(k, "ioccsz") == 0 || strcmp(k, "iorcsz") == 0)
+			if (decimal_key(k))
 				printf("%*s%-9s : %lld\n", indent, "", k, (long long)n);
 			else
 				printf("%*s%-9s : %#llx\n", indent, "", k, (long long)n);
 		} else if (json_is_string(v)) {
 			printf("%*s%-9s : %s\n", indent, "", k, json_string_value(v));
-		} else if (json_is_array(v)) {
-			size_t i;
-			json_t *e;
-
+		} else if (json_is_array(v) && strcmp(k, "psds") == 0) {
 			json_array_foreach(v, i, e) {
-				printf("%*slbaf %2zu : ms:%lld lbads:%lld rp:%#llx%s\n", indent, "", i,
+#define PS(f) ((long long)json_integer_value(json_object_get(e, f)))
+				/* MP in 0.01 W, or 0.0001 W with flags bit 0 (MXPS). */
+				printf("%*sps %5zu : mp:%lld%s enlat:%lld exlat:%lld rrt:%lld rrl:%lld "
+				       "rwt:%lld rwl:%lld idlp:%lld ips:%lld actp:%lld apw_aps:%#llx\n",
+				       indent, "", i, PS("mp"), PS("flags") & 1 ? "e-4W" : "e-2W",
+				       PS("enlat"), PS("exlat"), PS("rrt"), PS("rrl"), PS("rwt"), PS("rwl"),
+				       PS("idlp"), PS("ips"), PS("actp"), PS("apw_aps"));
+#undef PS
+			}
+		} else if (json_is_array(v)) {
+			json_array_foreach(v, i, e) {
+				printf("%*slbaf %4zu : ms:%lld lbads:%lld rp:%#llx%s\n", indent, "", i,
 				       (long long)json_integer_value(json_object_get(e, "ms")),
 				       (long long)json_integer_value(json_object_get(e, "lbads")),
 				       (long long)json_integer_value(json_object_get(e, "rp")),
@@ -274,8 +418,10 @@ int main(int argc, char **argv)
 			opts.data_digest = true;
 			break;
 		case 'L':
-			if (sio_log_set_flag(optarg) != 0)
-				fprintf(stderr, "unknown log flag '%s'\n", optarg);
+			if (sio_log_set_flag(optarg) != 0) {
+				fprintf(stderr, "sio_nvme_identify: -L '%s': unknown log flag\n", optarg);
+				return 1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -285,7 +431,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "sio_nvme_identify: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
 	if (trstr == NULL) {
+		fprintf(stderr, "sio_nvme_identify: -r TRID is required\n");
 		usage(stderr);
 		return 1;
 	}

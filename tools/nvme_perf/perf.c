@@ -354,20 +354,74 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sio_nvme_perf -r TRID [-r TRID...] -q DEPTH -o BYTES -w PATTERN -t SECONDS\n"
 		"                     [-M READ%%] [-c CORE_MASK] [-P QPAIRS] [-L|-LL] [-H] [-I]\n"
-		"                     [--results-json FILE] [-S IMPL]\n"
+		"                     [--results-json FILE] [-e GROUPS] [-S IMPL]\n"
 		"                     [--psk-path FILE [--psk-identity ID] [--enable-ktls]]\n"
+		"  -r transport ID, SPDK's string: 'trtype:TCP adrfam:IPv4 traddr:127.0.0.1\n"
+		"     trsvcid:4420 subnqn:nqn.2016-06.io.spdk:cnode1' (repeatable, up to %d)\n"
+		"  -q queue depth per queue pair (default 1)\n"
+		"  -o I/O size in bytes, or with k/m/g: 4096, 4k, 128k (default 4096)\n"
 		"  -w read, write, randread, randwrite, rw, randrw (rw/randrw take -M)\n"
+		"  -M percentage of reads for rw/randrw (0..100)\n"
+		"  -t run time in seconds\n"
 		"  -c mask of cores, one worker thread each (default 0x1)\n"
 		"  -P queue pairs per namespace per worker (default 1)\n"
 		"  -L latency summary (percentiles), -LL also the histogram\n"
 		"  -H header digest, -I data digest\n"
+		"  --results-json FILE: the results (per namespace, per worker, totals) as JSON\n"
 		"  -e GROUPS tracepoints to record (nvme_tcp, sock, ...; SPDK's -e syntax, docs/trace.md)\n"
 		"  -S socket implementation (posix, uring; ssl is chosen by --psk-path)\n"
 		"  --psk-path FILE: NVMe/TCP secure channel (TLS 1.3) with the PSK in FILE\n"
 		"     (interchange format NVMeTLSkey-1:..., mode 0600); identity and TLS PSK\n"
 		"     derived from the host and subsystem NQNs as the NVMe/TCP spec says\n"
 		"  --psk-identity ID: send ID instead of the derived identity\n"
-		"  --enable-ktls: let the kernel do the record layer where it can (kTLS)\n");
+		"  --enable-ktls: let the kernel do the record layer where it can (kTLS)\n",
+		MAX_TRIDS);
+}
+
+/*
+ * A whole decimal number in [min, max], or -1 with a message naming the flag
+ * (spdk_nvme_perf refuses "4x" too; atoi() read it as 4).
+ */
+static long num_arg(char flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "sio_nvme_perf: -%c '%s': not a number from %ld to %ld\n", flag, s, min,
+			max);
+		return -1;
+	}
+	return v;
+}
+
+/*
+ * -o: bytes, with an optional k, m or g (KiB, MiB, GiB; a trailing B or iB
+ * allowed) as spdk_nvme_perf's -o takes "4k"; 0 with a message otherwise.
+ */
+static uint32_t size_arg(const char *s)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == 0 && end != s && *end != '\0' && strchr("kKmMgG", *end) != NULL) {
+		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 : 30;
+		end++;
+		if (strcmp(end, "B") == 0 || strcmp(end, "iB") == 0)
+			end += strlen(end);
+	}
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v == 0 ||
+	    v > (UINT32_MAX >> shift)) {
+		fprintf(stderr, "sio_nvme_perf: -o '%s': not a size in bytes (4096, 4k, 128KiB, 1M)\n",
+			s);
+		return 0;
+	}
+	return (uint32_t)(v << shift);
 }
 
 static double ticks_us(double t)
@@ -440,13 +494,28 @@ int main(int argc, char **argv)
 			}
 			g_ntrids++;
 			break;
-		case 'q': g.qd = atoi(optarg); break;
-		case 'o': g.io_size = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q':
+			if ((g.qd = (int)num_arg('q', optarg, 1, 65535)) < 0)
+				return 1;
+			break;
+		case 'o':
+			if ((g.io_size = size_arg(optarg)) == 0)
+				return 1;
+			break;
 		case 'w': g.pattern = optarg; break;
-		case 'M': g.read_pct = atoi(optarg); break;
-		case 't': g.time_s = atoi(optarg); break;
+		case 'M':
+			if ((g.read_pct = (int)num_arg('M', optarg, 0, 100)) < 0)
+				return 1;
+			break;
+		case 't':
+			if ((g.time_s = (int)num_arg('t', optarg, 1, 86400 * 365)) < 0)
+				return 1;
+			break;
 		case 'c': mask = optarg; break;
-		case 'P': g.qpairs_per_ns = atoi(optarg); break;
+		case 'P':
+			if ((g.qpairs_per_ns = (int)num_arg('P', optarg, 1, 1024)) < 0)
+				return 1;
+			break;
 		case 'L': g.latency++; break;
 		case 'H': g.copts.header_digest = true; break;
 		case 'I': g.copts.data_digest = true; break;
@@ -480,11 +549,19 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (g_ntrids == 0 || g.pattern == NULL || g.time_s <= 0 || g.qd < 1 || g.io_size == 0 ||
-	    g.qpairs_per_ns < 1) {
+	if (optind < argc) {
+		fprintf(stderr, "sio_nvme_perf: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 1;
 	}
+	if (g_ntrids == 0 || g.pattern == NULL || g.time_s <= 0) {
+		fprintf(stderr, "sio_nvme_perf: -r, -w and -t are required\n");
+		usage(stderr);
+		return 1;
+	}
+	if (g.read_pct >= 0 && strcmp(g.pattern, "rw") != 0 && strcmp(g.pattern, "randrw") != 0)
+		/* Said, not silently dropped (spdk_nvme_perf says it too). */
+		fprintf(stderr, "sio_nvme_perf: -M ignored: it applies to -w rw and randrw only\n");
 	if (strcmp(g.pattern, "read") == 0 || strcmp(g.pattern, "randread") == 0)
 		g.read_pct = 100;
 	else if (strcmp(g.pattern, "write") == 0 || strcmp(g.pattern, "randwrite") == 0)

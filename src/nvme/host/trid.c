@@ -261,6 +261,25 @@ int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *
 		}
 	}
 
+	/* TCP and RDMA connect to port numbers: say so now, naming the field, not as
+	 * -EINVAL from the connect. */
+	if (trid->trtype == SIO_NVME_TRANSPORT_TCP || trid->trtype == SIO_NVME_TRANSPORT_RDMA) {
+		const char *names[2] = {"trsvcid", "hostsvcid"}, *vals[2] = {trid->trsvcid, trid->hostsvcid};
+
+		for (int i = 0; i < 2; i++) {
+			char *end;
+			long v;
+
+			if (vals[i][0] == '\0')
+				continue;
+			errno = 0;
+			v = strtol(vals[i], &end, 10);
+			if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+				return trid_err(err, errlen,
+						"%s: '%s' is not a port number from 1 to 65535", names[i],
+						vals[i]);
+		}
+	}
 	if (trid->trtype == SIO_NVME_TRANSPORT_PCIE && trid->traddr[0] != '\0') {
 		char norm[16];
 
