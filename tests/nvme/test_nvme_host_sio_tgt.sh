@@ -199,17 +199,21 @@ perfbad "-w randrw needs -M" -w randrw
 perfbad "unexpected argument 'extra'" extra
 "$B/tools/nvme_perf/sio_nvme_perf" --help | grep -q -- "--results-json FILE:"
 
-echo "== sio_nvme_perf, 1 s of 4 KiB (-o 4k) random 70/30 read/write at QD 8, digests on"
-"$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4k -w randrw -M 70 -t 1 -H -I -L \
-	--results-json "$T/perf.json"
+echo "== sio_nvme_perf, 1 s of 4 KiB (-o 4k) random 70/30 read/write at QD 8, 2 qpairs per ns, digests on"
+"$B/tools/nvme_perf/sio_nvme_perf" -r "$TRID" -c 0x2 -q 8 -o 4k -w randrw -M 70 -t 1 -P 2 -H -I -L \
+	--results-json "$T/perf.json" >"$T/perf.txt"
+cat "$T/perf.txt"
 python3 -c "
 import json
 d = json.load(open('$T/perf.json'))
 assert d['io_size'] == 4096, d['io_size']
 t = d['total']
 assert t['iops'] > 0 and t['io_errors'] == 0, t
-assert len(d['namespaces']) == 2
+# One row per namespace (its -P queue pairs summed, as spdk_nvme_perf), the whole NQN in its name.
+assert [(n['nsid'], n['qpairs']) for n in d['namespaces']] == [(1, 2), (2, 2)], d['namespaces']
+assert all('$NQN) NSID' in n['name'] for n in d['namespaces']), d['namespaces']
 "
+[[ $(grep -c "^TCP (127.0.0.1:$PORT $NQN) NSID [12] from core 1" "$T/perf.txt") == 2 ]]
 echo "== the target stops answering (SIGSTOP): timeouts, abort, every command completed once; SIGCONT and reset"
 "$HOST" --stall="$T/stall" "$TRID" &
 SPID=$!

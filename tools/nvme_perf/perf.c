@@ -424,6 +424,24 @@ static uint32_t size_arg(const char *s)
 	return (uint32_t)(v << shift);
 }
 
+/*
+ * A result row's name: transport, address, port, the whole subsystem NQN (it
+ * was cut at 20 characters, which left nqn.2016-06.io.spdk: of every SPDK
+ * name), NSID, core. Into @buf, and/or raises *@width to its length.
+ */
+static void row_name(const struct qp_ctx *qc, int core, char *buf, size_t len, int *width)
+{
+	const struct sio_nvme_transport_id *t = &g_trids[qc->ne->trid_idx];
+	char tmp[384];
+	int n;
+
+	n = snprintf(buf != NULL ? buf : tmp, buf != NULL ? len : sizeof(tmp),
+		     "%s (%s:%s %s) NSID %u from core %d", sio_nvme_transport_type_str(t->trtype),
+		     t->traddr, t->trsvcid, t->subnqn, sio_nvme_ns_get_id(qc->ne->ns), core);
+	if (width != NULL && n > *width)
+		*width = n;
+}
+
 static double ticks_us(double t)
 {
 	return t * 1e6 / (double)sio_get_ticks_hz();
@@ -707,6 +725,7 @@ int main(int argc, char **argv)
 		uint64_t tot_ios = 0, tot_err = 0, tot_min = UINT64_MAX, tot_max = 0;
 		struct hist *tot_hist = calloc(1, sizeof(*tot_hist));
 		json_t *root = json_object(), *arr = json_array();
+		int width = 56;
 
 		for (int wi = 0; wi < g_nworkers; wi++)
 			__atomic_store_n(&g_workers[wi].stop, 1, __ATOMIC_RELEASE);
@@ -715,50 +734,73 @@ int main(int argc, char **argv)
 				sio_thread_poll(main_thread, 0);
 			pthread_join(g_workers[wi].tid, NULL);
 		}
+		/* One row per namespace per worker, its -P queue pairs summed (spdk_nvme_perf's
+		 * table); the name column as wide as the longest name. */
+		for (int wi = 0; wi < g_nworkers; wi++)
+			for (int i = 0; i < g_workers[wi].nqc; i++) {
+				const struct qp_ctx *qc = &g_workers[wi].qcs[i];
+
+				row_name(qc, g_workers[wi].core, NULL, 0, &width);
+			}
 		printf("========================================================\n");
-		printf("%-56s %10s %10s %10s %10s %10s\n", "", "", "", "Latency(us)", "", "");
-		printf("%-56s:%10s %10s %10s %10s %10s\n", "Device Information", "IOPS", "MiB/s",
+		printf("%-*s %10s %10s %10s %10s %10s\n", width, "", "", "", "Latency(us)", "", "");
+		printf("%-*s:%10s %10s %10s %10s %10s\n", width, "Device Information", "IOPS", "MiB/s",
 		       "Average", "min", "max");
 		for (int wi = 0; wi < g_nworkers; wi++) {
-			for (int i = 0; i < g_workers[wi].nqc; i++) {
-				struct qp_ctx *qc = &g_workers[wi].qcs[i];
-				const struct sio_nvme_transport_id *t = &g_trids[qc->ne->trid_idx];
-				uint64_t n = qc->ios + qc->errors;
-				double iops = (double)qc->ios / secs, mib = (double)qc->bytes / 1048576.0 / secs;
-				double avg = n ? ticks_us((double)qc->lat_sum / (double)n) : 0;
-				char name[160];
+			for (int i = 0; i < g_workers[wi].nqc;) {
+				const struct qp_ctx *first = &g_workers[wi].qcs[i];
+				uint64_t ios = 0, bytes = 0, errors = 0, lat_sum = 0, lat_min = UINT64_MAX;
+				uint64_t lat_max = 0, n;
+				double iops, mib, avg;
+				char name[384];
 				json_t *o = json_object();
 
-				snprintf(name, sizeof(name), "%s (%s:%s %.20s) NSID %u from core %d",
-					 sio_nvme_transport_type_str(t->trtype), t->traddr, t->trsvcid,
-					 t->subnqn, sio_nvme_ns_get_id(qc->ne->ns), g_workers[wi].core);
-				printf("%-56s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", name, iops, mib, avg,
-				       n ? ticks_us((double)qc->lat_min) : 0, ticks_us((double)qc->lat_max));
+				/* The queue pairs of one namespace are consecutive in qcs. */
+				for (; i < g_workers[wi].nqc && g_workers[wi].qcs[i].ne == first->ne; i++) {
+					const struct qp_ctx *qc = &g_workers[wi].qcs[i];
+
+					ios += qc->ios;
+					bytes += qc->bytes;
+					errors += qc->errors;
+					lat_sum += qc->lat_sum;
+					if (qc->ios + qc->errors != 0 && qc->lat_min < lat_min)
+						lat_min = qc->lat_min;
+					if (qc->lat_max > lat_max)
+						lat_max = qc->lat_max;
+					for (unsigned b = 0; b < HIST_BUCKETS; b++)
+						tot_hist->b[b] += qc->hist.b[b];
+				}
+				n = ios + errors;
+				iops = (double)ios / secs;
+				mib = (double)bytes / 1048576.0 / secs;
+				avg = n ? ticks_us((double)lat_sum / (double)n) : 0;
+				row_name(first, g_workers[wi].core, name, sizeof(name), NULL);
+				printf("%-*s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", width, name, iops, mib, avg,
+				       n ? ticks_us((double)lat_min) : 0, ticks_us((double)lat_max));
 				tot_iops += iops;
 				tot_mib += mib;
-				tot_ios += qc->ios;
-				tot_err += qc->errors;
-				tot_lat += (double)qc->lat_sum;
-				if (n && qc->lat_min < tot_min)
-					tot_min = qc->lat_min;
-				if (qc->lat_max > tot_max)
-					tot_max = qc->lat_max;
-				for (unsigned b = 0; b < HIST_BUCKETS; b++)
-					tot_hist->b[b] += qc->hist.b[b];
+				tot_ios += ios;
+				tot_err += errors;
+				tot_lat += (double)lat_sum;
+				if (n && lat_min < tot_min)
+					tot_min = lat_min;
+				if (lat_max > tot_max)
+					tot_max = lat_max;
 				json_object_set_new(o, "name", json_string(name));
-				json_object_set_new(o, "nsid", json_integer(sio_nvme_ns_get_id(qc->ne->ns)));
+				json_object_set_new(o, "nsid", json_integer(sio_nvme_ns_get_id(first->ne->ns)));
 				json_object_set_new(o, "core", json_integer(g_workers[wi].core));
+				json_object_set_new(o, "qpairs", json_integer(g.qpairs_per_ns));
 				json_object_set_new(o, "iops", json_real(iops));
 				json_object_set_new(o, "mibps", json_real(mib));
 				json_object_set_new(o, "avg_lat_us", json_real(avg));
-				json_object_set_new(o, "min_lat_us", json_real(n ? ticks_us((double)qc->lat_min) : 0));
-				json_object_set_new(o, "max_lat_us", json_real(ticks_us((double)qc->lat_max)));
-				json_object_set_new(o, "io_errors", json_integer((json_int_t)qc->errors));
+				json_object_set_new(o, "min_lat_us", json_real(n ? ticks_us((double)lat_min) : 0));
+				json_object_set_new(o, "max_lat_us", json_real(ticks_us((double)lat_max)));
+				json_object_set_new(o, "io_errors", json_integer((json_int_t)errors));
 				json_array_append_new(arr, o);
 			}
 		}
 		printf("========================================================\n");
-		printf("%-56s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", "Total", tot_iops, tot_mib,
+		printf("%-*s:%10.2f %10.2f %10.2f %10.2f %10.2f\n", width, "Total", tot_iops, tot_mib,
 		       tot_ios + tot_err ? ticks_us(tot_lat / (double)(tot_ios + tot_err)) : 0,
 		       tot_min == UINT64_MAX ? 0 : ticks_us((double)tot_min), ticks_us((double)tot_max));
 		if (tot_err)
