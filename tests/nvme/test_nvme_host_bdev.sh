@@ -6,7 +6,9 @@
 #     same backing file: the controller reconnects (reconnect_delay_sec 1),
 #     waiting I/O goes out again, verify finds every acknowledged write;
 #  3. save_config of the host app replays the attach; bdev_nvme_get_controllers,
-#     bdev_nvme_reset_controller and bdev_nvme_detach_controller over RPC.
+#     bdev_nvme_reset_controller and bdev_nvme_detach_controller over RPC;
+#  4. the target killed for good: waiting I/O fails once fast_io_fail_timeout_sec
+#     have passed, the controller and its bdevs go after ctrlr_loss_timeout_sec.
 # usage: test_nvme_host_bdev.sh BUILD_ROOT SOURCE_ROOT
 set -euo pipefail
 B=${1:?build root}
@@ -185,4 +187,52 @@ assert not [b for b in json.load(open('$T/bdevs.json')) if b['name'].startswith(
 kill "$HPID"; wait "$HPID" || true; HPID=""
 echo "== saved config starts a host with the same bdevs"
 "$BPERF" -c "$T/saved.json" -m 0x2 -r "$T/host.sock" -q 8 -o 4096 -w verify -t 1 --quiet -T Nvme0n2
+
+echo "== 4. target gone for good: I/O fails after fast_io_fail_timeout_sec, the controller goes after ctrlr_loss_timeout_sec"
+host_config ', "ctrlr_loss_timeout_sec": 10, "reconnect_delay_sec": 1, "fast_io_fail_timeout_sec": 2'
+"$BPERF" -c "$T/host.json" -m 0x2 -r "$T/host.sock" -q 8 -o 4096 -w randread -t 1 -T Nvme0n1 -z \
+	>"$T/bperf4.log" 2>&1 &
+HPID=$!
+for _ in $(seq 100); do
+	[[ -S $T/host.sock ]] && $RPC -s "$T/host.sock" -t 60 framework_wait_init >/dev/null 2>&1 && break
+	sleep 0.2
+done
+host_has Nvme0n1 1
+kill -9 "$TPID"; wait "$TPID" 2>/dev/null || true; TPID=""
+t0=$SECONDS
+for _ in $(seq 300); do grep -q "fast_io_fail_timeout_sec passed" "$T/bperf4.log" && break; sleep 0.1; done
+grep -q "fast_io_fail_timeout_sec passed" "$T/bperf4.log" || { cat "$T/bperf4.log"; exit 1; }
+t_fail=$((SECONDS - t0))
+# Generous bounds (a loaded machine): not before the 2 s, well before the 10 s.
+((t_fail >= 1 && t_fail < 9)) || { echo "fast_io_fail after ${t_fail} s"; exit 1; }
+# I/O now fails at once instead of waiting for a reconnection: a 1 s run ends, with errors.
+rc=0; $RPC -s "$T/host.sock" -t 30 perform_tests >"$T/p4.json" 2>&1 || rc=$?
+t_run=$((SECONDS - t0))
+python3 - "$T/p4.json" "$rc" <<'PY'
+import json, sys
+txt = open(sys.argv[1]).read()
+if sys.argv[2] != "0":
+    assert "bdevperf failed" in txt, txt
+    print("   perform_tests refused:", " ".join(txt.split())[:100])
+else:
+    d = json.loads(txt)
+    jobs = d.get("jobs", d.get("results", []))
+    assert jobs and all(j["io_failed"] > 0 for j in jobs), d
+    print("   perform_tests: io_failed", [j["io_failed"] for j in jobs])
+PY
+# The controller and its bdev still there until ctrlr_loss_timeout_sec (if this machine kept up).
+if ((t_run < 9)); then
+	$RPC -s "$T/host.sock" bdev_nvme_get_controllers name=Nvme0 >/dev/null
+	host_has Nvme0n1 1
+fi
+for _ in $(seq 600); do
+	$RPC -s "$T/host.sock" bdev_nvme_get_controllers name=Nvme0 >/dev/null 2>&1 || break
+	sleep 0.1
+done
+t_gone=$((SECONDS - t0))
+host_has Nvme0n1 0
+grep -q "controller lost .*deleting the path" "$T/bperf4.log" || { cat "$T/bperf4.log"; exit 1; }
+((t_gone >= 9)) || { echo "controller deleted after ${t_gone} s, before ctrlr_loss_timeout_sec 10"; exit 1; }
+echo "   after the kill: I/O failing at ${t_fail} s, controller and Nvme0n1 deleted at ${t_gone} s"
+kill "$HPID"; wait "$HPID" || true; HPID=""
 echo PASS
