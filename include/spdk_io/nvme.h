@@ -67,7 +67,8 @@ struct sio_nvme_transport_id {
 	char traddr[SIO_NVME_TRADDR_MAX_LEN + 1];   /**< IP address, or PCI BDF "DDDD:BB:DD.F" */
 	char trsvcid[SIO_NVME_TRSVCID_MAX_LEN + 1]; /**< port ("4420") */
 	char subnqn[SIO_NVME_NQN_MAX_LEN + 1];      /**< subsystem NQN */
-	int32_t priority;                     /**< path priority (SPDK's "priority"), >= 0 */
+	/** SPDK's "priority", >= 0: the SO_PRIORITY of every TCP connection of the controller */
+	int32_t priority;
 	char hostnqn[SIO_NVME_NQN_MAX_LEN + 1];     /**< host NQN given in the string, or "" */
 	char hostaddr[SIO_NVME_TRADDR_MAX_LEN + 1]; /**< local address to connect from, or "" */
 	char hostsvcid[SIO_NVME_TRSVCID_MAX_LEN + 1];/**< local port to connect from, or "" */

@@ -5,13 +5,16 @@
  * never answers the ICReq. Each must report its own error (the refusal as
  * -ECONNREFUSED, not as a reset) and leave nothing behind on the thread: a
  * failed connect once left its socket group's pollers registered, and the
- * thread could never exit.
+ * thread could never exit. Also: the transport ID's priority set as the
+ * socket's SO_PRIORITY, read back from the real socket.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "spdk_io/env.h"
@@ -127,12 +130,65 @@ static void test_no_icresp(void **state)
 	sio_sock_close(&l);
 }
 
+/* SO_PRIORITY of this process's TCP socket connected to 127.0.0.1:@port, or -1 if none. */
+static int client_priority(uint16_t port)
+{
+	for (int fd = 3; fd < 4096; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int prio;
+		socklen_t plen = sizeof(prio);
+
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0 || peer.sin_family != AF_INET ||
+		    ntohs(peer.sin_port) != port)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, &plen) == 0)
+			return prio;
+	}
+	return -1;
+}
+
+/*
+ * The transport ID's priority (SPDK's: the socket priority of the TCP
+ * connections) reaches the host's socket as SO_PRIORITY; it was parsed and
+ * then dropped. Seen on the real socket while the connect waits for an ICResp.
+ */
+static void test_priority(void **state)
+{
+	uint16_t port;
+	struct sio_sock *l = listen_any(&port), *acc = NULL;
+	struct sio_nvme_transport_id trid;
+	struct sio_nvme_ctrlr_opts opts;
+	struct result r = {0, 1};
+	uint64_t deadline = now_ms() + 5000;
+	int prio = -2;
+
+	make_trid(&trid, port);
+	trid.priority = 5;
+	sio_nvme_ctrlr_opts_init(&opts, sizeof(opts));
+	opts.connect_timeout_ms = 300;
+	assert_int_equal(sio_nvme_ctrlr_connect(&trid, &opts, connect_done, &r), 0);
+	while (r.calls == 0 || sio_thread_has_pollers(g_thread)) {
+		sio_thread_poll(g_thread, 0);
+		if (acc == NULL && sio_sock_accept(l, &acc) == 0)
+			prio = client_priority(port);
+		if (now_ms() > deadline)
+			break;
+	}
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.rc, -ETIMEDOUT);
+	assert_int_equal(prio, 5);
+	sio_sock_close(&acc);
+	sio_sock_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_peer_closes),
 		cmocka_unit_test(test_no_icresp),
+		cmocka_unit_test(test_priority),
 	};
 	int rc;
 

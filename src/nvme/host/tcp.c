@@ -240,6 +240,8 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 	}
 	so.src_addr = ctrlr->trid.hostaddr[0] != '\0' ? ctrlr->trid.hostaddr : NULL;
 	so.src_port = (int)src_port;
+	/* The transport ID's priority is SPDK's socket priority (SO_PRIORITY) of every connection. */
+	so.priority = ctrlr->trid.priority;
 	rc = sio_sock_connect(ctrlr->trid.traddr, (int)port, &so, &tq->sock);
 	if (rc != 0)
 		return rc;
