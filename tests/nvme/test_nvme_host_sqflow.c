@@ -7,7 +7,9 @@
  * makes of it, and that a SUCCESS flag is taken only where the controller
  * agreed to disable flow control. The misbehaviours (SUCCESS on a queue
  * with flow control on, a Connect refused for CATTR) are ones our own
- * sio_tgt never shows, hence the scripted target.
+ * sio_tgt never shows, hence the scripted target. Also keep-alive: the KATO a
+ * host asks in its admin Connect and the Keep Alive commands it then sends by
+ * itself while idle, counted on the wire.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -48,6 +50,9 @@ static struct {
 	int term_reqs;
 	uint16_t term_fes;
 	uint32_t term_fei;
+	uint32_t host_kato;    /* keep_alive_timeout_ms the host connects with */
+	uint32_t admin_kato;   /* KATO of the admin queue's Connect */
+	int keep_alives;       /* Keep Alive commands received */
 } g;
 
 static uint64_t now_ms(void)
@@ -69,6 +74,8 @@ static void on_connect(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cm
 	c->qid = cc->qid;
 	if (cc->qid < UT_NVME_TCP_TGT_MAX_CONNS)
 		g.cattr[cc->qid] = cc->cattr;
+	if (cc->qid == 0)
+		g.admin_kato = cc->kato;
 	if (asked && g.mode == CONNECT_REFUSE_CATTR) {
 		union sio_nvmf_connect_rsp_dw0 dw0 = { .raw = 0 };
 
@@ -112,6 +119,8 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 	(void)icd_len;
 	if (cmd->opc == SIO_NVME_OPC_ASYNC_EVENT_REQUEST && c->qid == 0)
 		return; /* stays outstanding */
+	if (cmd->opc == SIO_NVME_OPC_KEEP_ALIVE && c->qid == 0)
+		g.keep_alives++;
 	if (cmd->opc == SIO_NVME_OPC_FABRICS) {
 		if (((const struct sio_nvmf_capsule_cmd *)cmd)->fctype == SIO_NVMF_FCTYPE_CONNECT)
 			on_connect(c, cmd);
@@ -206,7 +215,7 @@ static void host_up(struct host *h, bool disable_sq_flow)
 	sio_nvme_ctrlr_opts_init(&o, sizeof(o));
 	assert_true(o.disable_sq_flow); /* the default */
 	o.disable_sq_flow = disable_sq_flow;
-	o.keep_alive_timeout_ms = 0;
+	o.keep_alive_timeout_ms = g.host_kato;
 	o.command_timeout_ms = 3000;
 	o.connect_timeout_ms = 3000;
 	o.num_io_queues = 1;
@@ -260,7 +269,8 @@ static int setup(void **state)
 {
 	(void)state;
 	ut_nvme_tcp_tgt_reset(&g.tgt);
-	g.connects = g.read_resps = g.term_reqs = 0;
+	g.connects = g.read_resps = g.term_reqs = g.keep_alives = 0;
+	g.host_kato = g.admin_kato = 0;
 	g.term_fes = 0;
 	g.term_fei = 0;
 	memset(g.cattr, 0xff, sizeof(g.cattr));
@@ -337,6 +347,32 @@ static void test_refused_cattr(void **state)
 	host_down(&h);
 }
 
+/* KATO 1 s in the admin Connect; idle for 2.2 s, the host sends Keep Alive
+ * by itself every KATO/2 (4 expected; at least 3 asked, a loaded machine may
+ * delay one), and none with KATO 0. */
+static void test_keep_alive(void **state)
+{
+	struct host h;
+	int idle = 1;
+
+	g.host_kato = 1000;
+	host_up(&h, true);
+	assert_int_equal(g.admin_kato, 1000);
+	g.keep_alives = 0;
+	poll_while(&idle, 2200);
+	assert_in_range(g.keep_alives, 3, 6);
+	assert_int_equal(host_read(&h, 0), 0);
+	host_down(&h);
+
+	g.host_kato = 0;
+	host_up(&h, true);
+	g.keep_alives = 0;
+	poll_while(&idle, 1200);
+	assert_int_equal(g.admin_kato, 0);
+	assert_int_equal(g.keep_alives, 0);
+	host_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup(test_not_agreed_success_refused, setup),
 		cmocka_unit_test_setup(test_not_asked, setup),
 		cmocka_unit_test_setup(test_refused_cattr, setup),
+		cmocka_unit_test_setup(test_keep_alive, setup),
 	};
 	int rc;
 
