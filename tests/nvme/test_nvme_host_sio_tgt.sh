@@ -197,6 +197,8 @@ perfbad "-P '0': not a number" -P 0
 perfbad "-M 'abc': not a number" -w randrw -M abc
 perfbad "-w randrw needs -M" -w randrw
 perfbad "unexpected argument 'extra'" extra
+perfbad "bad core mask '0x0'" -c 0x0
+perfbad "names core 1023; this machine has" -c "[1023]"
 "$B/tools/nvme_perf/sio_nvme_perf" --help | grep -q -- "--results-json FILE:"
 
 echo "== sio_nvme_perf, 1 s of 4 KiB (-o 4k) random 70/30 read/write at QD 8, 2 qpairs per ns, digests on"
