@@ -550,6 +550,24 @@ uint64_t sio_nvme_ns_get_size(const struct sio_nvme_ns *ns);
 uint32_t sio_nvme_ns_get_max_io_xfer_size(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_uuid() - The 16-byte UUID from the identification descriptors, or NULL. */
 const uint8_t *sio_nvme_ns_get_uuid(const struct sio_nvme_ns *ns);
+/**
+ * sio_nvme_ns_get_csi() - The namespace's I/O Command Set Identifier.
+ * @ns: a namespace of a connected controller.
+ *
+ * Taken from the CSI descriptor (NIDT 04h) of the Namespace Identification
+ * Descriptor list (Identify CNS 03h), read with the rest of the namespace's
+ * data at connect, after a reset and on a namespace-attribute event. A
+ * controller that gives no CSI descriptor (before NVMe 2.0) or refuses the
+ * list (before NVMe 1.3) has NVM namespaces only, so that is what is reported.
+ * The I/O commands of this API are the NVM command set's: a namespace of
+ * another set (SIO_NVME_CSI_ZNS, SIO_NVME_CSI_KV, ...) takes only those its
+ * command set shares with NVM, and raw commands through the passthrough.
+ *
+ * Context: the controller's thread (the value changes with a refresh there).
+ * Return: the CSI (enum sio_nvme_csi values: 0 NVM, 1 KV, 2 ZNS, or another
+ * the controller reported); SIO_NVME_CSI_NVM for NULL or an inactive namespace.
+ */
+uint8_t sio_nvme_ns_get_csi(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_nguid() - The 16-byte NGUID, or NULL when all zero. */
 const uint8_t *sio_nvme_ns_get_nguid(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_eui64() - The 8-byte EUI64, or NULL when all zero. */

@@ -206,6 +206,14 @@ struct sio_nvme_ctrlr_data *ut_nvme_tcp_tgt_identify(const struct sio_nvme_cmd *
 						     uint32_t len, const char *subnqn,
 						     uint64_t nblocks)
 {
+	return ut_nvme_tcp_tgt_identify_ns(cmd, buf, len, subnqn, nblocks, 1, NULL);
+}
+
+struct sio_nvme_ctrlr_data *ut_nvme_tcp_tgt_identify_ns(const struct sio_nvme_cmd *cmd,
+							uint8_t *buf, uint32_t len,
+							const char *subnqn, uint64_t nblocks,
+							uint32_t nn, const int *csi)
+{
 	uint8_t cns = cmd->cdw10 & 0xff;
 
 	memset(buf, 0, len);
@@ -215,19 +223,29 @@ struct sio_nvme_ctrlr_data *ut_nvme_tcp_tgt_identify(const struct sio_nvme_cmd *
 		struct sio_nvme_ctrlr_data *cd = (void *)buf;
 		size_t n = strlen(subnqn) + 1;
 
-		cd->nn = 1;
+		cd->nn = nn;
 		cd->mdts = 3;
 		cd->ioccsz = 4 + 4096 / 16;
 		memcpy(cd->subnqn, subnqn, n < sizeof(cd->subnqn) ? n : sizeof(cd->subnqn));
 		return cd;
 	}
 	if (cns == SIO_NVME_CNS_ACTIVE_NS_LIST) {
-		((uint32_t *)buf)[0] = 1;
-	} else if (cns == SIO_NVME_CNS_NS) {
+		/* IDs above the command's NSID, in increasing order. */
+		uint32_t k = 0;
+
+		for (uint32_t id = cmd->nsid + 1; id <= nn && k < 1024; id++)
+			((uint32_t *)buf)[k++] = id;
+	} else if (cns == SIO_NVME_CNS_NS && cmd->nsid >= 1 && cmd->nsid <= nn) {
 		struct sio_nvme_ns_data *nd = (void *)buf;
 
 		nd->nsze = nd->ncap = nblocks;
 		nd->lbaf[0].lbads = 9;
+	} else if (cns == SIO_NVME_CNS_NS_ID_DESCRIPTOR_LIST && csi != NULL && cmd->nsid >= 1 &&
+		   cmd->nsid <= nn && csi[cmd->nsid - 1] >= 0) {
+		/* One descriptor: NIDT, NIDL, 2 reserved bytes, the CSI; zeros end the list. */
+		buf[0] = SIO_NVME_NIDT_CSI;
+		buf[1] = SIO_NVME_NIDL_CSI;
+		buf[4] = (uint8_t)csi[cmd->nsid - 1];
 	}
 	return NULL;
 }

@@ -123,4 +123,17 @@ struct sio_nvme_ctrlr_data *ut_nvme_tcp_tgt_identify(const struct sio_nvme_cmd *
 						     uint32_t len, const char *subnqn,
 						     uint64_t nblocks);
 
+/*
+ * ut_nvme_tcp_tgt_identify_ns() - ut_nvme_tcp_tgt_identify() with namespaces
+ * 1..@nn (all active, each of @nblocks 512-byte blocks) and, when @csi is not
+ * NULL, a Namespace Identification Descriptor list (CNS 03h) holding one CSI
+ * descriptor (NIDT 04h) of value @csi[nsid - 1], or an empty list where that
+ * is negative (no @csi: every list empty).
+ * Return: as ut_nvme_tcp_tgt_identify().
+ */
+struct sio_nvme_ctrlr_data *ut_nvme_tcp_tgt_identify_ns(const struct sio_nvme_cmd *cmd,
+							uint8_t *buf, uint32_t len,
+							const char *subnqn, uint64_t nblocks,
+							uint32_t nn, const int *csi);
+
 #endif

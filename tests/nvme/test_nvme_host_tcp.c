@@ -76,9 +76,12 @@ static void test_connect(void **state)
 		assert_true(sio_nvme_ns_get_sector_size(ns) >= 512);
 		assert_int_equal(sio_nvme_ns_get_size(ns),
 				 sio_nvme_ns_get_num_sectors(ns) * sio_nvme_ns_get_sector_size(ns));
-		printf("# ns %u: %lu x %u bytes, uuid %s, nguid %s\n", nsid,
+		/* Block devices and files behind sio_tgt and nvmet: the NVM command set. */
+		assert_int_equal(sio_nvme_ns_get_csi(ns), SIO_NVME_CSI_NVM);
+		printf("# ns %u: %lu x %u bytes, uuid %s, nguid %s, csi %u\n", nsid,
 		       (unsigned long)sio_nvme_ns_get_num_sectors(ns), sio_nvme_ns_get_sector_size(ns),
-		       sio_nvme_ns_get_uuid(ns) ? "yes" : "no", sio_nvme_ns_get_nguid(ns) ? "yes" : "no");
+		       sio_nvme_ns_get_uuid(ns) ? "yes" : "no", sio_nvme_ns_get_nguid(ns) ? "yes" : "no",
+		       sio_nvme_ns_get_csi(ns));
 		n++;
 	}
 	assert_true(n >= g_min_ns);

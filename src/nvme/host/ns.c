@@ -91,6 +91,7 @@ static void desc_parse(struct sio_nvme_ns *ns, const uint8_t *buf)
 	size_t off = 0;
 
 	ns->has_uuid = false;
+	ns->csi = SIO_NVME_CSI_NVM;
 	/* Descriptors follow each other at any byte offset: read them as bytes
 	 * (NIDT, NIDL, 2 reserved, then NIDL bytes), never through the struct. */
 	while (off + 4 <= SIO_NVME_IDENTIFY_DATA_SIZE) {
@@ -103,6 +104,8 @@ static void desc_parse(struct sio_nvme_ns *ns, const uint8_t *buf)
 		if (nidt == SIO_NVME_NIDT_UUID && nidl == SIO_NVME_NIDL_UUID) {
 			memcpy(ns->uuid, buf + off + 4, 16);
 			ns->has_uuid = true;
+		} else if (nidt == SIO_NVME_NIDT_CSI && nidl == SIO_NVME_NIDL_CSI) {
+			ns->csi = buf[off + 4];
 		}
 		off += 4u + nidl;
 	}
@@ -162,11 +165,14 @@ static void refresh_step(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 			ns_fill(ns);
 			r->phase = 1;
 		} else {
-			/* Descriptors are optional before NVMe 1.3: an error leaves no UUID. */
-			if (rc == 0)
+			/* Descriptors are optional before NVMe 1.3: an error leaves no
+			 * UUID, and the NVM command set (the only one before 2.0). */
+			if (rc == 0) {
 				desc_parse(ns, r->desc);
-			else
+			} else {
 				ns->has_uuid = false;
+				ns->csi = SIO_NVME_CSI_NVM;
+			}
 			r->phase = 0;
 			r->idx++;
 		}
@@ -314,6 +320,11 @@ uint32_t sio_nvme_ns_get_max_io_xfer_size(const struct sio_nvme_ns *ns)
 const uint8_t *sio_nvme_ns_get_uuid(const struct sio_nvme_ns *ns)
 {
 	return ns && ns->active && ns->has_uuid ? ns->uuid : NULL;
+}
+
+uint8_t sio_nvme_ns_get_csi(const struct sio_nvme_ns *ns)
+{
+	return ns && ns->active ? ns->csi : SIO_NVME_CSI_NVM;
 }
 
 static bool zero16(const uint8_t *p, size_t n)

@@ -128,6 +128,9 @@ struct sio_nvme_ns {
 	uint64_t num_sectors;
 	uint8_t uuid[16];
 	bool has_uuid;
+	/* Command Set Identifier from the descriptor list (NIDT 04h); NVM when
+	 * the controller gives none (before NVMe 1.3, or the list refused). */
+	uint8_t csi;
 	struct sio_nvme_ns_data *data;   /* 4096 bytes, allocated on first activation */
 };
 

@@ -875,6 +875,40 @@ static bool ns_active_on(struct nvme_ctrlr_entry *ce, uint32_t nsid)
 	return ns != NULL && sio_nvme_ns_is_active(ns);
 }
 
+static const char *csi_str(uint8_t csi)
+{
+	switch (csi) {
+	case SIO_NVME_CSI_NVM:
+		return "NVM";
+	case SIO_NVME_CSI_KV:
+		return "Key Value";
+	case SIO_NVME_CSI_ZNS:
+		return "Zoned Namespace";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Whether namespace @nsid of path @ce may become a bdev. SPDK's bdev_nvme
+ * takes NVM namespaces, ZNS ones as zoned bdevs, and those of any other
+ * command set only with allow_unrecognized_csi (as passthrough-only bdevs).
+ * This bdev layer has no zoned bdevs, so ZNS counts as unrecognized here;
+ * allowed, such a namespace is a bdev like an NVM one (its reads and writes
+ * are NVM commands, which the controller may refuse). Logged each time it is
+ * left out (at attach and at each later namespace scan).
+ */
+static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
+{
+	uint8_t csi = sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid));
+
+	if (csi == SIO_NVME_CSI_NVM || ce->opts.allow_unrecognized_csi)
+		return true;
+	SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not supported "
+		      "(allow_unrecognized_csi makes it a bdev)", g->name, nsid, csi_str(csi), csi);
+	return false;
+}
+
 /* Namespaces came or went on path @ce: bdevs follow (a bdev stays while any path has it). */
 static void sync_namespaces(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
 {
@@ -899,7 +933,7 @@ static void sync_namespaces(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
 	}
 	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ce->ctrlr); id != 0;
 	     id = sio_nvme_ctrlr_get_next_active_ns(ce->ctrlr, id))
-		if (bdev_find(g, id) == NULL && bdev_create(g, ce, id) == 0)
+		if (bdev_find(g, id) == NULL && ns_wanted(g, ce, id) && bdev_create(g, ce, id) == 0)
 			SIO_NOTICELOG("bdev_nvme: %s: namespace %u added", g->name, id);
 }
 
@@ -1358,6 +1392,8 @@ static void attach_connected(void *arg, int rc, struct sio_nvme_ctrlr *ctrlr)
 	g->io_device_registered = true;
 	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ctrlr); id != 0;
 	     id = sio_nvme_ctrlr_get_next_active_ns(ctrlr, id)) {
+		if (!ns_wanted(g, ce, id))
+			continue;
 		rc = bdev_create(g, ce, id);
 		if (rc != 0)
 			SIO_ERRLOG("bdev_nvme: %s: namespace %u: bdev not created: %d", g->name, id, rc);
@@ -2261,6 +2297,8 @@ static void nvme_config_json(json_t *config)
 					    json_integer(ce->opts.fast_io_fail_timeout_sec));
 			if (g->npaths > 1)
 				json_object_set_new(p, "multipath", json_string(mode_str(ce->mode)));
+			if (ce->opts.allow_unrecognized_csi)
+				json_object_set_new(p, "allow_unrecognized_csi", json_true());
 			sio_rpc_config_append(config, "bdev_nvme_attach_controller", p);
 		}
 		TAILQ_FOREACH(nb, &g->bdevs, link) {

@@ -93,6 +93,9 @@ struct bdev_nvme_attach_opts {
 	uint32_t fast_io_fail_timeout_sec;     /* 0: I/O waits until the controller is deleted */
 	uint32_t max_bdevs;                    /* names returned at most (0: no limit) */
 	enum bdev_nvme_mp_mode mode;           /* what a second path under @name does */
+	/* Namespaces of a command set other than NVM become bdevs too (SPDK's
+	 * allow_unrecognized_csi); else they are left out with a notice. */
+	bool allow_unrecognized_csi;
 };
 
 /*

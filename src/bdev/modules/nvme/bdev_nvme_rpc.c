@@ -247,6 +247,7 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 	o.reconnect_delay_sec = p->reconnect_delay_sec;
 	o.fast_io_fail_timeout_sec = p->fast_io_fail_timeout_sec;
 	o.max_bdevs = p->max_bdevs;
+	o.allow_unrecognized_csi = p->allow_unrecognized_csi;
 	if (attach_psk(req, p->psk, &o.ctrlr_opts) != 0)
 		return;
 	if (attach_dhchap_keys(req, p->dhchap_key, p->dhchap_ctrlr_key, &o.ctrlr_opts) != 0) {
