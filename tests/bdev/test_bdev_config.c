@@ -5,7 +5,8 @@
  * (bdev_get_bdevs fields, bdev_get_iostat, error injection, latency update,
  * deletes), bad parameters refused with a message, save_config replayed into
  * a second run that recreates the same bdevs, and an SPDK-written config
- * with these methods loaded unchanged.
+ * with these methods loaded unchanged; bdev_nvme_set_options' notice for the
+ * parameters that have no effect here.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include "bdev_test_util.h"
 #include "spdk_io/app.h"
 #include "spdk_io/env.h"
+#include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
 #include "ut_rpc.h"
 
@@ -385,12 +387,71 @@ static void test_spdk_config_unchanged(void **state)
 	assert_int_equal(g_ut_failures, 0);
 }
 
+/*
+ * bdev_nvme_set_options: the parameters that have no effect here are
+ * accepted (reply true) with one NOTICE in the app's log naming those given a
+ * value other than SPDK's default; SPDK's defaults given explicitly, as its
+ * save_config writes them, load silently.
+ */
+static char g_nvme_notices[4][512];
+static int g_num_nvme_notices;
+
+static void nvme_notice_sink(enum sio_log_level level, const char *component, const char *msg,
+			     void *ctx)
+{
+	(void)component;
+	(void)ctx;
+	if (level == SIO_LOG_NOTICE && strstr(msg, "bdev_nvme_set_options") != NULL &&
+	    g_num_nvme_notices < 4)
+		snprintf(g_nvme_notices[g_num_nvme_notices++], sizeof(g_nvme_notices[0]), "%s", msg);
+}
+
+static int main_nvme_options(void *arg)
+{
+	struct ut_rpc_res r;
+
+	UT_CHECK(ut_rpc("bdev_nvme_set_options",
+			"{\"timeout_admin_us\":0,\"transport_retry_count\":4,"
+			"\"nvme_adminq_poll_period_us\":10000,\"nvme_ioq_poll_period_us\":0,"
+			"\"delay_cmd_submit\":true,\"arbitration_burst\":0,\"rdma_srq_size\":0,"
+			"\"generate_uuids\":false,\"keep_alive_timeout_ms\":10000}", &r) == 0);
+	UT_CHECK(r.result != NULL && json_is_true(r.result));
+	ut_rpc_free(&r);
+	UT_CHECK(g_num_nvme_notices == 0);
+	UT_CHECK(ut_rpc("bdev_nvme_set_options",
+			"{\"transport_retry_count\":7,\"rdma_srq_size\":64,\"delay_cmd_submit\":false,"
+			"\"keep_alive_timeout_ms\":10000}", &r) == 0);
+	UT_CHECK(r.result != NULL && json_is_true(r.result));
+	ut_rpc_free(&r);
+	UT_CHECK(g_num_nvme_notices == 1);
+	UT_CHECK(strstr(g_nvme_notices[0],
+			"no effect here (docs/nvme.md): delay_cmd_submit, transport_retry_count, "
+			"rdma_srq_size") != NULL);
+	/* An applied parameter is not named. */
+	UT_CHECK(strstr(g_nvme_notices[0], "keep_alive") == NULL);
+	if (g_ut_failures != 0)
+		for (int i = 0; i < g_num_nvme_notices; i++)
+			fprintf(stderr, "notice: %s\n", g_nvme_notices[i]);
+	return 1;
+}
+
+static void test_nvme_options_no_effect(void **state)
+{
+	g_ut_failures = 0;
+	g_num_nvme_notices = 0;
+	sio_log_set_sink(nvme_notice_sink, NULL);
+	run_app(NULL, main_nvme_options, 1);
+	sio_log_set_sink(NULL, NULL);
+	assert_int_equal(g_ut_failures, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_every_module),
 		cmocka_unit_test(test_config_bad_params),
 		cmocka_unit_test(test_spdk_config_unchanged),
+		cmocka_unit_test(test_nvme_options_no_effect),
 	};
 	int fd, rc;
 

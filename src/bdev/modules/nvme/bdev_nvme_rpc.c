@@ -20,6 +20,7 @@
 #include "bdev/modules/nvme/bdev_nvme.h"
 #include "nvme/auth/dhchap.h"
 #include "spdk_io/keyring.h"
+#include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
 
 struct attach_params {
@@ -510,11 +511,23 @@ static int enum_index(const char *const *values, const char *s)
 	return -1;
 }
 
+/* SPDK's defaults of the parameters that have no effect here (all others 0/false). */
+#define SPDK_ADMINQ_POLL_PERIOD_US 10000
+#define SPDK_TRANSPORT_RETRY_COUNT 4
+#define SPDK_DELAY_CMD_SUBMIT true
+
 /* Absent parameters keep the current values (SPDK's set_options is a patch). */
 static void set_options_params_init(void *params)
 {
 	const struct bdev_nvme_opts *o = &g_bdev_nvme_opts;
 	struct set_options_params *p = params;
+
+	/* The no-effect ones start at SPDK's defaults, so that only a value
+	 * given and different from SPDK's earns the notice (a config SPDK saved
+	 * with its defaults loads silently). */
+	p->nvme_adminq_poll_period_us = SPDK_ADMINQ_POLL_PERIOD_US;
+	p->transport_retry_count = SPDK_TRANSPORT_RETRY_COUNT;
+	p->delay_cmd_submit = SPDK_DELAY_CMD_SUBMIT;
 
 	p->action_on_timeout = g_timeout_actions[o->action_on_timeout];
 	p->timeout_us = o->timeout_us;
@@ -561,6 +574,57 @@ static bool dhchap_mask_from_json(struct sio_rpc_request *req, const json_t *arr
 	}
 	*mask = m;
 	return true;
+}
+
+/*
+ * One NOTICE naming the parameters given a value other than SPDK's default
+ * that have no effect here (docs/nvme.md): accepted, so that SPDK's configs
+ * keep loading, but not silently.
+ */
+static void notice_no_effect(const struct set_options_params *p)
+{
+	const struct {
+		const char *name;
+		bool set;
+	} v[] = {
+		{ "timeout_admin_us", p->timeout_admin_us != 0 },
+		{ "arbitration_burst", p->arbitration_burst != 0 },
+		{ "low_priority_weight", p->low_priority_weight != 0 },
+		{ "medium_priority_weight", p->medium_priority_weight != 0 },
+		{ "high_priority_weight", p->high_priority_weight != 0 },
+		{ "nvme_adminq_poll_period_us",
+		  p->nvme_adminq_poll_period_us != SPDK_ADMINQ_POLL_PERIOD_US },
+		{ "nvme_ioq_poll_period_us", p->nvme_ioq_poll_period_us != 0 },
+		{ "delay_cmd_submit", p->delay_cmd_submit != SPDK_DELAY_CMD_SUBMIT },
+		{ "transport_retry_count", p->transport_retry_count != SPDK_TRANSPORT_RETRY_COUNT },
+		{ "transport_ack_timeout", p->transport_ack_timeout != 0 },
+		{ "transport_tos", p->transport_tos != 0 },
+		{ "generate_uuids", p->generate_uuids },
+		{ "nvme_error_stat", p->nvme_error_stat },
+		{ "allow_accel_sequence", p->allow_accel_sequence },
+		{ "enable_flush", p->enable_flush },
+		{ "rdma_srq_size", p->rdma_srq_size != 0 },
+		{ "rdma_max_cq_size", p->rdma_max_cq_size != 0 },
+		{ "rdma_cm_event_timeout_ms", p->rdma_cm_event_timeout_ms != 0 },
+		{ "rdma_umr_per_io", p->rdma_umr_per_io },
+	};
+	char list[512];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int n;
+
+		if (!v[i].set)
+			continue;
+		n = snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", v[i].name);
+		if (n < 0 || (size_t)n >= sizeof(list) - len)
+			break; /* cannot happen: the names fit */
+		len += (size_t)n;
+	}
+	if (len > 0)
+		SIO_NOTICELOG("bdev_nvme_set_options: accepted, no effect here (docs/nvme.md): %s",
+			      list);
 }
 
 static void rpc_set_options(struct sio_rpc_request *req, void *params)
@@ -636,6 +700,7 @@ static void rpc_set_options(struct sio_rpc_request *req, void *params)
 		sio_rpc_request_fail_errno(req, rc);
 		return;
 	}
+	notice_no_effect(p);
 	sio_rpc_request_complete(req, json_true());
 	return;
 bad_mp:
