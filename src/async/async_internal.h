@@ -129,21 +129,25 @@ _Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
 
 /*
  * Where a task's stack starts: this many bytes below its control block.
- * What a parked task keeps hot on its stack is the innermost frames: the
- * switch routine's saved registers and return address (56 bytes on x86-64)
- * and the awaiting function's saved registers and return address (48 for
- * the lean sio_bdev_<op>_blocks_await() forms): 104 bytes, which lie on two
+ * What a parked task keeps hot on its stack is the innermost frames. Until
+ * issue 18's seventh round (x86-64): the switch routine's saved registers
+ * and return address (56 bytes) and the awaiting function's saved
+ * registers and return address (48 for the lean sio_bdev_<op>_blocks_await()
+ * forms); since then the awaiting function's frame alone: the switch's
+ * 24-byte record, one spill slot, its six saved registers and return
+ * address. 104 bytes either way, which lie on two
  * cache lines or three depending on where they fall in a line, i.e. on the
  * depth of the frames above them modulo 64. The library cannot know the
  * depth of a task's own frames. Issue 18's fifth round set a gap of 32 for
  * the task loop of sio_bdevperf --api task as it was then; its sixth round
  * moved that loop's state into locals (a larger frame), where a gap of 0 or
- * 48 gives two lines and 32 three (cachegrind, docs/async.md "Sixth
- * round"): 0, so no stack space is spent on it. A task whose loop has other
- * frame sizes gets two lines or three by their luck. Must keep the stack
- * 16-byte aligned.
+ * 48 gave two lines and 32 three; with the seventh round's inline switch
+ * (the record in the awaiting function's frame) 48 gives two and 0, 16 and
+ * 32 three (cachegrind, docs/async.md "Seventh round"). A task whose loop
+ * has other frame sizes gets two lines or three by their luck. Must keep
+ * the stack 16-byte aligned.
  */
-#define ASYNC_STACK_TOP_GAP 0u
+#define ASYNC_STACK_TOP_GAP 48u
 
 /* sio_task.flags */
 #define ASYNC_TASK_F_FPCTL 0x01 /* SIO_TASK_OWN_FP_CONTROL: keeps its own FP control state */
@@ -160,11 +164,19 @@ _Static_assert(offsetof(struct sio_task, wait_obj) + sizeof(void *) <= 64,
  * the switch itself keeps the state per context (aarch64, ucontext) this
  * compiles to nothing.
  */
+#if ASYNC_FPCTL_BY_TASK
+/* The flagged task's switch of the FP control state (sched.c), out of line:
+ * inlined at every switch site, the addresses of the two saved states were
+ * hoisted into spill slots of the awaiting function (the inline switch
+ * clobbers every register), for a path almost no task takes. */
+void async_task_fp_switch(struct sio_task *t, bool enter) __attribute__((cold, noinline));
+#endif
+
 static inline void async_task_fp_enter(struct sio_task *t)
 {
 #if ASYNC_FPCTL_BY_TASK
 	if (__builtin_expect(t->flags & ASYNC_TASK_F_FPCTL, 0))
-		async_fpctl_switch(&t->fp_outer, &t->fp);
+		async_task_fp_switch(t, true);
 #else
 	(void)t;
 #endif
@@ -174,7 +186,7 @@ static inline void async_task_fp_leave(struct sio_task *t)
 {
 #if ASYNC_FPCTL_BY_TASK
 	if (__builtin_expect(t->flags & ASYNC_TASK_F_FPCTL, 0))
-		async_fpctl_switch(&t->fp, &t->fp_outer);
+		async_task_fp_switch(t, false);
 #else
 	(void)t;
 #endif
@@ -341,10 +353,9 @@ static inline void async_task_switch_out(struct sio_task *t)
 
 		at->chain = n->rq_next;
 		n->state = TASK_RUNNING;
-		n->caller = t->caller; /* a saved stack pointer: rq_poll()'s frame */
+		n->caller = t->caller; /* a saved record: rq_poll()'s frame */
 		tls_async_task = n;
-		/* Tasks of a batch mostly park where @n did (the same await):
-		 * the way out that keeps return predictions right for that. */
+		/* Tasks of a batch mostly park where @n did (the same await). */
 		async_ctx_switch_same_site(&t->ctx, &n->ctx);
 		/* Resumed: the resumer set tls_async_task to @t. */
 		async_task_fp_enter(t);

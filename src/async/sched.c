@@ -29,6 +29,16 @@
 
 ASYNC_TLS struct sio_task *tls_async_task;
 
+#if ASYNC_FPCTL_BY_TASK
+void async_task_fp_switch(struct sio_task *t, bool enter)
+{
+	if (enter)
+		async_fpctl_switch(&t->fp_outer, &t->fp);
+	else
+		async_fpctl_switch(&t->fp, &t->fp_outer);
+}
+#endif
+
 /* Registry of per-thread states, looked up on a cache miss only. */
 static pthread_mutex_t g_async_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, async_thread) g_async_threads = TAILQ_HEAD_INITIALIZER(g_async_threads);

@@ -72,6 +72,12 @@ static void stack_unmap(struct async_stack_pool *pool, struct async_stack *st)
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
 #endif
 	pool->stats.unmapped++;
+#if ASYNC_ASAN
+	/* The same for the shadow of an unmapped stack: the kernel may hand
+	 * the range to the next mmap() (an AIO ring did, in test_aio_bdev),
+	 * whose reads would then hit a dead frame's redzone. */
+	__asan_unpoison_memory_region(st->lo, (size_t)((char *)st->hi - (char *)st->lo));
+#endif
 	munmap(st->map, st->map_len);
 }
 

@@ -40,7 +40,9 @@ struct async_ctx {
 #if ASYNC_SWITCH_UCONTEXT
 	ucontext_t uc;
 #else
-	void *sp; /* saved stack pointer; the registers live on that stack */
+	/* aarch64: the saved stack pointer, the registers on that stack;
+	 * x86-64: the saved record {resume address, rbp, rsp} (async_ctx_switch()) */
+	void *sp;
 #endif
 };
 
@@ -63,9 +65,11 @@ void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ct
  *
  * async_ctx_switch_same_site(from, to) - The same, for a switch into a
  * context that parked at the same call site as the caller is parking at (a
- * batch of tasks awaiting the same operation). Same state, another way out
- * on x86-64 (switch_x86_64.S): return predictions stay right for such a
- * pair and go wrong for any other pair, where async_ctx_switch() is the one.
+ * batch of tasks awaiting the same operation). The same switch on every
+ * implementation today; until issue 18's seventh round the x86-64 routine
+ * left by ret here and by an indirect jump elsewhere, to keep return
+ * predictions right. The inline x86-64 switch makes no call, so it leaves
+ * the return-stack predictor as it was either way.
  */
 #if ASYNC_SWITCH_UCONTEXT
 void async_ctx_switch(struct async_ctx *from, struct async_ctx *to);
@@ -75,20 +79,93 @@ static inline void async_ctx_switch_same_site(struct async_ctx *from, struct asy
 	async_ctx_switch(from, to);
 }
 #elif defined(__x86_64__)
-/* The assembly routines: push the callee-saved state, store sp in *save_sp,
- * load new_sp and pop the state saved there; the first leaves by an
- * indirect jump, the second by ret. */
-void async_ctx_swap_asm(void **save_sp, void *new_sp);
-void async_ctx_swap_ret_asm(void **save_sp, void *new_sp);
+/*
+ * Inline assembly at each switch site (issue 18's seventh round,
+ * docs/async.md). Every general-purpose, vector and x87 register but rsp
+ * and rbp is named as clobbered (rdi and rsi as in/out operands), so the
+ * compiler keeps across the switch only the values live there, in the
+ * frame, and no call/ret pair is made: the outgoing side stores its resume
+ * address, rbp and rsp in a record in its own frame (@save, above rsp: no
+ * push, so no red-zone question) and the record's address in @from; the
+ * incoming side's record gives rsp and rbp, and a jump through it to that
+ * side's resume address. rbp is restored rather than clobbered, as
+ * frame-pointer builds (-O0, -fno-omit-frame-pointer) cannot clobber it.
+ * async_ctx_make() (switch_asm.c) writes a record of the same form for the
+ * first entry.
+ */
+#ifdef __AVX512F__
+#define ASYNC_CLOBBER_X512                                                                  \
+	, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", \
+		"xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k0", "k1",  \
+		"k2", "k3", "k4", "k5", "k6", "k7"
+#else
+#define ASYNC_CLOBBER_X512
+#endif
 
-static inline void async_ctx_switch(struct async_ctx *from, struct async_ctx *to)
+/*
+ * The record's address reaches the asm as a memory operand where possible,
+ * not as a register holding it: every register but rsp and rbp is
+ * clobbered, so such an address is kept in a spill slot and reloaded (and
+ * the compiler hoists it out of loops into one). AddressSanitizer may put
+ * the record on its fake stack, whose address needs a register of its own,
+ * which the clobbers leave none of ("impossible constraints"): there rdx
+ * carries it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASYNC_SWITCH_ASAN_REC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASYNC_SWITCH_ASAN_REC 1
+#endif
+#endif
+#ifdef ASYNC_SWITCH_ASAN_REC
+#define ASYNC_SWITCH_REC_ADDR ""
+#define ASYNC_SWITCH_REC_OPS , "+d"(rec)
+#define ASYNC_SWITCH_REC_CLOBBER
+#else
+#define ASYNC_SWITCH_REC_ADDR "leaq %[save], %%rdx\n\t"
+#define ASYNC_SWITCH_REC_OPS , [save] "=m"(save)
+#define ASYNC_SWITCH_REC_CLOBBER "rdx",
+#endif
+
+static inline __attribute__((always_inline)) void async_ctx_switch(struct async_ctx *from,
+								  struct async_ctx *to)
 {
-	async_ctx_swap_asm(&from->sp, to->sp);
+	struct {
+		void *w[3]; /* resume address, rbp, rsp */
+	} save;
+#ifdef ASYNC_SWITCH_ASAN_REC
+	void *rec = &save;
+#endif
+
+	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t" ASYNC_SWITCH_REC_ADDR
+			 "movq %%rax, (%%rdx)\n\t"
+			 "movq %%rbp, 8(%%rdx)\n\t"
+			 "movq %%rsp, 16(%%rdx)\n\t"
+			 "movq (%%rsi), %%rax\n\t"
+			 "movq %%rdx, (%%rdi)\n\t"
+			 "movq 16(%%rax), %%rsp\n\t"
+			 "movq 8(%%rax), %%rbp\n\t"
+			 "jmpq *(%%rax)\n"
+			 "1:"
+			 : "+D"(from), "+S"(to)ASYNC_SWITCH_REC_OPS
+			 :
+			 : "rax", "rbx", "rcx", ASYNC_SWITCH_REC_CLOBBER "r8", "r9", "r10", "r11",
+			   "r12", "r13", "r14", "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4",
+			   "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+			   "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)",
+			   "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5",
+			   "mm6", "mm7", "cc", "memory" ASYNC_CLOBBER_X512);
+#ifndef ASYNC_SWITCH_ASAN_REC
+	(void)save;
+#endif
 }
 
-static inline void async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
+/* No call, so nothing on the return-stack predictor to keep matched. */
+static inline __attribute__((always_inline)) void
+async_ctx_switch_same_site(struct async_ctx *from, struct async_ctx *to)
 {
-	async_ctx_swap_ret_asm(&from->sp, to->sp);
+	async_ctx_switch(from, to);
 }
 #else
 /* The assembly routine: pushes the callee-saved state, stores sp in *save_sp,

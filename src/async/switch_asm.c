@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * First-entry frames for the hand-written switch: async_ctx_make() lays out a
- * stack exactly as async_ctx_swap_asm() would have left it, so the first
- * switch "returns" into async_ctx_trampoline.
+ * First-entry frames for the hand-written switch: async_ctx_make() lays out
+ * what the switch would have saved (x86-64: the record async_ctx_switch()
+ * stores, switch.h; aarch64: the frame async_ctx_swap_asm() pushes), so the
+ * first switch resumes into async_ctx_trampoline.
  */
 #include "async/switch.h"
 
@@ -24,16 +25,20 @@ void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ct
 		    void *arg)
 {
 	uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-	/* Nine slots: 6 popped + return address + 2 of padding, so that rsp is
-	 * 16-byte aligned once the trampoline has been "returned" into. */
-	uint64_t *frame = (uint64_t *)(top - 9 * sizeof(uint64_t));
+	/* The trampoline's rsp, 16-byte aligned as the ABI wants at its call:
+	 * the entry function and its argument there, and below them the record
+	 * the switch loads (resume address, rbp, rsp), read before the jump
+	 * and overwritten by the entry function's frame afterwards. */
+	uint64_t *tramp_sp = (uint64_t *)(top - 2 * sizeof(uint64_t));
+	uint64_t *rec = tramp_sp - 4;
 
-	memset(frame, 0, 9 * sizeof(uint64_t));
-	/* frame[0..2] = r15, r14, r13; frame[3] = r12; frame[4] = rbx; frame[5] = rbp */
-	frame[2] = (uint64_t)(uintptr_t)arg;
-	frame[3] = (uint64_t)(uintptr_t)fn;
-	frame[6] = (uint64_t)(uintptr_t)async_ctx_trampoline;
-	ctx->sp = frame;
+	tramp_sp[0] = (uint64_t)(uintptr_t)fn;
+	tramp_sp[1] = (uint64_t)(uintptr_t)arg;
+	rec[0] = (uint64_t)(uintptr_t)async_ctx_trampoline;
+	rec[1] = 0; /* rbp: no frame above */
+	rec[2] = (uint64_t)(uintptr_t)tramp_sp;
+	rec[3] = 0;
+	ctx->sp = rec;
 }
 
 #elif defined(__aarch64__)
