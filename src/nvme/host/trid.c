@@ -157,6 +157,16 @@ static int set_field(char *field, size_t cap, const char *key, const char *val, 
 	return 0;
 }
 
+/* Whether @s is a whole decimal number from @lo to @hi (stored in *@v). */
+static bool decimal_in_range(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
+}
+
 int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *str,
 				char *err, size_t errlen)
 {
@@ -244,12 +254,9 @@ int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *
 			if (rc != 0)
 				return rc;
 		} else if (strcasecmp(key, "priority") == 0) {
-			char *end;
 			long v;
 
-			errno = 0;
-			v = strtol(val, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > INT32_MAX)
+			if (!decimal_in_range(val, 0, INT32_MAX, &v))
 				return trid_err(err, errlen,
 						"priority: '%s' is not a number from 0 to %d", val,
 						INT32_MAX);
@@ -267,14 +274,9 @@ int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *
 		const char *names[2] = {"trsvcid", "hostsvcid"}, *vals[2] = {trid->trsvcid, trid->hostsvcid};
 
 		for (int i = 0; i < 2; i++) {
-			char *end;
 			long v;
 
-			if (vals[i][0] == '\0')
-				continue;
-			errno = 0;
-			v = strtol(vals[i], &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+			if (vals[i][0] != '\0' && !decimal_in_range(vals[i], 1, 65535, &v))
 				return trid_err(err, errlen,
 						"%s: '%s' is not a port number from 1 to 65535", names[i],
 						vals[i]);

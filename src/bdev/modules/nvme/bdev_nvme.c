@@ -1821,7 +1821,7 @@ int bdev_nvme_reset(const char *name, int32_t cntlid, sio_done_cb cb, void *arg)
 		any = true;
 	}
 	if (!any)
-		return -ENODEV;
+		return -ENOENT;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;

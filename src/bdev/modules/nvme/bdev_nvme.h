@@ -143,7 +143,8 @@ int bdev_nvme_detach(const char *name, const struct sio_nvme_transport_id *filte
 /*
  * Reset every path of controller @name now, or only the path whose controller
  * has NVMe controller ID @cntlid (0..65535; -1: every path). -ENODEV: no such
- * name, or no path with that cntlid; -EBUSY: a chosen path is resetting already.
+ * name; -ENOENT: no path with that cntlid; -EBUSY: a chosen path is resetting
+ * already.
  */
 int bdev_nvme_reset(const char *name, int32_t cntlid, sio_done_cb cb, void *arg);
 

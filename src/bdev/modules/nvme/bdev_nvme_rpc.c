@@ -410,10 +410,8 @@ static void rpc_reset(struct sio_rpc_request *req, void *params)
 	struct reset_params *p = params;
 	bool one = json_object_get(sio_rpc_request_params_json(req), "cntlid") != NULL;
 	int rc = bdev_nvme_reset(p->name, one ? (int32_t)p->cntlid : -1, detach_done, req);
-	json_t *named = rc == -ENODEV && one ? bdev_nvme_controllers_json(p->name) : NULL;
 
-	json_decref(named);
-	if (named != NULL)
+	if (rc == -ENOENT)
 		sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
 				      "cntlid: controller %s has no path with cntlid %u", p->name,
 				      p->cntlid);
