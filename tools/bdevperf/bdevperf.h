@@ -61,7 +61,6 @@ struct bp_config {
 
 struct bp_job;
 
-/* One queue slot: one I/O in flight at a time, with its own buffers. */
 /*
  * What a slot carries from one I/O to its next. The callback engine keeps it
  * in the slot (struct bp_slot.io); the task engine in locals of the slot's
@@ -78,6 +77,7 @@ struct bp_io {
 	bool is_read;              /* rw/randrw: this I/O is a read */
 };
 
+/* One queue slot: one I/O in flight at a time, with its own buffers. */
 struct bp_slot {
 	struct bp_job *job;
 	void *buf;                 /* data buffer (verify: what is written) */
