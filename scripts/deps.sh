@@ -13,6 +13,7 @@ pkgs=(
 	prometheus tmux	# tests/metrics: promtool judges the metrics endpoint; sio_top runs in a tmux pane
 	libnvme-dev	# tests/nvme: libnvme's header judges nvme_spec.h
 	qemu-system-x86 busybox-static kmod nvme-cli xz-utils	# tests/vm: the QEMU guest (run-in-vm)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user	# tests/async: the aarch64 switch under qemu-aarch64
 )
 
 missing=()

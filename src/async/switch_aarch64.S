@@ -8,6 +8,7 @@
  * match async_ctx_make() in switch_asm.c. FPCR is written only when the
  * incoming context's differs from the outgoing one's (the same state as an
  * unconditional write, without the cost of one on every switch).
+ * Run under qemu-aarch64 by tests/async/switch_cross.sh (test_switch_cross.c).
  */
 #if defined(__aarch64__) && !defined(SIO_ASYNC_FORCE_UCONTEXT)
 #include "sio_config.h"
@@ -35,8 +36,8 @@ async_ctx_swap_asm:
 	stp	d14, d15, [sp, #144]
 	mrs	x9, fpcr
 	str	x9, [sp, #160]
-	mov	x9, sp
-	str	x9, [x0]
+	mov	x10, sp			/* not x9: it must still hold our FPCR below */
+	str	x10, [x0]
 	mov	sp, x1
 	ldp	x19, x20, [sp, #0]
 	ldp	x21, x22, [sp, #16]
