@@ -540,9 +540,16 @@ uint32_t sio_nvme_ns_get_id(const struct sio_nvme_ns *ns);
 struct sio_nvme_ctrlr *sio_nvme_ns_get_ctrlr(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_is_active() - Whether the namespace exists now (it may come and go with AERs). */
 bool sio_nvme_ns_is_active(const struct sio_nvme_ns *ns);
-/** sio_nvme_ns_get_sector_size() - Bytes per logical block of the current format (0 when inactive). */
+/**
+ * sio_nvme_ns_get_sector_size() - Bytes per logical block of the current
+ * format: 0 when inactive, or for a namespace of another command set whose
+ * Identify Namespace (CNS 00h, the NVM command set's data) the controller
+ * refused: it is active, has its CSI (sio_nvme_ns_get_csi()) and no NVM
+ * geometry (sector size and count 0, Identify data all zero); I/O on it is
+ * refused (-EINVAL), raw commands are not.
+ */
 uint32_t sio_nvme_ns_get_sector_size(const struct sio_nvme_ns *ns);
-/** sio_nvme_ns_get_num_sectors() - Logical blocks (NSZE). */
+/** sio_nvme_ns_get_num_sectors() - Logical blocks (NSZE); 0 as sio_nvme_ns_get_sector_size(). */
 uint64_t sio_nvme_ns_get_num_sectors(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_size() - Bytes: sectors times sector size. */
 uint64_t sio_nvme_ns_get_size(const struct sio_nvme_ns *ns);
@@ -559,6 +566,10 @@ const uint8_t *sio_nvme_ns_get_uuid(const struct sio_nvme_ns *ns);
  * data at connect, after a reset and on a namespace-attribute event. A
  * controller that gives no CSI descriptor (before NVMe 2.0) or refuses the
  * list (before NVMe 1.3) has NVM namespaces only, so that is what is reported.
+ * The list is read before Identify Namespace (CNS 00h): a controller that
+ * refuses CNS 00h for a namespace whose CSI is not NVM leaves it active
+ * without NVM geometry (sio_nvme_ns_get_sector_size()) instead of failing
+ * the refresh (and so the connect).
  * The I/O commands of this API are the NVM command set's: a namespace of
  * another set (SIO_NVME_CSI_ZNS, SIO_NVME_CSI_KV, ...) takes only those its
  * command set shares with NVM, and raw commands through the passthrough.
@@ -572,7 +583,7 @@ uint8_t sio_nvme_ns_get_csi(const struct sio_nvme_ns *ns);
 const uint8_t *sio_nvme_ns_get_nguid(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_eui64() - The 8-byte EUI64, or NULL when all zero. */
 const uint8_t *sio_nvme_ns_get_eui64(const struct sio_nvme_ns *ns);
-/** sio_nvme_ns_get_data() - The Identify Namespace data (4096 bytes). */
+/** sio_nvme_ns_get_data() - The Identify Namespace data (4096 bytes; zeros where CNS 00h was refused). */
 const struct sio_nvme_ns_data *sio_nvme_ns_get_data(const struct sio_nvme_ns *ns);
 
 /* ---- I/O queue pairs ---- */

@@ -119,6 +119,8 @@ echo "== sio_nvme_identify"
 "$B/tools/nvme_identify/sio_nvme_identify" -r "$TRID" >"$T/id.txt"
 grep -q "^subnqn    : $NQN\$" "$T/id.txt"
 grep -q "^nsze      : 8192\$" "$T/id.txt"
+# Each namespace's Command Set Identifier: sio_tgt's are NVM.
+[[ $(grep -c "^csi       : NVM (0)\$" "$T/id.txt") == 2 ]] || { echo "FAIL: csi lines"; grep "^csi" "$T/id.txt"; exit 1; }
 "$B/tools/nvme_identify/sio_nvme_identify" -r "$TRID" --json >"$T/id.json"
 python3 -c "
 import json, sys
@@ -126,6 +128,7 @@ d = json.load(open('$T/id.json'))
 assert d['controller']['subnqn'] == '$NQN', d['controller']['subnqn']
 assert [n['nsid'] for n in d['namespaces']] == [1, 2]
 assert d['namespaces'][1]['sector_size'] == 512
+assert [n['csi'] for n in d['namespaces']] == [0, 0]
 # Every field nvme-cli's id-ctrl and id-ns print (nvme-cli 2.x names), power states included.
 ctrl = set('''vid ssvid sn mn fr rab ieee cmic mdts cntlid ver rtd3r rtd3e oaes ctratt rrls
 cntrltype fguid crdt1 crdt2 crdt3 nvmsr vwci mec oacs acl aerl frmw lpa elpe npss avscc apsta
@@ -135,7 +138,7 @@ megcap sqes cqes maxcmd nn oncs fuses fna vwc awun awupf icsvscc nwpc acwu ocfs 
 maxdna maxcna subnqn ioccsz iorcsz icdoff fcatt msdbd ofcs psds'''.split())
 ns = set('''nsze ncap nuse nsfeat nlbaf flbas mc dpc dps nmic rescap fpi dlfeat nawun nawupf
 nacwu nabsn nabo nabspf noiob nvmcap npwg npwa npdg npda nows mssrl mcl msrc nulbaf anagrpid
-nsattr nvmsetid endgid nguid eui64 lbafs'''.split())
+nsattr nvmsetid endgid nguid eui64 lbafs csi'''.split())
 assert not ctrl - set(d['controller']), ctrl - set(d['controller'])
 assert not ns - set(d['namespaces'][0]), ns - set(d['namespaces'][0])
 assert len(d['controller']['psds']) == d['controller']['npss'] + 1

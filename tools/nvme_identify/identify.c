@@ -228,6 +228,8 @@ static json_t *ns_json(struct sio_nvme_ns *ns)
 	char s[64];
 
 	NUM(o, "nsid", sio_nvme_ns_get_id(ns));
+	/* The Command Set Identifier (CNS 03h's CSI descriptor, NVM without one). */
+	NUM(o, "csi", sio_nvme_ns_get_csi(ns));
 	NUM(o, "nsze", d->nsze);
 	NUM(o, "ncap", d->ncap);
 	NUM(o, "nuse", d->nuse);
@@ -306,6 +308,21 @@ static bool decimal_key(const char *k)
 	return false;
 }
 
+/* Names of the command sets (NVMe Base 2.0, CSI values); nvme-cli's words. */
+static const char *csi_name(long long csi)
+{
+	switch (csi) {
+	case SIO_NVME_CSI_NVM:
+		return "NVM";
+	case SIO_NVME_CSI_KV:
+		return "Key Value";
+	case SIO_NVME_CSI_ZNS:
+		return "Zoned Namespace";
+	default:
+		return "unknown";
+	}
+}
+
 /* Text output: the JSON object's keys, one "name : value" per line as nvme-cli does. */
 static void print_text(json_t *o, int indent)
 {
@@ -319,7 +336,9 @@ static void print_text(json_t *o, int indent)
 		if (json_is_integer(v)) {
 			json_int_t n = json_integer_value(v);
 
-			if (decimal_key(k))
+			if (strcmp(k, "csi") == 0)
+				printf("%*s%-9s : %s (%lld)\n", indent, "", k, csi_name(n), (long long)n);
+			else if (decimal_key(k))
 				printf("%*s%-9s : %lld\n", indent, "", k, (long long)n);
 			else
 				printf("%*s%-9s : %#llx\n", indent, "", k, (long long)n);

@@ -646,6 +646,13 @@ int main(int argc, char **argv)
 
 			if (g_nns == (int)(sizeof(g_ns) / sizeof(g_ns[0])))
 				break;
+			/* Another command set's namespace whose NVM Identify data the
+			 * controller refused: no blocks to read or write. */
+			if (sio_nvme_ns_get_sector_size(ns) == 0) {
+				fprintf(stderr, "sio_nvme_perf: ns %u: no NVM geometry (CSI %u): skipped\n",
+					id, sio_nvme_ns_get_csi(ns));
+				continue;
+			}
 			if (g.io_size % sio_nvme_ns_get_sector_size(ns) != 0 ||
 			    g.io_size > sio_nvme_ns_get_max_io_xfer_size(ns)) {
 				fprintf(stderr, "sio_nvme_perf: ns %u: -o %u is not a multiple of %u bytes or above %u: skipped\n",

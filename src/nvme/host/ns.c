@@ -22,11 +22,23 @@ struct ns_refresh {
 	void *arg;
 	uint32_t *list;          /* the active list read (1024 entries, 4 KiB) */
 	uint32_t idx;            /* next entry of @list to identify */
-	int phase;               /* 0: identify ns, 1: id descriptors */
+	int phase;               /* 0: id descriptors (the CSI), 1: identify ns (CNS 00h) */
 	uint8_t *desc;           /* 4 KiB descriptor list */
 };
 
 static void refresh_step(void *arg, int rc, const struct sio_nvme_cpl *cpl);
+
+/*
+ * Whether a listed namespace counts as present. An NVM namespace needs its
+ * geometry (NSZE 0 or an odd block size: treated as absent, as before the
+ * command sets). A namespace of another command set is known by its CSI
+ * alone: CNS 00h is the NVM command set's structure, which a controller may
+ * refuse or leave zero for it (then it has no sector size or count here).
+ */
+static bool ns_present(const struct sio_nvme_ns *ns)
+{
+	return ns->num_sectors != 0 || ns->csi != SIO_NVME_CSI_NVM;
+}
 
 static void refresh_finish(struct ns_refresh *r, int rc)
 {
@@ -43,7 +55,7 @@ static void refresh_finish(struct ns_refresh *r, int rc)
 			uint32_t id = r->list[i];
 
 			if (id > ctrlr->num_ns || ctrlr->ns[id - 1].data == NULL ||
-			    ctrlr->ns[id - 1].num_sectors == 0 || ctrlr->ns[id - 1].active)
+			    !ns_present(&ctrlr->ns[id - 1]) || ctrlr->ns[id - 1].active)
 				continue;
 			ctrlr->ns[id - 1].active = true;
 			ctrlr->active_ids[n++] = id;
@@ -111,7 +123,25 @@ static void desc_parse(struct sio_nvme_ns *ns, const uint8_t *buf)
 	}
 }
 
-/* Identify each listed namespace, then its descriptors, one command at a time. */
+/*
+ * Whether a failed command was answered by the controller itself (a status
+ * it chose), not cut off by the connection, a timeout or a transport error:
+ * only such a refusal says something about the namespace.
+ */
+static bool refused_by_ctrlr(int rc, const struct sio_nvme_cpl *cpl)
+{
+	if (cpl == NULL || rc == -ETIMEDOUT || cpl->status.sct == SIO_NVME_SCT_PATH)
+		return false;
+	return !(cpl->status.sct == SIO_NVME_SCT_GENERIC &&
+		 cpl->status.sc == SIO_NVME_SC_TRANSIENT_TRANSPORT_ERROR);
+}
+
+/*
+ * Each listed namespace: its descriptor list first (CNS 03h, command set
+ * independent: the CSI), then CNS 00h, one command at a time. The CSI comes
+ * first so that a CNS 00h refused for a namespace of another command set
+ * (the structure is the NVM command set's) is known to be harmless.
+ */
 static int refresh_next(struct ns_refresh *r)
 {
 	struct sio_nvme_ctrlr *ctrlr = r->ctrlr;
@@ -126,15 +156,15 @@ static int refresh_next(struct ns_refresh *r)
 		}
 		ns = &ctrlr->ns[id - 1];
 		if (r->phase == 0) {
-			if (ns->data == NULL) {
-				ns->data = sio_dma_zmalloc(SIO_NVME_IDENTIFY_DATA_SIZE, 4096);
-				if (ns->data == NULL)
-					return -ENOMEM;
-			}
-			return refresh_submit(r, SIO_NVME_CNS_NS, id, ns->data);
+			memset(r->desc, 0, SIO_NVME_IDENTIFY_DATA_SIZE);
+			return refresh_submit(r, SIO_NVME_CNS_NS_ID_DESCRIPTOR_LIST, id, r->desc);
 		}
-		memset(r->desc, 0, SIO_NVME_IDENTIFY_DATA_SIZE);
-		return refresh_submit(r, SIO_NVME_CNS_NS_ID_DESCRIPTOR_LIST, id, r->desc);
+		if (ns->data == NULL) {
+			ns->data = sio_dma_zmalloc(SIO_NVME_IDENTIFY_DATA_SIZE, 4096);
+			if (ns->data == NULL)
+				return -ENOMEM;
+		}
+		return refresh_submit(r, SIO_NVME_CNS_NS, id, ns->data);
 	}
 	refresh_finish(r, 0);
 	return 0;
@@ -158,13 +188,6 @@ static void refresh_step(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		struct sio_nvme_ns *ns = &ctrlr->ns[id - 1];
 
 		if (r->phase == 0) {
-			if (rc != 0) {
-				refresh_finish(r, rc);
-				return;
-			}
-			ns_fill(ns);
-			r->phase = 1;
-		} else {
 			/* Descriptors are optional before NVMe 1.3: an error leaves no
 			 * UUID, and the NVM command set (the only one before 2.0). */
 			if (rc == 0) {
@@ -172,6 +195,21 @@ static void refresh_step(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 			} else {
 				ns->has_uuid = false;
 				ns->csi = SIO_NVME_CSI_NVM;
+			}
+			r->phase = 1;
+		} else {
+			if (rc == 0) {
+				ns_fill(ns);
+			} else if (ns->csi != SIO_NVME_CSI_NVM && refused_by_ctrlr(rc, cpl)) {
+				/* The controller answered: no NVM data for this command
+				 * set's namespace. It stays, known by its CSI, with no
+				 * geometry (and no stale data of an earlier refresh). */
+				memset(ns->data, 0, SIO_NVME_IDENTIFY_DATA_SIZE);
+				ns->sector_size = 0;
+				ns->num_sectors = 0;
+			} else {
+				refresh_finish(r, rc);
+				return;
 			}
 			r->phase = 0;
 			r->idx++;

@@ -900,13 +900,25 @@ static const char *csi_str(uint8_t csi)
  */
 static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
 {
-	uint8_t csi = sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid));
+	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
+	uint8_t csi = sio_nvme_ns_get_csi(ns);
 
-	if (csi == SIO_NVME_CSI_NVM || ce->opts.allow_unrecognized_csi)
-		return true;
-	SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not supported "
-		      "(allow_unrecognized_csi makes it a bdev)", g->name, nsid, csi_str(csi), csi);
-	return false;
+	if (csi != SIO_NVME_CSI_NVM && !ce->opts.allow_unrecognized_csi) {
+		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not "
+			      "supported (allow_unrecognized_csi makes it a bdev)", g->name, nsid,
+			      csi_str(csi), csi);
+		return false;
+	}
+	/* Allowed, but the controller refused it the NVM Identify Namespace: no
+	 * block size or count to make a block bdev of (SPDK would make a
+	 * passthrough-only bdev; this module has no such kind). */
+	if (sio_nvme_ns_get_sector_size(ns) == 0) {
+		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) without "
+			      "NVM geometry (the controller refused Identify Namespace for it)",
+			      g->name, nsid, csi_str(csi), csi);
+		return false;
+	}
+	return true;
 }
 
 /* Namespaces came or went on path @ce: bdevs follow (a bdev stays while any path has it). */
