@@ -157,7 +157,9 @@ bool sio_thread_has_active_pollers(struct sio_thread *thread);
 /**
  * sio_thread_exit() - Ask @thread to exit. It keeps polling messages; it is
  * exited once it has no pollers and no io_channels left (its owner unregisters
- * and puts them, usually in response to this). Messages queued before it
+ * and puts them, usually in response to this) and every
+ * sio_io_device_unregister() started on it has run its done callback there
+ * (which waits for the device's channels on other threads). Messages queued before it
  * becomes exited still run; afterwards sends fail with -ESHUTDOWN.
  * Context: the thread itself (or an OS thread that polls it, between polls).
  * Return: 0; -EINVAL for NULL; -EALREADY if already exiting.

@@ -118,6 +118,7 @@ static void device_forget(struct io_device *d)
 static void device_unregister_done(void *arg)
 {
 	struct io_device *d = arg;
+	struct sio_thread *t = d->unreg_thread;
 
 	/* Listed (as unregistering) until now: a second unregister meanwhile
 	 * gets -EALREADY and a register of the same pointer -EEXIST. */
@@ -126,17 +127,26 @@ static void device_unregister_done(void *arg)
 	if (d->done != NULL)
 		d->done(d->dev);
 	free(d);
+	t->n_unregistering--;
+	thread_check_exited(t);
 }
 
-/* Completes the unregister once nothing refers to the device any more. */
+/*
+ * Completes the unregister once nothing refers to the device any more, on
+ * any thread (the last channel's). The unregistering thread is still there:
+ * it counts the unregister in n_unregistering and cannot finish exiting, let
+ * alone be destroyed, before device_unregister_done() ran on it. (It used to
+ * be able to: a reactor's thread freed at shutdown while another reactor
+ * released the last channel, a use-after-free ThreadSanitizer caught in
+ * nvme_multipath_mt.) The message is critical, so it cannot fail for memory.
+ */
 static void device_finish(struct io_device *d)
 {
-	if (thread_send_critical(d->unreg_thread, device_unregister_done, d) != 0) {
-		SIO_ERRLOG("io_device %s: thread %s exited before its unregister completed",
-			   d->name, d->unreg_thread->name);
-		device_forget(d);
-		free(d);
-	}
+	int rc = thread_send_critical(d->unreg_thread, device_unregister_done, d);
+
+	if (rc != 0)
+		SIO_ERRLOG("io_device %s: unregister cannot complete on thread %s: %s", d->name,
+			   d->unreg_thread->name, strerror(-rc));
 }
 
 static void device_unref(struct io_device *d)
@@ -173,6 +183,7 @@ int sio_io_device_unregister(void *io_device, sio_io_device_unregister_cb done)
 	d->unregistering = true;
 	d->done = done;
 	d->unreg_thread = t;
+	t->n_unregistering++;
 	finish = d->refs == 0;
 	pthread_mutex_unlock(&g_devices_lock);
 	SIO_DEBUGLOG(THREAD_LOG_FLAG, "unregistering io_device %s (%s)", d->name,

@@ -201,7 +201,8 @@ void thread_check_exited(struct sio_thread *t)
 {
 	if (atomic_load_explicit(&t->state, memory_order_relaxed) != THREAD_STATE_EXITING)
 		return;
-	if (t->n_active + t->n_timed + t->n_paused != 0 || t->n_channels != 0 || thread_has_msgs(t))
+	if (t->n_active + t->n_timed + t->n_paused != 0 || t->n_channels != 0 ||
+	    t->n_unregistering != 0 || thread_has_msgs(t))
 		return;
 	/* Release pairs with the acquire load in sio_thread_send_msg() and
 	 * sio_thread_is_exited(): whoever sees EXITED sees everything the
@@ -351,10 +352,10 @@ bool sio_thread_is_exited(struct sio_thread *thread)
 void thread_log_owned(struct sio_thread *t, const char *why)
 {
 	SIO_ERRLOG("thread %s (id %" PRIu64 "): %s: %s, %u active, %u timed and %u paused "
-		   "pollers, %u io_channels, %s",
+		   "pollers, %u io_channels, %u io_device unregisters pending, %s",
 		   t->name, t->id, why,
 		   atomic_load(&t->state) == THREAD_STATE_RUNNING ? "exit not asked" : "exiting",
-		   t->n_active, t->n_timed, t->n_paused, t->n_channels,
+		   t->n_active, t->n_timed, t->n_paused, t->n_channels, t->n_unregistering,
 		   thread_has_msgs(t) ? "messages queued" : "no messages");
 	thread_log_channels(t);
 }

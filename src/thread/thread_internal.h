@@ -147,6 +147,10 @@ struct sio_thread {
 	bool last_active_busy;
 	struct channel_tailq channels;
 	uint32_t n_channels;
+	/* io_device unregisters started on this thread whose done callback
+	 * has not run yet: the thread cannot finish exiting before they do,
+	 * as their last channel's release sends that callback here. */
+	uint32_t n_unregistering;
 	struct sio_thread_stats stats;
 	uint64_t poll_now;            /* tick at the start of the current poll */
 

@@ -30,8 +30,14 @@ RPC="python3 $S/tools/sio_rpc.py"
 T=$(mktemp -d /tmp/sio_multipath.XXXXXX)
 PIDS=()
 cleanup() {
+	local rc=$?
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# A failed step (e.g. sio_bdevperf exiting 66 on a ThreadSanitizer report)
+	# must leave its evidence in the test log, not only in $T.
+	if [[ $rc -ne 0 ]]; then
+		for f in "$T"/*.log; do echo "---- $f (last 150 lines)"; tail -n 150 "$f"; done
+	fi
 	[[ -n ${KEEP:-} ]] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT

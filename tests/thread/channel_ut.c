@@ -220,6 +220,40 @@ static void test_unregister_waits_for_channels(void **state)
 	ut_mt_fini();
 }
 
+/* The unregistering thread exits before the last channel, on another thread,
+ * is put: it stays exiting (not destroyable) until the unregister's done
+ * callback ran on it, rather than being freed under the message that
+ * callback is (a use-after-free ThreadSanitizer saw at a reactor shutdown). */
+static void test_exit_waits_for_unregister(void **state)
+{
+	struct dev d = {0};
+	struct sio_io_channel *c1;
+
+	ut_mt_init(2);
+	assert_int_equal(sio_io_device_register(&d, dev_create, dev_destroy, sizeof(struct chan_ctx),
+						NULL), 0);
+	ut_mt_set_thread(1);
+	c1 = sio_io_channel_get(&d);
+	assert_non_null(c1);
+
+	ut_mt_set_thread(0);
+	assert_int_equal(sio_io_device_unregister(&d, dev_unregistered), 0);
+	assert_int_equal(sio_thread_exit(ut_mt_thread(0)), 0);
+	ut_mt_poll_until_idle();
+	assert_false(sio_thread_is_exited(ut_mt_thread(0)));
+	assert_int_equal(sio_thread_destroy(ut_mt_thread(0)), -EBUSY);
+	assert_int_equal(d.unregistered, 0);
+
+	ut_mt_set_thread(1);
+	sio_io_channel_put(c1);
+	ut_mt_poll_until_idle();
+	assert_int_equal(d.destroys, 1);
+	assert_int_equal(d.unregistered, 1);
+	assert_ptr_equal(d.unreg_thread, ut_mt_thread(0));
+	assert_true(sio_thread_is_exited(ut_mt_thread(0)));
+	ut_mt_fini();
+}
+
 static void test_wrong_thread_put_refused(void **state)
 {
 	struct dev d = {0};
@@ -482,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_get_put_refcount),
 		cmocka_unit_test(test_create_failure),
 		cmocka_unit_test(test_unregister_waits_for_channels),
+		cmocka_unit_test(test_exit_waits_for_unregister),
 		cmocka_unit_test(test_wrong_thread_put_refused),
 		cmocka_unit_test(test_for_each_channel),
 		cmocka_unit_test(test_for_each_channel_async_and_misuse),
