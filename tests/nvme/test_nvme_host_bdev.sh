@@ -20,8 +20,14 @@ RPC="python3 $S/tools/sio_rpc.py"
 T=$(mktemp -d /tmp/sio_host_bdev.XXXXXX)
 TPID="" HPID=""
 cleanup() {
+	local rc=$?
 	for p in $HPID $TPID; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# A failed step (a sanitizer's exit code at 'wait' included) leaves
+	# its evidence in the test log, not only in $T.
+	if [[ $rc -ne 0 ]]; then
+		for f in "$T"/*.log; do echo "---- $f (last 150 lines)"; tail -n 150 "$f"; done
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
