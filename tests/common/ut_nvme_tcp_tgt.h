@@ -18,7 +18,9 @@
 #include "spdk_io/nvme_spec.h"
 #include "spdk_io/sock.h"
 
-#define UT_NVME_TCP_TGT_MAX_CONNS 4
+/* Connections a target accepts in all (slots are not reused: each I/O channel
+ * a host opens and closes again takes one). */
+#define UT_NVME_TCP_TGT_MAX_CONNS 8
 #define UT_NVME_TCP_TGT_DATA_SIZE 16384
 
 struct ut_nvme_tcp_tgt;

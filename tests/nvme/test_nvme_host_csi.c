@@ -6,8 +6,12 @@
  * 2 ZNS (02h), 3 KV (01h), 4 gives no CSI descriptor (a pre-2.0 controller).
  * The host reports each namespace's CSI (sio_nvme_ns_get_csi; NVM where none
  * was given); bdev_nvme_attach leaves 2 and 3 out with a notice naming nsid
- * and CSI, and makes bdevs of all four with allow_unrecognized_csi. sio_tgt's
- * namespaces (CSI NVM) staying bdevs is nvme_host_bdev's part.
+ * and CSI, and makes bdevs of all four with allow_unrecognized_csi. Also:
+ * the KV namespace refusing Identify Namespace (CNS 00h), sio_nvme_identify's
+ * csi field (the tool run against the script), the left-out notice once per
+ * namespace across rescans (AERs), and two paths (a second listener) that
+ * filter by CSI each with its own flag. sio_tgt's namespaces (CSI NVM)
+ * staying bdevs is nvme_host_bdev's part.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -53,6 +57,15 @@ static struct {
 	bool cns0_before_desc;   /* a CNS 00h came before that namespace's CNS 03h */
 	uint32_t desc_seen[NUM_NS + 1];
 	int reads[NUM_NS + 1];   /* Read commands per nsid */
+	/* A second listener of the same subsystem (another path), and Read
+	 * commands per listener (0: tgt, 1: tgt2) and nsid. */
+	struct ut_nvme_tcp_tgt tgt2;
+	int path_reads[2][NUM_NS + 1];
+	/* The Asynchronous Event Request the host keeps outstanding at tgt. */
+	struct ut_nvme_tcp_conn *aer_conn;
+	uint16_t aer_cid;
+	bool aer_held;
+	uint32_t hide_nsid;      /* left out of the active namespace list; 0: none */
 	char notices[8][256];    /* bdev_nvme's "left out" notices */
 	int num_notices;
 } g;
@@ -67,8 +80,14 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 	uint32_t len = cmd->dptr.sgl1.unkeyed.length;
 
 	(void)icd_len;
-	if (cmd->opc == SIO_NVME_OPC_ASYNC_EVENT_REQUEST && c->qid == 0)
-		return; /* stays outstanding */
+	if (cmd->opc == SIO_NVME_OPC_ASYNC_EVENT_REQUEST && c->qid == 0) {
+		if (c->tgt == &g.tgt) {
+			g.aer_conn = c;
+			g.aer_cid = cmd->cid;
+			g.aer_held = true;
+		}
+		return; /* stays outstanding (fire_aen() completes it) */
+	}
 	if (cmd->opc == SIO_NVME_OPC_FABRICS) {
 		if (((const struct sio_nvmf_capsule_cmd *)cmd)->fctype == SIO_NVMF_FCTYPE_CONNECT) {
 			c->qid = ((const struct sio_nvmf_connect_cmd *)cmd)->qid;
@@ -94,6 +113,15 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 			return;
 		}
 		ut_nvme_tcp_tgt_identify_ns(cmd, c->data, len, NQN, NS_BLOCKS, NUM_NS, g_csi);
+		if (cns == SIO_NVME_CNS_ACTIVE_NS_LIST && g.hide_nsid != 0) {
+			uint32_t *ids = (uint32_t *)c->data, n = 0;
+
+			for (uint32_t i = 0; i < len / 4 && ids[i] != 0; i++)
+				if (ids[i] != g.hide_nsid)
+					ids[n++] = ids[i];
+			for (uint32_t i = n; i < len / 4 && ids[i] != 0; i++)
+				ids[i] = 0;
+		}
 		ut_nvme_tcp_tgt_c2h(c, cmd->cid, len, false);
 		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
 	} else if (cmd->opc == SIO_NVME_OPC_SET_FEATURES &&
@@ -102,8 +130,10 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 	} else if (len > 0 && sio_nvme_opc_data_xfer(cmd->opc) == SIO_NVME_DATA_CTRLR_TO_HOST &&
 		   len <= sizeof(c->data)) {
 		if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ && cmd->nsid >= 1 &&
-		    cmd->nsid <= NUM_NS)
+		    cmd->nsid <= NUM_NS) {
 			g.reads[cmd->nsid]++;
+			g.path_reads[c->tgt == &g.tgt2][cmd->nsid]++;
+		}
 		memset(c->data, 0, len); /* reads (bdev examine) and log pages: zeros */
 		ut_nvme_tcp_tgt_c2h(c, cmd->cid, len, false);
 		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0, 0);
@@ -121,6 +151,7 @@ static void poll_while(const int *flag, uint64_t ms)
 	while (*flag && now_ms() < end) {
 		sio_thread_poll(g.thread, 0);
 		ut_nvme_tcp_tgt_poll(&g.tgt);
+		ut_nvme_tcp_tgt_poll(&g.tgt2);
 	}
 }
 
@@ -442,18 +473,22 @@ static void done_cb(void *arg, int rc)
 	*pending = 0;
 }
 
-static void attach(bool allow, struct attach_res *r)
+/* Attach @t (g.tgt or g.tgt2, one path of the subsystem) as Nvme0, multipath mode @mode. */
+static void attach_path(struct ut_nvme_tcp_tgt *t, bool allow, enum bdev_nvme_mp_mode mode,
+			struct attach_res *r)
 {
 	struct bdev_nvme_attach_opts o;
+	char port[8];
 
 	memset(&o, 0, sizeof(o));
 	memset(r, 0, sizeof(*r));
 	o.name = "Nvme0";
-	fill_trid(&o.trid);
+	snprintf(port, sizeof(port), "%u", t->port);
+	sio_nvme_transport_id_init_tcp(&o.trid, "127.0.0.1", port, NQN);
 	sio_nvme_ctrlr_opts_init(&o.ctrlr_opts, sizeof(o.ctrlr_opts));
 	o.ctrlr_opts.num_io_queues = 1;
 	o.ctrlr_opts.connect_timeout_ms = 3000;
-	o.mode = BDEV_NVME_MP_DISABLE;
+	o.mode = mode;
 	o.allow_unrecognized_csi = allow;
 	r->pending = 1;
 	assert_int_equal(bdev_nvme_attach(&o, attach_cb, r), 0);
@@ -462,6 +497,11 @@ static void attach(bool allow, struct attach_res *r)
 	assert_int_equal(r->rc, 0);
 	/* The bdevs' examine reads (answered with zeros) end before the detach. */
 	poll_ms(200);
+}
+
+static void attach(bool allow, struct attach_res *r)
+{
+	attach_path(&g.tgt, allow, BDEV_NVME_MP_DISABLE, r);
 }
 
 static void detach(void)
@@ -541,11 +581,247 @@ static void test_bdev_cns0_refused(void **state)
 	detach();
 }
 
+/*
+ * The target says "namespace attribute changed" (completes the AER it holds,
+ * Changed Namespace List log): the host reads the log and refreshes every
+ * namespace, and bdev_nvme rescans. Returns once the refresh was answered.
+ */
+static void fire_aen(void)
+{
+	union sio_nvme_async_event_completion ev = { .raw = 0 };
+	int before = g.desc_lists;
+
+	for (int i = 0; i < 2000 && !g.aer_held; i++)
+		poll_ms(1);
+	assert_true(g.aer_held);
+	g.aer_held = false;
+	ev.bits.async_event_type = SIO_NVME_ASYNC_EVENT_TYPE_NOTICE;
+	ev.bits.async_event_info = SIO_NVME_ASYNC_EVENT_NS_ATTR_CHANGED;
+	ev.bits.log_page_identifier = SIO_NVME_LOG_CHANGED_NS_LIST;
+	ut_nvme_tcp_tgt_ok(g.aer_conn, g.aer_cid, ev.raw, 0);
+	for (int i = 0; i < 3000 && g.desc_lists < before + (int)NUM_NS - (g.hide_nsid != 0); i++)
+		poll_ms(1);
+	assert_int_equal(g.desc_lists, before + (int)NUM_NS - (g.hide_nsid != 0));
+	poll_ms(100); /* the NS_CHANGED event and the module's rescan */
+}
+
+/*
+ * The "left out" notice once per namespace: two namespace rescans (AERs)
+ * after the attach say nothing new; namespace 3 taken off the controller
+ * and given back is news again (one more notice, for it alone).
+ */
+static void test_bdev_notice_once(void **state)
+{
+	struct attach_res r;
+
+	(void)state;
+	g.num_notices = 0;
+	attach(false, &r);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(g.num_notices, 2);
+	fire_aen();
+	fire_aen();
+	assert_int_equal(g.num_notices, 2);
+	assert_non_null(sio_bdev_get_by_name("Nvme0n1"));
+	assert_non_null(sio_bdev_get_by_name("Nvme0n4"));
+	g.hide_nsid = 3;
+	fire_aen();
+	assert_int_equal(g.num_notices, 2);
+	g.hide_nsid = 0;
+	fire_aen();
+	assert_int_equal(g.num_notices, 3);
+	assert_non_null(strstr(g.notices[2], "namespace 3 "));
+	assert_null(sio_bdev_get_by_name("Nvme0n3"));
+	detach();
+}
+
+static void bdev_event(enum sio_bdev_event_type type, struct sio_bdev *bdev, void *ctx)
+{
+	(void)type;
+	(void)bdev;
+	(void)ctx;
+}
+
+struct rd {
+	int pending;
+	int rc;
+};
+
+static void rd_cb(void *arg, int rc)
+{
+	struct rd *r = arg;
+
+	r->rc = rc;
+	r->pending = 0;
+}
+
+/* @n one-block reads of bdev @name, one at a time; each must succeed. */
+static void bdev_reads(const char *name, int n)
+{
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+	void *buf = sio_dma_zmalloc(4096, 4096);
+
+	assert_non_null(buf);
+	assert_int_equal(sio_bdev_open(name, false, bdev_event, NULL, &desc), 0);
+	ch = sio_bdev_desc_get_io_channel(desc);
+	assert_non_null(ch);
+	for (int i = 0; i < n; i++) {
+		struct rd r = { .pending = 1, .rc = -1 };
+
+		assert_int_equal(sio_bdev_read_blocks(desc, ch, buf, 0, 1, rd_cb, &r), 0);
+		poll_while(&r.pending, 3000);
+		assert_int_equal(r.pending, 0);
+		assert_int_equal(r.rc, 0);
+	}
+	sio_io_channel_put(ch);
+	sio_bdev_close(desc);
+	poll_ms(20);
+	sio_dma_free(buf);
+}
+
+struct paths_res {
+	int pending;
+	json_t *result;
+};
+
+static void paths_cb(void *arg, int rc, json_t *result)
+{
+	struct paths_res *p = arg;
+
+	assert_int_equal(rc, 0);
+	p->result = result;
+	p->pending = 0;
+}
+
+/* bdev_nvme_get_io_paths for @name (a channel is open): the trsvcid of each of its paths. */
+static size_t io_paths(const char *name, char ports[][8], size_t max)
+{
+	struct paths_res p = { .pending = 1 };
+	json_t *groups, *grp, *paths, *e;
+	size_t n = 0, i, k;
+
+	assert_int_equal(bdev_nvme_get_io_paths(name, paths_cb, &p), 0);
+	poll_while(&p.pending, 3000);
+	assert_int_equal(p.pending, 0);
+	groups = json_object_get(p.result, "poll_groups");
+	json_array_foreach(groups, i, grp) {
+		paths = json_object_get(grp, "io_paths");
+		json_array_foreach(paths, k, e) {
+			const char *port = json_string_value(
+				json_object_get(json_object_get(e, "transport"), "trsvcid"));
+
+			assert_string_equal(json_string_value(json_object_get(e, "bdev_name")), name);
+			if (n < max)
+				snprintf(ports[n], sizeof(ports[0]), "%s", port ? port : "");
+			n++;
+		}
+	}
+	json_decref(p.result);
+	return n;
+}
+
+/*
+ * Two paths to one subsystem (tgt and tgt2, same NQN and namespaces), each
+ * filtering by CSI with its own allow_unrecognized_csi (a parameter of each
+ * attach, as SPDK's). Path A without the flag makes n1 and n4 and leaves
+ * ZNS n2 and KV n3 out; path B with it adds n2 and n3. n1 (NVM) uses both
+ * paths; n3 only B, the path whose attach allowed it: round robin sends
+ * every read of n3 to B, and get_io_paths lists B alone for it. B detached,
+ * n2 and n3 go with it (no path left that takes them), n1 and n4 stay.
+ */
+static void test_multipath_csi(void **state)
+{
+	struct sio_nvme_transport_id filter;
+	struct attach_res r;
+	char ports[4][8], port2[8];
+	int pending = 1;
+
+	(void)state;
+	snprintf(port2, sizeof(port2), "%u", g.tgt2.port);
+	g.num_notices = 0;
+	attach_path(&g.tgt, false, BDEV_NVME_MP_MULTIPATH, &r);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(g.num_notices, 2);
+	attach_path(&g.tgt2, true, BDEV_NVME_MP_MULTIPATH, &r);
+	assert_int_equal(r.count, NUM_NS);
+	for (uint32_t i = 1; i <= NUM_NS; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "Nvme0n%u", i);
+		assert_non_null(sio_bdev_get_by_name(name));
+	}
+	assert_int_equal(g.num_notices, 2); /* B left nothing out */
+	assert_int_equal(bdev_nvme_set_multipath_policy("Nvme0n1", BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE,
+							BDEV_NVME_MP_SELECTOR_ROUND_ROBIN, 1), 0);
+	assert_int_equal(bdev_nvme_set_multipath_policy("Nvme0n3", BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE,
+							BDEV_NVME_MP_SELECTOR_ROUND_ROBIN, 1), 0);
+	/* Counted from here: the bdevs' examine reads are over (attach_path waited). */
+	memset(g.path_reads, 0, sizeof(g.path_reads));
+	bdev_reads("Nvme0n1", 8);
+	bdev_reads("Nvme0n3", 8);
+	/* n1 on both paths (the first read or two may wait for a queue pair). */
+	assert_true(g.path_reads[0][1] > 0);
+	assert_true(g.path_reads[1][1] > 0);
+	assert_int_equal(g.path_reads[0][1] + g.path_reads[1][1], 8);
+	/* n3 on B only. */
+	assert_int_equal(g.path_reads[0][3], 0);
+	assert_int_equal(g.path_reads[1][3], 8);
+
+	/* get_io_paths (with a channel open): n3 has one path, B; n1 both. */
+	{
+		struct sio_bdev_desc *d1, *d3;
+		struct sio_io_channel *c1, *c3;
+
+		assert_int_equal(sio_bdev_open("Nvme0n1", false, bdev_event, NULL, &d1), 0);
+		assert_int_equal(sio_bdev_open("Nvme0n3", false, bdev_event, NULL, &d3), 0);
+		c1 = sio_bdev_desc_get_io_channel(d1);
+		c3 = sio_bdev_desc_get_io_channel(d3);
+		assert_non_null(c1);
+		assert_non_null(c3);
+		assert_int_equal(io_paths("Nvme0n3", ports, 4), 1);
+		assert_string_equal(ports[0], port2);
+		assert_int_equal(io_paths("Nvme0n1", ports, 4), 2);
+		sio_io_channel_put(c1);
+		sio_io_channel_put(c3);
+		sio_bdev_close(d1);
+		sio_bdev_close(d3);
+		poll_ms(20);
+	}
+
+	/* B leaves: the bdevs only it served go; the left-out notice is not repeated. */
+	memset(&filter, 0, sizeof(filter));
+	snprintf(filter.trsvcid, sizeof(filter.trsvcid), "%s", port2);
+	assert_int_equal(bdev_nvme_detach("Nvme0", &filter, done_cb, &pending), 0);
+	poll_while(&pending, 5000);
+	assert_int_equal(pending, 0);
+	poll_ms(100);
+	assert_non_null(sio_bdev_get_by_name("Nvme0n1"));
+	assert_null(sio_bdev_get_by_name("Nvme0n2"));
+	assert_null(sio_bdev_get_by_name("Nvme0n3"));
+	assert_non_null(sio_bdev_get_by_name("Nvme0n4"));
+	assert_int_equal(g.num_notices, 2);
+	bdev_reads("Nvme0n1", 2);
+	detach();
+	ut_nvme_tcp_tgt_reset(&g.tgt2);
+}
+
 /* Each test starts from the plain script (a failed one may have left its tweaks). */
 static int reset_script(void **state)
 {
+	int pending = 1;
+
 	(void)state;
 	g.refuse_cns0_nsid = 0;
+	g.hide_nsid = 0;
+	g.aer_held = false;
+	/* A failed test's controller is gone before the next one attaches its own. */
+	if (bdev_nvme_detach("Nvme0", NULL, done_cb, &pending) == 0) {
+		poll_while(&pending, 5000);
+		poll_ms(50);
+	}
+	ut_nvme_tcp_tgt_reset(&g.tgt);
+	ut_nvme_tcp_tgt_reset(&g.tgt2);
 	return 0;
 }
 
@@ -558,6 +834,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_bdev_left_out, reset_script),
 		cmocka_unit_test_setup(test_bdev_allowed, reset_script),
 		cmocka_unit_test_setup(test_bdev_cns0_refused, reset_script),
+		cmocka_unit_test_setup(test_bdev_notice_once, reset_script),
+		cmocka_unit_test_setup(test_multipath_csi, reset_script),
 	};
 	int rc;
 
@@ -576,8 +854,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g.tgt.close_on_error = true;
+	if (ut_nvme_tcp_tgt_listen(&g.tgt2, &g_script) != 0) {
+		fprintf(stderr, "cannot listen on 127.0.0.1\n");
+		return 1;
+	}
+	g.tgt2.close_on_error = true;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	ut_nvme_tcp_tgt_close(&g.tgt);
+	ut_nvme_tcp_tgt_close(&g.tgt2);
 	bdev_modules_fini();
 	poll_ms(50);
 	ut_thread_exit(g.thread);

@@ -128,6 +128,11 @@ struct nvme_group {
 	uint32_t set_keys;                     /* bdev_nvme_set_keys runs (holds g) */
 	sio_done_cb detach_cb;
 	void *detach_arg;
+	/* Namespaces whose "left out" NOTICE was logged: once each, until the
+	 * namespace is on no path any more (it may come back and log again).
+	 * App thread only. */
+	uint32_t *left_out;
+	uint32_t nleft_out, left_out_cap;
 	TAILQ_ENTRY(nvme_group) link;
 };
 
@@ -135,6 +140,10 @@ struct nvme_bdev {
 	struct sio_bdev bdev;
 	struct nvme_group *g;
 	uint32_t nsid;
+	/* The namespace's CSI was NVM when the bdev was made: every path serves
+	 * it. Else only paths attached with allow_unrecognized_csi do (see
+	 * path_serves()). Set once before registration, read by channels. */
+	bool nvm;
 	/* Multipath policy, read by channels (MP_GET), set on the app thread (MP_SET). */
 	enum bdev_nvme_mp_policy policy;
 	enum bdev_nvme_mp_selector selector;
@@ -280,15 +289,34 @@ static bool path_standby(const struct nvme_path_ch *p)
 	return p->ce->mode == BDEV_NVME_MP_FAILOVER;
 }
 
-/* The first usable path in attach order: non-standby paths first. */
-static struct nvme_path_ch *first_usable(struct nvme_channel *nch)
+/*
+ * Whether path @ce carries @nb's I/O. allow_unrecognized_csi is a parameter
+ * of each attach, so each path filters by CSI with its own flag (as SPDK,
+ * where a namespace joins a bdev per controller): an NVM namespace's bdev
+ * uses every path, another command set's only the paths attached with the
+ * flag; the others neither take its I/O nor keep it alive. Both inputs are
+ * fixed (the bdev's at creation, the path's at attach): no race with channels.
+ */
+static bool path_serves(const struct nvme_ctrlr_entry *ce, const struct nvme_bdev *nb)
+{
+	return nb->nvm || ce->opts.allow_unrecognized_csi;
+}
+
+/* Usable now, and a path of @nb's. */
+static bool path_ok(struct nvme_path_ch *p, const struct nvme_bdev *nb)
+{
+	return path_serves(p->ce, nb) && path_usable(p);
+}
+
+/* The first usable path of @nb in attach order: non-standby paths first. */
+static struct nvme_path_ch *first_usable(struct nvme_channel *nch, const struct nvme_bdev *nb)
 {
 	struct nvme_path_ch *standby = NULL;
 
 	for (uint32_t i = 0; i < nch->npaths; i++) {
 		struct nvme_path_ch *p = nch->paths[i];
 
-		if (!path_usable(p))
+		if (!path_ok(p, nb))
 			continue;
 		if (!path_standby(p))
 			return p;
@@ -305,27 +333,27 @@ static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct n
 
 	if (nch->npaths == 1) {
 		p = nch->paths[0];
-		return path_usable(p) ? p : NULL;
+		return path_ok(p, nb) ? p : NULL;
 	}
 	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE) {
-		if (p != NULL && g_bdev_nvme_opts.disable_auto_failback && path_usable(p) &&
+		if (p != NULL && g_bdev_nvme_opts.disable_auto_failback && path_ok(p, nb) &&
 		    !path_standby(p))
 			return p;
-		nch->current = first_usable(nch);
+		nch->current = first_usable(nch, nb);
 		return nch->current;
 	}
 	if (MP_GET(nb->selector) == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH) {
 		for (uint32_t i = 0; i < nch->npaths; i++) {
 			p = nch->paths[i];
-			if (!path_standby(p) && path_usable(p) &&
+			if (!path_standby(p) && path_ok(p, nb) &&
 			    (best == NULL || p->outstanding < best->outstanding))
 				best = p;
 		}
-		nch->current = best != NULL ? best : first_usable(nch);
+		nch->current = best != NULL ? best : first_usable(nch, nb);
 		return nch->current;
 	}
 	/* Round robin: rr_min_io I/O on a path, then the next usable one. */
-	if (p != NULL && nch->rr_left > 0 && !path_standby(p) && path_usable(p)) {
+	if (p != NULL && nch->rr_left > 0 && !path_standby(p) && path_ok(p, nb)) {
 		nch->rr_left--;
 		return p;
 	}
@@ -336,13 +364,13 @@ static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct n
 		}
 	for (uint32_t k = 0; k < nch->npaths; k++) {
 		p = nch->paths[(start + k) % nch->npaths];
-		if (!path_standby(p) && path_usable(p)) {
+		if (!path_standby(p) && path_ok(p, nb)) {
 			nch->current = p;
 			nch->rr_left = MP_GET(nb->rr_min_io) > 0 ? MP_GET(nb->rr_min_io) - 1 : 0;
 			return p;
 		}
 	}
-	nch->current = first_usable(nch);
+	nch->current = first_usable(nch, nb);
 	nch->rr_left = 0;
 	return nch->current;
 }
@@ -441,14 +469,16 @@ static int submit_io(struct nvme_channel *nch, struct sio_bdev_io *io)
 	return -EAGAIN;
 }
 
-/* No path will come back for this I/O: what it completes with. */
-static int no_path_rc(struct nvme_channel *nch)
+/* No path of @nb will come back for this I/O: what it completes with. */
+static int no_path_rc(struct nvme_channel *nch, const struct nvme_bdev *nb)
 {
 	bool deleting = true;
 
 	for (uint32_t i = 0; i < nch->npaths; i++) {
 		const struct nvme_path_ch *p = nch->paths[i];
 
+		if (!path_serves(p->ce, nb))
+			continue;
 		if (path_may_return(p))
 			return 0;
 		if (!MP_GET(p->ce->deleting) && !MP_GET(p->ce->removing))
@@ -583,7 +613,7 @@ static int channel_poll(void *arg)
 		}
 		rc = submit_io(nch, io);
 		if (rc == -EAGAIN) {
-			rc = no_path_rc(nch);
+			rc = no_path_rc(nch, io->bdev->ctxt);
 			if (rc == 0)
 				break; /* a path may come back: wait for it */
 		} else if (rc == -ENOMEM) {
@@ -784,8 +814,14 @@ static void nvme_dump_info(void *ctx, json_t *driver_specific)
 
 	TAILQ_FOREACH(ce, &nb->g->paths, link) {
 		const struct sio_nvme_ctrlr_data *cd = sio_nvme_ctrlr_get_data(ce->ctrlr);
-		json_t *o = json_object(), *t = json_object(), *c = json_object();
+		json_t *o, *t, *c;
 		char s[64];
+
+		if (!path_serves(ce, nb))
+			continue;
+		o = json_object();
+		t = json_object();
+		c = json_object();
 
 		trid_json(t, &ce->opts.trid);
 		json_object_set_new(o, "trid", t);
@@ -831,6 +867,7 @@ static int bdev_create(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32
 		return -ENOMEM;
 	nb->g = g;
 	nb->nsid = nsid;
+	nb->nvm = sio_nvme_ns_get_csi(ns) == SIO_NVME_CSI_NVM;
 	nb->policy = g_bdev_nvme_opts.mp_policy;
 	nb->selector = g_bdev_nvme_opts.mp_selector;
 	nb->rr_min_io = g_bdev_nvme_opts.mp_min_io ? g_bdev_nvme_opts.mp_min_io : 1;
@@ -889,21 +926,68 @@ static const char *csi_str(uint8_t csi)
 	}
 }
 
+static bool left_out_logged(const struct nvme_group *g, uint32_t nsid)
+{
+	for (uint32_t i = 0; i < g->nleft_out; i++)
+		if (g->left_out[i] == nsid)
+			return true;
+	return false;
+}
+
+/* Remember that @nsid's notice was logged (without memory: it is logged again next scan). */
+static void left_out_mark(struct nvme_group *g, uint32_t nsid)
+{
+	if (g->nleft_out == g->left_out_cap) {
+		uint32_t cap = g->left_out_cap ? 2 * g->left_out_cap : 8;
+		uint32_t *n = realloc(g->left_out, cap * sizeof(*n));
+
+		if (n == NULL)
+			return;
+		g->left_out = n;
+		g->left_out_cap = cap;
+	}
+	g->left_out[g->nleft_out++] = nsid;
+}
+
+/* Forget namespaces that are on no path now: if they come back, they are news again. */
+static void left_out_prune(struct nvme_group *g)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < g->nleft_out; i++) {
+		struct nvme_ctrlr_entry *o;
+		bool anywhere = false;
+
+		TAILQ_FOREACH(o, &g->paths, link)
+			if (!o->removing && ns_active_on(o, g->left_out[i]))
+				anywhere = true;
+		if (anywhere)
+			g->left_out[n++] = g->left_out[i];
+	}
+	g->nleft_out = n;
+}
+
 /*
  * Whether namespace @nsid of path @ce may become a bdev. SPDK's bdev_nvme
  * takes NVM namespaces, ZNS ones as zoned bdevs, and those of any other
  * command set only with allow_unrecognized_csi (as passthrough-only bdevs).
  * This bdev layer has no zoned bdevs, so ZNS counts as unrecognized here;
  * allowed, such a namespace is a bdev like an NVM one (its reads and writes
- * are NVM commands, which the controller may refuse). Logged each time it is
- * left out (at attach and at each later namespace scan).
+ * are NVM commands, which the controller may refuse). Left out, it is
+ * logged once (a NOTICE at the scan that first finds it; every later scan,
+ * AER or reconnection, finds it again and says nothing until it has gone
+ * from every path).
  */
 static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
 {
 	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
 	uint8_t csi = sio_nvme_ns_get_csi(ns);
+	bool quiet = left_out_logged(g, nsid);
 
 	if (csi != SIO_NVME_CSI_NVM && !ce->opts.allow_unrecognized_csi) {
+		if (quiet)
+			return false;
+		left_out_mark(g, nsid);
 		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not "
 			      "supported (allow_unrecognized_csi makes it a bdev)", g->name, nsid,
 			      csi_str(csi), csi);
@@ -913,6 +997,9 @@ static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_
 	 * block size or count to make a block bdev of (SPDK would make a
 	 * passthrough-only bdev; this module has no such kind). */
 	if (sio_nvme_ns_get_sector_size(ns) == 0) {
+		if (quiet)
+			return false;
+		left_out_mark(g, nsid);
 		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) without "
 			      "NVM geometry (the controller refused Identify Namespace for it)",
 			      g->name, nsid, csi_str(csi), csi);
@@ -930,19 +1017,22 @@ static void sync_namespaces(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
 		struct nvme_ctrlr_entry *o;
 		bool anywhere = false;
 
+		/* Only the paths that serve the bdev keep it (path_serves()). */
 		TAILQ_FOREACH(o, &g->paths, link)
-			if (!o->removing && ns_active_on(o, nb->nsid))
+			if (!o->removing && path_serves(o, nb) && ns_active_on(o, nb->nsid))
 				anywhere = true;
 		if (!anywhere) {
-			SIO_NOTICELOG("bdev_nvme: %s: namespace %u is gone", g->name, nb->nsid);
+			SIO_NOTICELOG("bdev_nvme: %s: namespace %u is gone%s", g->name, nb->nsid,
+				      nb->nvm ? "" : " (from every path attached with allow_unrecognized_csi)");
 			sio_bdev_unregister(&nb->bdev, NULL, NULL);
-		} else if (ns_active_on(ce, nb->nsid)) {
+		} else if (path_serves(ce, nb) && ns_active_on(ce, nb->nsid)) {
 			uint64_t n = sio_nvme_ns_get_num_sectors(sio_nvme_ctrlr_get_ns(ce->ctrlr, nb->nsid));
 
 			if (n != nb->bdev.blockcnt)
 				sio_bdev_notify_blockcnt_change(&nb->bdev, n);
 		}
 	}
+	left_out_prune(g);
 	for (uint32_t id = sio_nvme_ctrlr_get_first_active_ns(ce->ctrlr); id != 0;
 	     id = sio_nvme_ctrlr_get_next_active_ns(ce->ctrlr, id))
 		if (bdev_find(g, id) == NULL && ns_wanted(g, ce, id) && bdev_create(g, ce, id) == 0)
@@ -1052,6 +1142,7 @@ static void group_free(struct nvme_group *g)
 
 	TAILQ_REMOVE(&g_groups, g, link);
 	pthread_mutex_destroy(&g->lock);
+	free(g->left_out);
 	free(g);
 	if (cb != NULL)
 		cb(arg, 0);
@@ -1313,7 +1404,15 @@ static int path_check_identity(struct nvme_group *g, struct nvme_ctrlr_entry *ce
 	TAILQ_FOREACH(nb, &g->bdevs, link) {
 		struct sio_nvme_ns *a, *b;
 
-		o = group_first_path(g);
+		/* Its CSI filter keeps the new path out of this bdev: nothing to compare. */
+		if (!path_serves(ce, nb))
+			continue;
+		/* Compared with a path that serves it (the first in attach order). */
+		TAILQ_FOREACH(o, &g->paths, link)
+			if (!o->removing && path_serves(o, nb))
+				break;
+		if (o == NULL)
+			o = group_first_path(g);
 		a = sio_nvme_ctrlr_get_ns(o->ctrlr, nb->nsid);
 		b = sio_nvme_ctrlr_get_ns(ce->ctrlr, nb->nsid);
 		if (b == NULL || !sio_nvme_ns_is_active(b)) {
@@ -1970,17 +2069,17 @@ static bool path_is_current(struct nvme_channel *nch, struct nvme_path_ch *p,
 {
 	struct nvme_path_ch *cur;
 
-	if (!path_usable(p))
+	if (!path_ok(p, nb))
 		return false;
 	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
 		/* Every usable policy path takes I/O; standbys only without one. */
-		cur = first_usable(nch);
+		cur = first_usable(nch, nb);
 		return !path_standby(p) || cur == p;
 	}
 	cur = nch->current;
-	if (cur == NULL || !path_usable(cur) ||
-	    (!g_bdev_nvme_opts.disable_auto_failback && cur != first_usable(nch)))
-		cur = first_usable(nch);
+	if (cur == NULL || !path_ok(cur, nb) ||
+	    (!g_bdev_nvme_opts.disable_auto_failback && cur != first_usable(nch, nb)))
+		cur = first_usable(nch, nb);
 	return cur == p;
 }
 
@@ -2008,7 +2107,12 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 			struct nvme_path_ch *p = nch->paths[k];
 			struct nvme_ctrlr_entry *ce = p->ce;
 			bool connected = p->qp != NULL && !MP_GET(ce->failed) && !MP_GET(ce->deleting);
-			json_t *o = json_object(), *t = json_object();
+			json_t *o, *t;
+
+			if (!path_serves(ce, nb))
+				continue; /* not one of this bdev's paths */
+			o = json_object();
+			t = json_object();
 
 			json_object_set_new(o, "bdev_name", json_string(nb->name));
 			json_object_set_new(o, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));

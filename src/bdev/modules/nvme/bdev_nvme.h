@@ -94,7 +94,8 @@ struct bdev_nvme_attach_opts {
 	uint32_t max_bdevs;                    /* names returned at most (0: no limit) */
 	enum bdev_nvme_mp_mode mode;           /* what a second path under @name does */
 	/* Namespaces of a command set other than NVM become bdevs too (SPDK's
-	 * allow_unrecognized_csi); else they are left out with a notice. */
+	 * allow_unrecognized_csi); else they are left out with a notice (once per
+	 * namespace). Per path: such a bdev uses only the paths attached with it. */
 	bool allow_unrecognized_csi;
 };
 
