@@ -154,6 +154,7 @@ attach_refused() {  # $1: extra JSON params, $2: text the error must contain
 	echo "   refused: $(tr -d '\n' <"$T/err.txt" | cut -c1-110)"
 }
 attach_refused ',"priority":"abc"' "priority: 'abc' is not a number"
+attach_refused ',"priority":""' "priority: '' is not a number from 0 to 2147483647"
 attach_refused ',"multipath_opts":{"policy":"active_active"}' "multipath_opts: not supported"
 attach_refused ',"prchk_guard":true' "protection information"
 

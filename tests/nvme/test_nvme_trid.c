@@ -9,10 +9,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "nvme/host/trid.h"
 #include "spdk_io/nvme.h"
 
 static void test_parse_tcp(void **state)
@@ -187,6 +189,38 @@ static void test_constructors_compare(void **state)
 	assert_null(sio_nvme_adrfam_str(SIO_NVME_ADRFAM_NONE));
 }
 
+/*
+ * The priority rule that the ID parser and the nvme bdev module's
+ * attach_controller RPC share (nvme/host/trid.h): a whole decimal number
+ * from 0 to INT32_MAX, and the same message for both.
+ */
+static void test_parse_priority(void **state)
+{
+	static const char *const bad[] = { "", "-1", "12x", "abc", "2147483648", "1.5", " ", NULL };
+	char err[128];
+	int32_t v = -5;
+
+	(void)state;
+	assert_int_equal(nvme_trid_parse_priority("7", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(nvme_trid_parse_priority("2147483647", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, INT32_MAX);
+	assert_int_equal(nvme_trid_parse_priority("0", &v, NULL, 0), 0);
+	assert_int_equal(v, 0);
+	for (int i = 0; bad[i] != NULL; i++) {
+		char want[96];
+
+		v = 9;
+		assert_int_equal(nvme_trid_parse_priority(bad[i], &v, err, sizeof(err)), -EINVAL);
+		assert_int_equal(v, 9);
+		snprintf(want, sizeof(want), "priority: '%s' is not a number from 0 to 2147483647",
+			 bad[i]);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(nvme_trid_parse_priority(NULL, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvme_trid_parse_priority("1", NULL, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_constructors_compare),
+		cmocka_unit_test(test_parse_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

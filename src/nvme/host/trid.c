@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nvme/host/trid.h"
 #include "spdk_io/log.h"
 #include "spdk_io/nvme.h"
 
@@ -157,14 +158,25 @@ static int set_field(char *field, size_t cap, const char *key, const char *val, 
 	return 0;
 }
 
-/* Whether @s is a whole decimal number from @lo to @hi (stored in *@v). */
+/* Whether @s is a whole decimal number from @lo to @hi (stored in *@v); "" is not. */
 static bool decimal_in_range(const char *s, long lo, long hi, long *v)
 {
 	char *end;
 
 	errno = 0;
 	*v = strtol(s, &end, 10);
-	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
+	return errno == 0 && end != s && *end == '\0' && *v >= lo && *v <= hi;
+}
+
+int nvme_trid_parse_priority(const char *s, int32_t *priority, char *err, size_t errlen)
+{
+	long v;
+
+	if (s == NULL || priority == NULL || !decimal_in_range(s, 0, INT32_MAX, &v))
+		return trid_err(err, errlen, "priority: '%s' is not a number from 0 to %d",
+				s != NULL ? s : "(null)", INT32_MAX);
+	*priority = (int32_t)v;
+	return 0;
 }
 
 int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *str,
@@ -254,13 +266,9 @@ int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *
 			if (rc != 0)
 				return rc;
 		} else if (strcasecmp(key, "priority") == 0) {
-			long v;
-
-			if (!decimal_in_range(val, 0, INT32_MAX, &v))
-				return trid_err(err, errlen,
-						"priority: '%s' is not a number from 0 to %d", val,
-						INT32_MAX);
-			trid->priority = (int32_t)v;
+			rc = nvme_trid_parse_priority(val, &trid->priority, err, errlen);
+			if (rc != 0)
+				return rc;
 		} else if (strcasecmp(key, "ns") == 0 || strcasecmp(key, "alt_traddr") == 0) {
 			/* Not part of a transport ID; SPDK's tools accept them in the same string. */
 		} else {

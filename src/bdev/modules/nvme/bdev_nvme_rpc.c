@@ -19,6 +19,7 @@
 
 #include "bdev/modules/nvme/bdev_nvme.h"
 #include "nvme/auth/dhchap.h"
+#include "nvme/host/trid.h"
 #include "spdk_io/keyring.h"
 #include "spdk_io/log.h"
 #include "spdk_io/rpc.h"
@@ -208,19 +209,13 @@ static void rpc_attach(struct sio_rpc_request *req, void *params)
 		snprintf(t->trsvcid, sizeof(t->trsvcid), "%d",
 			 t->subnqn[0] ? SIO_NVMF_TCP_PORT : SIO_NVMF_TCP_DISCOVERY_PORT);
 	if (p->priority != NULL) {
-		char *end;
-		long v;
+		char err[320];
 
-		/* A string in SPDK's schema; a number all the same (atoi() took "abc" as 0). */
-		errno = 0;
-		v = strtol(p->priority, &end, 10);
-		if (errno != 0 || end == p->priority || *end != '\0' || v < 0 || v > INT32_MAX) {
-			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS,
-					      "priority: '%s' is not a number from 0 to %d", p->priority,
-					      INT32_MAX);
+		/* A string in SPDK's schema: the transport ID parser's rule and words. */
+		if (nvme_trid_parse_priority(p->priority, &t->priority, err, sizeof(err)) != 0) {
+			sio_rpc_request_error(req, SIO_RPC_ERROR_INVALID_PARAMS, "%s", err);
 			return;
 		}
-		t->priority = (int32_t)v;
 	}
 	sio_nvme_ctrlr_opts_init(&o.ctrlr_opts, sizeof(o.ctrlr_opts));
 	/* bdev_nvme_set_options' part of every controller. */
