@@ -56,7 +56,15 @@ JSON
 			kill -0 "$TPID" 2>/dev/null || break
 			sleep 0.1
 		done
+		# Not listening in 15 s (a loaded machine) or exited: stop it and
+		# try another port. A target that ignores SIGTERM is reported (it
+		# would otherwise hang this test at 'wait' until meson's timeout).
 		kill "$TPID" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$TPID" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$TPID" 2>/dev/null; then
+			echo "sio_tgt did not exit 10 s after SIGTERM; its log:"; tail -n 40 "$T/tgt.log"
+			kill -9 "$TPID" 2>/dev/null || true
+		fi
 		wait "$TPID" 2>/dev/null || true
 		TPID=""
 		[[ -n $want ]] && sleep 0.5
