@@ -579,6 +579,13 @@ const uint8_t *sio_nvme_ns_get_uuid(const struct sio_nvme_ns *ns);
  * the controller reported); SIO_NVME_CSI_NVM for NULL or an inactive namespace.
  */
 uint8_t sio_nvme_ns_get_csi(const struct sio_nvme_ns *ns);
+
+/**
+ * sio_nvme_csi_name() - A command set's name as nvme-cli prints it: "NVM",
+ * "Key Value", "Zoned Namespace", or "unknown" for any other value.
+ * Context: any thread. Return: a static string, never NULL.
+ */
+const char *sio_nvme_csi_name(uint8_t csi);
 /** sio_nvme_ns_get_nguid() - The 16-byte NGUID, or NULL when all zero. */
 const uint8_t *sio_nvme_ns_get_nguid(const struct sio_nvme_ns *ns);
 /** sio_nvme_ns_get_eui64() - The 8-byte EUI64, or NULL when all zero. */

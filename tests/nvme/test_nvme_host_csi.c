@@ -221,6 +221,10 @@ static void test_host_csi(void **state)
 	assert_int_equal(active, NUM_NS);
 	assert_int_equal(sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(h.ctrlr, 1)), SIO_NVME_CSI_NVM);
 	assert_int_equal(sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(h.ctrlr, 2)), SIO_NVME_CSI_ZNS);
+	assert_string_equal(sio_nvme_csi_name(SIO_NVME_CSI_NVM), "NVM");
+	assert_string_equal(sio_nvme_csi_name(SIO_NVME_CSI_KV), "Key Value");
+	assert_string_equal(sio_nvme_csi_name(SIO_NVME_CSI_ZNS), "Zoned Namespace");
+	assert_string_equal(sio_nvme_csi_name(0x30), "unknown");
 	assert_int_equal(sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(h.ctrlr, 3)), SIO_NVME_CSI_KV);
 	/* No CSI descriptor: the NVM command set. */
 	assert_int_equal(sio_nvme_ns_get_csi(sio_nvme_ctrlr_get_ns(h.ctrlr, 4)), SIO_NVME_CSI_NVM);

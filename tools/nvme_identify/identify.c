@@ -308,21 +308,6 @@ static bool decimal_key(const char *k)
 	return false;
 }
 
-/* Names of the command sets (NVMe Base 2.0, CSI values); nvme-cli's words. */
-static const char *csi_name(long long csi)
-{
-	switch (csi) {
-	case SIO_NVME_CSI_NVM:
-		return "NVM";
-	case SIO_NVME_CSI_KV:
-		return "Key Value";
-	case SIO_NVME_CSI_ZNS:
-		return "Zoned Namespace";
-	default:
-		return "unknown";
-	}
-}
-
 /* Text output: the JSON object's keys, one "name : value" per line as nvme-cli does. */
 static void print_text(json_t *o, int indent)
 {
@@ -337,7 +322,9 @@ static void print_text(json_t *o, int indent)
 			json_int_t n = json_integer_value(v);
 
 			if (strcmp(k, "csi") == 0)
-				printf("%*s%-9s : %s (%lld)\n", indent, "", k, csi_name(n), (long long)n);
+				printf("%*s%-9s : %s (%lld)\n", indent, "", k,
+				       n >= 0 && n <= 255 ? sio_nvme_csi_name((uint8_t)n) : "unknown",
+				       (long long)n);
 			else if (decimal_key(k))
 				printf("%*s%-9s : %lld\n", indent, "", k, (long long)n);
 			else

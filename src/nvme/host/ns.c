@@ -365,6 +365,21 @@ uint8_t sio_nvme_ns_get_csi(const struct sio_nvme_ns *ns)
 	return ns && ns->active ? ns->csi : SIO_NVME_CSI_NVM;
 }
 
+/* NVMe Base 2.0's CSI values; the words are nvme-cli's. */
+const char *sio_nvme_csi_name(uint8_t csi)
+{
+	switch (csi) {
+	case SIO_NVME_CSI_NVM:
+		return "NVM";
+	case SIO_NVME_CSI_KV:
+		return "Key Value";
+	case SIO_NVME_CSI_ZNS:
+		return "Zoned Namespace";
+	default:
+		return "unknown";
+	}
+}
+
 static bool zero16(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

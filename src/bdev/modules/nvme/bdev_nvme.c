@@ -912,20 +912,6 @@ static bool ns_active_on(struct nvme_ctrlr_entry *ce, uint32_t nsid)
 	return ns != NULL && sio_nvme_ns_is_active(ns);
 }
 
-static const char *csi_str(uint8_t csi)
-{
-	switch (csi) {
-	case SIO_NVME_CSI_NVM:
-		return "NVM";
-	case SIO_NVME_CSI_KV:
-		return "Key Value";
-	case SIO_NVME_CSI_ZNS:
-		return "Zoned Namespace";
-	default:
-		return "unknown";
-	}
-}
-
 static bool left_out_logged(const struct nvme_group *g, uint32_t nsid)
 {
 	for (uint32_t i = 0; i < g->nleft_out; i++)
@@ -990,7 +976,7 @@ static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_
 		left_out_mark(g, nsid);
 		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not "
 			      "supported (allow_unrecognized_csi makes it a bdev)", g->name, nsid,
-			      csi_str(csi), csi);
+			      sio_nvme_csi_name(csi), csi);
 		return false;
 	}
 	/* Allowed, but the controller refused it the NVM Identify Namespace: no
@@ -1002,7 +988,7 @@ static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_
 		left_out_mark(g, nsid);
 		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) without "
 			      "NVM geometry (the controller refused Identify Namespace for it)",
-			      g->name, nsid, csi_str(csi), csi);
+			      g->name, nsid, sio_nvme_csi_name(csi), csi);
 		return false;
 	}
 	return true;
