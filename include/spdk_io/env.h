@@ -506,6 +506,14 @@ int sio_cpuset_format_list(const struct sio_cpuset *set, char *buf, size_t len);
 unsigned int sio_cpu_count(void);
 
 /**
+ * sio_cpuset_first_absent() - The first core of @set this machine lacks
+ * (numbered sio_cpu_count() or above), for refusing a core mask up front
+ * rather than failing to pin later.
+ * Context: any thread. Return: that core, or -1 when it has them all (or @set is NULL).
+ */
+int sio_cpuset_first_absent(const struct sio_cpuset *set);
+
+/**
  * sio_cpu_current() - Core the calling OS thread runs on now.
  *
  * Context: any thread; the answer may be stale at once unless the thread is pinned.

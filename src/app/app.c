@@ -507,19 +507,18 @@ static void start_app(void *ctx)
 
 static int parse_mask(struct sio_cpuset *mask, int *main_core)
 {
-	unsigned int ncpu = sio_cpu_count();
+	int c;
 
 	if (sio_cpuset_parse(mask, g_app.opts.reactor_mask) != 0 || sio_cpuset_count(mask) == 0) {
 		SIO_ERRLOG("reactor mask '%s' is not a core mask (0x3 or [0-1])",
 			   g_app.opts.reactor_mask ? g_app.opts.reactor_mask : "(null)");
 		return -EINVAL;
 	}
-	for (int c = sio_cpuset_next(mask, -1); c >= 0; c = sio_cpuset_next(mask, c)) {
-		if ((unsigned int)c >= ncpu) {
-			SIO_ERRLOG("reactor mask '%s' names core %d; this machine has %u",
-				   g_app.opts.reactor_mask, c, ncpu);
-			return -EINVAL;
-		}
+	c = sio_cpuset_first_absent(mask);
+	if (c >= 0) {
+		SIO_ERRLOG("reactor mask '%s' names core %d; this machine has %u",
+			   g_app.opts.reactor_mask, c, sio_cpu_count());
+		return -EINVAL;
 	}
 	*main_core = g_app.opts.main_core >= 0 ? g_app.opts.main_core : sio_cpuset_next(mask, -1);
 	if (!sio_cpuset_is_set(mask, (unsigned int)*main_core)) {

@@ -66,18 +66,29 @@ static struct async_stack *stack_map(struct async_stack_pool *pool, size_t size)
 	return st;
 }
 
+/*
+ * Frames of a task that never returned (it switched away for good) leave
+ * their ASan redzones poisoned: cleared before a stack is reused, and
+ * before it is unmapped, as the kernel may hand the range to the next
+ * mmap() (an AIO ring did, in test_aio_bdev), whose reads would then hit a
+ * dead frame's redzone.
+ */
+static void stack_unpoison(struct async_stack *st)
+{
+#if ASYNC_ASAN
+	__asan_unpoison_memory_region(st->lo, (size_t)((char *)st->hi - (char *)st->lo));
+#else
+	(void)st;
+#endif
+}
+
 static void stack_unmap(struct async_stack_pool *pool, struct async_stack *st)
 {
 #ifdef SIO_HAVE_VALGRIND_H
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
 #endif
 	pool->stats.unmapped++;
-#if ASYNC_ASAN
-	/* The same for the shadow of an unmapped stack: the kernel may hand
-	 * the range to the next mmap() (an AIO ring did, in test_aio_bdev),
-	 * whose reads would then hit a dead frame's redzone. */
-	__asan_unpoison_memory_region(st->lo, (size_t)((char *)st->hi - (char *)st->lo));
-#endif
+	stack_unpoison(st);
 	munmap(st->map, st->map_len);
 }
 
@@ -122,11 +133,7 @@ int async_stack_get(struct async_stack_pool *pool, size_t size, struct async_sta
 		if (st == NULL)
 			return -ENOMEM;
 	}
-#if ASYNC_ASAN
-	/* Frames of the previous task that never returned (it switched away for
-	 * good) leave their redzones poisoned; the next task starts clean. */
-	__asan_unpoison_memory_region(st->lo, (size_t)((char *)st->hi - (char *)st->lo));
-#endif
+	stack_unpoison(st); /* the next task starts clean */
 	st->next = NULL;
 	st->cold = 0;
 	pool->stats.in_use++;

@@ -272,6 +272,16 @@ unsigned int sio_cpu_count(void)
 	return n > 0 ? (unsigned int)n : 1;
 }
 
+int sio_cpuset_first_absent(const struct sio_cpuset *set)
+{
+	unsigned int ncpu = sio_cpu_count();
+
+	for (int c = sio_cpuset_next(set, -1); c >= 0; c = sio_cpuset_next(set, c))
+		if ((unsigned int)c >= ncpu)
+			return c;
+	return -1;
+}
+
 int sio_cpu_current(void)
 {
 	int cpu = sched_getcpu();

@@ -186,6 +186,20 @@ static void test_cpu_queries(void **state)
 	sched_setaffinity(0, sizeof(saved), &saved);
 }
 
+/* Cores this machine lacks: the first is named, none for a mask of core 0. */
+static void test_first_absent(void **state)
+{
+	unsigned int n = sio_cpu_count();
+	struct sio_cpuset s;
+
+	assert_int_equal(sio_cpuset_parse(&s, "0x1"), 0);
+	assert_int_equal(sio_cpuset_first_absent(&s), -1);
+	sio_cpuset_set(&s, n);
+	sio_cpuset_set(&s, n + 2);
+	assert_int_equal(sio_cpuset_first_absent(&s), (int)n);
+	assert_int_equal(sio_cpuset_first_absent(NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_set_ops),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_cpu_queries),
+		cmocka_unit_test(test_first_absent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

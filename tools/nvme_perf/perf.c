@@ -600,12 +600,11 @@ int main(int argc, char **argv)
 	}
 	/* A core this machine lacks is refused, as sio_tgt's -m does (the worker's pinning
 	 * would fail and it would run anywhere, reported "from core N"). */
-	for (core = sio_cpuset_next(&cpus, -1); core >= 0; core = sio_cpuset_next(&cpus, core)) {
-		if ((unsigned int)core >= sio_cpu_count()) {
-			fprintf(stderr, "sio_nvme_perf: -c '%s' names core %d; this machine has %u\n",
-				mask, core, sio_cpu_count());
-			return 1;
-		}
+	core = sio_cpuset_first_absent(&cpus);
+	if (core >= 0) {
+		fprintf(stderr, "sio_nvme_perf: -c '%s' names core %d; this machine has %u\n", mask,
+			core, sio_cpu_count());
+		return 1;
 	}
 	if (psk_path != NULL) {
 		/* The keyring checks the file (mode 0600, format, CRC) as SPDK does. */

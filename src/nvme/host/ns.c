@@ -98,12 +98,11 @@ static void ns_fill(struct sio_nvme_ns *ns)
 	ns->num_sectors = d->nsze;
 }
 
+/* Set what @buf (a CNS 03h list) names on @ns: its UUID and CSI; the caller reset them. */
 static void desc_parse(struct sio_nvme_ns *ns, const uint8_t *buf)
 {
 	size_t off = 0;
 
-	ns->has_uuid = false;
-	ns->csi = SIO_NVME_CSI_NVM;
 	/* Descriptors follow each other at any byte offset: read them as bytes
 	 * (NIDT, NIDL, 2 reserved, then NIDL bytes), never through the struct. */
 	while (off + 4 <= SIO_NVME_IDENTIFY_DATA_SIZE) {
@@ -188,14 +187,13 @@ static void refresh_step(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 		struct sio_nvme_ns *ns = &ctrlr->ns[id - 1];
 
 		if (r->phase == 0) {
-			/* Descriptors are optional before NVMe 1.3: an error leaves no
-			 * UUID, and the NVM command set (the only one before 2.0). */
-			if (rc == 0) {
+			/* Descriptors are optional before NVMe 1.3: an error, like a
+			 * list without them, leaves no UUID and the NVM command set
+			 * (the only one before 2.0). */
+			ns->has_uuid = false;
+			ns->csi = SIO_NVME_CSI_NVM;
+			if (rc == 0)
 				desc_parse(ns, r->desc);
-			} else {
-				ns->has_uuid = false;
-				ns->csi = SIO_NVME_CSI_NVM;
-			}
 			r->phase = 1;
 		} else {
 			if (rc == 0) {

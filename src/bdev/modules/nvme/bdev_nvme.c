@@ -912,6 +912,18 @@ static bool ns_active_on(struct nvme_ctrlr_entry *ce, uint32_t nsid)
 	return ns != NULL && sio_nvme_ns_is_active(ns);
 }
 
+/* Whether namespace @nsid is active on a path not being removed; with @nb,
+ * only on a path that serves that bdev (path_serves()). */
+static bool ns_on_some_path(struct nvme_group *g, uint32_t nsid, const struct nvme_bdev *nb)
+{
+	struct nvme_ctrlr_entry *o;
+
+	TAILQ_FOREACH(o, &g->paths, link)
+		if (!o->removing && (nb == NULL || path_serves(o, nb)) && ns_active_on(o, nsid))
+			return true;
+	return false;
+}
+
 static bool left_out_logged(const struct nvme_group *g, uint32_t nsid)
 {
 	for (uint32_t i = 0; i < g->nleft_out; i++)
@@ -940,16 +952,9 @@ static void left_out_prune(struct nvme_group *g)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < g->nleft_out; i++) {
-		struct nvme_ctrlr_entry *o;
-		bool anywhere = false;
-
-		TAILQ_FOREACH(o, &g->paths, link)
-			if (!o->removing && ns_active_on(o, g->left_out[i]))
-				anywhere = true;
-		if (anywhere)
+	for (uint32_t i = 0; i < g->nleft_out; i++)
+		if (ns_on_some_path(g, g->left_out[i], NULL))
 			g->left_out[n++] = g->left_out[i];
-	}
 	g->nleft_out = n;
 }
 
@@ -968,30 +973,23 @@ static bool ns_wanted(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_
 {
 	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
 	uint8_t csi = sio_nvme_ns_get_csi(ns);
-	bool quiet = left_out_logged(g, nsid);
+	const char *why;
 
-	if (csi != SIO_NVME_CSI_NVM && !ce->opts.allow_unrecognized_csi) {
-		if (quiet)
-			return false;
+	if (csi != SIO_NVME_CSI_NVM && !ce->opts.allow_unrecognized_csi)
+		why = "is not supported (allow_unrecognized_csi makes it a bdev)";
+	else if (sio_nvme_ns_get_sector_size(ns) == 0)
+		/* Allowed, but the controller refused it the NVM Identify
+		 * Namespace: no block size or count to make a block bdev of
+		 * (SPDK would make a passthrough-only bdev; no such kind here). */
+		why = "without NVM geometry (the controller refused Identify Namespace for it)";
+	else
+		return true;
+	if (!left_out_logged(g, nsid)) {
 		left_out_mark(g, nsid);
-		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) is not "
-			      "supported (allow_unrecognized_csi makes it a bdev)", g->name, nsid,
-			      sio_nvme_csi_name(csi), csi);
-		return false;
+		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) %s",
+			      g->name, nsid, sio_nvme_csi_name(csi), csi, why);
 	}
-	/* Allowed, but the controller refused it the NVM Identify Namespace: no
-	 * block size or count to make a block bdev of (SPDK would make a
-	 * passthrough-only bdev; this module has no such kind). */
-	if (sio_nvme_ns_get_sector_size(ns) == 0) {
-		if (quiet)
-			return false;
-		left_out_mark(g, nsid);
-		SIO_NOTICELOG("bdev_nvme: %s: namespace %u left out: command set %s (CSI %u) without "
-			      "NVM geometry (the controller refused Identify Namespace for it)",
-			      g->name, nsid, sio_nvme_csi_name(csi), csi);
-		return false;
-	}
-	return true;
+	return false;
 }
 
 /* Namespaces came or went on path @ce: bdevs follow (a bdev stays while any path has it). */
@@ -1000,14 +998,8 @@ static void sync_namespaces(struct nvme_group *g, struct nvme_ctrlr_entry *ce)
 	struct nvme_bdev *nb, *tmp;
 
 	TAILQ_FOREACH_SAFE(nb, &g->bdevs, link, tmp) {
-		struct nvme_ctrlr_entry *o;
-		bool anywhere = false;
-
 		/* Only the paths that serve the bdev keep it (path_serves()). */
-		TAILQ_FOREACH(o, &g->paths, link)
-			if (!o->removing && path_serves(o, nb) && ns_active_on(o, nb->nsid))
-				anywhere = true;
-		if (!anywhere) {
+		if (!ns_on_some_path(g, nb->nsid, nb)) {
 			SIO_NOTICELOG("bdev_nvme: %s: namespace %u is gone%s", g->name, nb->nsid,
 				      nb->nvm ? "" : " (from every path attached with allow_unrecognized_csi)");
 			sio_bdev_unregister(&nb->bdev, NULL, NULL);
