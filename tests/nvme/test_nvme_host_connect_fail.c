@@ -182,6 +182,42 @@ static void test_priority(void **state)
 	sio_sock_close(&l);
 }
 
+/*
+ * A transport ID filled in by hand skips the parser, so the TCP connect
+ * judges the port fields itself (the parser's rule, nvme_trid_port()):
+ * each bad one fails the connect with -EINVAL, before any socket.
+ */
+static void test_hand_filled_ports(void **state)
+{
+	static const char *const bad[] = {"0", "65536", "12x", "-1", " 1", "99999999999999999999"};
+	struct sio_nvme_ctrlr_opts opts;
+
+	sio_nvme_ctrlr_opts_init(&opts, sizeof(opts));
+	for (size_t i = 0; i < 2 * sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sio_nvme_transport_id trid;
+		struct result r = {0, 1};
+		const char *v = bad[i / 2];
+		int rc;
+
+		make_trid(&trid, 4420);
+		if (i % 2 == 0)
+			snprintf(trid.trsvcid, sizeof(trid.trsvcid), "%s", v);
+		else
+			snprintf(trid.hostsvcid, sizeof(trid.hostsvcid), "%s", v);
+		rc = sio_nvme_ctrlr_connect(&trid, &opts, connect_done, &r);
+		while (rc == 0 && (r.calls == 0 || sio_thread_has_pollers(g_thread)))
+			sio_thread_poll(g_thread, 0);
+		if (rc == 0) {
+			assert_int_equal(r.calls, 1);
+			rc = r.rc;
+		}
+		if (rc != -EINVAL)
+			print_error("%s '%s': %d\n", i % 2 == 0 ? "trsvcid" : "hostsvcid", v, rc);
+		assert_int_equal(rc, -EINVAL);
+	}
+	assert_false(sio_thread_has_pollers(g_thread));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_peer_closes),
 		cmocka_unit_test(test_no_icresp),
 		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_hand_filled_ports),
 	};
 	int rc;
 

@@ -196,7 +196,8 @@ static void test_constructors_compare(void **state)
  */
 static void test_parse_priority(void **state)
 {
-	static const char *const bad[] = { "", "-1", "12x", "abc", "2147483648", "1.5", " ", NULL };
+	static const char *const bad[] = { "", "-1", "12x", "abc", "2147483648", "1.5", " ", " 7",
+					   "+7", NULL };
 	char err[128];
 	int32_t v = -5;
 
@@ -221,6 +222,26 @@ static void test_parse_priority(void **state)
 	assert_int_equal(nvme_trid_parse_priority("1", NULL, err, sizeof(err)), -EINVAL);
 }
 
+/* The port rule of trsvcid/hostsvcid, which the TCP connect applies again. */
+static void test_port(void **state)
+{
+	static const char *const bad[] = { "", "0", "65536", "-1", "+1", " 1", "1 ", "0x10", NULL };
+	int port = -5;
+
+	(void)state;
+	assert_int_equal(nvme_trid_port("1", &port), 0);
+	assert_int_equal(port, 1);
+	assert_int_equal(nvme_trid_port("65535", &port), 0);
+	assert_int_equal(port, 65535);
+	for (int i = 0; bad[i] != NULL; i++) {
+		port = 9;
+		assert_int_equal(nvme_trid_port(bad[i], &port), -EINVAL);
+		assert_int_equal(port, 9);
+	}
+	assert_int_equal(nvme_trid_port(NULL, &port), -EINVAL);
+	assert_int_equal(nvme_trid_port("1", NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_constructors_compare),
 		cmocka_unit_test(test_parse_priority),
+		cmocka_unit_test(test_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include "spdk_io/sock.h"
 #include "spdk_io/trace.h"
 #include "nvme/host/nvme_internal.h"
+#include "nvme/host/trid.h"
 #include "nvme/tcp/nvme_tcp.h"
 #include "nvme/tcp/nvme_tcp_tls.h"
 #include "spdk_io/keyring.h"
@@ -206,16 +207,14 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 	struct tcp_qpair *tq = tqp_of(qp);
 	struct sio_nvme_ctrlr *ctrlr = qp->ctrlr;
 	struct sio_sock_opts so;
-	char *end;
-	long port, src_port = 0;
+	int port, src_port = 0;
 	int rc, n;
 
 	if (tq->conn != TCP_CONN_IDLE)
 		return -EBUSY;
 	qp->failed_pending = false;
 	qp->fail_rc = 0;
-	port = strtol(ctrlr->trid.trsvcid, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
+	if (nvme_trid_port(ctrlr->trid.trsvcid, &port) != 0)
 		return -EINVAL;
 	sio_sock_opts_init(&so, sizeof(so));
 	so.impl_name = ctrlr->opts.sock_impl;
@@ -233,16 +232,13 @@ static int tcp_qpair_connect(struct sio_nvme_qpair *qp, nvme_rc_cb cb, void *arg
 		so.tls = &tls;
 	}
 	/* hostaddr/hostsvcid of the transport ID: the local end to connect from. */
-	if (ctrlr->trid.hostsvcid[0] != '\0') {
-		src_port = strtol(ctrlr->trid.hostsvcid, &end, 10);
-		if (*end != '\0' || src_port < 1 || src_port > 65535)
-			return -EINVAL;
-	}
+	if (ctrlr->trid.hostsvcid[0] != '\0' && nvme_trid_port(ctrlr->trid.hostsvcid, &src_port) != 0)
+		return -EINVAL;
 	so.src_addr = ctrlr->trid.hostaddr[0] != '\0' ? ctrlr->trid.hostaddr : NULL;
-	so.src_port = (int)src_port;
+	so.src_port = src_port;
 	/* The transport ID's priority is SPDK's socket priority (SO_PRIORITY) of every connection. */
 	so.priority = ctrlr->trid.priority;
-	rc = sio_sock_connect(ctrlr->trid.traddr, (int)port, &so, &tq->sock);
+	rc = sio_sock_connect(ctrlr->trid.traddr, port, &so, &tq->sock);
 	if (rc != 0)
 		return rc;
 	rc = sio_sock_group_add_sock(tq->group, tq->sock, tcp_sock_cb, tq);

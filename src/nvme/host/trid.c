@@ -158,14 +158,27 @@ static int set_field(char *field, size_t cap, const char *key, const char *val, 
 	return 0;
 }
 
-/* Whether @s is a whole decimal number from @lo to @hi (stored in *@v); "" is not. */
+/* Whether @s is a whole decimal number from @lo to @hi (stored in *@v): digits
+ * only, so neither "" nor the blanks and sign strtol() would skip. */
 static bool decimal_in_range(const char *s, long lo, long hi, long *v)
 {
 	char *end;
 
+	if (*s < '0' || *s > '9')
+		return false;
 	errno = 0;
 	*v = strtol(s, &end, 10);
 	return errno == 0 && end != s && *end == '\0' && *v >= lo && *v <= hi;
+}
+
+int nvme_trid_port(const char *s, int *port)
+{
+	long v;
+
+	if (s == NULL || port == NULL || !decimal_in_range(s, 1, 65535, &v))
+		return -EINVAL;
+	*port = (int)v;
+	return 0;
 }
 
 int nvme_trid_parse_priority(const char *s, int32_t *priority, char *err, size_t errlen)
@@ -282,9 +295,9 @@ int sio_nvme_transport_id_parse(struct sio_nvme_transport_id *trid, const char *
 		const char *names[2] = {"trsvcid", "hostsvcid"}, *vals[2] = {trid->trsvcid, trid->hostsvcid};
 
 		for (int i = 0; i < 2; i++) {
-			long v;
+			int port;
 
-			if (vals[i][0] != '\0' && !decimal_in_range(vals[i], 1, 65535, &v))
+			if (vals[i][0] != '\0' && nvme_trid_port(vals[i], &port) != 0)
 				return trid_err(err, errlen,
 						"%s: '%s' is not a port number from 1 to 65535", names[i],
 						vals[i]);

@@ -24,4 +24,15 @@
  */
 int nvme_trid_parse_priority(const char *s, int32_t *priority, char *err, size_t errlen);
 
+/*
+ * nvme_trid_port() - A port number from a transport ID's trsvcid or
+ * hostsvcid text: the parser's rule, which the TCP connect applies again
+ * because a transport ID may also be filled in by hand.
+ * @s: a whole decimal number from 1 to 65535 ("" is not).
+ * @port: set on success only.
+ * Context: any thread.
+ * Return: 0; -EINVAL for anything else (NULL @s or @port included).
+ */
+int nvme_trid_port(const char *s, int *port);
+
 #endif /* SIO_NVME_HOST_TRID_H */
