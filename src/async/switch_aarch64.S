@@ -9,8 +9,62 @@
  * incoming context's differs from the outgoing one's (the same state as an
  * unconditional write, without the cost of one on every switch).
  * Run under qemu-aarch64 by tests/async/switch_cross.sh (test_switch_cross.c).
+ *
+ * Branch protection follows the compiler's (-mbranch-protection=, ACLE
+ * macros below), so linking this object keeps a program's BTI and PAC
+ * marking (the linker ANDs every input's property note):
+ * - PAC (return address signing): the routine stores x30 in the frame of a
+ *   context that may stay parked for long, and returns through whatever it
+ *   loads from another frame, so it signs x30 on entry with sp as the
+ *   modifier and authenticates the loaded x30 against the incoming side's
+ *   sp before ret, as a compiled non-leaf function does with its saved lr.
+ *   Both sides sign at the same depth (sp + 176 over the saved frame), so
+ *   the modifiers match; async_ctx_make() signs the trampoline's address the
+ *   same way for the first entry.
+ * - BTI: async_ctx_swap_asm is reached by bl from C, but also by blr through
+ *   a pointer (test_switch_cross.c's probe) and by br x16/x17 from a linker
+ *   veneer or PLT, so it starts with a call landing pad: the signing
+ *   instruction where PAC is on (paciasp/pacibsp are implicit "bti c"),
+ *   "bti c" where only BTI is. async_ctx_trampoline needs none: it is only
+ *   ever entered by the routine's ret, which BTI does not check.
+ * All of these are hint-space instructions: no-ops on CPUs without the
+ * features, so one object runs everywhere.
  */
-#if defined(__aarch64__) && !defined(SIO_ASYNC_FORCE_UCONTEXT)
+#if defined(__aarch64__)
+
+/* ACLE: bit 0 of __ARM_FEATURE_PAC_DEFAULT asks for the A key, bit 1 for B. */
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && (__ARM_FEATURE_PAC_DEFAULT & 2)
+#define SIO_SIGN_LR	hint #27; .cfi_negate_ra_state	/* pacibsp */
+#define SIO_AUTH_LR	hint #31; .cfi_negate_ra_state	/* autibsp */
+#define SIO_PROP_PAC	2
+#elif defined(__ARM_FEATURE_PAC_DEFAULT)
+#define SIO_SIGN_LR	hint #25; .cfi_negate_ra_state	/* paciasp */
+#define SIO_AUTH_LR	hint #29; .cfi_negate_ra_state	/* autiasp */
+#define SIO_PROP_PAC	2
+#else
+#define SIO_PROP_PAC	0
+#endif
+
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define SIO_PROP_BTI	1
+#else
+#define SIO_PROP_BTI	0
+#endif
+
+/* A function entry reached by calls: the signing instruction doubles as the
+ * landing pad; without PAC, "bti c" where BTI is on. */
+#if SIO_PROP_PAC
+#define SIO_CALL_ENTRY	SIO_SIGN_LR
+#define SIO_RETURN_AUTH	SIO_AUTH_LR
+#elif SIO_PROP_BTI
+#define SIO_CALL_ENTRY	hint #34	/* bti c */
+#define SIO_RETURN_AUTH
+#else
+#define SIO_CALL_ENTRY
+#define SIO_RETURN_AUTH
+#endif
+
+#if !defined(SIO_ASYNC_FORCE_UCONTEXT)
 #include "sio_config.h"
 #ifndef SIO_PORTABLE_SWITCH
 
@@ -23,6 +77,7 @@
 	.p2align 4
 async_ctx_swap_asm:
 	.cfi_startproc
+	SIO_CALL_ENTRY
 	sub	sp, sp, #176
 	stp	x19, x20, [sp, #0]
 	stp	x21, x22, [sp, #16]
@@ -54,6 +109,7 @@ async_ctx_swap_asm:
 	b.eq	1f
 	msr	fpcr, x10		/* only when it differs: msr fpcr is slow */
 1:	add	sp, sp, #176
+	SIO_RETURN_AUTH			/* x30 against the incoming side's sp */
 	ret
 	.cfi_endproc
 	.size	async_ctx_swap_asm, .-async_ctx_swap_asm
@@ -77,6 +133,29 @@ async_ctx_trampoline:
 	.size	async_ctx_trampoline, .-async_ctx_trampoline
 
 #endif
+#endif /* !SIO_ASYNC_FORCE_UCONTEXT */
+
+/*
+ * The program property note (ELF for the Arm 64-bit Architecture; the
+ * generic NT_GNU_PROPERTY_TYPE_0 layout): one GNU_PROPERTY_AARCH64_FEATURE_1_AND
+ * property whose bits say what this object's code is compatible with. It is
+ * emitted even where the routine is compiled out above (forced ucontext):
+ * an object without a note clears the bits of the whole link.
+ */
+#if SIO_PROP_BTI || SIO_PROP_PAC
+	.pushsection .note.gnu.property, "a"
+	.p2align 3			/* LP64: notes and properties 8-aligned */
+	.long	4			/* n_namesz: "GNU" and its NUL */
+	.long	16			/* n_descsz: the property below */
+	.long	5			/* n_type: NT_GNU_PROPERTY_TYPE_0 */
+	.asciz	"GNU"
+	.long	0xc0000000		/* pr_type: GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+	.long	4			/* pr_datasz */
+	.long	SIO_PROP_BTI | SIO_PROP_PAC	/* bit 0 BTI, bit 1 PAC */
+	.long	0			/* pad pr_data to 8 bytes */
+	.popsection
 #endif
+
+#endif /* __aarch64__ */
 
 	.section .note.GNU-stack, "", %progbits

@@ -43,6 +43,33 @@ void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ct
 
 #elif defined(__aarch64__)
 
+/*
+ * Where the build signs return addresses, async_ctx_swap_asm() authenticates
+ * the x30 it loads from the incoming frame against its sp above that frame
+ * (switch_aarch64.S), so the first entry's resume address must be signed the
+ * same way: key as the compiler's (ACLE __ARM_FEATURE_PAC_DEFAULT bit 0 A,
+ * bit 1 B), modifier @sp. pacia1716/pacib1716 (x17 signed with x16) are in
+ * the hint space like the routine's paciasp, so both are no-ops together on
+ * a CPU without pointer authentication.
+ */
+static uint64_t async_ctx_sign_resume(uint64_t pc, uint64_t sp)
+{
+#if defined(__ARM_FEATURE_PAC_DEFAULT)
+	register uint64_t x17 __asm__("x17") = pc;
+	register uint64_t x16 __asm__("x16") = sp;
+
+#if __ARM_FEATURE_PAC_DEFAULT & 2
+	__asm__("hint #10" : "+r"(x17) : "r"(x16)); /* pacib1716 */
+#else
+	__asm__("hint #8" : "+r"(x17) : "r"(x16)); /* pacia1716 */
+#endif
+	return x17;
+#else
+	(void)sp;
+	return pc;
+#endif
+}
+
 const char *async_ctx_impl(void)
 {
 	return "aarch64";
@@ -59,7 +86,7 @@ void async_ctx_make(struct async_ctx *ctx, void *stack_lo, size_t size, async_ct
 	memset(frame, 0, 176);
 	frame[0] = (uint64_t)(uintptr_t)fn;   /* x19 */
 	frame[1] = (uint64_t)(uintptr_t)arg;  /* x20 */
-	frame[11] = (uint64_t)(uintptr_t)async_ctx_trampoline; /* x30 */
+	frame[11] = async_ctx_sign_resume((uint64_t)(uintptr_t)async_ctx_trampoline, top); /* x30 */
 	frame[20] = fpcr;
 	ctx->sp = frame;
 }

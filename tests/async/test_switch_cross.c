@@ -3,8 +3,9 @@
  * The aarch64 context switch, run. switch_cross.sh builds this program with an
  * aarch64 cross compiler together with the library's own switch_aarch64.S,
  * switch_asm.c, switch_ucontext.c and stack.c (the files src/async/meson.build
- * builds, unmodified), once on the hand-written switch and once forced onto
- * ucontext, and runs both under qemu-aarch64. The x86-64 machines here cannot
+ * builds, unmodified), on the hand-written switch (as is, with
+ * -mbranch-protection, and linked as a BTI program) and forced onto ucontext,
+ * and runs each under qemu-aarch64. The x86-64 machines here cannot
  * run the aarch64 routine otherwise; the rest of the layer is tested natively
  * (test_switch.c, test_async.c).
  *
@@ -29,7 +30,13 @@
  * - several OS threads switching their own contexts at once;
  * - an unwinder stops at the first-entry trampoline (backtrace());
  * - an entry function that returns traps (brk; abort() on ucontext), and an
- *   overflow of a pooled stack hits its guard page (SIGSEGV).
+ *   overflow of a pooled stack hits its guard page (SIGSEGV);
+ * - branch protection, in the builds with -mbranch-protection=standard: the
+ *   resume address a new context's frame holds is signed (PAC), and, in the
+ *   run switch_cross.sh links as a BTI program ("bti-enforced"), that qemu
+ *   really guards its pages (a call through a pointer to code without a
+ *   landing pad dies by SIGILL), so every other check there went through
+ *   the routine's landing pad: the register probe calls the routine by blr.
  */
 #include <execinfo.h>
 #include <pthread.h>
@@ -38,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -883,10 +891,108 @@ static int fpcr_trace(void)
 }
 #endif
 
+/* ------------------------------------------------------------------------ */
+/*
+ * Branch protection. switch_cross.sh links the "bti-enforced" run with
+ * -z force-bti, as Debian 12's start files carry no BTI note, and drops the
+ * start files that code would enter by an indirect branch without a landing
+ * pad: crti/crtn (_init, _fini) and crtbegin/crtend (frame_dummy from
+ * .init_array), keeping Scrt1.o's _start, which the dynamic loader enters by
+ * br x16: -e sio_test_bti_start gives it a "bti c" and a direct branch on.
+ */
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+__asm__(".text\n"
+	".globl sio_test_bti_start\n"
+	".type sio_test_bti_start, %function\n"
+	".p2align 2\n"
+	"sio_test_bti_start:\n"
+	"	hint #34\n" /* bti c */
+	"	b _start\n"
+	".size sio_test_bti_start, .-sio_test_bti_start\n"
+	/* The deliberate miss: a function starting without a landing pad. */
+	".globl no_landing_pad\n"
+	".type no_landing_pad, %function\n"
+	".p2align 2\n"
+	"no_landing_pad:\n"
+	"	mov x0, #7\n"
+	"	ret\n"
+	".size no_landing_pad, .-no_landing_pad\n");
+
+long no_landing_pad(void);
+static long (*volatile g_no_pad)(void) = no_landing_pad;
+
+static void call_no_pad(void *arg)
+{
+	(void)arg;
+	_exit((int)g_no_pad()); /* 7 where the page is not guarded */
+}
+#endif
+
+#ifndef HWCAP_PACA
+#define HWCAP_PACA (1ul << 30)
+#endif
+#ifndef HWCAP2_BTI
+#define HWCAP2_BTI (1ul << 17)
+#endif
+
+#if !ASYNC_SWITCH_UCONTEXT && defined(__ARM_FEATURE_PAC_DEFAULT)
+void async_ctx_trampoline(void); /* switch_aarch64.S */
+#endif
+
+static void test_branch_protection(int bti_enforced)
+{
+#if !ASYNC_SWITCH_UCONTEXT && defined(__ARM_FEATURE_PAC_DEFAULT)
+	if (getauxval(AT_HWCAP) & HWCAP_PACA) {
+		static char stack[16 * 1024] __attribute__((aligned(16)));
+		struct async_ctx ctx;
+		uint64_t raw, plain;
+
+		async_ctx_make(&ctx, stack, sizeof(stack), returning_entry, NULL);
+		raw = ((uint64_t *)ctx.sp)[11]; /* x30 in the frame (switch_aarch64.S) */
+		{
+			register uint64_t lr __asm__("x30") = raw;
+
+			__asm__("hint #7" : "+r"(lr)); /* xpaclri: strip the code */
+			plain = lr;
+		}
+		CHECK(plain == (uint64_t)(uintptr_t)async_ctx_trampoline && raw != plain,
+		      "first-entry resume address %#llx (stripped %#llx), expected the "
+		      "trampoline %p signed", (unsigned long long)raw,
+		      (unsigned long long)plain, (void *)async_ctx_trampoline);
+		printf("ok   PAC: a new context's resume address is signed (%#llx for the "
+		       "trampoline at %p), and every switch above authenticated one\n",
+		       (unsigned long long)raw, (void *)async_ctx_trampoline);
+	} else {
+		printf("--   PAC: built for it, but this CPU has no pointer authentication\n");
+	}
+#endif
+	if (!bti_enforced)
+		return;
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+	{
+		int sig;
+
+		CHECK(getauxval(AT_HWCAP2) & HWCAP2_BTI, "the CPU reports no BTI (HWCAP2)");
+		printf("     (a child dies next: the deliberate call without a landing pad)\n");
+		fflush(NULL);
+		sig = child_signal(call_no_pad, 0);
+		CHECK(sig == SIGILL, "an indirect call to code without a landing pad ended the "
+		      "child with %d, expected SIGILL: BTI is not enforced in this run", sig);
+		printf("ok   BTI enforced: an indirect call to code without a landing pad dies "
+		       "by SIGILL, so every indirect call above (the register probe's blr "
+		       "into the routine) landed on a pad\n");
+	}
+#else
+	CHECK(0, "bti-enforced run of a build without -mbranch-protection=bti/standard");
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct async_stack_pool pool;
 	const char *want = ASYNC_SWITCH_UCONTEXT ? "ucontext" : "aarch64";
+
+	int bti_enforced = argc > 1 && strcmp(argv[1], "bti-enforced") == 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && strcmp(argv[1], "fpcr-trace") == 0)
@@ -904,6 +1010,7 @@ int main(int argc, char **argv)
 	test_threads();
 	test_backtrace(&pool);
 	test_fatal();
+	test_branch_protection(bti_enforced);
 	CHECK(async_stack_pool_fini(&pool) == 0, "stacks leaked");
 	printf("%s: %d checks, %d failed\n", async_ctx_impl(), g_checks, g_failures);
 	return g_failures ? 1 : 0;
