@@ -341,27 +341,42 @@ static void set_loopback_congestion(const struct sio_sock_impl_ops *ops, int fd)
 }
 
 /*
- * The loopback congestion control on a connection to this machine
- * (sio_sock_impl_opts.loopback_tcp_congestion). @peer NULL: an accepted
- * socket, whose peer is asked for. A listener on a loopback address set it
- * before listen(), so its connections start with it; one on another
- * address cannot know its peers in advance, and its connections switch
- * here, after the handshake: a pacing algorithm's init (BBR's) has then
- * already turned the kernel's internal pacing on, and the switch leaves
- * it on (the timers stay, BBR's model goes).
+ * The loopback congestion control on a connected socket whose peer is this
+ * machine (sio_sock_impl_opts.loopback_tcp_congestion), set right after
+ * connect(), before the handshake ends, so no other algorithm ran on it.
  */
 static void conn_set_congestion(struct sio_sock *s, const struct sockaddr_storage *peer)
+{
+	if (peer_is_local(s->fd, peer))
+		set_loopback_congestion(s->ops, s->fd);
+}
+
+/* @fd's congestion control into @cc (16 bytes, NUL-terminated; "" if unknown). */
+static void remote_cc_get(int fd, char cc[16])
+{
+	socklen_t len = 15;
+
+	memset(cc, 0, 16);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0)
+		cc[0] = '\0';
+}
+
+/*
+ * An accepted socket of a listener on a non-loopback address started with
+ * the loopback algorithm: if its peer is another machine, switch it to
+ * @cc, the system's (whose init, BBR's included, runs now, as it would
+ * have at the handshake).
+ */
+static void accepted_set_congestion(struct sio_sock *s, const char *cc)
 {
 	struct sockaddr_storage p;
 	socklen_t plen = sizeof(p);
 
-	if (peer == NULL) {
-		if (getpeername(s->fd, (struct sockaddr *)&p, &plen) != 0)
-			return;
-		peer = &p;
-	}
-	if (peer_is_local(s->fd, peer))
-		set_loopback_congestion(s->ops, s->fd);
+	if (getpeername(s->fd, (struct sockaddr *)&p, &plen) != 0 || peer_is_local(s->fd, &p))
+		return;
+	if (setsockopt(s->fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)) != 0)
+		SIO_DEBUGLOG(SOCK_LOG_FLAG, "TCP_CONGESTION %s refused on an accepted socket: %s",
+			     cc, strerror(errno));
 }
 
 /* Options every connected socket gets (connected or accepted). */
@@ -540,6 +555,7 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 	struct sockaddr_storage ss;
 	struct sio_sock_opts o;
 	struct sio_sock *s;
+	char remote_cc[16] = "";
 	socklen_t len;
 	int fd, rc;
 
@@ -552,10 +568,21 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 	setopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (ss.ss_family == AF_INET6)
 		setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-	/* Only this machine can connect to a loopback address: the accepted
-	 * sockets inherit the algorithm and start with it. */
-	if (addr_is_loopback(&ss))
-		set_loopback_congestion(ops, fd);
+	/* Accepted sockets inherit the listener's algorithm and start with it:
+	 * give the listener the loopback one, so a connection from this machine
+	 * never runs another (BBR's init would turn pacing on for good). Only
+	 * this machine reaches a loopback address; on any other, a connection
+	 * from elsewhere is switched back to the system's after accept. */
+	if (!addr_is_loopback(&ss))
+		remote_cc_get(fd, remote_cc);
+	set_loopback_congestion(ops, fd);
+	if (remote_cc[0] != '\0') {
+		char now[sizeof(remote_cc)];
+
+		remote_cc_get(fd, now);
+		if (strcmp(now, remote_cc) == 0)
+			remote_cc[0] = '\0'; /* loopback setting off or refused: nothing to undo */
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
 		rc = -errno;
 		goto err_fd;
@@ -566,6 +593,7 @@ int sio_sock_listen(const char *ip, int port, const struct sio_sock_opts *opts,
 		goto err_fd;
 	}
 	s->listener = true;
+	memcpy(s->remote_cc, remote_cc, sizeof(s->remote_cc));
 	if (ops->sock_init != NULL) {
 		rc = ops->sock_init(s, &o, NULL);
 		if (rc != 0) {
@@ -608,7 +636,8 @@ int sio_sock_accept(struct sio_sock *listener, struct sio_sock **out)
 	s->ack_timeout_ms = listener->ack_timeout_ms;
 	sock_stats_add(s, SOCK_STAT_ACCEPTED, 1);
 	conn_setup(s, true);
-	conn_set_congestion(s, NULL);
+	if (listener->remote_cc[0] != '\0')
+		accepted_set_congestion(s, listener->remote_cc);
 	if (s->ops->sock_init != NULL) {
 		int rc = s->ops->sock_init(s, NULL, listener);
 

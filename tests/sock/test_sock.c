@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ifaddrs.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
@@ -756,6 +757,81 @@ static void check_congestion(const char *ip, const char *want)
 	sio_sock_close(&s);
 }
 
+/* The system's default congestion control. */
+static void system_cc(char sys[16])
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+
+	assert_non_null(f);
+	memset(sys, 0, 16);
+	assert_non_null(fgets(sys, 16, f));
+	fclose(f);
+	sys[strcspn(sys, "\n")] = '\0';
+}
+
+/* This machine's first IPv4 address that is not a loopback one, or false. */
+static bool non_loopback_v4(char *buf, size_t len)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)i->ifa_addr;
+
+		if (in == NULL || in->sin_family != AF_INET || (ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		found = inet_ntop(AF_INET, &in->sin_addr, buf, (socklen_t)len) != NULL;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/*
+ * A listener on the wildcard address: a connection from this machine runs
+ * the loopback algorithm from its first segment (the listener has it, so
+ * the accepted socket never ran the system's, whose init may turn pacing
+ * on for good); one from elsewhere is switched back to the system's. The
+ * second is shown with a connection to 127.0.0.1 from this machine's own
+ * non-loopback address: its accepted end sees a peer that is neither a
+ * loopback address nor its own, as a remote one is.
+ */
+static void test_wildcard_listener_congestion(void **state)
+{
+	struct sio_sock_opts o = opts();
+	struct sio_sock *l = NULL, *c = NULL, *s = NULL;
+	char cc[16], sys[16], me[INET_ADDRSTRLEN];
+	uint16_t port = 0;
+	uint64_t start;
+	int rc;
+
+	system_cc(sys);
+	assert_int_equal(sio_sock_listen("0.0.0.0", 0, &o, &l), 0);
+	congestion_of(l, cc);
+	assert_string_equal(cc, "reno");
+	assert_int_equal(sio_sock_getaddr(l, NULL, 0, &port, NULL, 0, NULL), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			if (!non_loopback_v4(me, sizeof(me))) {
+				print_message("no non-loopback IPv4 address: remote case not run\n");
+				break;
+			}
+			o.src_addr = me;
+		}
+		assert_int_equal(sio_sock_connect("127.0.0.1", port, &o, &c), 0);
+		start = now_us();
+		while ((rc = sio_sock_accept(l, &s)) == -EAGAIN)
+			assert_true(now_us() - start < 10000000);
+		assert_int_equal(rc, 0);
+		congestion_of(s, cc);
+		assert_string_equal(cc, pass == 0 ? "reno" : sys);
+		sio_sock_close(&c);
+		sio_sock_close(&s);
+	}
+	sio_sock_close(&l);
+}
+
 /* Connections to this machine run loopback_tcp_congestion ("reno" by
  * default) on both ends, whatever the system's default; "" keeps the
  * system's, a name the kernel refuses too, a name without its NUL is
@@ -1120,6 +1196,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_close_cancels),
 		cmocka_unit_test(test_zcopy),
 		cmocka_unit_test(test_loopback_congestion),
+		cmocka_unit_test(test_wildcard_listener_congestion),
 		cmocka_unit_test(test_recv_mode),
 		cmocka_unit_test(test_awaits),
 		cmocka_unit_test(test_interrupt_wakeup),
