@@ -139,16 +139,23 @@ static int kind_of(uint16_t id)
 	return t != NULL ? t->kind : SIO_TRACE_INSTANT;
 }
 
-/* Open starts, keyed by (group, object id): open addressing. */
+/*
+ * Open starts, keyed by (group, owner id, object id): open addressing. The
+ * owner is part of the key because one object can be in two requests of a
+ * group at once: a bdev_io a virtual bdev forwards to its base
+ * (sio_bdev_io_forward()) starts again with the base as owner and ends there
+ * first, then ends as the virtual bdev's.
+ */
 struct slot {
 	uint64_t key_obj;
+	uint64_t key_owner;
 	uint32_t key_group;
 	int64_t ev; /* -1 empty, -2 deleted */
 };
 
-static uint64_t hash(uint32_t group, uint64_t obj)
+static uint64_t hash(uint32_t group, uint64_t owner, uint64_t obj)
 {
-	uint64_t h = obj * 0x9e3779b97f4a7c15ull ^ group;
+	uint64_t h = (obj * 0x9e3779b97f4a7c15ull ^ owner) * 0xff51afd7ed558ccdull ^ group;
 
 	return h ^ (h >> 29);
 }
@@ -169,7 +176,7 @@ static int pair_requests(void)
 		struct ev *v = &g.ev[i];
 		uint32_t group = v->e.tpoint_id / SIO_TRACE_TPOINTS_PER_GROUP;
 		int k = kind_of(v->e.tpoint_id);
-		size_t h = hash(group, v->e.object_id) & (cap - 1), tomb = SIZE_MAX;
+		size_t h = hash(group, v->e.owner_id, v->e.object_id) & (cap - 1), tomb = SIZE_MAX;
 
 		if (k == SIO_TRACE_INSTANT)
 			continue;
@@ -182,7 +189,8 @@ static int pair_requests(void)
 					tomb = h;
 				continue;
 			}
-			if (t[h].key_group == group && t[h].key_obj == v->e.object_id)
+			if (t[h].key_group == group && t[h].key_obj == v->e.object_id &&
+			    t[h].key_owner == v->e.owner_id)
 				break;
 		}
 		if (k == SIO_TRACE_START) {
@@ -196,6 +204,7 @@ static int pair_requests(void)
 				h = tomb;
 			t[h].key_group = group;
 			t[h].key_obj = v->e.object_id;
+			t[h].key_owner = v->e.owner_id;
 			t[h].ev = (int64_t)i;
 		} else if (t[h].ev >= 0) {
 			struct ev *s = &g.ev[t[h].ev];

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The delay bdev. Each channel keeps four FIFOs of I/O that the base has
- * completed (read avg, read p99, write avg, write p99): within one FIFO the
- * latency is the same for all, so release times are in order and the poller
- * only looks at heads. A latency change applies to new I/O only, so a FIFO
- * may briefly hold an entry due later than the one behind it: that one waits
- * a little longer, never less.
+ * The delay bdev. Each I/O is forwarded to the base itself
+ * (sio_bdev_io_forward(): no second bdev_io); when the base completes it,
+ * the forward callback keeps it (SIO_BDEV_IO_FORWARD_KEEP) in one of the
+ * channel's four FIFOs (read avg, read p99, write avg, write p99), and a
+ * poller completes it with the base's status once it is due. Within one FIFO
+ * the latency is the same for all, so release times are in order and the
+ * poller only looks at heads. A latency change applies to new I/O only, so a
+ * FIFO may briefly hold an entry due later than the one behind it: that one
+ * waits a little longer, never less (as does one the base finished out of
+ * submission order).
+ *
+ * The latency counts from submission and the p99 draw is made then, but while
+ * the base holds a forwarded I/O the front of its driver context is the base
+ * module's. So each bdev_io of a delay bdev carries its base's context size
+ * and then ours (struct delay_io at ctx_off): nothing below us knows of the
+ * bytes past the base's size, and they keep the due time across the base.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +35,9 @@ struct delay_bdev {
 	char *base_name;
 	struct sio_bdev_desc *base_desc;
 	int io_device;
+	size_t ctx_off; /* our struct delay_io in each bdev_io's driver context */
 	uint64_t latency_us[4]; /* enum sio_bdev_delay_latency; relaxed atomics */
+	uint64_t latency_ticks[4]; /* the same in ticks: no conversion per I/O */
 	TAILQ_ENTRY(delay_bdev) link;
 };
 
@@ -34,23 +46,36 @@ static pthread_mutex_t g_delay_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 #define DB_FROM_IO_DEVICE(p) ((struct delay_bdev *)((char *)(p) - offsetof(struct delay_bdev, io_device)))
 
+/* Ours for the whole life of the I/O: it lies past the base module's context. */
 struct delay_io {
 	struct sio_bdev_io_wait_entry wait;
-	struct sio_io_channel *ch;
+	struct sio_io_channel *ch; /* for a retry after -ENOMEM */
 	uint64_t due;  /* ticks */
-	int status;
+	int status;    /* the base's, or why it never got there */
 	int queue;     /* enum sio_bdev_delay_latency, or -1 for no delay */
-	STAILQ_ENTRY(delay_io) link;
+};
+
+/* I/O the base finished, linked through io->module_link (ours again by then). */
+struct delay_fifo {
+	struct sio_bdev_io *head;
+	struct sio_bdev_io *tail;
 };
 
 struct delay_channel {
 	struct sio_io_channel *base_ch;
 	struct sio_poller *poller;
-	STAILQ_HEAD(, delay_io) q[4];
+	size_t ctx_off; /* delay_bdev.ctx_off, kept here for the poller */
+	struct delay_fifo q[4];
 	uint64_t rng;
 };
 
-static void delay_submit(struct sio_io_channel *ch, struct sio_bdev_io *io);
+static inline struct delay_io *delay_io_ctx(struct sio_bdev_io *io, size_t ctx_off)
+{
+	return (struct delay_io *)((uint8_t *)sio_bdev_io_driver_ctx(io) + ctx_off);
+}
+
+static void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
+			  struct sio_bdev_io *io);
 
 static int delay_poll(void *ctx)
 {
@@ -59,48 +84,70 @@ static int delay_poll(void *ctx)
 	int done = 0;
 
 	for (int i = 0; i < 4; i++) {
-		struct delay_io *dio;
+		struct delay_fifo *q = &dch->q[i];
+		struct sio_bdev_io *io;
 
-		while ((dio = STAILQ_FIRST(&dch->q[i])) != NULL && dio->due <= now) {
-			STAILQ_REMOVE_HEAD(&dch->q[i], link);
-			sio_bdev_io_complete(sio_bdev_io_from_driver_ctx(dio), dio->status);
+		while ((io = q->head) != NULL) {
+			struct delay_io *dio = delay_io_ctx(io, dch->ctx_off);
+
+			if (dio->due > now)
+				break;
+			q->head = io->module_link;
+			sio_bdev_io_complete(io, dio->status);
 			done++;
 		}
 	}
 	return done ? SIO_POLLER_BUSY : SIO_POLLER_IDLE;
 }
 
-static void delay_base_done(void *cb_arg, int rc)
+/* The base finished @io: hold it until it is due (flush: not delayed). */
+static int delay_forward_done(struct sio_io_channel *ch, struct sio_bdev_io *io, int status)
 {
-	struct sio_bdev_io *io = cb_arg;
-	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
-	struct delay_channel *dch = sio_io_channel_get_ctx(dio->ch);
+	struct delay_channel *dch = sio_io_channel_get_ctx(ch);
+	struct delay_io *dio = delay_io_ctx(io, dch->ctx_off);
+	struct delay_fifo *q;
 
-	dio->status = rc;
-	if (dio->queue < 0) {
-		sio_bdev_io_complete(io, rc);
-		return;
-	}
-	STAILQ_INSERT_TAIL(&dch->q[dio->queue], dio, link);
+	if (dio->queue < 0)
+		return status;
+	dio->status = status;
+	q = &dch->q[dio->queue];
+	io->module_link = NULL;
+	if (q->head == NULL)
+		q->head = io;
+	else
+		q->tail->module_link = io;
+	q->tail = io;
+	return SIO_BDEV_IO_FORWARD_KEEP;
+}
+
+/* A reset applies to the whole base and cannot travel: the base's own, undelayed. */
+static void delay_reset_done(void *cb_arg, int rc)
+{
+	sio_bdev_io_complete(cb_arg, rc);
 }
 
 static void delay_retry(void *arg)
 {
 	struct sio_bdev_io *io = arg;
-	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+	struct delay_bdev *db = io->bdev->ctxt;
+	struct sio_io_channel *ch = delay_io_ctx(io, db->ctx_off)->ch;
 
-	delay_submit(dio->ch, io);
+	delay_forward(ch, sio_io_channel_get_ctx(ch), io);
 }
 
 static void delay_fail_msg(void *arg)
 {
 	struct sio_bdev_io *io = arg;
-	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
+	struct delay_bdev *db = io->bdev->ctxt;
 
-	sio_bdev_io_complete(io, dio->status);
+	sio_bdev_io_complete(io, delay_io_ctx(io, db->ctx_off)->status);
 }
 
-/* Pick the queue (and so the latency) of @io; its due time counts from submission. */
+/*
+ * Pick the queue (and so the latency) of @io; its due time counts from its
+ * submission tick (sio_bdev_get_completion_ticks(): the tick the core gave
+ * it when submitted from a completion, as at queue depth; else the clock).
+ */
 static void delay_assign(struct delay_bdev *db, struct delay_channel *dch, struct delay_io *dio,
 			 enum sio_bdev_io_type type)
 {
@@ -126,68 +173,74 @@ static void delay_assign(struct delay_bdev *db, struct delay_channel *dch, struc
 	dch->rng ^= dch->rng << 17;
 	p99 = dch->rng % 100 == 0;
 	dio->queue = base + (p99 ? 1 : 0);
-	dio->due = sio_get_ticks() +
-		   sio_us_to_ticks(__atomic_load_n(&db->latency_us[dio->queue], __ATOMIC_RELAXED));
+	dio->due = sio_bdev_get_completion_ticks() +
+		   __atomic_load_n(&db->latency_ticks[dio->queue], __ATOMIC_RELAXED);
+}
+
+/* Hand @io (its queue assigned) to the base: 0, or why the base did not take it. */
+static inline int delay_start(struct delay_bdev *db, struct delay_channel *dch,
+			      struct sio_bdev_io *io)
+{
+	if (io->type == SIO_BDEV_IO_TYPE_RESET)
+		return sio_bdev_reset(db->base_desc, dch->base_ch, delay_reset_done, io);
+	return sio_bdev_io_forward(io, db->base_desc, dch->base_ch, io->offset_blocks,
+				   delay_forward_done);
+}
+
+/*
+ * The base did not take @io (@rc): on -ENOMEM wait for a bdev_io of its
+ * channel, else complete @io with @rc by message, undelayed. Out of line:
+ * the submission's common case has no use for it.
+ */
+static __attribute__((noinline, cold)) void
+delay_start_failed(struct sio_io_channel *ch, struct delay_channel *dch, struct sio_bdev_io *io,
+		   int rc)
+{
+	struct delay_bdev *db = io->bdev->ctxt;
+	struct delay_io *dio = delay_io_ctx(io, dch->ctx_off);
+
+	if (rc == -ENOMEM) {
+		/*
+		 * No bdev_io free in the base channel (a reset, or an I/O that
+		 * could not travel itself, needs one): retry when one is.
+		 */
+		dio->ch = ch;
+		dio->wait.bdev = sio_bdev_desc_get_bdev(db->base_desc);
+		dio->wait.cb_fn = delay_retry;
+		dio->wait.cb_arg = io;
+		rc = sio_bdev_queue_io_wait(dio->wait.bdev, dch->base_ch, &dio->wait);
+		if (rc == 0)
+			return;
+		if (rc == -EAGAIN) {
+			delay_forward(ch, dch, io);
+			return;
+		}
+	}
+	/* Refused (-ENODEV while the base goes, typically): pass that up, by message. */
+	dio->status = rc;
+	if (sio_thread_send_msg(sio_bdev_io_get_thread(io), delay_fail_msg, io) != 0)
+		sio_bdev_io_complete(io, rc);
+}
+
+static void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
+			  struct sio_bdev_io *io)
+{
+	int rc = delay_start(io->bdev->ctxt, dch, io);
+
+	if (rc != 0)
+		delay_start_failed(ch, dch, io, rc);
 }
 
 static void delay_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	struct delay_bdev *db = io->bdev->ctxt;
 	struct delay_channel *dch = sio_io_channel_get_ctx(ch);
-	struct delay_io *dio = sio_bdev_io_driver_ctx(io);
-	struct sio_bdev_desc *d = db->base_desc;
-	struct sio_io_channel *bch = dch->base_ch;
+	struct delay_bdev *db = io->bdev->ctxt;
 	int rc;
 
-	dio->ch = ch;
-	delay_assign(db, dch, dio, io->type);
-	switch (io->type) {
-	case SIO_BDEV_IO_TYPE_READ:
-		rc = sio_bdev_readv_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					   io->num_blocks, delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_WRITE:
-		rc = sio_bdev_writev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					    io->num_blocks, delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_COMPARE:
-		rc = sio_bdev_comparev_blocks(d, bch, io->iovs, io->iovcnt, io->offset_blocks,
-					      io->num_blocks, delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_UNMAP:
-		rc = sio_bdev_unmap_blocks(d, bch, io->offset_blocks, io->num_blocks,
-					   delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_WRITE_ZEROES:
-		rc = sio_bdev_write_zeroes_blocks(d, bch, io->offset_blocks, io->num_blocks,
-						  delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_FLUSH:
-		rc = sio_bdev_flush_blocks(d, bch, io->offset_blocks, io->num_blocks,
-					   delay_base_done, io);
-		break;
-	case SIO_BDEV_IO_TYPE_RESET:
-		rc = sio_bdev_reset(d, bch, delay_base_done, io);
-		break;
-	default:
-		rc = -ENOTSUP;
-		break;
-	}
-	if (rc == -ENOMEM) {
-		dio->wait.bdev = sio_bdev_desc_get_bdev(d);
-		dio->wait.cb_fn = delay_retry;
-		dio->wait.cb_arg = io;
-		rc = sio_bdev_queue_io_wait(dio->wait.bdev, bch, &dio->wait);
-		if (rc == -EAGAIN) {
-			delay_submit(ch, io);
-			return;
-		}
-	}
-	if (rc != 0) {
-		dio->status = rc;
-		if (sio_thread_send_msg(sio_bdev_io_get_thread(io), delay_fail_msg, io) != 0)
-			sio_bdev_io_complete(io, rc);
-	}
+	delay_assign(db, dch, delay_io_ctx(io, dch->ctx_off), io->type);
+	rc = delay_start(db, dch, io);
+	if (rc != 0)
+		delay_start_failed(ch, dch, io, rc);
 }
 
 static bool delay_io_type_supported(void *ctx, enum sio_bdev_io_type type)
@@ -206,10 +259,11 @@ static int delay_channel_create(void *io_device, void *ctx_buf)
 	for (int i = 0; i < 4; i++) {
 		uint64_t l = __atomic_load_n(&db->latency_us[i], __ATOMIC_RELAXED);
 
-		STAILQ_INIT(&dch->q[i]);
+		dch->q[i].head = dch->q[i].tail = NULL;
 		if (l != 0 && l < min_us)
 			min_us = l;
 	}
+	dch->ctx_off = db->ctx_off;
 	dch->rng = 0x2545f4914f6cdd1dull ^ (uint64_t)(uintptr_t)dch;
 	dch->base_ch = sio_bdev_desc_get_io_channel(db->base_desc);
 	if (dch->base_ch == NULL)
@@ -393,6 +447,8 @@ int sio_bdev_delay_create(const struct sio_bdev_delay_opts *opts, struct sio_bde
 		goto err_free;
 	}
 	memcpy(db->latency_us, latency_us, sizeof(db->latency_us));
+	for (int i = 0; i < 4; i++)
+		db->latency_ticks[i] = sio_us_to_ticks(latency_us[i]);
 	if (uuid != NULL && sio_bdev_uuid_parse(uuid, db->bdev.uuid) != 0) {
 		rc = -EINVAL;
 		goto err_free;
@@ -412,6 +468,13 @@ int sio_bdev_delay_create(const struct sio_bdev_delay_opts *opts, struct sio_bde
 	db->bdev.optimal_io_boundary = sio_bdev_get_optimal_io_boundary(base);
 	db->bdev.max_transfer_blocks = sio_bdev_get_max_transfer_blocks(base);
 	db->bdev.write_cache = sio_bdev_has_write_cache(base);
+	/*
+	 * The base module's context first (forwarded I/O carry it), then ours,
+	 * which stays ours while the base has the I/O. A multiple of 16 (the
+	 * core rounds bdev_io sizes to 64 bytes), so delay_io is aligned.
+	 */
+	db->ctx_off = sio_bdev_get_io_ctx_size(base);
+	db->bdev.io_ctx_size = db->ctx_off + sizeof(struct delay_io);
 	db->bdev.ctxt = db;
 	db->bdev.fn_table = &delay_fn_table;
 	db->bdev.module = &sio_bdev_module_delay;
@@ -467,10 +530,13 @@ int sio_bdev_delay_update_latency(const char *name, enum sio_bdev_delay_latency 
 
 		memcpy(l, db->latency_us, sizeof(l));
 		l[which] = latency_us;
-		if (l[1] < l[0] || l[3] < l[2])
+		if (l[1] < l[0] || l[3] < l[2]) {
 			rc = -EINVAL;
-		else
+		} else {
 			__atomic_store_n(&db->latency_us[which], latency_us, __ATOMIC_RELAXED);
+			__atomic_store_n(&db->latency_ticks[which], sio_us_to_ticks(latency_us),
+					 __ATOMIC_RELAXED);
+		}
 	}
 	pthread_mutex_unlock(&g_delay_mutex);
 	return rc;
@@ -478,5 +544,6 @@ int sio_bdev_delay_update_latency(const char *name, enum sio_bdev_delay_latency 
 
 struct sio_bdev_module sio_bdev_module_delay = {
 	.name = "delay",
+	/* Each delay bdev asks for more: its base's context, then this (io_ctx_size). */
 	.io_ctx_size = sizeof(struct delay_io),
 };
