@@ -9,9 +9,11 @@
  * and CSI, and makes bdevs of all four with allow_unrecognized_csi. Also:
  * the KV namespace refusing Identify Namespace (CNS 00h), sio_nvme_identify's
  * csi field (the tool run against the script), the left-out notice once per
- * namespace across rescans (AERs), and two paths (a second listener) that
- * filter by CSI each with its own flag. sio_tgt's namespaces (CSI NVM)
- * staying bdevs is nvme_host_bdev's part.
+ * namespace across rescans (AERs), two paths (a second listener) that
+ * filter by CSI each with its own flag, and over those two paths the current
+ * path of each bdev its own (test_mp_*: a sibling's I/O, a path-related
+ * status for one namespace, failback and round robin move no other bdev).
+ * sio_tgt's namespaces (CSI NVM) staying bdevs is nvme_host_bdev's part.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -66,6 +68,11 @@ static struct {
 	uint16_t aer_cid;
 	bool aer_held;
 	uint32_t hide_nsid;      /* left out of the active namespace list; 0: none */
+	/* Reads of this namespace at tgt (path A) are answered with a path-related
+	 * status (SCT 3h, Asymmetric Access Inaccessible, DNR clear), as a
+	 * controller does for a namespace it cannot reach; 0: none. */
+	uint32_t path_err_nsid;
+	int path_errs;           /* such answers given */
 	char notices[8][256];    /* bdev_nvme's "left out" notices */
 	int num_notices;
 } g;
@@ -73,6 +80,18 @@ static struct {
 static uint64_t now_ms(void)
 {
 	return sio_ticks_to_us(sio_get_ticks()) / 1000;
+}
+
+/* A CapsuleResp with status @sct/@sc and DNR clear (ut_nvme_tcp_tgt_resp() sets DNR on errors). */
+static void resp_retryable(struct ut_nvme_tcp_conn *c, uint16_t cid, uint8_t sct, uint8_t sc)
+{
+	struct nvme_tcp_pdu pdu;
+	struct sio_nvme_cpl cpl = { .sqid = c->qid, .cid = cid };
+
+	cpl.sqhd = c->sq_flow_off ? 0xffff : 0;
+	sio_nvme_cpl_set_status(&cpl, sct, sc, false);
+	nvme_tcp_pdu_capsule_resp_init(&pdu, &cpl);
+	ut_nvme_tcp_tgt_send_pdu(c, &pdu, NULL, 0);
 }
 
 static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, uint32_t icd_len)
@@ -127,6 +146,10 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 	} else if (cmd->opc == SIO_NVME_OPC_SET_FEATURES &&
 		   (cmd->cdw10 & 0xff) == SIO_NVME_FEAT_NUMBER_OF_QUEUES) {
 		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0x00000000, 0); /* one I/O queue each way */
+	} else if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ && c->tgt == &g.tgt &&
+		   g.path_err_nsid != 0 && cmd->nsid == g.path_err_nsid) {
+		g.path_errs++;
+		resp_retryable(c, cmd->cid, SIO_NVME_SCT_PATH, 0x02); /* ANA inaccessible */
 	} else if (len > 0 && sio_nvme_opc_data_xfer(cmd->opc) == SIO_NVME_DATA_CTRLR_TO_HOST &&
 		   len <= sizeof(c->data)) {
 		if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ && cmd->nsid >= 1 &&
@@ -810,20 +833,263 @@ static void test_multipath_csi(void **state)
 	ut_nvme_tcp_tgt_reset(&g.tgt2);
 }
 
+/*
+ * The current path is each bdev's own (per bdev and thread), not shared by
+ * the name's bdevs. Two paths as in test_multipath_csi: A (tgt) without
+ * allow_unrecognized_csi serves n1 and n4, B (tgt2) with it serves all
+ * four. disable_auto_failback is on (a bdev stays on the path it uses), and
+ * the bdevs' channels are open side by side on this thread, so they share
+ * the name's channel (its queue pairs) as they would under load.
+ */
+struct mp_bdev {
+	const char *name;
+	struct sio_bdev_desc *desc;
+	struct sio_io_channel *ch;
+};
+
+static void *g_buf;
+/* The bdevs mp_setup() opened, until mp_close(): a failed test's are closed by reset_script. */
+static struct mp_bdev *g_mp;
+static size_t g_nmp;
+
+static void mp_close(void)
+{
+	for (size_t i = 0; i < g_nmp; i++) {
+		if (g_mp[i].ch != NULL)
+			sio_io_channel_put(g_mp[i].ch);
+		if (g_mp[i].desc != NULL)
+			sio_bdev_close(g_mp[i].desc);
+	}
+	g_nmp = 0;
+	poll_ms(20);
+	sio_dma_free(g_buf);
+	g_buf = NULL;
+}
+
+static void mp_setup(struct mp_bdev *b, size_t n, bool failback_off)
+{
+	struct bdev_nvme_opts o = g_bdev_nvme_opts;
+	struct attach_res r;
+
+	o.disable_auto_failback = failback_off;
+	assert_int_equal(bdev_nvme_set_opts(&o), 0);
+	attach_path(&g.tgt, false, BDEV_NVME_MP_MULTIPATH, &r);
+	attach_path(&g.tgt2, true, BDEV_NVME_MP_MULTIPATH, &r);
+	assert_int_equal(r.count, NUM_NS);
+	g_buf = sio_dma_zmalloc(4096, 4096);
+	assert_non_null(g_buf);
+	/* Static arrays (a failed test's frame is gone when reset_script closes them). */
+	g_mp = b;
+	g_nmp = n;
+	for (size_t i = 0; i < n; i++) {
+		b[i].desc = NULL;
+		b[i].ch = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(sio_bdev_open(b[i].name, false, bdev_event, NULL, &b[i].desc), 0);
+		b[i].ch = sio_bdev_desc_get_io_channel(b[i].desc);
+		assert_non_null(b[i].ch);
+	}
+	memset(g.path_reads, 0, sizeof(g.path_reads));
+}
+
+static void mp_teardown(struct mp_bdev *b, size_t n)
+{
+	struct bdev_nvme_opts o;
+
+	assert_ptr_equal(b, g_mp);
+	assert_int_equal(n, g_nmp);
+	mp_close();
+	detach();
+	ut_nvme_tcp_tgt_reset(&g.tgt2);
+	o = g_bdev_nvme_opts;
+	o.disable_auto_failback = false;
+	assert_int_equal(bdev_nvme_set_opts(&o), 0);
+}
+
+/* @n one-block reads through @b's open channel, one at a time; each must succeed. */
+static void mp_reads(struct mp_bdev *b, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct rd r = { .pending = 1, .rc = -1 };
+
+		assert_int_equal(sio_bdev_read_blocks(b->desc, b->ch, g_buf, 0, 1, rd_cb, &r), 0);
+		poll_while(&r.pending, 3000);
+		assert_int_equal(r.pending, 0);
+		assert_int_equal(r.rc, 0);
+	}
+}
+
+/* get_io_paths' "current" paths of bdev @name, as "A", "B" or "A B" (A: tgt, B: tgt2). */
+static const char *current_paths(const char *name)
+{
+	static char out[8];
+	struct paths_res p = { .pending = 1 };
+	json_t *groups, *grp, *e;
+	bool a = false, b = false;
+	char port2[8];
+	size_t i, k;
+
+	snprintf(port2, sizeof(port2), "%u", g.tgt2.port);
+	assert_int_equal(bdev_nvme_get_io_paths(name, paths_cb, &p), 0);
+	poll_while(&p.pending, 3000);
+	assert_int_equal(p.pending, 0);
+	groups = json_object_get(p.result, "poll_groups");
+	json_array_foreach(groups, i, grp) {
+		json_array_foreach(json_object_get(grp, "io_paths"), k, e) {
+			const char *port = json_string_value(
+				json_object_get(json_object_get(e, "transport"), "trsvcid"));
+
+			if (!json_is_true(json_object_get(e, "current")))
+				continue;
+			if (port != NULL && strcmp(port, port2) == 0)
+				b = true;
+			else
+				a = true;
+		}
+	}
+	json_decref(p.result);
+	snprintf(out, sizeof(out), "%s%s%s", a ? "A" : "", a && b ? " " : "", b ? "B" : "");
+	return out;
+}
+
+/*
+ * n3 (KV) is served by B alone, so its I/O goes there; n1's current path
+ * must stay A. With one current path per name, n3's choice of B became
+ * n1's too, and disable_auto_failback kept n1 on B.
+ */
+static void test_mp_current_csi_sibling(void **state)
+{
+	static struct mp_bdev b[] = { { .name = "Nvme0n1" }, { .name = "Nvme0n3" } };
+
+	(void)state;
+	mp_setup(b, 2, true);
+	mp_reads(&b[0], 2);
+	mp_reads(&b[1], 2);
+	mp_reads(&b[0], 2);
+	assert_int_equal(g.path_reads[0][1], 4);
+	assert_int_equal(g.path_reads[1][1], 0);
+	assert_int_equal(g.path_reads[0][3], 0);
+	assert_int_equal(g.path_reads[1][3], 2);
+	assert_string_equal(current_paths("Nvme0n1"), "A");
+	assert_string_equal(current_paths("Nvme0n3"), "B");
+	mp_teardown(b, 2);
+}
+
+/*
+ * A path-related status for n4 at A (its namespace inaccessible there) fails
+ * n4 over to B; n1 stays on A. After an AER (namespaces changed) A is usable
+ * for n4 again, and disable_auto_failback keeps n4 on B, n1 on A. Before,
+ * the status held A off for every bdev of the name until a reconnection.
+ */
+static void test_mp_failover_per_bdev(void **state)
+{
+	static struct mp_bdev b[] = { { .name = "Nvme0n1" }, { .name = "Nvme0n4" } };
+
+	(void)state;
+	mp_setup(b, 2, true);
+	mp_reads(&b[0], 2);
+	mp_reads(&b[1], 2);
+	assert_int_equal(g.path_reads[0][1], 2);
+	assert_int_equal(g.path_reads[0][4], 2);
+	g.path_err_nsid = 4;
+	g.path_errs = 0;
+	mp_reads(&b[1], 3);
+	assert_int_equal(g.path_errs, 1);  /* the failed read was submitted again on B */
+	assert_int_equal(g.path_reads[1][4], 3);
+	mp_reads(&b[0], 2);
+	assert_int_equal(g.path_reads[0][1], 4);
+	assert_int_equal(g.path_reads[1][1], 0);
+	assert_string_equal(current_paths("Nvme0n1"), "A");
+	assert_string_equal(current_paths("Nvme0n4"), "B");
+	/* The namespace is reachable at A again and the target says so. */
+	g.path_err_nsid = 0;
+	fire_aen();
+	mp_reads(&b[1], 2);
+	mp_reads(&b[0], 2);
+	assert_int_equal(g.path_reads[1][4], 5);
+	assert_int_equal(g.path_reads[0][4], 2);
+	assert_int_equal(g.path_reads[0][1], 6);
+	assert_string_equal(current_paths("Nvme0n4"), "B");
+	assert_string_equal(current_paths("Nvme0n1"), "A");
+	mp_teardown(b, 2);
+}
+
+/*
+ * The same failover with auto failback (the default): once A is usable for
+ * n4 again (AER), n4's I/O goes back to A at once.
+ */
+static void test_mp_failback_per_bdev(void **state)
+{
+	static struct mp_bdev b[] = { { .name = "Nvme0n1" }, { .name = "Nvme0n4" } };
+
+	(void)state;
+	mp_setup(b, 2, false);
+	g.path_err_nsid = 4;
+	g.path_errs = 0;
+	mp_reads(&b[1], 3);
+	mp_reads(&b[0], 2);
+	assert_int_equal(g.path_errs, 1);
+	assert_int_equal(g.path_reads[1][4], 3);
+	assert_int_equal(g.path_reads[0][1], 2);
+	assert_string_equal(current_paths("Nvme0n4"), "B");
+	g.path_err_nsid = 0;
+	fire_aen();
+	mp_reads(&b[1], 2);
+	assert_int_equal(g.path_reads[0][4], 2);
+	assert_string_equal(current_paths("Nvme0n4"), "A");
+	mp_teardown(b, 2);
+}
+
+/*
+ * active_active round robin (rr_min_io 1) on n1 and n4 with their reads
+ * interleaved: each bdev alternates A, B on its own. With one round-robin
+ * position per name, the alternation ran across the bdevs: every n1 read
+ * on one path, every n4 read on the other.
+ */
+static void test_mp_round_robin_per_bdev(void **state)
+{
+	static struct mp_bdev b[] = { { .name = "Nvme0n1" }, { .name = "Nvme0n4" } };
+
+	(void)state;
+	mp_setup(b, 2, false);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(bdev_nvme_set_multipath_policy(b[i].name,
+								BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE,
+								BDEV_NVME_MP_SELECTOR_ROUND_ROBIN, 1), 0);
+	for (int i = 0; i < 4; i++) {
+		mp_reads(&b[0], 1);
+		mp_reads(&b[1], 1);
+	}
+	assert_int_equal(g.path_reads[0][1], 2);
+	assert_int_equal(g.path_reads[1][1], 2);
+	assert_int_equal(g.path_reads[0][4], 2);
+	assert_int_equal(g.path_reads[1][4], 2);
+	assert_string_equal(current_paths("Nvme0n1"), "A B");
+	mp_teardown(b, 2);
+}
+
 /* Each test starts from the plain script (a failed one may have left its tweaks). */
 static int reset_script(void **state)
 {
+	struct bdev_nvme_opts o;
 	int pending = 1;
 
 	(void)state;
 	g.refuse_cns0_nsid = 0;
 	g.hide_nsid = 0;
+	g.path_err_nsid = 0;
 	g.aer_held = false;
+	if (g_nmp != 0)
+		mp_close();
 	/* A failed test's controller is gone before the next one attaches its own. */
 	if (bdev_nvme_detach("Nvme0", NULL, done_cb, &pending) == 0) {
 		poll_while(&pending, 5000);
 		poll_ms(50);
 	}
+	o = g_bdev_nvme_opts;
+	o.disable_auto_failback = false;
+	(void)bdev_nvme_set_opts(&o); /* -EPERM only while a name is still attached */
 	ut_nvme_tcp_tgt_reset(&g.tgt);
 	ut_nvme_tcp_tgt_reset(&g.tgt2);
 	return 0;
@@ -840,6 +1106,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_bdev_cns0_refused, reset_script),
 		cmocka_unit_test_setup(test_bdev_notice_once, reset_script),
 		cmocka_unit_test_setup(test_multipath_csi, reset_script),
+		cmocka_unit_test_setup(test_mp_current_csi_sibling, reset_script),
+		cmocka_unit_test_setup(test_mp_failover_per_bdev, reset_script),
+		cmocka_unit_test_setup(test_mp_failback_per_bdev, reset_script),
+		cmocka_unit_test_setup(test_mp_round_robin_per_bdev, reset_script),
 	};
 	int rc;
 

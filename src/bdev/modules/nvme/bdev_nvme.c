@@ -2,10 +2,13 @@
 /*
  * The nvme bdev module. A name ("Nvme0") is a group of paths; each path is
  * one attached controller of the same NVMe subsystem (another listener,
- * another controller ID). The group is the io_device: its per-thread channel
- * holds one I/O queue pair per path, and every namespace is a bdev
- * "<name>n<nsid>" submitting through that channel on the path its multipath
- * policy picks (active_passive: the first usable path, or the one in use
+ * another controller ID). The group is an io_device: its per-thread channel
+ * holds one I/O queue pair per path. Every namespace is a bdev
+ * "<name>n<nsid>" with an io_device of its own, whose per-thread channel
+ * holds the bdev's multipath state (current path, round-robin position,
+ * paths set aside for it) and a reference to the group's channel, through
+ * whose queue pairs it submits on the path its multipath policy picks
+ * (active_passive: the first usable path, or the one in use
  * with disable_auto_failback; active_active: round robin every rr_min_io
  * I/O, or the least outstanding with the queue_depth selector). "failover"
  * paths are standbys: chosen only when no "multipath" path is usable.
@@ -94,6 +97,9 @@ struct nvme_ctrlr_entry {
 	bool deleting;
 	bool removing;                         /* leaving the group: channels drop it */
 	uint32_t up_gen;                       /* bumped by each reconnection */
+	/* Bumped by each reconnection and each namespace change (AER): a bdev
+	 * that set this path aside for itself (nvme_bdev_path) tries it again. */
+	uint32_t ns_gen;
 	bool resetting;
 	uint64_t loss_start_tick;
 	struct sio_poller *reconnect_poller;
@@ -148,6 +154,9 @@ struct nvme_bdev {
 	enum bdev_nvme_mp_policy policy;
 	enum bdev_nvme_mp_selector selector;
 	uint32_t rr_min_io;
+	/* The io_device of the bdev's own channels (nvme_bdev_channel): its
+	 * address, not nb's, which is the bdev core's io_device (&nb->bdev). */
+	int io_device;
 	char name[80];
 	TAILQ_ENTRY(nvme_bdev) link;
 };
@@ -165,23 +174,53 @@ struct nvme_path_ch {
 	struct sio_nvme_qpair *qp;
 	bool qp_connecting;
 	bool destroyed;
-	bool failed;          /* a path error seen here while ce->up_gen was fail_gen */
+	/* A transport error seen here (the queue pair, shared by every bdev of
+	 * the name, is broken) while ce->up_gen was fail_gen. */
+	bool failed;
 	uint32_t fail_gen;
 	uint32_t outstanding;
-	struct nvme_path_stat stat;
 };
 
-/* Per thread and group. */
+struct nvme_bdev_channel;
+
+/* Per thread and group: the queue pairs, shared by the name's bdevs. */
 struct nvme_channel {
 	struct nvme_group *g;
 	struct nvme_path_ch *paths[BDEV_NVME_MAX_PATHS];
 	uint32_t npaths;
-	struct nvme_path_ch *current;   /* the path last chosen */
-	uint32_t rr_left;               /* active_active: I/O left on current */
 	bool destroyed;
 	struct sio_bdev_io *wait_head, *wait_tail; /* I/O waiting for a path */
 	struct sio_poller *poller;
 	uint64_t waiting;
+	/* The bdev channels on this thread (each holds a reference to this one). */
+	TAILQ_HEAD(, nvme_bdev_channel) bchs;
+};
+
+/* What one bdev knows of one path on one thread, beside the path's own state. */
+struct nvme_bdev_path {
+	/* Set aside for this bdev only: its namespace is not on the path, or the
+	 * controller answered one of its commands with a path-related status
+	 * (SCT 3h, e.g. ANA inaccessible: a namespace's state). Until the
+	 * path's ns_gen moves past fail_gen. */
+	bool failed;
+	uint32_t fail_gen;
+};
+
+/*
+ * Per thread and bdev: the bdev's multipath state, so each namespace fails
+ * over, fails back and round-robins on its own (as SPDK's nvme_bdev_channel).
+ * bp[] and stat[] are indexed like nch->paths[] (kept in step on the
+ * channel's thread). What submission reads (to bp[]) fits one cache line.
+ */
+struct nvme_bdev_channel {
+	struct nvme_channel *nch;
+	struct nvme_bdev *nb;
+	int32_t cur;                    /* index of the path last chosen; -1: none */
+	uint32_t rr_left;               /* active_active: I/O left on cur */
+	struct nvme_bdev_path bp[BDEV_NVME_MAX_PATHS];
+	struct sio_io_channel *gch;     /* our reference to nch */
+	TAILQ_ENTRY(nvme_bdev_channel) link;
+	struct nvme_path_stat stat[BDEV_NVME_MAX_PATHS]; /* io_path_stat: the bdev's I/O per path */
 };
 
 /* The module's part of every bdev_io. */
@@ -245,11 +284,24 @@ static void wait_pop(struct nvme_channel *nch, struct sio_bdev_io *io)
 	nch->waiting--;
 }
 
-/* Path errors: the command did not reach a controller that answered it. */
-static bool is_path_error(int rc, const struct sio_nvme_cpl *cpl)
+/*
+ * Errors of the queue pair itself (broken connection, queue pair gone): the
+ * command did not reach a controller that answered it, and no command of
+ * any bdev will on this path until its controller reconnects.
+ */
+static bool is_transport_error(int rc)
 {
-	if (rc == -ECONNRESET || rc == -ENXIO || rc == -ENOTCONN)
-		return true;
+	return rc == -ECONNRESET || rc == -ENXIO || rc == -ENOTCONN;
+}
+
+/*
+ * Path-related status (SCT 3h) without DNR: the controller answered, but
+ * says this namespace is not reachable through it now (ANA inaccessible or
+ * the like). A state of the namespace on that path: the bdev alone sets the
+ * path aside, its siblings keep using it.
+ */
+static bool is_ns_path_error(const struct sio_nvme_cpl *cpl)
+{
 	return cpl != NULL && cpl->status.sct == SIO_NVME_SCT_PATH && !cpl->status.dnr;
 }
 
@@ -261,8 +313,8 @@ static void path_mark_failed(struct nvme_path_ch *p)
 	}
 }
 
-/* Can @p take I/O now? A path error seen here holds it off until its controller reconnects. */
-static bool path_usable(struct nvme_path_ch *p)
+/* Can @p take I/O now? A transport error seen here holds it off until its controller reconnects. */
+static __attribute__((always_inline)) inline bool path_usable(struct nvme_path_ch *p)
 {
 	const struct nvme_ctrlr_entry *ce = p->ce;
 
@@ -302,114 +354,154 @@ static bool path_serves(const struct nvme_ctrlr_entry *ce, const struct nvme_bde
 	return nb->nvm || ce->opts.allow_unrecognized_csi;
 }
 
-/* Usable now, and a path of @nb's. */
-static bool path_ok(struct nvme_path_ch *p, const struct nvme_bdev *nb)
+/* Set path @i aside for @bch's bdev only (see struct nvme_bdev_path). */
+static void bdev_path_mark_failed(struct nvme_bdev_channel *bch, uint32_t i)
 {
-	return path_serves(p->ce, nb) && path_usable(p);
+	struct nvme_bdev_path *bp = &bch->bp[i];
+
+	if (!bp->failed) {
+		bp->failed = true;
+		bp->fail_gen = MP_GET(bch->nch->paths[i]->ce->ns_gen);
+	}
 }
 
-/* The first usable path of @nb in attach order: non-standby paths first. */
-static struct nvme_path_ch *first_usable(struct nvme_channel *nch, const struct nvme_bdev *nb)
+static __attribute__((always_inline)) inline bool bdev_path_usable(struct nvme_bdev_channel *bch,
+								  uint32_t i)
 {
-	struct nvme_path_ch *standby = NULL;
+	struct nvme_bdev_path *bp = &bch->bp[i];
+
+	if (!bp->failed)
+		return true;
+	if (MP_GET(bch->nch->paths[i]->ce->ns_gen) == bp->fail_gen)
+		return false;
+	bp->failed = false; /* reconnected or namespaces changed since: try it again */
+	return true;
+}
+
+/*
+ * Path @i of the channel: one of @bch's bdev's, usable now by the path and by
+ * the bdev. Inlined: called per I/O, and out of line it cost ~25 instructions
+ * per I/O (callgrind) that the old per-name selection did not pay.
+ */
+static __attribute__((always_inline)) inline bool path_ok(struct nvme_bdev_channel *bch, uint32_t i)
+{
+	struct nvme_path_ch *p = bch->nch->paths[i];
+
+	return path_serves(p->ce, bch->nb) && path_usable(p) && bdev_path_usable(bch, i);
+}
+
+/* The first path @bch's bdev can use, in attach order: non-standby paths first; -1: none. */
+static int32_t first_usable(struct nvme_bdev_channel *bch)
+{
+	const struct nvme_channel *nch = bch->nch;
+	int32_t standby = -1;
 
 	for (uint32_t i = 0; i < nch->npaths; i++) {
-		struct nvme_path_ch *p = nch->paths[i];
-
-		if (!path_ok(p, nb))
+		if (!path_ok(bch, i))
 			continue;
-		if (!path_standby(p))
-			return p;
-		if (standby == NULL)
-			standby = p;
+		if (!path_standby(nch->paths[i]))
+			return (int32_t)i;
+		if (standby < 0)
+			standby = (int32_t)i;
 	}
 	return standby;
 }
 
-static struct nvme_path_ch *select_path(struct nvme_channel *nch, const struct nvme_bdev *nb)
+/*
+ * The path (index) for @bch's bdev's next I/O by its policy; -1: none usable.
+ * Everything it reads and writes is this bdev's on this thread (bch) or the
+ * paths' shared state: a sibling bdev's choice never moves this one.
+ */
+static int32_t select_path(struct nvme_bdev_channel *bch)
 {
-	struct nvme_path_ch *p = nch->current, *best = NULL;
+	const struct nvme_channel *nch = bch->nch;
+	const struct nvme_bdev *nb = bch->nb;
+	int32_t cur = bch->cur, best = -1;
 	uint32_t start = 0;
 
-	if (nch->npaths == 1) {
-		p = nch->paths[0];
-		return path_ok(p, nb) ? p : NULL;
-	}
+	if (nch->npaths == 1)
+		return path_ok(bch, 0) ? 0 : -1;
 	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_PASSIVE) {
-		if (p != NULL && g_bdev_nvme_opts.disable_auto_failback && path_ok(p, nb) &&
-		    !path_standby(p))
-			return p;
-		nch->current = first_usable(nch, nb);
-		return nch->current;
+		if (cur >= 0 && g_bdev_nvme_opts.disable_auto_failback &&
+		    !path_standby(nch->paths[cur]) && path_ok(bch, (uint32_t)cur))
+			return cur;
+		/* The usual answer of first_usable(), without its loop and call. */
+		if (!path_standby(nch->paths[0]) && path_ok(bch, 0))
+			bch->cur = 0;
+		else
+			bch->cur = first_usable(bch);
+		return bch->cur;
 	}
 	if (MP_GET(nb->selector) == BDEV_NVME_MP_SELECTOR_QUEUE_DEPTH) {
+		/* Outstanding per queue pair: what every bdev on the path queued there. */
 		for (uint32_t i = 0; i < nch->npaths; i++) {
-			p = nch->paths[i];
-			if (!path_standby(p) && path_ok(p, nb) &&
-			    (best == NULL || p->outstanding < best->outstanding))
-				best = p;
+			if (!path_standby(nch->paths[i]) && path_ok(bch, i) &&
+			    (best < 0 || nch->paths[i]->outstanding < nch->paths[best]->outstanding))
+				best = (int32_t)i;
 		}
-		nch->current = best != NULL ? best : first_usable(nch, nb);
-		return nch->current;
+		bch->cur = best >= 0 ? best : first_usable(bch);
+		return bch->cur;
 	}
 	/* Round robin: rr_min_io I/O on a path, then the next usable one. */
-	if (p != NULL && nch->rr_left > 0 && !path_standby(p) && path_ok(p, nb)) {
-		nch->rr_left--;
-		return p;
+	if (cur >= 0 && bch->rr_left > 0 && !path_standby(nch->paths[cur]) &&
+	    path_ok(bch, (uint32_t)cur)) {
+		bch->rr_left--;
+		return cur;
 	}
-	for (uint32_t i = 0; i < nch->npaths; i++)
-		if (nch->paths[i] == p) {
-			start = i + 1;
-			break;
-		}
+	if (cur >= 0)
+		start = (uint32_t)cur + 1;
 	for (uint32_t k = 0; k < nch->npaths; k++) {
-		p = nch->paths[(start + k) % nch->npaths];
-		if (!path_standby(p) && path_ok(p, nb)) {
-			nch->current = p;
-			nch->rr_left = MP_GET(nb->rr_min_io) > 0 ? MP_GET(nb->rr_min_io) - 1 : 0;
-			return p;
+		uint32_t i = (start + k) % nch->npaths;
+
+		if (!path_standby(nch->paths[i]) && path_ok(bch, i)) {
+			bch->cur = (int32_t)i;
+			bch->rr_left = MP_GET(nb->rr_min_io) > 0 ? MP_GET(nb->rr_min_io) - 1 : 0;
+			return bch->cur;
 		}
 	}
-	nch->current = first_usable(nch, nb);
-	nch->rr_left = 0;
-	return nch->current;
+	bch->cur = first_usable(bch);
+	bch->rr_left = 0;
+	return bch->cur;
 }
 
 static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl);
 
-static void path_stat_count(struct nvme_path_ch *p, struct sio_bdev_io *io)
+static void path_stat_count(struct nvme_path_stat *st, struct sio_bdev_io *io)
 {
 	uint64_t bytes = io->num_blocks * io->bdev->blocklen;
 
 	switch (io->type) {
 	case SIO_BDEV_IO_TYPE_READ:
-		p->stat.num_read_ops++;
-		p->stat.bytes_read += bytes;
+		st->num_read_ops++;
+		st->bytes_read += bytes;
 		break;
 	case SIO_BDEV_IO_TYPE_WRITE:
-		p->stat.num_write_ops++;
-		p->stat.bytes_written += bytes;
+		st->num_write_ops++;
+		st->bytes_written += bytes;
 		break;
 	case SIO_BDEV_IO_TYPE_UNMAP:
-		p->stat.num_unmap_ops++;
-		p->stat.bytes_unmapped += bytes;
+		st->num_unmap_ops++;
+		st->bytes_unmapped += bytes;
 		break;
 	default:
 		break;
 	}
 }
 
-/* Submit on path @p. */
-static int submit_on(struct nvme_path_ch *p, struct sio_bdev_io *io)
+/* submit_on(): the bdev's namespace is not (or no longer) on that path. */
+#define NS_NOT_ON_PATH 1
+
+/* Submit on path @i of @bch's channel. */
+static int submit_on(struct nvme_bdev_channel *bch, uint32_t i, struct sio_bdev_io *io)
 {
-	struct nvme_bdev *nb = io->bdev->ctxt;
-	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(p->ce->ctrlr, nb->nsid);
+	struct nvme_path_ch *p = bch->nch->paths[i];
+	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(p->ce->ctrlr, bch->nb->nsid);
 	struct sio_nvme_qpair *qp = p->qp;
 	uint32_t n = (uint32_t)io->num_blocks;
 	int rc;
 
 	if (ns == NULL || !sio_nvme_ns_is_active(ns))
-		return -ENXIO;
+		return NS_NOT_ON_PATH;
 	io_ctx(io)->path = p;
 	switch (io->type) {
 	case SIO_BDEV_IO_TYPE_READ:
@@ -440,31 +532,34 @@ static int submit_on(struct nvme_path_ch *p, struct sio_bdev_io *io)
 	if (rc == 0) {
 		p->outstanding++;
 		if (g_bdev_nvme_opts.io_path_stat)
-			path_stat_count(p, io);
+			path_stat_count(&bch->stat[i], io);
 	}
 	return rc;
 }
 
 /*
- * Submit on the path the policy picks. -EAGAIN: no path usable now (the
- * caller queues). A path refusing with -ENXIO (its queue pair failed before
- * the controller said so) is held off and the next one tried.
+ * Submit on the path the bdev's policy picks. -EAGAIN: no path usable now
+ * (the caller queues). A path refusing with -ENXIO (its queue pair failed
+ * before the controller said so) is held off for every bdev, one without
+ * the namespace for this bdev only, and the next one tried.
  */
-static int submit_io(struct nvme_channel *nch, struct sio_bdev_io *io)
+static int submit_io(struct nvme_bdev_channel *bch, struct sio_bdev_io *io)
 {
-	const struct nvme_bdev *nb = io->bdev->ctxt;
-
-	io_ctx(io)->nch = nch;
-	for (uint32_t tries = 0; tries <= nch->npaths; tries++) {
-		struct nvme_path_ch *p = select_path(nch, nb);
+	io_ctx(io)->nch = bch->nch;
+	for (uint32_t tries = 0; tries <= bch->nch->npaths; tries++) {
+		int32_t i = select_path(bch);
 		int rc;
 
-		if (p == NULL)
+		if (i < 0)
 			return -EAGAIN;
-		rc = submit_on(p, io);
+		rc = submit_on(bch, (uint32_t)i, io);
+		if (rc == NS_NOT_ON_PATH) {
+			bdev_path_mark_failed(bch, (uint32_t)i);
+			continue;
+		}
 		if (rc != -ENXIO)
 			return rc;
-		path_mark_failed(p);
+		path_mark_failed(bch->nch->paths[i]);
 	}
 	return -EAGAIN;
 }
@@ -485,6 +580,25 @@ static int no_path_rc(struct nvme_channel *nch, const struct nvme_bdev *nb)
 			deleting = false;
 	}
 	return deleting ? -ENODEV : -EIO;
+}
+
+/* @nb's channel on @nch's thread; NULL once it was put. Off the fast path (a short list). */
+static struct nvme_bdev_channel *bch_find(struct nvme_channel *nch, const struct nvme_bdev *nb)
+{
+	struct nvme_bdev_channel *bch;
+
+	TAILQ_FOREACH(bch, &nch->bchs, link)
+		if (bch->nb == nb)
+			return bch;
+	return NULL;
+}
+
+static int32_t path_index(const struct nvme_channel *nch, const struct nvme_path_ch *p)
+{
+	for (uint32_t i = 0; i < nch->npaths; i++)
+		if (nch->paths[i] == p)
+			return (int32_t)i;
+	return -1;
 }
 
 /* NVMe errors worth another try (SPDK's bdev_retry_count rule). */
@@ -512,9 +626,20 @@ static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	p->outstanding--;
 	if (rc != 0 && !nch->destroyed) {
 		/* -ECANCELED: the path's queue pair was freed as the path left. */
-		if (is_path_error(rc, cpl) || (rc == -ECANCELED && MP_GET(p->ce->removing))) {
+		if (is_transport_error(rc) || (rc == -ECANCELED && MP_GET(p->ce->removing))) {
 			/* Not acknowledged: submit it again on a path that works. */
 			path_mark_failed(p);
+			wait_push(nch, io);
+			return;
+		}
+		if (is_ns_path_error(cpl)) {
+			/* This bdev fails over; the others stay (its channel may be gone:
+			 * then channel_poll completes the I/O). */
+			struct nvme_bdev_channel *bch = bch_find(nch, io->bdev->ctxt);
+			int32_t i = path_index(nch, p);
+
+			if (bch != NULL && i >= 0)
+				bdev_path_mark_failed(bch, (uint32_t)i);
 			wait_push(nch, io);
 			return;
 		}
@@ -535,7 +660,8 @@ static void fail_msg(void *arg)
 
 static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
-	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
+	struct nvme_bdev_channel *bch = sio_io_channel_get_ctx(ch);
+	struct nvme_channel *nch = bch->nch;
 	int rc;
 
 	io_ctx(io)->nch = nch;
@@ -546,7 +672,7 @@ static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *i
 		return;
 	}
 	/* Waiting I/O goes first: order is kept across a reconnection. */
-	rc = nch->wait_head != NULL ? -EAGAIN : submit_io(nch, io);
+	rc = nch->wait_head != NULL ? -EAGAIN : submit_io(bch, io);
 	if (rc == 0)
 		return;
 	if (rc == -EAGAIN || rc == -ENOMEM) {
@@ -602,6 +728,7 @@ static int channel_poll(void *arg)
 	for (uint32_t i = 0; i < nch->npaths; i++)
 		path_connect(nch->paths[i]);
 	while ((io = nch->wait_head) != NULL) {
+		struct nvme_bdev_channel *bch;
 		int rc;
 
 		if (io->type == SIO_BDEV_IO_TYPE_RESET) {
@@ -611,7 +738,9 @@ static int channel_poll(void *arg)
 			busy = 1;
 			continue;
 		}
-		rc = submit_io(nch, io);
+		/* Its bdev channel was put with the I/O outstanding: no policy to follow. */
+		bch = bch_find(nch, io->bdev->ctxt);
+		rc = bch != NULL ? submit_io(bch, io) : -ENODEV;
 		if (rc == -EAGAIN) {
 			rc = no_path_rc(nch, io->bdev->ctxt);
 			if (rc == 0)
@@ -637,6 +766,7 @@ static struct nvme_path_ch *path_ch_find(struct nvme_channel *nch, struct nvme_c
 
 static int path_ch_add(struct nvme_channel *nch, struct nvme_ctrlr_entry *ce)
 {
+	struct nvme_bdev_channel *bch;
 	struct nvme_path_ch *p;
 
 	if (path_ch_find(nch, ce) != NULL)
@@ -647,6 +777,11 @@ static int path_ch_add(struct nvme_channel *nch, struct nvme_ctrlr_entry *ce)
 	if (p == NULL)
 		return -ENOMEM;
 	p->ce = ce;
+	/* Each bdev's view of the new slot starts clean. */
+	TAILQ_FOREACH(bch, &nch->bchs, link) {
+		memset(&bch->bp[nch->npaths], 0, sizeof(bch->bp[0]));
+		memset(&bch->stat[nch->npaths], 0, sizeof(bch->stat[0]));
+	}
 	nch->paths[nch->npaths++] = p;
 	path_connect(p);
 	return 0;
@@ -655,6 +790,7 @@ static int path_ch_add(struct nvme_channel *nch, struct nvme_ctrlr_entry *ce)
 /* The path leaves this channel: what its queue pair held goes to the wait list. */
 static void path_ch_remove(struct nvme_channel *nch, struct nvme_path_ch *p)
 {
+	struct nvme_bdev_channel *bch;
 	uint32_t i;
 
 	for (i = 0; i < nch->npaths && nch->paths[i] != p; i++)
@@ -662,11 +798,18 @@ static void path_ch_remove(struct nvme_channel *nch, struct nvme_path_ch *p)
 	if (i == nch->npaths)
 		return;
 	memmove(&nch->paths[i], &nch->paths[i + 1], (nch->npaths - i - 1) * sizeof(p));
-	nch->npaths--;
-	if (nch->current == p) {
-		nch->current = NULL;
-		nch->rr_left = 0;
+	/* Every bdev's per-path state and current index follow the shift. */
+	TAILQ_FOREACH(bch, &nch->bchs, link) {
+		memmove(&bch->bp[i], &bch->bp[i + 1], (nch->npaths - i - 1) * sizeof(bch->bp[0]));
+		memmove(&bch->stat[i], &bch->stat[i + 1], (nch->npaths - i - 1) * sizeof(bch->stat[0]));
+		if (bch->cur == (int32_t)i) {
+			bch->cur = -1;
+			bch->rr_left = 0;
+		} else if (bch->cur > (int32_t)i) {
+			bch->cur--;
+		}
 	}
+	nch->npaths--;
 	p->destroyed = true;
 	if (p->qp != NULL) {
 		struct sio_nvme_qpair *qp = p->qp;
@@ -689,6 +832,7 @@ static int channel_create(void *io_device, void *ctx_buf)
 	if (nch == NULL)
 		return -ENOMEM;
 	nch->g = g;
+	TAILQ_INIT(&nch->bchs);
 	nch->poller = sio_poller_register_named("bdev_nvme_ch", channel_poll, nch, CHANNEL_POLL_US);
 	if (nch->poller == NULL) {
 		free(nch);
@@ -715,6 +859,7 @@ static void channel_destroy(void *io_device, void *ctx_buf)
 	struct nvme_channel *nch = *(struct nvme_channel **)ctx_buf;
 	struct sio_bdev_io *io;
 
+	(void)io_device;
 	sio_poller_unregister(&nch->poller);
 	nch->destroyed = true;
 	while ((io = nch->wait_head) != NULL) {
@@ -727,8 +872,56 @@ static void channel_destroy(void *io_device, void *ctx_buf)
 	free(nch);
 }
 
+/*
+ * A bdev's channel on this thread: a reference to its name's channel (the
+ * queue pairs) and the bdev's own multipath state. Listed in the name's
+ * channel so path changes, which walk those, reach it on the same thread.
+ */
+static int bdev_channel_create(void *io_device, void *ctx_buf)
+{
+	struct nvme_bdev *nb = (struct nvme_bdev *)((char *)io_device -
+						    offsetof(struct nvme_bdev, io_device));
+	struct nvme_bdev_channel *bch = ctx_buf;
+
+	bch->gch = sio_io_channel_get(&nb->g->io_device);
+	if (bch->gch == NULL)
+		return errno != 0 ? -errno : -ENOMEM;
+	bch->nch = *(struct nvme_channel **)sio_io_channel_get_ctx(bch->gch);
+	bch->nb = nb;
+	bch->cur = -1;
+	TAILQ_INSERT_TAIL(&bch->nch->bchs, bch, link);
+	return 0;
+}
+
+/* Waiting I/O of this bdev stays on the name's channel: channel_poll finds no
+ * bdev channel for it and fails it. */
+static void bdev_channel_destroy(void *io_device, void *ctx_buf)
+{
+	struct nvme_bdev_channel *bch = ctx_buf;
+
+	(void)io_device;
+	TAILQ_REMOVE(&bch->nch->bchs, bch, link);
+	sio_io_channel_put(bch->gch);
+}
+
 /* ---- bdevs ---- */
 
+/* The bdev's own channels are gone (the core's channels held them): done. */
+static void nvme_bdev_io_device_gone(void *io_device)
+{
+	struct nvme_bdev *nb = (struct nvme_bdev *)((char *)io_device -
+						    offsetof(struct nvme_bdev, io_device));
+
+	sio_bdev_destruct_done(&nb->bdev, 0);
+	free(nb);
+}
+
+/*
+ * The core's channels are destroyed, ours (bdev_channel_destroy, deferred
+ * by sio_io_channel_put) may not be yet: the io_device's unregistration
+ * waits for them, and with them for the references they hold to the name's
+ * channels, before the bdev is done (and the group may unregister its own).
+ */
 static int nvme_bdev_destruct(void *ctx)
 {
 	struct nvme_bdev *nb = ctx;
@@ -736,6 +929,8 @@ static int nvme_bdev_destruct(void *ctx)
 
 	TAILQ_REMOVE(&g->bdevs, nb, link);
 	g->nbdevs--;
+	if (sio_io_device_unregister(&nb->io_device, nvme_bdev_io_device_gone) == 0)
+		return 1;
 	free(nb);
 	return 0;
 }
@@ -780,7 +975,7 @@ static struct sio_io_channel *nvme_get_io_channel(void *ctx)
 {
 	struct nvme_bdev *nb = ctx;
 
-	return sio_io_channel_get(&nb->g->io_device);
+	return sio_io_channel_get(&nb->io_device);
 }
 
 static void trid_json(json_t *o, const struct sio_nvme_transport_id *t)
@@ -855,6 +1050,11 @@ static const struct sio_bdev_fn_table g_nvme_fn_table = {
 	/* save_config replays the attaches (module config_json), not each bdev. */
 };
 
+static void bdev_unregistered_free(void *io_device)
+{
+	free((char *)io_device - offsetof(struct nvme_bdev, io_device));
+}
+
 static int bdev_create(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
 {
 	struct sio_nvme_ns *ns = sio_nvme_ctrlr_get_ns(ce->ctrlr, nsid);
@@ -884,13 +1084,21 @@ static int bdev_create(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32
 	nb->bdev.ctxt = nb;
 	nb->bdev.fn_table = &g_nvme_fn_table;
 	nb->bdev.module = &sio_bdev_module_nvme;
+	rc = sio_io_device_register(&nb->io_device, bdev_channel_create, bdev_channel_destroy,
+				    sizeof(struct nvme_bdev_channel), nb->name);
+	if (rc != 0) {
+		free(nb);
+		return rc;
+	}
 	TAILQ_INSERT_TAIL(&g->bdevs, nb, link);
 	g->nbdevs++;
 	rc = sio_bdev_register(&nb->bdev);
 	if (rc != 0) {
 		TAILQ_REMOVE(&g->bdevs, nb, link);
 		g->nbdevs--;
-		free(nb);
+		/* No channel was made (the bdev never existed): freed once unregistered. */
+		if (sio_io_device_unregister(&nb->io_device, bdev_unregistered_free) != 0)
+			free(nb);
 	}
 	return rc;
 }
@@ -1046,6 +1254,7 @@ static void path_up(struct nvme_ctrlr_entry *ce)
 	ce->loss_start_tick = 0;
 	MP_SET(ce->fast_io_fail, false);
 	MP_SET(ce->up_gen, ce->up_gen + 1);
+	MP_SET(ce->ns_gen, ce->ns_gen + 1);
 	MP_SET(ce->failed, false);
 }
 
@@ -1093,6 +1302,8 @@ static void ctrlr_event(void *arg, struct sio_nvme_ctrlr *ctrlr, enum sio_nvme_c
 	(void)cpl;
 	switch (ev) {
 	case SIO_NVME_CTRLR_EVENT_NS_CHANGED:
+		/* A namespace may be back on this path: bdevs that set it aside retry it. */
+		MP_SET(ce->ns_gen, ce->ns_gen + 1);
 		if (!ce->deleting && !ce->removing && ce->joined)
 			sync_namespaces(ce->g, ce);
 		break;
@@ -2042,23 +2253,23 @@ static json_t *stat_json(const struct nvme_path_stat *s)
 			 (json_int_t)s->num_unmap_ops);
 }
 
-static bool path_is_current(struct nvme_channel *nch, struct nvme_path_ch *p,
-			    const struct nvme_bdev *nb)
+/* Whether @bch's bdev's next I/O may go to path @k (what select_path() would pick). */
+static bool path_is_current(struct nvme_bdev_channel *bch, uint32_t k)
 {
-	struct nvme_path_ch *cur;
+	int32_t cur;
 
-	if (!path_ok(p, nb))
+	if (!path_ok(bch, k))
 		return false;
-	if (MP_GET(nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
+	if (MP_GET(bch->nb->policy) == BDEV_NVME_MP_POLICY_ACTIVE_ACTIVE) {
 		/* Every usable policy path takes I/O; standbys only without one. */
-		cur = first_usable(nch, nb);
-		return !path_standby(p) || cur == p;
+		return !path_standby(bch->nch->paths[k]) || first_usable(bch) == (int32_t)k;
 	}
-	cur = nch->current;
-	if (cur == NULL || !path_ok(cur, nb) ||
-	    (!g_bdev_nvme_opts.disable_auto_failback && cur != first_usable(nch, nb)))
-		cur = first_usable(nch, nb);
-	return cur == p;
+	cur = bch->cur;
+	if (cur < 0 || (uint32_t)cur >= bch->nch->npaths || path_standby(bch->nch->paths[cur]) ||
+	    !path_ok(bch, (uint32_t)cur) ||
+	    (!g_bdev_nvme_opts.disable_auto_failback && cur != first_usable(bch)))
+		cur = first_usable(bch);
+	return cur == (int32_t)k;
 }
 
 static void io_paths_msg(struct sio_io_channel_iter *i)
@@ -2079,8 +2290,14 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 		json_array_append_new(w->order, json_string(tname));
 	}
 	TAILQ_FOREACH(nb, &nch->g->bdevs, link) {
+		/* The bdev's channel here; without one, a fresh channel's view. */
+		struct nvme_bdev_channel *bch, fresh = { .nch = nch, .nb = nb, .cur = -1 };
+
 		if (w->bdev_name != NULL && strcmp(w->bdev_name, nb->name) != 0)
 			continue;
+		bch = bch_find(nch, nb);
+		if (bch == NULL)
+			bch = &fresh;
 		for (uint32_t k = 0; k < nch->npaths; k++) {
 			struct nvme_path_ch *p = nch->paths[k];
 			struct nvme_ctrlr_entry *ce = p->ce;
@@ -2094,14 +2311,14 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 
 			json_object_set_new(o, "bdev_name", json_string(nb->name));
 			json_object_set_new(o, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
-			json_object_set_new(o, "current", json_boolean(path_is_current(nch, p, nb)));
+			json_object_set_new(o, "current", json_boolean(path_is_current(bch, k)));
 			json_object_set_new(o, "connected", json_boolean(connected));
 			json_object_set_new(o, "accessible",
 					    json_boolean(connected && ns_active_on(ce, nb->nsid)));
 			trid_json(t, &ce->opts.trid);
 			json_object_set_new(o, "transport", t);
 			if (g_bdev_nvme_opts.io_path_stat)
-				json_object_set_new(o, "io_path_stat", stat_json(&p->stat));
+				json_object_set_new(o, "io_path_stat", stat_json(&bch->stat[k]));
 			json_array_append_new(arr, o);
 		}
 	}
