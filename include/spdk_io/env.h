@@ -426,6 +426,20 @@ size_t sio_ring_dequeue(struct sio_ring *r, void **objs, size_t n);
 size_t sio_ring_count(const struct sio_ring *r);
 
 /**
+ * sio_ring_ready() - Whether sio_ring_dequeue() would return an entry now.
+ *
+ * Unlike sio_ring_count(), an MP_SC slot that a producer has claimed and not
+ * yet published does not count: this is the check for a consumer deciding
+ * whether to sleep, when every producer wakes it after it published (a
+ * producer stalled between claim and publish would otherwise keep the
+ * consumer polling for nothing until it runs again). Not an idle check for
+ * shutdown: an entry on its way is not "nothing" there; use sio_ring_count().
+ *
+ * Context: the single consumer thread. Return: true or false; false for NULL.
+ */
+bool sio_ring_ready(const struct sio_ring *r);
+
+/**
  * sio_ring_capacity() - Entries the ring can hold (a power of two).
  *
  * Context: any thread. Return: the capacity; 0 for NULL.

@@ -211,7 +211,9 @@ int sio_thread_get_interrupt_fd(struct sio_thread *thread);
 /**
  * sio_thread_next_timeout_us() - Microseconds until @thread next needs polling:
  * 0 if it has work now (messages, active pollers, a due timer), UINT64_MAX if
- * it only waits for messages (or @thread is NULL). Rounded up.
+ * it only waits for messages (or @thread is NULL). Rounded up. In interrupt
+ * mode a message another OS thread is still in the middle of sending is not
+ * work yet: its sender makes the interrupt fd readable once it is sent.
  * Context: the OS thread that polls @thread.
  */
 uint64_t sio_thread_next_timeout_us(struct sio_thread *thread);

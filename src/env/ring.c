@@ -139,6 +139,22 @@ void env_ring_set_claim_hook(struct sio_ring *r, void (*fn)(void *arg), void *ar
 	r->claim_hook_arg = arg;
 }
 
+bool sio_ring_ready(const struct sio_ring *r)
+{
+	struct sio_ring *w = (struct sio_ring *)r;
+	size_t head;
+
+	if (r == NULL)
+		return false;
+	/* Relaxed: only the consumer (the caller) writes cons_head. */
+	head = atomic_load_explicit(&w->cons_head, memory_order_relaxed);
+	/* Acquire, as the dequeue's: pairs with the producer's publish. */
+	if (r->type == SIO_RING_SP_SC)
+		return atomic_load_explicit(&w->prod_tail, memory_order_acquire) != head;
+	return atomic_load_explicit(&ring_mp_slots(w)[head & r->mask].seq, memory_order_acquire) ==
+	       head + 1;
+}
+
 size_t sio_ring_capacity(const struct sio_ring *r)
 {
 	return r ? r->mask + 1 : 0;

@@ -230,7 +230,10 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t
 	if (next != in->timer_at)
 		timer_arm(in, next, now);
 	/* Fd-woken pollers are not work: their fd wakes the epoll set itself. */
-	work = thread_n_awake(t) != 0 || thread_has_msgs(t) || (next != 0 && next <= now);
+	/* A message still being published is not work: its producer wakes us
+	 * after publishing it (thread_wake()), so waiting for it awake would
+	 * only spin, for as long as that producer is off its CPU. */
+	work = thread_n_awake(t) != 0 || thread_has_ready_msgs(t) || (next != 0 && next <= now);
 	if (in->armed) {
 		/*
 		 * Armed through the whole poll (see thread_intr_poll_begin()):
@@ -260,7 +263,7 @@ void thread_intr_poll_end(struct sio_thread *t, struct thread_intr *in, uint64_t
 	/* Pairs with the fence in thread_wake(): either a producer sees
 	 * sleeping == true and writes efd, or we see its message here. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (thread_has_msgs(t)) {
+	if (thread_has_ready_msgs(t)) {
 		if (atomic_exchange_explicit(&t->sleeping, false, memory_order_relaxed)) {
 			/* No producer took the wake-up: make ourselves readable. */
 			efd_keep(in);
@@ -341,7 +344,12 @@ uint64_t sio_thread_next_timeout_us(struct sio_thread *thread)
 
 	if (thread == NULL)
 		return UINT64_MAX;
-	if (thread_n_awake(thread) != 0 || thread_has_msgs(thread))
+	/* A message still being published comes with a wake-up of the
+	 * interrupt fd, if there is one to wake. */
+	if (thread_n_awake(thread) != 0 ||
+	    (atomic_load_explicit(&thread->intr, memory_order_acquire) != NULL
+		     ? thread_has_ready_msgs(thread)
+		     : thread_has_msgs(thread)))
 		return 0;
 	next = thread_next_timed(thread);
 	if (next == 0)

@@ -146,6 +146,12 @@ bool thread_has_msgs(struct sio_thread *t)
 	       atomic_load_explicit(&t->overflow_count, memory_order_relaxed) != 0;
 }
 
+bool thread_has_ready_msgs(struct sio_thread *t)
+{
+	return sio_ring_ready(t->ring) ||
+	       atomic_load_explicit(&t->overflow_count, memory_order_relaxed) != 0;
+}
+
 static uint32_t run_overflow(struct sio_thread *t)
 {
 	struct overflow_tailq list = TAILQ_HEAD_INITIALIZER(list);

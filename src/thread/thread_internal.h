@@ -197,6 +197,10 @@ uint32_t thread_run_msgs(struct sio_thread *t, uint32_t max);
  * overflow list when the ring is full. Returns 0 or -ESHUTDOWN / -EINVAL. */
 int thread_send_critical(struct sio_thread *t, sio_msg_fn fn, void *ctx);
 bool thread_has_msgs(struct sio_thread *t);
+/* Whether the next thread_run_msgs() would run a message: one a producer is
+ * still publishing does not count (it wakes the thread once published). The
+ * check for going to sleep; thread_has_msgs() is the one for exiting. */
+bool thread_has_ready_msgs(struct sio_thread *t);
 /* Frees ring and overflow messages without running them (destroy path). */
 void thread_msgs_fini(struct sio_thread *t);
 /* Producer side of the sleep/wake handshake, after publishing a message. */

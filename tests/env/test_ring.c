@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "env/env_internal.h" /* env_ring_set_claim_hook() */
 #include "spdk_io/env.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
@@ -111,6 +112,54 @@ static void test_fifo_order(void **state)
 	}
 }
 
+static struct sio_ring *g_hook_ring;
+static int g_hook_runs;
+
+/* Runs inside the producer between claim and publish: the slot is counted
+ * but not ready. */
+static void check_unpublished(void *arg)
+{
+	(void)arg;
+	g_hook_runs++;
+	assert_int_equal(sio_ring_count(g_hook_ring), 1);
+	assert_false(sio_ring_ready(g_hook_ring));
+}
+
+/* sio_ring_ready(): an entry the next dequeue returns, and only that. */
+static void test_ready(void **state)
+{
+	for (int t = 0; t < 2; t++) {
+		enum sio_ring_type type = t ? SIO_RING_MP_SC : SIO_RING_SP_SC;
+		struct sio_ring *r = sio_ring_create(type, 4);
+		void *x = P(7), *o;
+
+		(void)state;
+		assert_false(sio_ring_ready(r));
+		for (int i = 0; i < 9; i++) { /* around the slot array twice */
+			assert_int_equal(sio_ring_enqueue(r, &x, 1), 1);
+			assert_true(sio_ring_ready(r));
+			assert_int_equal(sio_ring_dequeue(r, &o, 1), 1);
+			assert_false(sio_ring_ready(r));
+		}
+		sio_ring_destroy(r);
+	}
+	assert_false(sio_ring_ready(NULL));
+
+	/* MP_SC: a producer between claim and publish. */
+	g_hook_ring = sio_ring_create(SIO_RING_MP_SC, 4);
+	env_ring_set_claim_hook(g_hook_ring, check_unpublished, NULL);
+	{
+		void *x = P(9), *o = NULL;
+
+		assert_int_equal(sio_ring_enqueue(g_hook_ring, &x, 1), 1);
+		assert_int_equal(g_hook_runs, 1);
+		assert_true(sio_ring_ready(g_hook_ring));
+		assert_int_equal(sio_ring_dequeue(g_hook_ring, &o, 1), 1);
+		assert_ptr_equal(o, P(9));
+	}
+	sio_ring_destroy(g_hook_ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_spsc_basic),
 		cmocka_unit_test(test_mpsc_basic),
 		cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_ready),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
