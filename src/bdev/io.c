@@ -191,6 +191,9 @@ static __attribute__((noinline)) void bdev_io_complete_cb(struct sio_bdev_io *io
 		status = bdev_forward_finish(bch, io, status, now);
 		if (status == SIO_BDEV_IO_FORWARD_KEEP)
 			return;
+		/* The record above was the base's; this one ends the module's
+		 * (a kept I/O gets it from its own completion later). */
+		SIO_TRACE(SIO_TP_BDEV_IO_DONE, io->bdev, io, status, 0, 0);
 		bdev_stat_account(bch, io, status, now);
 	} else {
 		if (!(flags & BDEV_IO_F_INFLIGHT)) {
@@ -204,6 +207,7 @@ static __attribute__((noinline)) void bdev_io_complete_cb(struct sio_bdev_io *io
 			status = bdev_forward_finish(bch, io, status, now);
 			if (status == SIO_BDEV_IO_FORWARD_KEEP)
 				return;
+			SIO_TRACE(SIO_TP_BDEV_IO_DONE, io->bdev, io, status, 0, 0);
 			flags = io->internal.flags;
 		}
 		if (flags & BDEV_IO_F_BOUNCE)

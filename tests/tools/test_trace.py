@@ -149,6 +149,31 @@ class Trace(unittest.TestCase):
                         (mean, tool_avg))
         self.assertGreaterEqual(mean, DELAY_US * 0.95)
 
+    def test_bdevperf_passthru_qd1(self):
+        # A forwarded I/O that the module finishes in its forward callback
+        # (passthru; lvol the same) ends twice: on the base, then on the
+        # module's bdev. The second record was missing: half the passthru
+        # requests never ended.
+        cfg = {'subsystems': [{'subsystem': 'bdev', 'config': [
+            {'method': 'bdev_null_create',
+             'params': {'name': 'Null0', 'num_blocks': 65536, 'block_size': 4096}},
+            {'method': 'bdev_passthru_create',
+             'params': {'base_bdev_name': 'Null0', 'name': 'PT0'}}]}]}
+        with open(self.path('cfg_pt.json'), 'w') as f:
+            json.dump(cfg, f)
+        res, shm = self.bdevperf(['-c', self.path('cfg_pt.json'), '-T', 'PT0', '-q', '1',
+                                  '-o', '4096', '-w', 'randread', '-t', '1', '-e', 'bdev'])
+        st, ch = sio_trace(['-f', shm], self.tmp, 'bp_pt')
+        b = st['requests']['BDEV_IO_START']
+        print('passthru: started %d, completed %d' % (b['started'], b['completed']), flush=True)
+        self.assertGreater(b['completed'], 1000)
+        self.assertEqual(b['without_end'], 0, 'a bdev I/O started and never completed')
+        self.assertEqual(b['end_without_start'], 0)
+        by = slices_by_owner(ch, 'bdev_io')
+        counts = sorted(len(v) for v in by.values())
+        self.assertEqual(len(counts), 2, 'two owners, passthru and null: %s' % counts)
+        self.assertLessEqual(counts[1] - counts[0], 1)
+
     def test_bdevperf_null_wraps(self):
         qd = 32
         res, shm = self.bdevperf(['--default-bdev', 'null', '-q', str(qd), '-o', '4096',
