@@ -72,6 +72,7 @@ static struct {
 	 * status (SCT 3h, Asymmetric Access Inaccessible, DNR clear), as a
 	 * controller does for a namespace it cannot reach; 0: none. */
 	uint32_t path_err_nsid;
+	bool path_err_both;      /* at tgt2 (path B) too */
 	int path_errs;           /* such answers given */
 	char notices[8][256];    /* bdev_nvme's "left out" notices */
 	int num_notices;
@@ -146,8 +147,9 @@ static void on_cmd(struct ut_nvme_tcp_conn *c, const struct sio_nvme_cmd *cmd, u
 	} else if (cmd->opc == SIO_NVME_OPC_SET_FEATURES &&
 		   (cmd->cdw10 & 0xff) == SIO_NVME_FEAT_NUMBER_OF_QUEUES) {
 		ut_nvme_tcp_tgt_ok(c, cmd->cid, 0x00000000, 0); /* one I/O queue each way */
-	} else if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ && c->tgt == &g.tgt &&
-		   g.path_err_nsid != 0 && cmd->nsid == g.path_err_nsid) {
+	} else if (c->qid != 0 && cmd->opc == SIO_NVME_OPC_READ &&
+		   (c->tgt == &g.tgt || g.path_err_both) && g.path_err_nsid != 0 &&
+		   cmd->nsid == g.path_err_nsid) {
 		g.path_errs++;
 		resp_retryable(c, cmd->cid, SIO_NVME_SCT_PATH, 0x02); /* ANA inaccessible */
 	} else if (len > 0 && sio_nvme_opc_data_xfer(cmd->opc) == SIO_NVME_DATA_CTRLR_TO_HOST &&
@@ -1069,6 +1071,48 @@ static void test_mp_round_robin_per_bdev(void **state)
 	mp_teardown(b, 2);
 }
 
+/*
+ * The name detached under I/O: n4's read waits in the channel (both paths
+ * answer it with a path-related status, so both are set aside for n4, and
+ * either may return) while n1 reads on. The detach fails the waiting read
+ * (-ENODEV) with the channels still open; then they are closed and the name
+ * goes entirely (set_opts works again: no group left; ASan: nothing leaked).
+ */
+static void test_mp_detach_waiting(void **state)
+{
+	static struct mp_bdev b[] = { { .name = "Nvme0n1" }, { .name = "Nvme0n4" } };
+	struct rd r = { .pending = 1, .rc = 0 };
+	struct bdev_nvme_opts o;
+	int pending = 1;
+
+	(void)state;
+	mp_setup(b, 2, false);
+	g.path_err_nsid = 4;
+	g.path_err_both = true;
+	g.path_errs = 0;
+	assert_int_equal(sio_bdev_read_blocks(b[1].desc, b[1].ch, g_buf, 0, 1, rd_cb, &r), 0);
+	for (int i = 0; i < 200 && g.path_errs < 2; i++)
+		poll_ms(5);
+	assert_int_equal(g.path_errs, 2);
+	poll_ms(20);
+	assert_int_equal(r.pending, 1); /* waiting for a path that takes n4 */
+	mp_reads(&b[0], 2);             /* n1 is not held up by n4's wait */
+	assert_int_equal(bdev_nvme_detach("Nvme0", NULL, done_cb, &pending), 0);
+	poll_while(&r.pending, 3000);
+	assert_int_equal(r.pending, 0);
+	assert_int_equal(r.rc, -ENODEV);
+	mp_close();
+	poll_while(&pending, 5000);
+	assert_int_equal(pending, 0);
+	poll_ms(50);
+	assert_null(sio_bdev_get_by_name("Nvme0n1"));
+	ut_nvme_tcp_tgt_reset(&g.tgt);
+	ut_nvme_tcp_tgt_reset(&g.tgt2);
+	g.path_err_both = false;
+	o = g_bdev_nvme_opts;
+	assert_int_equal(bdev_nvme_set_opts(&o), 0);
+}
+
 /* Each test starts from the plain script (a failed one may have left its tweaks). */
 static int reset_script(void **state)
 {
@@ -1079,6 +1123,7 @@ static int reset_script(void **state)
 	g.refuse_cns0_nsid = 0;
 	g.hide_nsid = 0;
 	g.path_err_nsid = 0;
+	g.path_err_both = false;
 	g.aer_held = false;
 	if (g_nmp != 0)
 		mp_close();
@@ -1110,6 +1155,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_mp_failover_per_bdev, reset_script),
 		cmocka_unit_test_setup(test_mp_failback_per_bdev, reset_script),
 		cmocka_unit_test_setup(test_mp_round_robin_per_bdev, reset_script),
+		cmocka_unit_test_setup(test_mp_detach_waiting, reset_script),
 	};
 	int rc;
 

@@ -189,9 +189,7 @@ struct nvme_channel {
 	struct nvme_path_ch *paths[BDEV_NVME_MAX_PATHS];
 	uint32_t npaths;
 	bool destroyed;
-	struct sio_bdev_io *wait_head, *wait_tail; /* I/O waiting for a path */
-	struct sio_poller *poller;
-	uint64_t waiting;
+	struct sio_poller *poller;      /* also runs the bdev channels' wait lists */
 	/* The bdev channels on this thread (each holds a reference to this one). */
 	TAILQ_HEAD(, nvme_bdev_channel) bchs;
 };
@@ -217,6 +215,10 @@ struct nvme_bdev_channel {
 	struct nvme_bdev *nb;
 	int32_t cur;                    /* index of the path last chosen; -1: none */
 	uint32_t rr_left;               /* active_active: I/O left on cur */
+	/* The bdev's I/O waiting for a path, in order: per bdev, so one bdev
+	 * waiting (its paths set aside for it) holds up no sibling. */
+	struct sio_bdev_io *wait_head, *wait_tail;
+	uint64_t waiting;
 	struct nvme_bdev_path bp[BDEV_NVME_MAX_PATHS];
 	struct sio_io_channel *gch;     /* our reference to nch */
 	TAILQ_ENTRY(nvme_bdev_channel) link;
@@ -265,23 +267,23 @@ int bdev_nvme_set_opts(const struct bdev_nvme_opts *opts)
 
 /* ---- I/O ---- */
 
-static void wait_push(struct nvme_channel *nch, struct sio_bdev_io *io)
+static void wait_push(struct nvme_bdev_channel *bch, struct sio_bdev_io *io)
 {
 	io->module_link = NULL;
-	if (nch->wait_tail != NULL)
-		nch->wait_tail->module_link = io;
+	if (bch->wait_tail != NULL)
+		bch->wait_tail->module_link = io;
 	else
-		nch->wait_head = io;
-	nch->wait_tail = io;
-	nch->waiting++;
+		bch->wait_head = io;
+	bch->wait_tail = io;
+	bch->waiting++;
 }
 
-static void wait_pop(struct nvme_channel *nch, struct sio_bdev_io *io)
+static void wait_pop(struct nvme_bdev_channel *bch, struct sio_bdev_io *io)
 {
-	nch->wait_head = io->module_link;
-	if (nch->wait_head == NULL)
-		nch->wait_tail = NULL;
-	nch->waiting--;
+	bch->wait_head = io->module_link;
+	if (bch->wait_head == NULL)
+		bch->wait_tail = NULL;
+	bch->waiting--;
 }
 
 /*
@@ -625,26 +627,32 @@ static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 
 	p->outstanding--;
 	if (rc != 0 && !nch->destroyed) {
+		/* Off the fast path: the bdev's channel, NULL if it was put with
+		 * this I/O outstanding (nothing to resubmit through: it completes). */
+		struct nvme_bdev_channel *bch = bch_find(nch, io->bdev->ctxt);
+
+		if (bch == NULL) {
+			sio_bdev_io_complete(io, rc);
+			return;
+		}
 		/* -ECANCELED: the path's queue pair was freed as the path left. */
 		if (is_transport_error(rc) || (rc == -ECANCELED && MP_GET(p->ce->removing))) {
 			/* Not acknowledged: submit it again on a path that works. */
 			path_mark_failed(p);
-			wait_push(nch, io);
+			wait_push(bch, io);
 			return;
 		}
 		if (is_ns_path_error(cpl)) {
-			/* This bdev fails over; the others stay (its channel may be gone:
-			 * then channel_poll completes the I/O). */
-			struct nvme_bdev_channel *bch = bch_find(nch, io->bdev->ctxt);
+			/* This bdev fails over; the others stay. */
 			int32_t i = path_index(nch, p);
 
-			if (bch != NULL && i >= 0)
+			if (i >= 0)
 				bdev_path_mark_failed(bch, (uint32_t)i);
-			wait_push(nch, io);
+			wait_push(bch, io);
 			return;
 		}
 		if (retryable(rc, cpl, ctx)) {
-			wait_push(nch, io);
+			wait_push(bch, io);
 			return;
 		}
 	}
@@ -668,22 +676,22 @@ static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *i
 	io_ctx(io)->retries = 0;
 	if (io->type == SIO_BDEV_IO_TYPE_RESET) {
 		/* The core froze the bdev; a controller reset is the module's part. */
-		wait_push(nch, io);
+		wait_push(bch, io);
 		return;
 	}
-	/* Waiting I/O goes first: order is kept across a reconnection. */
-	rc = nch->wait_head != NULL ? -EAGAIN : submit_io(bch, io);
+	/* The bdev's waiting I/O goes first: its order is kept across a reconnection. */
+	rc = bch->wait_head != NULL ? -EAGAIN : submit_io(bch, io);
 	if (rc == 0)
 		return;
 	if (rc == -EAGAIN || rc == -ENOMEM) {
 		/* No path up or a full request pool: the channel poller resubmits. */
-		wait_push(nch, io);
+		wait_push(bch, io);
 		return;
 	}
 	/* Refused for good: complete from a message, never inside this call. */
 	io_ctx(io)->rc = rc;
 	if (sio_thread_send_msg(sio_bdev_io_get_thread(io), fail_msg, io) != 0)
-		wait_push(nch, io);
+		wait_push(bch, io);
 }
 
 static void qp_ready(void *arg, int rc, struct sio_nvme_qpair *qp)
@@ -718,41 +726,54 @@ static void reset_io_done(void *arg, int rc)
 	sio_bdev_io_complete(arg, rc);
 }
 
-/* Resubmits waiting I/O (in order) when a path is up; fails it when no path will return. */
-static int channel_poll(void *arg)
+/* Resubmits @bch's waiting I/O (in order) when a path is up; fails it when no path will return. */
+static int bdev_wait_poll(struct nvme_bdev_channel *bch)
 {
-	struct nvme_channel *nch = arg;
 	struct sio_bdev_io *io;
 	int busy = 0;
 
-	for (uint32_t i = 0; i < nch->npaths; i++)
-		path_connect(nch->paths[i]);
-	while ((io = nch->wait_head) != NULL) {
-		struct nvme_bdev_channel *bch;
+	while ((io = bch->wait_head) != NULL) {
 		int rc;
 
 		if (io->type == SIO_BDEV_IO_TYPE_RESET) {
-			wait_pop(nch, io);
-			if (bdev_nvme_reset(nch->g->name, -1, reset_io_done, io) != 0)
+			wait_pop(bch, io);
+			if (bdev_nvme_reset(bch->nch->g->name, -1, reset_io_done, io) != 0)
 				sio_bdev_io_complete(io, -EBUSY);
 			busy = 1;
 			continue;
 		}
-		/* Its bdev channel was put with the I/O outstanding: no policy to follow. */
-		bch = bch_find(nch, io->bdev->ctxt);
-		rc = bch != NULL ? submit_io(bch, io) : -ENODEV;
+		rc = submit_io(bch, io);
 		if (rc == -EAGAIN) {
-			rc = no_path_rc(nch, io->bdev->ctxt);
+			rc = no_path_rc(bch->nch, bch->nb);
 			if (rc == 0)
 				break; /* a path may come back: wait for it */
 		} else if (rc == -ENOMEM) {
 			break; /* try again at the next poll */
 		}
-		wait_pop(nch, io);
+		wait_pop(bch, io);
 		busy = 1;
 		if (rc != 0)
 			sio_bdev_io_complete(io, rc);
 	}
+	return busy;
+}
+
+/*
+ * Connects missing queue pairs and runs each bdev channel's wait list. A
+ * completion called from here may put a bdev channel, but the put is
+ * deferred (a message): the list walked stays as it is until we return.
+ */
+static int channel_poll(void *arg)
+{
+	struct nvme_channel *nch = arg;
+	struct nvme_bdev_channel *bch;
+	int busy = 0;
+
+	for (uint32_t i = 0; i < nch->npaths; i++)
+		path_connect(nch->paths[i]);
+	TAILQ_FOREACH(bch, &nch->bchs, link)
+		if (bch->wait_head != NULL)
+			busy |= bdev_wait_poll(bch);
 	return busy;
 }
 
@@ -854,19 +875,14 @@ static int channel_create(void *io_device, void *ctx_buf)
 	return 0;
 }
 
+/* The last bdev channel on this thread was put (each held a reference): no wait list is left. */
 static void channel_destroy(void *io_device, void *ctx_buf)
 {
 	struct nvme_channel *nch = *(struct nvme_channel **)ctx_buf;
-	struct sio_bdev_io *io;
 
 	(void)io_device;
 	sio_poller_unregister(&nch->poller);
 	nch->destroyed = true;
-	while ((io = nch->wait_head) != NULL) {
-		nch->wait_head = io->module_link;
-		sio_bdev_io_complete(io, -ENODEV);
-	}
-	nch->wait_tail = NULL;
 	while (nch->npaths > 0)
 		path_ch_remove(nch, nch->paths[0]);
 	free(nch);
@@ -893,13 +909,17 @@ static int bdev_channel_create(void *io_device, void *ctx_buf)
 	return 0;
 }
 
-/* Waiting I/O of this bdev stays on the name's channel: channel_poll finds no
- * bdev channel for it and fails it. */
+/* Put with I/O still waiting (the core's channel went first): it fails, -ENODEV. */
 static void bdev_channel_destroy(void *io_device, void *ctx_buf)
 {
 	struct nvme_bdev_channel *bch = ctx_buf;
+	struct sio_bdev_io *io;
 
 	(void)io_device;
+	while ((io = bch->wait_head) != NULL) {
+		wait_pop(bch, io);
+		sio_bdev_io_complete(io, -ENODEV);
+	}
 	TAILQ_REMOVE(&bch->nch->bchs, bch, link);
 	sio_io_channel_put(bch->gch);
 }
