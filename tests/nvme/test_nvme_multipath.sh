@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Multipath in the nvme bdev module, against sio_tgt over real loopback:
 # one subsystem with two listeners, both attached under one name (multipath
-# "multipath") form one bdev Nvme0n1 with two io paths. One sio_bdevperf
-# -w verify run covers every step (0 failed I/O at the end):
+# "multipath") form one bdev per namespace, Nvme0n1 and Nvme0n2, each with
+# two io paths. One sio_bdevperf -w verify run on both covers every step (0
+# failed I/O at the end):
 #  0. the second path attached with hostaddr 127.0.0.2: the target sees
 #     its queues' connections come from there;
 #  1. refused second paths: same path again, multipath disabled, another
@@ -13,6 +14,8 @@
 #     shows the current path switch; the listener re-added: the path
 #     reconnects (reconnect_delay_sec) and is current again;
 #  3. active_active round robin: both paths carry I/O (io_path_stat counts);
+#     Nvme0n2, left active_passive, keeps its one current path (the current
+#     path is each bdev's own);
 #  4. save_config has set_options, both attaches and the policy;
 #  5. one path detached under I/O; then a host started from the saved
 #     config has both paths and the policy.
@@ -73,11 +76,13 @@ start_tgt() {  # $1: tag, $2: json, $3: port to wait for
 # Target 1: the multipath subsystem on P1 and P2, another subsystem on P1.
 start_tgt tgt "{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[
  {\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc0\",\"num_blocks\":8192,\"block_size\":4096}},
- {\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc1\",\"num_blocks\":1024,\"block_size\":4096}}]},
+ {\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc1\",\"num_blocks\":1024,\"block_size\":4096}},
+ {\"method\":\"bdev_malloc_create\",\"params\":{\"name\":\"Malloc2\",\"num_blocks\":4096,\"block_size\":4096}}]},
  {\"subsystem\":\"nvmf\",\"config\":[
  {\"method\":\"nvmf_create_transport\",\"params\":{\"trtype\":\"TCP\"}},
  {\"method\":\"nvmf_create_subsystem\",\"params\":{\"nqn\":\"$NQN\",\"allow_any_host\":true,\"serial_number\":\"SIOMP0001\"}},
  {\"method\":\"nvmf_subsystem_add_ns\",\"params\":{\"nqn\":\"$NQN\",\"namespace\":{\"bdev_name\":\"Malloc0\"}}},
+ {\"method\":\"nvmf_subsystem_add_ns\",\"params\":{\"nqn\":\"$NQN\",\"namespace\":{\"bdev_name\":\"Malloc2\"}}},
  {\"method\":\"nvmf_subsystem_add_listener\",\"params\":$(listener $NQN $P1)},
  {\"method\":\"nvmf_subsystem_add_listener\",\"params\":$(listener $NQN $P2)},
  {\"method\":\"nvmf_create_subsystem\",\"params\":{\"nqn\":\"$NQN2\",\"allow_any_host\":true,\"serial_number\":\"SIOMP0002\"}},
@@ -91,7 +96,7 @@ start_tgt tgt2 "{\"subsystems\":[{\"subsystem\":\"bdev\",\"config\":[
  {\"method\":\"nvmf_create_subsystem\",\"params\":{\"nqn\":\"$NQN\",\"allow_any_host\":true,\"serial_number\":\"SIOMP0009\"}},
  {\"method\":\"nvmf_subsystem_add_ns\",\"params\":{\"nqn\":\"$NQN\",\"namespace\":{\"bdev_name\":\"Malloc9\"}}},
  {\"method\":\"nvmf_subsystem_add_listener\",\"params\":$(listener $NQN $P3)}]}]}" "$P3"
-echo "== sio_tgt: $NQN on 127.0.0.1:$P1 and :$P2 ($NQN2 on :$P2); another target with $NQN on :$P3"
+echo "== sio_tgt: $NQN (2 namespaces) on 127.0.0.1:$P1 and :$P2 ($NQN2 on :$P2); another target with $NQN on :$P3"
 
 attach() {  # $1 port, $2 nqn, $3 extra params (JSON members)
 	echo "{\"name\":\"Nvme0\",\"trtype\":\"TCP\",\"adrfam\":\"IPv4\",\"traddr\":\"127.0.0.1\",\"trsvcid\":\"$1\",\"subnqn\":\"$2\",\"ctrlr_loss_timeout_sec\":-1,\"reconnect_delay_sec\":1$3}"
@@ -108,7 +113,7 @@ HRPC="$RPC -s $T/host.sock"
 # channels, per poll group) has something to show, and a single result says
 # whether any I/O failed or read back wrong through all the path changes.
 HOST_MASK=${MP_HOST_MASK:-0x2}
-"$BPERF" -c "$T/host.json" -m "$HOST_MASK" -r "$T/host.sock" -q 32 -o 4096 -w verify -t 3600 -T Nvme0n1 \
+"$BPERF" -c "$T/host.json" -m "$HOST_MASK" -r "$T/host.sock" -q 32 -o 4096 -w verify -t 3600 \
 	--results-json "$T/verify.json" >"$T/bperf.log" 2>&1 &
 HPID=$!
 PIDS+=($HPID)
@@ -130,16 +135,16 @@ wait_ctrlrs() {  # $1: expected ports
 	done
 	echo "get_controllers never showed paths $1"; ctrlr_ports || true; return 1
 }
-paths() {  # prints "port:current:connected ..." for Nvme0n1 (poll groups that agree: once)
-	$HRPC bdev_nvme_get_io_paths name=Nvme0n1 >"$T/paths.json"
-	python3 - "$T/paths.json" <<'PY'
+paths() {  # prints "port:current:connected ..." for bdev $1 (default Nvme0n1; poll groups that agree: once)
+	$HRPC bdev_nvme_get_io_paths name="${1:-Nvme0n1}" >"$T/paths.json"
+	python3 - "$T/paths.json" "${1:-Nvme0n1}" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 groups = []
 for pg in d["poll_groups"]:
     out = []
     for p in pg["io_paths"]:
-        assert p["bdev_name"] == "Nvme0n1", p
+        assert p["bdev_name"] == sys.argv[2], p
         assert set(p["transport"]) >= {"trtype", "traddr", "trsvcid", "adrfam", "subnqn"}, p
         out.append("%s:%d:%d" % (p["transport"]["trsvcid"], p["current"], p["connected"]))
     if out not in groups:
@@ -147,10 +152,10 @@ for pg in d["poll_groups"]:
 print(" ".join(" ".join(g) for g in groups))
 PY
 }
-wait_paths() {  # $1: expected paths() output
+wait_paths() {  # $1: expected paths() output, $2: bdev (default Nvme0n1)
 	local end=$((SECONDS + 60)) got=""
 	while ((SECONDS < end)); do
-		got=$(paths)
+		got=$(paths "${2:-Nvme0n1}")
 		[[ $got == "$1" ]] && { echo "   get_io_paths: $got"; return 0; }
 		sleep 0.1
 	done
@@ -256,6 +261,9 @@ PY
 echo "== 3. active_active round robin: both paths carry I/O"
 $HRPC bdev_nvme_set_multipath_policy name=Nvme0n1 policy=active_active selector=round_robin rr_min_io=1 >/dev/null
 wait_paths "$P1:1:1 $P2:1:1"
+# Nvme0n2 stays active_passive on the first path while Nvme0n1 round-robins
+# through the same queue pairs (one current path per bdev, not per name).
+wait_paths "$P1:1:1 $P2:0:1" Nvme0n2
 before=$(stat_ops)
 sleep 2
 after=$(stat_ops)
@@ -302,9 +310,12 @@ wait "$HPID"
 python3 - "$T/verify.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-j = [j for j in d["results"] if j["job"] == "Nvme0n1"][0]
-assert j["io_failed"] == 0 and j["io_completed"] > 1000, j
-print("   verify across every step: %d I/O, 0 failed" % j["io_completed"])
+for name in ("Nvme0n1", "Nvme0n2"):
+    js = [j for j in d["results"] if j["job"] == name]
+    assert js, (name, d["results"])
+    for j in js:
+        assert j["io_failed"] == 0 and j["io_completed"] > 1000, j
+    print("   verify across every step, %s: %d I/O, 0 failed" % (name, sum(j["io_completed"] for j in js)))
 PY
 
 echo "== a host started from the saved config has both paths and the policy"
