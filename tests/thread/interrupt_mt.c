@@ -281,22 +281,39 @@ static int loop_once(int ep, struct sio_thread *t)
 	return sio_thread_poll(t, 0);
 }
 
+/* A thread @name in interrupt mode with a 10 ms timer poller counting into
+ * l->ticks, and an epoll set holding its fd (returned). */
+static int loop_start(struct loop *l, const char *name, struct sio_poller **timer)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int ep;
+
+	sio_thread_set_current(NULL);
+	l->t = sio_thread_attach(name);
+	assert_non_null(l->t);
+	*timer = sio_poller_register(count_poller, &l->ticks, 10000);
+	assert_non_null(*timer);
+	ep = epoll_create1(0);
+	ev.data.fd = sio_thread_get_interrupt_fd(l->t);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev), 0);
+	return ep;
+}
+
+static void loop_stop(struct loop *l, struct sio_poller **timer, int ep)
+{
+	sio_poller_unregister(timer);
+	close(ep);
+	sio_thread_exit(l->t);
+	assert_int_equal(sio_thread_destroy(l->t), 0);
+}
+
 static void test_epoll_loop(void **state)
 {
 	struct loop l = {0};
 	struct sio_poller *timer;
-	struct epoll_event ev = {.events = EPOLLIN};
 	pthread_t sender;
 	uint64_t start, cpu0, cpu, wall, polls = 0, empty_polls = 0;
-	int ep;
-
-	sio_thread_set_current(NULL);
-	l.t = sio_thread_attach("epoll-driven");
-	assert_non_null(l.t);
-	timer = sio_poller_register(count_poller, &l.ticks, 10000);
-	ep = epoll_create1(0);
-	ev.data.fd = sio_thread_get_interrupt_fd(l.t);
-	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev), 0);
+	int ep = loop_start(&l, "epoll-driven", &timer);
 
 	assert_int_equal(pthread_create(&sender, NULL, sender_main, &l), 0);
 	start = now_us();
@@ -338,10 +355,7 @@ static void test_epoll_loop(void **state)
 	/* A spinning loop would burn ~500000 us. */
 	assert_true(cpu < 100000);
 
-	sio_poller_unregister(&timer);
-	close(ep);
-	sio_thread_exit(l.t);
-	assert_int_equal(sio_thread_destroy(l.t), 0);
+	loop_stop(&l, &timer, ep);
 }
 
 /* ---- lost wake-ups: many senders, a loop that sleeps without timeout ---- */
@@ -442,18 +456,9 @@ static void test_stalled_sender(void **state)
 {
 	struct loop l = {0};
 	struct sio_poller *timer;
-	struct epoll_event ev = {.events = EPOLLIN};
 	pthread_t sender;
 	uint64_t start, polls = 0, empty = 0;
-	int ep, ticks;
-
-	sio_thread_set_current(NULL);
-	l.t = sio_thread_attach("stalled-sender");
-	assert_non_null(l.t);
-	timer = sio_poller_register(count_poller, &l.ticks, 10000);
-	ep = epoll_create1(0);
-	ev.data.fd = sio_thread_get_interrupt_fd(l.t);
-	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev), 0);
+	int ep = loop_start(&l, "stalled-sender", &timer), ticks;
 	env_ring_set_claim_hook(l.t->ring, stall_hook, NULL);
 	while (sio_thread_poll(l.t, 0) > 0) /* settle: nothing owed from the setup */
 		;
@@ -472,10 +477,7 @@ static void test_stalled_sender(void **state)
 	/* One poll per timer tick and the one that took the message, a few
 	 * more for wake-ups that raced; spinning made thousands. */
 	assert_true(polls <= (uint64_t)ticks + 10);
-	sio_poller_unregister(&timer);
-	close(ep);
-	sio_thread_exit(l.t);
-	assert_int_equal(sio_thread_destroy(l.t), 0);
+	loop_stop(&l, &timer, ep);
 }
 
 int main(void)
