@@ -2298,6 +2298,7 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 	struct sio_io_channel *ch = sio_io_channel_iter_get_channel(i);
 	struct nvme_channel *nch = *(struct nvme_channel **)sio_io_channel_get_ctx(ch);
 	const char *tname = sio_thread_get_name(sio_thread_get_current());
+	struct nvme_bdev_channel *bch;
 	struct nvme_bdev *nb;
 	json_t *arr;
 
@@ -2309,15 +2310,16 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 		json_object_set_new(w->threads, tname, arr);
 		json_array_append_new(w->order, json_string(tname));
 	}
-	TAILQ_FOREACH(nb, &nch->g->bdevs, link) {
-		/* The bdev's channel here; without one, a fresh channel's view. */
-		struct nvme_bdev_channel *bch, fresh = { .nch = nch, .nb = nb, .cur = -1 };
-
+	/*
+	 * The bdev channels of this thread, as SPDK lists the io_paths of each
+	 * poll group: this thread's own list, where the name's bdev list (the
+	 * app thread's, changed by namespace attach and removal) is not ours to
+	 * read here; a bdev's channel holds its bdev, so bch->nb stays valid.
+	 */
+	TAILQ_FOREACH(bch, &nch->bchs, link) {
+		nb = bch->nb;
 		if (w->bdev_name != NULL && strcmp(w->bdev_name, nb->name) != 0)
 			continue;
-		bch = bch_find(nch, nb);
-		if (bch == NULL)
-			bch = &fresh;
 		for (uint32_t k = 0; k < nch->npaths; k++) {
 			struct nvme_path_ch *p = nch->paths[k];
 			struct nvme_ctrlr_entry *ce = p->ce;
