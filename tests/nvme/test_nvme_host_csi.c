@@ -922,8 +922,9 @@ static void mp_reads(struct mp_bdev *b, int n)
 	}
 }
 
-/* get_io_paths' "current" paths of bdev @name, as "A", "B" or "A B" (A: tgt, B: tgt2). */
-static const char *current_paths(const char *name)
+/* The paths of bdev @name whose get_io_paths entry has @field true, as "A",
+ * "B", "A B" or "" (A: tgt, B: tgt2). */
+static const char *paths_where(const char *name, const char *field)
 {
 	static char out[8];
 	struct paths_res p = { .pending = 1 };
@@ -942,7 +943,7 @@ static const char *current_paths(const char *name)
 			const char *port = json_string_value(
 				json_object_get(json_object_get(e, "transport"), "trsvcid"));
 
-			if (!json_is_true(json_object_get(e, "current")))
+			if (!json_is_true(json_object_get(e, field)))
 				continue;
 			if (port != NULL && strcmp(port, port2) == 0)
 				b = true;
@@ -953,6 +954,11 @@ static const char *current_paths(const char *name)
 	json_decref(p.result);
 	snprintf(out, sizeof(out), "%s%s%s", a ? "A" : "", a && b ? " " : "", b ? "B" : "");
 	return out;
+}
+
+static const char *current_paths(const char *name)
+{
+	return paths_where(name, "current");
 }
 
 /*
@@ -1004,6 +1010,9 @@ static void test_mp_failover_per_bdev(void **state)
 	assert_int_equal(g.path_reads[1][1], 0);
 	assert_string_equal(current_paths("Nvme0n1"), "A");
 	assert_string_equal(current_paths("Nvme0n4"), "B");
+	/* A is set aside for n4 alone, and get_io_paths says so. */
+	assert_string_equal(paths_where("Nvme0n4", "accessible"), "B");
+	assert_string_equal(paths_where("Nvme0n1", "accessible"), "A B");
 	/* The namespace is reachable at A again and the target says so. */
 	g.path_err_nsid = 0;
 	fire_aen();
@@ -1014,6 +1023,7 @@ static void test_mp_failover_per_bdev(void **state)
 	assert_int_equal(g.path_reads[0][1], 6);
 	assert_string_equal(current_paths("Nvme0n4"), "B");
 	assert_string_equal(current_paths("Nvme0n1"), "A");
+	assert_string_equal(paths_where("Nvme0n4", "accessible"), "A B");
 	mp_teardown(b, 2);
 }
 

@@ -2335,8 +2335,12 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 			json_object_set_new(o, "cntlid", json_integer(sio_nvme_ctrlr_get_cntlid(ce->ctrlr)));
 			json_object_set_new(o, "current", json_boolean(path_is_current(bch, k)));
 			json_object_set_new(o, "connected", json_boolean(connected));
+			/* Not while set aside for this bdev (a path-related status,
+			 * e.g. ANA inaccessible): read, not cleared, here. */
 			json_object_set_new(o, "accessible",
-					    json_boolean(connected && ns_active_on(ce, nb->nsid)));
+					    json_boolean(connected && ns_active_on(ce, nb->nsid) &&
+							 !(bch->bp[k].failed &&
+							   MP_GET(ce->ns_gen) == bch->bp[k].fail_gen)));
 			trid_json(t, &ce->opts.trid);
 			json_object_set_new(o, "transport", t);
 			if (g_bdev_nvme_opts.io_path_stat)
