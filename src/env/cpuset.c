@@ -274,12 +274,8 @@ unsigned int sio_cpu_count(void)
 
 int sio_cpuset_first_absent(const struct sio_cpuset *set)
 {
-	unsigned int ncpu = sio_cpu_count();
-
-	for (int c = sio_cpuset_next(set, -1); c >= 0; c = sio_cpuset_next(set, c))
-		if ((unsigned int)c >= ncpu)
-			return c;
-	return -1;
+	/* The first member past the last core this machine has. */
+	return sio_cpuset_next(set, (int)sio_cpu_count() - 1);
 }
 
 int sio_cpu_current(void)

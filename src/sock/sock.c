@@ -324,9 +324,17 @@ static bool peer_is_local(int fd, const struct sockaddr_storage *peer)
 		      &((const struct sockaddr_in6 *)peer)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
 
+/* TCP_CONGESTION = @cc (@n bytes, no NUL needed) on @fd; a name the
+ * kernel refuses leaves what the socket had (logged at debug level). */
+static void set_congestion(int fd, const char *cc, size_t n)
+{
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)n) != 0)
+		SIO_DEBUGLOG(SOCK_LOG_FLAG, "TCP_CONGESTION %.*s refused: %s", (int)n, cc,
+			     strerror(errno));
+}
+
 /* TCP_CONGESTION = the implementation's loopback_tcp_congestion on @fd,
- * unless that is "" (keep the system's); a name the kernel refuses leaves
- * the system's. */
+ * unless that is "" (keep the system's). */
 static void set_loopback_congestion(const struct sio_sock_impl_ops *ops, int fd)
 {
 	struct sio_sock_impl_opts io;
@@ -334,10 +342,8 @@ static void set_loopback_congestion(const struct sio_sock_impl_ops *ops, int fd)
 
 	sock_impl_opts_copy(ops, &io);
 	n = strnlen(io.loopback_tcp_congestion, sizeof(io.loopback_tcp_congestion));
-	if (n != 0 && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, io.loopback_tcp_congestion,
-				 (socklen_t)n) != 0)
-		SIO_DEBUGLOG(SOCK_LOG_FLAG, "TCP_CONGESTION %s refused: %s",
-			     io.loopback_tcp_congestion, strerror(errno));
+	if (n != 0)
+		set_congestion(fd, io.loopback_tcp_congestion, n);
 }
 
 /*
@@ -374,9 +380,7 @@ static void accepted_set_congestion(struct sio_sock *s, const char *cc)
 
 	if (getpeername(s->fd, (struct sockaddr *)&p, &plen) != 0 || peer_is_local(s->fd, &p))
 		return;
-	if (setsockopt(s->fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)) != 0)
-		SIO_DEBUGLOG(SOCK_LOG_FLAG, "TCP_CONGESTION %s refused on an accepted socket: %s",
-			     cc, strerror(errno));
+	set_congestion(s->fd, cc, strlen(cc));
 }
 
 /* Options every connected socket gets (connected or accepted). */

@@ -67,11 +67,12 @@ struct sio_sock {
 	int conn_err;         /* outcome of a finished connect (negative errno) */
 	uint32_t zcopy_threshold;
 
-	/* Options to inherit (listener -> accepted). */
 	/* A listener that is not on a loopback address: the congestion control
 	 * its accepted connections from other machines are switched back to
 	 * (the system's), as they start with the loopback one; "" for none. */
 	char remote_cc[16];
+
+	/* Options to inherit (listener -> accepted). */
 	int priority;
 	bool opt_zcopy;
 	uint32_t ack_timeout_ms;

@@ -168,7 +168,7 @@ static bool decimal_in_range(const char *s, long lo, long hi, long *v)
 		return false;
 	errno = 0;
 	*v = strtol(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && *v >= lo && *v <= hi;
+	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
 }
 
 int nvme_trid_port(const char *s, int *port)

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "bdev/modules/common/bdev_io_list.h"
 #include "bdev/modules/common/module_opts.h"
 #include "bdev/modules/delay/delay.h"
 #include "spdk_io/log.h"
@@ -55,17 +56,13 @@ struct delay_io {
 	int queue;     /* enum sio_bdev_delay_latency, or -1 for no delay */
 };
 
-/* I/O the base finished, linked through io->module_link (ours again by then). */
-struct delay_fifo {
-	struct sio_bdev_io *head;
-	struct sio_bdev_io *tail;
-};
-
 struct delay_channel {
 	struct sio_io_channel *base_ch;
 	struct sio_poller *poller;
 	size_t ctx_off; /* delay_bdev.ctx_off, kept here for the poller */
-	struct delay_fifo q[4];
+	/* I/O the base finished, per latency (ours again by then, so its
+	 * module_link is free). */
+	struct bdev_io_list q[4];
 	uint64_t rng;
 };
 
@@ -74,8 +71,8 @@ static inline struct delay_io *delay_io_ctx(struct sio_bdev_io *io, size_t ctx_o
 	return (struct delay_io *)((uint8_t *)sio_bdev_io_driver_ctx(io) + ctx_off);
 }
 
-static void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
-			  struct sio_bdev_io *io);
+static inline void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
+				 struct sio_bdev_io *io);
 
 static int delay_poll(void *ctx)
 {
@@ -84,7 +81,7 @@ static int delay_poll(void *ctx)
 	int done = 0;
 
 	for (int i = 0; i < 4; i++) {
-		struct delay_fifo *q = &dch->q[i];
+		struct bdev_io_list *q = &dch->q[i];
 		struct sio_bdev_io *io;
 
 		while ((io = q->head) != NULL) {
@@ -92,7 +89,7 @@ static int delay_poll(void *ctx)
 
 			if (dio->due > now)
 				break;
-			q->head = io->module_link;
+			bdev_io_list_pop(q);
 			sio_bdev_io_complete(io, dio->status);
 			done++;
 		}
@@ -105,18 +102,11 @@ static int delay_forward_done(struct sio_io_channel *ch, struct sio_bdev_io *io,
 {
 	struct delay_channel *dch = sio_io_channel_get_ctx(ch);
 	struct delay_io *dio = delay_io_ctx(io, dch->ctx_off);
-	struct delay_fifo *q;
 
 	if (dio->queue < 0)
 		return status;
 	dio->status = status;
-	q = &dch->q[dio->queue];
-	io->module_link = NULL;
-	if (q->head == NULL)
-		q->head = io;
-	else
-		q->tail->module_link = io;
-	q->tail = io;
+	bdev_io_list_push(&dch->q[dio->queue], io);
 	return SIO_BDEV_IO_FORWARD_KEEP;
 }
 
@@ -222,8 +212,8 @@ delay_start_failed(struct sio_io_channel *ch, struct delay_channel *dch, struct 
 		sio_bdev_io_complete(io, rc);
 }
 
-static void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
-			  struct sio_bdev_io *io)
+static inline void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
+				 struct sio_bdev_io *io)
 {
 	int rc = delay_start(io->bdev->ctxt, dch, io);
 
@@ -234,13 +224,9 @@ static void delay_forward(struct sio_io_channel *ch, struct delay_channel *dch,
 static void delay_submit(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
 	struct delay_channel *dch = sio_io_channel_get_ctx(ch);
-	struct delay_bdev *db = io->bdev->ctxt;
-	int rc;
 
-	delay_assign(db, dch, delay_io_ctx(io, dch->ctx_off), io->type);
-	rc = delay_start(db, dch, io);
-	if (rc != 0)
-		delay_start_failed(ch, dch, io, rc);
+	delay_assign(io->bdev->ctxt, dch, delay_io_ctx(io, dch->ctx_off), io->type);
+	delay_forward(ch, dch, io);
 }
 
 static bool delay_io_type_supported(void *ctx, enum sio_bdev_io_type type)
@@ -259,7 +245,7 @@ static int delay_channel_create(void *io_device, void *ctx_buf)
 	for (int i = 0; i < 4; i++) {
 		uint64_t l = __atomic_load_n(&db->latency_us[i], __ATOMIC_RELAXED);
 
-		dch->q[i].head = dch->q[i].tail = NULL;
+		dch->q[i] = (struct bdev_io_list){0};
 		if (l != 0 && l < min_us)
 			min_us = l;
 	}

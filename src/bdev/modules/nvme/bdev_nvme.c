@@ -188,7 +188,6 @@ struct nvme_channel {
 	struct nvme_group *g;
 	struct nvme_path_ch *paths[BDEV_NVME_MAX_PATHS];
 	uint32_t npaths;
-	bool destroyed;
 	struct sio_poller *poller;      /* also runs the bdev channels' wait lists */
 	/* The bdev channels on this thread (each holds a reference to this one). */
 	TAILQ_HEAD(, nvme_bdev_channel) bchs;
@@ -253,6 +252,11 @@ static struct nvme_group *group_find(const char *name)
 static struct nvme_group *group_from_io_device(void *io_device)
 {
 	return (struct nvme_group *)((char *)io_device - offsetof(struct nvme_group, io_device));
+}
+
+static struct nvme_bdev *nb_from_io_device(void *io_device)
+{
+	return (struct nvme_bdev *)((char *)io_device - offsetof(struct nvme_bdev, io_device));
 }
 
 int bdev_nvme_set_opts(const struct bdev_nvme_opts *opts)
@@ -367,16 +371,23 @@ static void bdev_path_mark_failed(struct nvme_bdev_channel *bch, uint32_t i)
 	}
 }
 
+/* Whether path @i is set aside for @bch's bdev now (read only). */
+static __attribute__((always_inline)) inline bool bdev_path_set_aside(const struct nvme_bdev_channel *bch,
+								     uint32_t i)
+{
+	const struct nvme_bdev_path *bp = &bch->bp[i];
+
+	return bp->failed && MP_GET(bch->nch->paths[i]->ce->ns_gen) == bp->fail_gen;
+}
+
 static __attribute__((always_inline)) inline bool bdev_path_usable(struct nvme_bdev_channel *bch,
 								  uint32_t i)
 {
-	struct nvme_bdev_path *bp = &bch->bp[i];
-
-	if (!bp->failed)
+	if (!bch->bp[i].failed)
 		return true;
-	if (MP_GET(bch->nch->paths[i]->ce->ns_gen) == bp->fail_gen)
+	if (bdev_path_set_aside(bch, i))
 		return false;
-	bp->failed = false; /* reconnected or namespaces changed since: try it again */
+	bch->bp[i].failed = false; /* reconnected or namespaces changed since: try it again */
 	return true;
 }
 
@@ -626,15 +637,12 @@ static void io_done(void *arg, int rc, const struct sio_nvme_cpl *cpl)
 	struct nvme_path_ch *p = ctx->path;
 
 	p->outstanding--;
-	if (rc != 0 && !nch->destroyed) {
-		/* Off the fast path: the bdev's channel, NULL if it was put with
-		 * this I/O outstanding (nothing to resubmit through: it completes). */
-		struct nvme_bdev_channel *bch = bch_find(nch, io->bdev->ctxt);
+	/* Off the fast path: the bdev's channel, NULL if it was put with this
+	 * I/O outstanding, or while the name's channel is being destroyed (its
+	 * bdev channels are gone then): nothing to resubmit through, it completes. */
+	struct nvme_bdev_channel *bch = rc != 0 ? bch_find(nch, io->bdev->ctxt) : NULL;
 
-		if (bch == NULL) {
-			sio_bdev_io_complete(io, rc);
-			return;
-		}
+	if (bch != NULL) {
 		/* -ECANCELED: the path's queue pair was freed as the path left. */
 		if (is_transport_error(rc) || (rc == -ECANCELED && MP_GET(p->ce->removing))) {
 			/* Not acknowledged: submit it again on a path that works. */
@@ -669,10 +677,9 @@ static void fail_msg(void *arg)
 static void nvme_submit_request(struct sio_io_channel *ch, struct sio_bdev_io *io)
 {
 	struct nvme_bdev_channel *bch = sio_io_channel_get_ctx(ch);
-	struct nvme_channel *nch = bch->nch;
 	int rc;
 
-	io_ctx(io)->nch = nch;
+	/* (The channel goes into the context in submit_io(), the only way to a path.) */
 	io_ctx(io)->retries = 0;
 	if (io->type == SIO_BDEV_IO_TYPE_RESET) {
 		/* The core froze the bdev; a controller reset is the module's part. */
@@ -882,7 +889,6 @@ static void channel_destroy(void *io_device, void *ctx_buf)
 
 	(void)io_device;
 	sio_poller_unregister(&nch->poller);
-	nch->destroyed = true;
 	while (nch->npaths > 0)
 		path_ch_remove(nch, nch->paths[0]);
 	free(nch);
@@ -895,8 +901,7 @@ static void channel_destroy(void *io_device, void *ctx_buf)
  */
 static int bdev_channel_create(void *io_device, void *ctx_buf)
 {
-	struct nvme_bdev *nb = (struct nvme_bdev *)((char *)io_device -
-						    offsetof(struct nvme_bdev, io_device));
+	struct nvme_bdev *nb = nb_from_io_device(io_device);
 	struct nvme_bdev_channel *bch = ctx_buf;
 
 	bch->gch = sio_io_channel_get(&nb->g->io_device);
@@ -929,8 +934,7 @@ static void bdev_channel_destroy(void *io_device, void *ctx_buf)
 /* The bdev's own channels are gone (the core's channels held them): done. */
 static void nvme_bdev_io_device_gone(void *io_device)
 {
-	struct nvme_bdev *nb = (struct nvme_bdev *)((char *)io_device -
-						    offsetof(struct nvme_bdev, io_device));
+	struct nvme_bdev *nb = nb_from_io_device(io_device);
 
 	sio_bdev_destruct_done(&nb->bdev, 0);
 	free(nb);
@@ -1072,7 +1076,7 @@ static const struct sio_bdev_fn_table g_nvme_fn_table = {
 
 static void bdev_unregistered_free(void *io_device)
 {
-	free((char *)io_device - offsetof(struct nvme_bdev, io_device));
+	free(nb_from_io_device(io_device));
 }
 
 static int bdev_create(struct nvme_group *g, struct nvme_ctrlr_entry *ce, uint32_t nsid)
@@ -2336,11 +2340,10 @@ static void io_paths_msg(struct sio_io_channel_iter *i)
 			json_object_set_new(o, "current", json_boolean(path_is_current(bch, k)));
 			json_object_set_new(o, "connected", json_boolean(connected));
 			/* Not while set aside for this bdev (a path-related status,
-			 * e.g. ANA inaccessible): read, not cleared, here. */
+			 * e.g. ANA inaccessible). */
 			json_object_set_new(o, "accessible",
 					    json_boolean(connected && ns_active_on(ce, nb->nsid) &&
-							 !(bch->bp[k].failed &&
-							   MP_GET(ce->ns_gen) == bch->bp[k].fail_gen)));
+							 !bdev_path_set_aside(bch, k)));
 			trid_json(t, &ce->opts.trid);
 			json_object_set_new(o, "transport", t);
 			if (g_bdev_nvme_opts.io_path_stat)
